@@ -1,0 +1,279 @@
+// index.js — the JS API of softmax-wasm (ES module entry; index.cjs wraps it).
+//
+// The wrapper owns the boundary: it validates every argument (validate.js),
+// places the inputs in one reusable scratch region of wasm memory, calls the
+// Embind function of the op and dtype (bindings/module.cc), and copies the
+// result out. Kernels never throw; a non-zero status becomes an Error here.
+import {
+  DTYPES,
+  checkAxis,
+  checkOptions,
+  checkOut,
+  checkShape,
+  checkTemperature,
+  dtypeOf,
+  geometry,
+  sameDtype,
+  show,
+} from './validate.js';
+
+const IS_NODE = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+
+// The smallest module that uses a SIMD128 instruction: (func (result v128) v128.const 0).
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+]);
+
+/** Whether this engine runs WebAssembly SIMD128. */
+export function simdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+// wasm32 memory tops out at 2 GiB (Emscripten's default maximum).
+const MAX_WASM_BYTES = 2 ** 31;
+
+// Kernel status codes (cpp/softmax.h, enum Status).
+const STATUS = ['ok', 'null pointer', 'bad temperature', 'size overflow', 'bad index', 'bad weight', 'bad option'];
+
+function fail(op, status) {
+  // The wrapper validates everything a kernel checks, so this is a bug.
+  return new Error(`${op}: kernel returned status ${status} (${STATUS[status] ?? 'unknown'}); please report this with sm.kernels`);
+}
+
+/**
+ * One growable block of wasm memory reused by every call, so a call costs no
+ * malloc/free once the block is large enough.
+ */
+class Scratch {
+  #module;
+  #ptr = 0;
+  #bytes = 0;
+
+  constructor(module) {
+    this.#module = module;
+  }
+
+  /** Byte offsets of regions of the given sizes (16-byte aligned), growing the block if needed. */
+  reserve(op, sizes) {
+    const offsets = [];
+    let total = 0;
+    for (const size of sizes) {
+      offsets.push(total);
+      total += Math.ceil(size / 16) * 16;
+    }
+    if (total > this.#bytes) {
+      if (total > MAX_WASM_BYTES) {
+        throw new RangeError(
+          `${op}: the call needs ${formatBytes(total)} of wasm memory, more than the 2 GiB a wasm32 module can address`,
+        );
+      }
+      const M = this.#module;
+      if (this.#ptr) M._free(this.#ptr);
+      this.#ptr = 0;
+      this.#bytes = 0;
+      const ptr = M._malloc(total) >>> 0;
+      if (!ptr) {
+        throw new RangeError(`${op}: could not allocate ${formatBytes(total)} of wasm memory (at most 2 GiB in all)`);
+      }
+      this.#ptr = ptr;
+      this.#bytes = total;
+    }
+    return offsets.map((o) => this.#ptr + o);
+  }
+}
+
+function formatBytes(n) {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${n} bytes`;
+}
+
+function heapOf(M, dtype) {
+  return dtype === DTYPES.float32 ? M.HEAPF32 : M.HEAPF64;
+}
+
+/** The softmax family on one wasm instance. Create it with load(). */
+export class SoftmaxWasm {
+  #M;
+  #scratch;
+
+  /** @internal */
+  constructor(module, backend) {
+    this.#M = module;
+    this.#scratch = new Scratch(module);
+    /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
+    this.backend = backend;
+    /** Name of the kernel variant in this build, for bug reports. */
+    this.kernels = module.kernelVariant();
+    Object.freeze(this);
+  }
+
+  /** Current size of the wasm memory in bytes. */
+  get memoryBytes() {
+    return this.#M.HEAPU8.buffer.byteLength;
+  }
+
+  softmax(x, options) {
+    return this.#forward('softmax', x, options);
+  }
+
+  logSoftmax(x, options) {
+    return this.#forward('logSoftmax', x, options);
+  }
+
+  logSumExp(x, options) {
+    const op = 'logSumExp';
+    const o = checkOptions(op, options, ['shape', 'axis', 'out']);
+    const dtype = dtypeOf(op, 'x', x);
+    const shape = checkShape(op, o.shape, x.length, 'x');
+    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
+    const { outer, n, inner } = geometry(shape, axis);
+    const outLength = outer * inner;
+    const out = checkOut(op, o.out, dtype, outLength);
+    if (n === 0 || outLength === 0) {
+      const result = out ?? new dtype.Array(outLength);
+      return result.fill(-Infinity);
+    }
+    const [px, py] = this.#scratch.reserve(op, [x.length * dtype.bytes, outLength * dtype.bytes]);
+    this.#write(dtype, px, x);
+    const status = this.#M[op + dtype.suffix](px, py, outer, n, inner);
+    if (status) throw fail(op, status);
+    return this.#read(dtype, py, outLength, out);
+  }
+
+  softmaxBackward(dy, y, options) {
+    return this.#backward('softmaxBackward', dy, y, options);
+  }
+
+  logSoftmaxBackward(dy, y, options) {
+    return this.#backward('logSoftmaxBackward', dy, y, options);
+  }
+
+  softmaxJacobian(x, options) {
+    return this.#jacobian('softmaxJacobian', x, options);
+  }
+
+  logSoftmaxJacobian(x, options) {
+    return this.#jacobian('logSoftmaxJacobian', x, options);
+  }
+
+  // ---- shared op drivers ---------------------------------------------------
+
+  #forward(op, x, options) {
+    const o = checkOptions(op, options, ['shape', 'axis', 'temperature', 'out']);
+    const dtype = dtypeOf(op, 'x', x);
+    const shape = checkShape(op, o.shape, x.length, 'x');
+    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
+    const temperature = checkTemperature(op, o.temperature);
+    const out = checkOut(op, o.out, dtype, x.length);
+    if (x.length === 0) return out ?? new dtype.Array(0);
+    const { outer, n, inner } = geometry(shape, axis);
+    // The kernels work in place: one region holds x, then the result.
+    const [p] = this.#scratch.reserve(op, [x.length * dtype.bytes]);
+    this.#write(dtype, p, x);
+    const status = this.#M[op + dtype.suffix](p, p, outer, n, inner, temperature);
+    if (status) throw fail(op, status);
+    return this.#read(dtype, p, x.length, out);
+  }
+
+  #backward(op, dy, y, options) {
+    const o = checkOptions(op, options, ['shape', 'axis', 'temperature', 'out']);
+    const dtype = dtypeOf(op, 'dy', dy);
+    sameDtype(op, 'y', y, dtype, 'dy');
+    if (y.length !== dy.length) {
+      throw new RangeError(`${op}: y has length ${y.length} but dy has length ${dy.length}; they must match`);
+    }
+    const shape = checkShape(op, o.shape, dy.length, 'dy');
+    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
+    const temperature = checkTemperature(op, o.temperature);
+    const out = checkOut(op, o.out, dtype, dy.length);
+    if (dy.length === 0) return out ?? new dtype.Array(0);
+    const { outer, n, inner } = geometry(shape, axis);
+    const bytes = dy.length * dtype.bytes;
+    const [pdy, py] = this.#scratch.reserve(op, [bytes, bytes]);
+    this.#write(dtype, pdy, dy);
+    this.#write(dtype, py, y);
+    // dx overwrites dy in place.
+    const status = this.#M[op + dtype.suffix](pdy, py, pdy, outer, n, inner, temperature);
+    if (status) throw fail(op, status);
+    return this.#read(dtype, pdy, dy.length, out);
+  }
+
+  #jacobian(op, x, options) {
+    const o = checkOptions(op, options, ['temperature', 'out']);
+    const dtype = dtypeOf(op, 'x', x);
+    const temperature = checkTemperature(op, o.temperature);
+    const n = x.length;
+    const size = n * n;
+    const bytes = size * dtype.bytes + n * (dtype.bytes + 8);
+    if (bytes > MAX_WASM_BYTES) {
+      throw new RangeError(
+        `${op}: x has length ${n}, and its ${n} x ${n} Jacobian needs ${formatBytes(size * dtype.bytes)}, ` +
+          'more than the 2 GiB a wasm32 module can address; use the O(n) backward ops (softmaxBackward / logSoftmaxBackward) instead',
+      );
+    }
+    const out = checkOut(op, o.out, dtype, size);
+    if (n === 0) return out ?? new dtype.Array(0);
+    const [pj, px, pw] = this.#scratch.reserve(op, [size * dtype.bytes, n * dtype.bytes, n * 8]);
+    this.#write(dtype, px, x);
+    const status = this.#M[op + dtype.suffix](px, pj, n, temperature, pw);
+    if (status) throw fail(op, status);
+    return this.#read(dtype, pj, size, out);
+  }
+
+  // Heap views are re-read on every access: growing the memory detaches them.
+  #write(dtype, ptr, data) {
+    heapOf(this.#M, dtype).set(data, ptr / dtype.bytes);
+  }
+
+  #read(dtype, ptr, length, out) {
+    const start = ptr / dtype.bytes;
+    const heap = heapOf(this.#M, dtype);
+    if (out) {
+      out.set(heap.subarray(start, start + length));
+      return out;
+    }
+    return heap.slice(start, start + length);
+  }
+}
+
+async function nodeWasmBinary(file) {
+  const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
+  return readFile(fileURLToPath(new URL(`../dist/${file}`, import.meta.url)));
+}
+
+/**
+ * Loads a softmax-wasm instance.
+ * @param {{ simd?: boolean, wasmBinary?: ArrayBuffer | Uint8Array, locateFile?: (path: string, prefix: string) => string }} [options]
+ *   simd: true / false forces the SIMD128 / scalar build; by default SIMD is used where the engine has it.
+ *   wasmBinary: the .wasm bytes of the chosen build, if you load them yourself.
+ *   locateFile: maps the .wasm file name to a URL (browsers, bundlers, CDNs).
+ */
+export async function load(options = {}) {
+  const o = checkOptions('load', options, ['simd', 'wasmBinary', 'locateFile']);
+  if (o.simd !== undefined && typeof o.simd !== 'boolean') {
+    throw new TypeError(`load: simd must be true, false or undefined, got ${show(o.simd)}`);
+  }
+  if (o.locateFile !== undefined && typeof o.locateFile !== 'function') {
+    throw new TypeError(`load: locateFile must be a function, got ${show(o.locateFile)}`);
+  }
+  if (o.wasmBinary !== undefined && !(o.wasmBinary instanceof ArrayBuffer || ArrayBuffer.isView(o.wasmBinary))) {
+    throw new TypeError(`load: wasmBinary must be an ArrayBuffer or a Uint8Array, got ${show(o.wasmBinary)}`);
+  }
+  const hasSimd = simdSupported();
+  if (o.simd === true && !hasSimd) throw new RangeError('load: simd: true was asked for, but this engine has no WebAssembly SIMD128');
+  const simd = o.simd ?? hasSimd;
+  const { default: factory } = simd
+    ? await import('../dist/softmax-simd.mjs')
+    : await import('../dist/softmax-scalar.mjs');
+  const moduleArgs = {};
+  if (o.locateFile) moduleArgs.locateFile = o.locateFile;
+  if (o.wasmBinary) moduleArgs.wasmBinary = o.wasmBinary;
+  else if (IS_NODE && !o.locateFile) {
+    // Node 20's global fetch cannot read file: URLs; give the glue the bytes.
+    moduleArgs.wasmBinary = await nodeWasmBinary(simd ? 'softmax-simd.wasm' : 'softmax-scalar.wasm');
+  }
+  const module = await factory(moduleArgs);
+  return new SoftmaxWasm(module, simd ? 'wasm-simd128' : 'wasm-scalar');
+}

@@ -1,0 +1,67 @@
+// module.cc — the Embind surface of the kernels (internal: users call the JS
+// API in index.js, which validates every argument before calling these).
+//
+// Pointers cross as uintptr_t byte offsets into the wasm heap, so JS can
+// place arrays with malloc and work on HEAPF32/HEAPF64 without copies.
+// Every function returns smw::Status; none throws (a C++ exception would
+// reach JS as a bare number and leak heap on Emscripten 3.1.6).
+#include <emscripten/bind.h>
+
+#include <string>
+
+#include "../cpp/softmax.h"
+
+namespace {
+
+template <class T>
+using Forward = smw::Status (*)(const T*, T*, size_t, size_t, size_t, double);
+template <class T>
+using Backward = smw::Status (*)(const T*, const T*, T*, size_t, size_t, size_t, double);
+template <class T>
+using Jacobian = smw::Status (*)(const T*, T*, size_t, double, double*);
+
+template <class T, Forward<T> F>
+int forward(uintptr_t x, uintptr_t y, size_t outer, size_t n, size_t inner, double temperature) {
+  return F(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(y), outer, n, inner, temperature);
+}
+
+template <class T>
+int log_sum_exp(uintptr_t x, uintptr_t y, size_t outer, size_t n, size_t inner) {
+  return smw::log_sum_exp<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(y), outer, n, inner);
+}
+
+template <class T, Backward<T> F>
+int backward(uintptr_t dy, uintptr_t y, uintptr_t dx, size_t outer, size_t n, size_t inner,
+             double temperature) {
+  return F(reinterpret_cast<const T*>(dy), reinterpret_cast<const T*>(y), reinterpret_cast<T*>(dx),
+           outer, n, inner, temperature);
+}
+
+template <class T, Jacobian<T> F>
+int jacobian(uintptr_t x, uintptr_t jac, size_t n, double temperature, uintptr_t work) {
+  return F(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(jac), n, temperature,
+           reinterpret_cast<double*>(work));
+}
+
+std::string kernel_variant() { return smw::kernel_variant(); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(softmax_wasm) {
+  using namespace emscripten;
+  function("softmax_f32", &forward<float, smw::softmax<float>>);
+  function("softmax_f64", &forward<double, smw::softmax<double>>);
+  function("logSoftmax_f32", &forward<float, smw::log_softmax<float>>);
+  function("logSoftmax_f64", &forward<double, smw::log_softmax<double>>);
+  function("logSumExp_f32", &log_sum_exp<float>);
+  function("logSumExp_f64", &log_sum_exp<double>);
+  function("softmaxBackward_f32", &backward<float, smw::softmax_backward<float>>);
+  function("softmaxBackward_f64", &backward<double, smw::softmax_backward<double>>);
+  function("logSoftmaxBackward_f32", &backward<float, smw::log_softmax_backward<float>>);
+  function("logSoftmaxBackward_f64", &backward<double, smw::log_softmax_backward<double>>);
+  function("softmaxJacobian_f32", &jacobian<float, smw::softmax_jacobian<float>>);
+  function("softmaxJacobian_f64", &jacobian<double, smw::softmax_jacobian<double>>);
+  function("logSoftmaxJacobian_f32", &jacobian<float, smw::log_softmax_jacobian<float>>);
+  function("logSoftmaxJacobian_f64", &jacobian<double, smw::log_softmax_jacobian<double>>);
+  function("kernelVariant", &kernel_variant);
+}

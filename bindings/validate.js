@@ -1,0 +1,132 @@
+// validate.js — argument checks shared by every op of the JS API.
+//
+// Each check throws at the call, before any work, a TypeError (wrong kind of
+// value) or RangeError (right kind, wrong value) whose message names the op,
+// the argument, the bad value and the rule.
+
+/** Element types the kernels take: the typed array class and its size. */
+export const DTYPES = {
+  float32: { name: 'float32', Array: Float32Array, bytes: 4, suffix: '_f32' },
+  float64: { name: 'float64', Array: Float64Array, bytes: 8, suffix: '_f64' },
+};
+
+/** A short, safe rendering of a bad value for an error message. */
+export function show(value) {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value)) {
+    const head = value.slice(0, 6).map((v) => (typeof v === 'number' ? String(v) : show(v)));
+    return `[${head.join(', ')}${value.length > 6 ? `, … (${value.length} items)` : ''}]`;
+  }
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.length})`;
+  if (typeof value === 'function') return 'a function';
+  return Object.prototype.toString.call(value).slice(8, -1);
+}
+
+/** The options object: undefined or a plain object with only known keys. */
+export function checkOptions(op, options, known) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${op}: options must be an object, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
+    }
+  }
+  return options;
+}
+
+/**
+ * The dtype of a data argument: Float32Array -> float32, Float64Array or a
+ * plain array of numbers -> float64. Anything else is a TypeError.
+ */
+export function dtypeOf(op, name, value) {
+  if (value instanceof Float32Array) return DTYPES.float32;
+  if (value instanceof Float64Array) return DTYPES.float64;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (typeof value[i] !== 'number') {
+        throw new TypeError(`${op}: ${name}[${i}] must be a number, got ${show(value[i])}`);
+      }
+    }
+    return DTYPES.float64;
+  }
+  throw new TypeError(
+    `${op}: ${name} must be a Float32Array, a Float64Array or an array of numbers, got ${show(value)}`,
+  );
+}
+
+/** Every data argument of one call must share the first one's dtype. */
+export function sameDtype(op, name, value, dtype, firstName) {
+  const d = dtypeOf(op, name, value);
+  if (d !== dtype) {
+    throw new TypeError(`${op}: ${name} is ${d.name} but ${firstName} is ${dtype.name}; all arrays of one call share one dtype`);
+  }
+  return d;
+}
+
+/** shape: an array of non-negative integers whose product is `length`. */
+export function checkShape(op, shape, length, lengthName) {
+  if (shape === undefined) return [length];
+  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of integers, got ${show(shape)}`);
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number') throw new TypeError(`${op}: shape[${i}] must be a number, got ${show(d)}`);
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new RangeError(`${op}: shape[${i}] must be a non-negative integer, got ${show(d)} in shape ${show(shape)}`);
+    }
+    size *= d;
+  }
+  if (size !== length) {
+    throw new RangeError(
+      `${op}: shape ${show(shape)} holds ${size} elements but ${lengthName} has length ${length}; the length must be the product of the shape`,
+    );
+  }
+  return shape.length === 0 ? [1] : shape;
+}
+
+/** axis: an integer in [-rank, rank), negative counting from the end. */
+export function checkAxis(op, axis, rank, shape) {
+  if (axis === undefined) return rank - 1;
+  if (typeof axis !== 'number') throw new TypeError(`${op}: axis must be an integer, got ${show(axis)}`);
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new RangeError(
+      `${op}: axis must be an integer in [${-rank}, ${rank - 1}] for shape ${show(shape)}, got ${show(axis)}`,
+    );
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** temperature: a finite number > 0 (default 1). */
+export function checkTemperature(op, t) {
+  if (t === undefined) return 1;
+  if (typeof t !== 'number') throw new TypeError(`${op}: temperature must be a number, got ${show(t)}`);
+  if (!(t > 0) || !Number.isFinite(t)) {
+    throw new RangeError(`${op}: temperature must be a finite number > 0, got ${show(t)}`);
+  }
+  return t;
+}
+
+/** out: undefined, or a typed array of the call's dtype and `length`. */
+export function checkOut(op, out, dtype, length) {
+  if (out === undefined) return undefined;
+  if (!(out instanceof dtype.Array)) {
+    throw new TypeError(`${op}: out must be a ${dtype.Array.name} (the dtype of the inputs), got ${show(out)}`);
+  }
+  if (out.length !== length) {
+    throw new RangeError(`${op}: out must have length ${length}, got ${out.length}`);
+  }
+  return out;
+}
+
+/** (outer, n, inner) of a row-major shape along `axis`. */
+export function geometry(shape, axis) {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i];
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return { outer, n: shape[axis], inner };
+}

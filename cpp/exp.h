@@ -1,0 +1,154 @@
+// exp.h — vectorised exp for the softmax family.
+//
+// Method: exp(z) = 2^n * e^r with n = round(z * log2(e)) and r = z - n*ln(2),
+// |r| <= ln(2)/2 (Cody-Waite: ln(2) split in a high part with trailing zero
+// bits, so n * hi is exact, and a low part); e^r by a Taylor polynomial in
+// Horner form; 2^n by adding n to the exponent field.
+//
+// exp_shifted() is the softmax kernel's exp: it takes the shifted argument
+// x - m as an unevaluated sum d + e (d = fl(x - m), e its rounding error from
+// TwoSum) and the temperature, and returns exp((x - m) / T). Carrying e and
+// folding T into the range reduction keeps the argument exact: a plain
+// float32 (x - m) / T is off by up to 0.5 ulp of a value near 87, i.e. a
+// relative error of 4e-6 in the result, more than the whole error budget.
+//
+// Accuracy (measured against double/long double by tests/cpp/exp_test.cc):
+//   float32: relative error <= 4 ulp (4.8e-7) for results >= 2^-125.
+//   float64: relative error <= 4 ulp (8.9e-16) for results >= 2^-1021.
+// Range and special values:
+//   exp_shifted: d + e <= 0 or d = -inf; NaN is never passed (the kernels
+//   handle NaN fibres before calling). Results below 2^-125 (float32) or
+//   2^-1021 (float64) are flushed to +0; -inf gives +0.
+//   exp_any: any input. Underflow as above; overflow (z > 127 / 1023 in
+//   log2 units) gives +inf; NaN gives NaN.
+#pragma once
+
+#include "vec.h"
+
+namespace smw {
+
+template <class T>
+struct ExpConsts;
+
+template <>
+struct ExpConsts<float> {
+  static constexpr float kMagic = 0x1.8p23f;      // 1.5 * 2^23: t + kMagic rounds t to an integer
+  static constexpr float kMinT = -125.0f;          // log2 of the smallest result kept (normal)
+  static constexpr float kMaxT = 127.0f;           // log2 of the largest finite result
+  static constexpr int kHiBits = 15;               // bits kept in c_hi: |n| < 2^9 keeps n * c_hi exact
+  static constexpr int kDegree = 6;                // Taylor degree: truncation error 1.2e-7 at |r| = ln2/2
+};
+
+template <>
+struct ExpConsts<double> {
+  static constexpr double kMagic = 0x1.8p52;
+  static constexpr double kMinT = -1021.0;
+  static constexpr double kMaxT = 1023.0;
+  static constexpr int kHiBits = 41;               // |n| < 2^12 keeps n * c_hi exact
+  static constexpr int kDegree = 12;               // truncation error 1.7e-16 at |r| = ln2/2
+};
+
+// ln(2) as a double-double, and log2(e).
+constexpr double kLn2Hi = 0x1.62e42fefa39efp-1;
+constexpr double kLn2Lo = 0x1.abc9e3b39803fp-56;
+constexpr double kLog2e = 0x1.71547652b82fep0;
+
+// Rounds x toward zero to `bits` significant bits, so that a product of it and
+// an integer of (mantissa - bits) bits is exact.
+inline double keep_high_bits(double x, int bits) {
+  if (x == 0.0 || !std::isfinite(x)) return x;
+  int ex;
+  double f = std::frexp(x, &ex);
+  return std::ldexp(std::trunc(std::ldexp(f, bits)), ex - bits);
+}
+
+// Constants of exp((x - m) / T) for one temperature, computed once per call.
+template <class T>
+struct ExpScale {
+  T k;      // log2(e) / T, picks n
+  T c_hi;   // T * ln(2) = c_hi + c_lo, to about 2^-75 relative
+  T c_lo;
+  T inv_t;  // 1 / T
+  bool unit;  // T == 1: skip the multiplication by inv_t
+
+  explicit ExpScale(double temperature) {
+    // T * ln2 as an exact product of T and kLn2Hi (Dekker), plus T * kLn2Lo.
+    const double split = 134217729.0;  // 2^27 + 1
+    double p = temperature * kLn2Hi;
+    double ta = split * temperature, a_hi = ta - (ta - temperature), a_lo = temperature - a_hi;
+    double tb = split * kLn2Hi, b_hi = tb - (tb - kLn2Hi), b_lo = kLn2Hi - b_hi;
+    double p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
+    double lo = p_err + temperature * kLn2Lo;
+    double hi = keep_high_bits(p, ExpConsts<T>::kHiBits);
+    k = T(kLog2e / temperature);
+    c_hi = T(hi);
+    c_lo = T((p - hi) + lo);
+    inv_t = T(1.0 / temperature);
+    unit = temperature == 1.0;
+  }
+};
+
+// Taylor coefficients 1/i!, i = 0..degree, rounded once to T.
+template <class T>
+struct ExpPoly {
+  T c[ExpConsts<T>::kDegree + 1];
+  constexpr ExpPoly() : c() {
+    double f = 1.0;
+    for (int i = 0; i <= ExpConsts<T>::kDegree; ++i) {
+      if (i > 0) f /= i;
+      c[i] = T(f);
+    }
+  }
+};
+
+// e^r for |r| <= ~0.35, Horner form.
+template <class V>
+inline V exp_poly(V r) {
+  using T = typename V::Elem;
+  constexpr int deg = ExpConsts<T>::kDegree;
+  static constexpr ExpPoly<T> kPoly{};
+  V p = V::splat(kPoly.c[deg]);
+  for (int i = deg - 1; i >= 0; --i) p = p * r + V::splat(kPoly.c[i]);
+  return p;
+}
+
+// TwoSum of x and -m: d + e == x - m exactly (for finite x, m).
+template <class V>
+inline void two_diff(V x, V m, V& d, V& e) {
+  d = x - m;
+  V bv = d - x;      // the part of d that came from -m
+  V av = d - bv;     // the part that came from x
+  e = (x - av) - (m + bv);
+}
+
+// exp((d + e) / T) for d + e <= 0 (or d = -inf); see the header comment.
+template <class V, bool kUnitT>
+inline V exp_shifted(V d, V e, const ExpScale<typename V::Elem>& s) {
+  using T = typename V::Elem;
+  using C = ExpConsts<T>;
+  V t = d * V::splat(s.k);
+  V tm = t + V::splat(C::kMagic);
+  V n = tm - V::splat(C::kMagic);
+  V r = (d - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo) + e;
+  if (!kUnitT) r = r * V::splat(s.inv_t);
+  V y = pow2_from_magic(exp_poly(r), tm);
+  return select(t < V::splat(C::kMinT), V::splat(T(0)), y);
+}
+
+// exp(x) for any x, with the underflow / overflow / NaN rules in the header.
+// `s` is ExpScale<T>(1.0), built once by the caller.
+template <class V>
+inline V exp_any(V x, const ExpScale<typename V::Elem>& s) {
+  using T = typename V::Elem;
+  using C = ExpConsts<T>;
+  V t = x * V::splat(s.k);
+  V tm = t + V::splat(C::kMagic);
+  V n = tm - V::splat(C::kMagic);
+  V r = (x - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo);
+  V y = pow2_from_magic(exp_poly(r), tm);
+  y = select(t < V::splat(C::kMinT), V::splat(T(0)), y);
+  y = select(t > V::splat(C::kMaxT), V::splat(std::numeric_limits<T>::infinity()), y);
+  return select(is_nan(x), x, y);
+}
+
+}  // namespace smw

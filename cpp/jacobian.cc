@@ -1,0 +1,72 @@
+// jacobian.cc — explicit n x n Jacobians of softmax and log-softmax.
+//
+// For teaching and for small n; training code wants the backward passes
+// (softmax_backward.cc), which never build this O(n^2) matrix.
+//   softmax:     J_ij = (s_i * delta_ij - s_i * s_j) / T = (diag(s) - s s^T) / T
+//   log-softmax: J_ij = (delta_ij - s_j) / T
+// Computed in double whatever T is: e_i = exp((x_i - max) / T) with std::exp,
+// S = sum e_i, s_i = e_i / S, and 1 - s_i as (S - e_i) / S so the diagonal
+// does not cancel when s_i is near 1.
+// Accuracy: each entry within a few double ulps before the final rounding to T
+// (float32 entries are correctly rounded or one ulp off).
+// Non-finite: if x holds a NaN or +inf, or is all -inf, every entry is NaN;
+// -inf entries have s_i = 0.
+#include "passes.h"
+#include "softmax.h"
+
+namespace smw {
+namespace {
+
+template <class T, bool kLog>
+Status jacobian_op(const T* x, T* jac, size_t n, double temperature, double* e) {
+  if (!valid_temperature(temperature)) return kBadTemperature;
+  if (n != 0 && n > SIZE_MAX / n) return kSizeOverflow;
+  if (n == 0) return kOk;
+  if (!x || !jac || !e) return kNullPointer;
+  double m = -kInf<double>;
+  for (size_t i = 0; i < n; ++i) m = max(Scalar<double>{m}, Scalar<double>{double(x[i])}).v;
+  if (!finite(m)) {
+    std::fill(jac, jac + n * n, kNaN<T>);
+    return kOk;
+  }
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    e[i] = std::exp((double(x[i]) - m) / temperature);
+    sum += e[i];
+  }
+  const double inv_t = 1.0 / temperature;
+  for (size_t i = 0; i < n; ++i) {
+    const double si = e[i] / sum;
+    const double rest = (sum - e[i]) / sum;  // 1 - s_i without cancellation
+    T* row = jac + i * n;
+    for (size_t j = 0; j < n; ++j) {
+      const double sj = e[j] / sum;
+      double v;
+      if (kLog)
+        v = i == j ? rest : -sj;
+      else
+        v = i == j ? si * rest : -si * sj;
+      row[j] = T(v * inv_t);
+    }
+  }
+  return kOk;
+}
+
+}  // namespace
+
+template <class T>
+Status softmax_jacobian(const T* x, T* jac, size_t n, double temperature, double* work) {
+  return jacobian_op<T, false>(x, jac, n, temperature, work);
+}
+
+template <class T>
+Status log_softmax_jacobian(const T* x, T* jac, size_t n, double temperature, double* work) {
+  return jacobian_op<T, true>(x, jac, n, temperature, work);
+}
+
+template Status softmax_jacobian<float>(const float*, float*, size_t, double, double*);
+template Status softmax_jacobian<double>(const double*, double*, size_t, double, double*);
+template Status log_softmax_jacobian<float>(const float*, float*, size_t, double, double*);
+template Status log_softmax_jacobian<double>(const double*, double*, size_t, double, double*);
+
+}  // namespace smw

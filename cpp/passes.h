@@ -1,0 +1,245 @@
+// passes.h — the small passes the softmax-family ops are composed of.
+//
+// Two layouts (see softmax.h for the (outer, n, inner) view):
+//   row_*      one contiguous fibre (inner == 1): vectors run along the fibre,
+//              reductions end in a horizontal sum/max;
+//   strided_*  V::kLanes neighbouring fibres at once (inner > 1): lane l of
+//              every vector is fibre l, element k sits at p[k * inner + l],
+//              so no reduction crosses lanes and nothing is transposed.
+// Row passes handle the last n % kLanes elements by padding one vector with a
+// neutral value (-inf for max and exp, 0 for sums) and storing only the
+// elements that exist.
+//
+// Summation: exp values are positive, so the row exp-sum adds blocks of
+// kSumBlock elements in T (per lane at most kSumBlock / (2 * kLanes) terms)
+// and each block's total in double. Sums and dot products of mixed signs
+// (the backward passes) widen every term to double (vec.h, Wide).
+#pragma once
+
+#include <algorithm>
+
+#include "exp.h"
+#include "softmax.h"
+
+namespace smw {
+
+constexpr size_t kSumBlock = 128;
+
+template <class V>
+inline V load_partial(const typename V::Elem* p, size_t k, typename V::Elem fill) {
+  typename V::Elem t[V::kLanes];
+  for (size_t i = 0; i < V::kLanes; ++i) t[i] = i < k ? p[i] : fill;
+  return V::load(t);
+}
+
+template <class V>
+inline void store_partial(typename V::Elem* p, size_t k, V v) {
+  typename V::Elem t[V::kLanes];
+  v.store(t);
+  for (size_t i = 0; i < k; ++i) p[i] = t[i];
+}
+
+template <class T>
+constexpr T kInf = std::numeric_limits<T>::infinity();
+template <class T>
+constexpr T kNaN = std::numeric_limits<T>::quiet_NaN();
+
+template <class T>
+inline bool finite(T v) {
+  return v - v == T(0);
+}
+
+// ---- contiguous fibres ---------------------------------------------------
+
+// Largest element, NaN if any is NaN, -inf for n == 0.
+template <class V>
+typename V::Elem row_max(const typename V::Elem* x, size_t n) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  V m0 = V::splat(-kInf<T>), m1 = m0, m2 = m0, m3 = m0;
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    m0 = max(m0, V::load(x + i));
+    m1 = max(m1, V::load(x + i + N));
+    m2 = max(m2, V::load(x + i + 2 * N));
+    m3 = max(m3, V::load(x + i + 3 * N));
+  }
+  for (; i + N <= n; i += N) m0 = max(m0, V::load(x + i));
+  if (i < n) m1 = max(m1, load_partial<V>(x + i, n - i, -kInf<T>));
+  return hmax(max(max(m0, m1), max(m2, m3)));
+}
+
+// exp((x - m) / T) of x (-inf gives 0); returned to the caller's lambda.
+template <class V, bool kUnitT>
+inline V exp_minus(V x, V m, const ExpScale<typename V::Elem>& s) {
+  V d, e;
+  two_diff(x, m, d, e);
+  return exp_shifted<V, kUnitT>(d, e, s);
+}
+
+// Sum of exp((x - m) / T) over the fibre, in double; with kStore also writes
+// each exp to y. m must be finite and >= every x.
+template <class V, bool kUnitT, bool kStore>
+double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typename V::Elem m,
+                   const ExpScale<typename V::Elem>& s) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  const V vm = V::splat(m);
+  double total = 0.0;
+  size_t i = 0;
+  while (i < n) {
+    const size_t end = std::min(n, i + kSumBlock);
+    V a0 = V::splat(T(0)), a1 = a0;
+    for (; i + 2 * N <= end; i += 2 * N) {
+      V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
+      V e1 = exp_minus<V, kUnitT>(V::load(x + i + N), vm, s);
+      if (kStore) {
+        e0.store(y + i);
+        e1.store(y + i + N);
+      }
+      a0 = a0 + e0;
+      a1 = a1 + e1;
+    }
+    for (; i + N <= end; i += N) {
+      V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
+      if (kStore) e0.store(y + i);
+      a0 = a0 + e0;
+    }
+    if (i < end) {
+      V e0 = exp_minus<V, kUnitT>(load_partial<V>(x + i, end - i, -kInf<T>), vm, s);
+      if (kStore) store_partial(y + i, end - i, e0);
+      a1 = a1 + e0;
+      i = end;
+    }
+    total += hsum(a0 + a1);
+  }
+  return total;
+}
+
+// y[i] = f(a[i]) for a contiguous fibre; a and y may be the same array.
+template <class V, class F>
+inline void row_map(const typename V::Elem* a, typename V::Elem* y, size_t n, F f) {
+  constexpr size_t N = V::kLanes;
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    V r0 = f(V::load(a + i));
+    V r1 = f(V::load(a + i + N));
+    r0.store(y + i);
+    r1.store(y + i + N);
+  }
+  for (; i + N <= n; i += N) f(V::load(a + i)).store(y + i);
+  if (i < n) store_partial(y + i, n - i, f(load_partial<V>(a + i, n - i, typename V::Elem(0))));
+}
+
+// y[i] = f(a[i], b[i]) for a contiguous fibre; y may be a or b.
+template <class V, class F>
+inline void row_map2(const typename V::Elem* a, const typename V::Elem* b, typename V::Elem* y,
+                     size_t n, F f) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    V r0 = f(V::load(a + i), V::load(b + i));
+    V r1 = f(V::load(a + i + N), V::load(b + i + N));
+    r0.store(y + i);
+    r1.store(y + i + N);
+  }
+  for (; i + N <= n; i += N) f(V::load(a + i), V::load(b + i)).store(y + i);
+  if (i < n) {
+    V r = f(load_partial<V>(a + i, n - i, T(0)), load_partial<V>(b + i, n - i, T(0)));
+    store_partial(y + i, n - i, r);
+  }
+}
+
+// sum(a[i] * b[i]) (or sum(a[i]) when b is null), every term in double.
+template <class V>
+double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t n) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  Wide<V> w0, w1;
+  size_t i = 0;
+  if (b) {
+    for (; i + 2 * N <= n; i += 2 * N) {
+      w0.add_product(V::load(a + i), V::load(b + i));
+      w1.add_product(V::load(a + i + N), V::load(b + i + N));
+    }
+    for (; i + N <= n; i += N) w0.add_product(V::load(a + i), V::load(b + i));
+    if (i < n) w1.add_product(load_partial<V>(a + i, n - i, T(0)), load_partial<V>(b + i, n - i, T(0)));
+  } else {
+    for (; i + 2 * N <= n; i += 2 * N) {
+      w0.add(V::load(a + i));
+      w1.add(V::load(a + i + N));
+    }
+    for (; i + N <= n; i += N) w0.add(V::load(a + i));
+    if (i < n) w1.add(load_partial<V>(a + i, n - i, T(0)));
+  }
+  return w0.sum() + w1.sum();
+}
+
+// ---- kLanes neighbouring fibres of a strided axis -------------------------
+
+// Lane-wise max over the n elements at p[k * inner].
+template <class V>
+inline V strided_max(const typename V::Elem* p, size_t n, size_t inner) {
+  V m = V::splat(-kInf<typename V::Elem>);
+  for (size_t k = 0; k < n; ++k) m = max(m, V::load(p + k * inner));
+  return m;
+}
+
+// Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.
+template <class V, bool kUnitT, bool kStore>
+inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n,
+                               size_t inner, V m, const ExpScale<typename V::Elem>& s) {
+  Wide<V> w;
+  for (size_t k = 0; k < n; ++k) {
+    V e = exp_minus<V, kUnitT>(V::load(x + k * inner), m, s);
+    if (kStore) e.store(y + k * inner);
+    w.add(e);
+  }
+  return w;
+}
+
+// Lane-wise sum(a * b) (or sum(a) when b is null), every term in double.
+template <class V>
+inline Wide<V> strided_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t n,
+                                size_t inner) {
+  Wide<V> w;
+  for (size_t k = 0; k < n; ++k) {
+    if (b)
+      w.add_product(V::load(a + k * inner), V::load(b + k * inner));
+    else
+      w.add(V::load(a + k * inner));
+  }
+  return w;
+}
+
+// A vector whose lane l is f(w.lane(l)).
+template <class V, class F>
+inline V lanes_of(const Wide<V>& w, F f) {
+  typename V::Elem t[V::kLanes];
+  for (size_t l = 0; l < V::kLanes; ++l) t[l] = typename V::Elem(f(w.lane(l)));
+  return V::load(t);
+}
+
+// Runs body(offset, V-tag) over the inner positions of one outer slice: full
+// vectors of Vec<T> first, then single lanes with Scalar<T>.
+template <class T, class Body>
+inline void for_each_lane_group(size_t inner, Body body) {
+  using V = Vec<T>;
+  size_t j = 0;
+  for (; j + V::kLanes <= inner; j += V::kLanes) body(j, V{});
+  for (; j < inner; ++j) body(j, Scalar<T>{});
+}
+
+// Shared argument checks of the (outer, n, inner) ops.
+inline Status check_geometry(const void* a, const void* b, const void* c, size_t outer, size_t n,
+                             size_t inner) {
+  if (n != 0 && inner != 0 && outer > SIZE_MAX / n / inner) return kSizeOverflow;
+  if (outer * n * inner == 0) return kOk;
+  if (!a || !b || !c) return kNullPointer;
+  return kOk;
+}
+
+inline bool valid_temperature(double t) { return t > 0.0 && t <= 1.7976931348623157e308; }
+
+}  // namespace smw

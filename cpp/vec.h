@@ -1,0 +1,254 @@
+// vec.h — the vector types every kernel is written in.
+//
+// A kernel is a template over one of these types, so the same source builds:
+//   * F32x4 / F64x2: WebAssembly SIMD128 (wasm_simd128.h), or natively through
+//     SIMDe's simde/wasm/simd128.h (define SOFTMAX_WASM_SIMDE), bit-identical
+//     to the wasm build when compiled with -ffp-contract=off;
+//   * Scalar<float> / Scalar<double>: one lane, plain C++, for engines without
+//     SIMD and for the tail lanes of the strided kernels.
+// Vec<T> names the widest type this build has for element type T.
+//
+// Semantics every type keeps (tests rely on them):
+//   * max/min propagate NaN (wasm f32x4.max does; the scalar versions are
+//     written to match), so a NaN in a fibre is always seen by its max.
+//   * no fused multiply-add: results do not depend on the compiler's choice.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#if defined(SOFTMAX_WASM_SIMDE)
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/wasm/simd128.h>
+#define SOFTMAX_WASM_SIMD128 1
+#elif defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#define SOFTMAX_WASM_SIMD128 1
+#else
+#define SOFTMAX_WASM_SIMD128 0
+#endif
+
+namespace smw {
+
+template <class T>
+struct Scalar {
+  using Elem = T;
+  using Mask = bool;
+  static constexpr size_t kLanes = 1;
+  T v;
+
+  static Scalar load(const T* p) { return {*p}; }
+  static Scalar load_strided(const T* p, size_t) { return {*p}; }
+  void store(T* p) const { *p = v; }
+  static Scalar splat(T a) { return {a}; }
+  T lane(size_t) const { return v; }
+
+  friend Scalar operator+(Scalar a, Scalar b) { return {a.v + b.v}; }
+  friend Scalar operator-(Scalar a, Scalar b) { return {a.v - b.v}; }
+  friend Scalar operator*(Scalar a, Scalar b) { return {a.v * b.v}; }
+  // NaN-propagating, like wasm's f32x4.max / f32x4.min.
+  friend Scalar max(Scalar a, Scalar b) { return {(a.v > b.v || a.v != a.v) ? a.v : b.v}; }
+  friend Scalar min(Scalar a, Scalar b) { return {(a.v < b.v || a.v != a.v) ? a.v : b.v}; }
+  friend Mask operator<(Scalar a, Scalar b) { return a.v < b.v; }
+  friend Mask operator>(Scalar a, Scalar b) { return a.v > b.v; }
+  // Mask of the lanes that hold a finite value.
+  friend Mask is_finite(Scalar a) { return a.v - a.v == T(0); }
+  friend Mask is_nan(Scalar a) { return a.v != a.v; }
+  friend Scalar select(Mask m, Scalar a, Scalar b) { return m ? a : b; }
+};
+
+// Bit-level helpers for the exp kernels: with magic = 1.5 * 2^(mantissa bits),
+// t + magic rounds t to the nearest integer n and leaves n in the low bits.
+// pow2_from_magic(p, tm) multiplies p by 2^n by adding n to p's exponent field
+// (valid while the result stays a normal number; callers mask the rest).
+inline Scalar<float> pow2_from_magic(Scalar<float> p, Scalar<float> tm) {
+  uint32_t pb, nb;
+  std::memcpy(&pb, &p.v, 4);
+  std::memcpy(&nb, &tm.v, 4);
+  pb += nb << 23;
+  float r;
+  std::memcpy(&r, &pb, 4);
+  return {r};
+}
+inline Scalar<double> pow2_from_magic(Scalar<double> p, Scalar<double> tm) {
+  uint64_t pb, nb;
+  std::memcpy(&pb, &p.v, 8);
+  std::memcpy(&nb, &tm.v, 8);
+  pb += nb << 52;
+  double r;
+  std::memcpy(&r, &pb, 8);
+  return {r};
+}
+
+// Horizontal reductions, done in double so that summing the per-lane partial
+// sums adds no float32 rounding.
+template <class T>
+inline T hmax(Scalar<T> a) { return a.v; }
+template <class T>
+inline double hsum(Scalar<T> a) { return double(a.v); }
+
+
+// Per-lane double accumulators of a vector type: add() and add_product()
+// widen each lane to double first (a product of two floats is then exact),
+// so dot products and sums of mixed signs do not lose float32 precision.
+template <class V>
+struct Wide;
+
+template <class T>
+struct Wide<Scalar<T>> {
+  double a = 0.0;
+  void add(Scalar<T> x) { a += double(x.v); }
+  void add_product(Scalar<T> x, Scalar<T> y) { a += double(x.v) * double(y.v); }
+  double lane(size_t) const { return a; }
+  double sum() const { return a; }
+};
+
+#if SOFTMAX_WASM_SIMD128
+
+struct MaskV {
+  v128_t v;
+};
+
+struct F32x4 {
+  using Elem = float;
+  using Mask = MaskV;
+  static constexpr size_t kLanes = 4;
+  v128_t v;
+
+  static F32x4 load(const float* p) { return {wasm_v128_load(p)}; }
+  // Lane i from p[i * stride]: gathers one element of each of 4 fibres.
+  static F32x4 load_strided(const float* p, size_t s) {
+    return {wasm_f32x4_make(p[0], p[s], p[2 * s], p[3 * s])};
+  }
+  void store(float* p) const { wasm_v128_store(p, v); }
+  static F32x4 splat(float a) { return {wasm_f32x4_splat(a)}; }
+  float lane(size_t i) const {
+    float t[4];
+    wasm_v128_store(t, v);
+    return t[i];
+  }
+
+  friend F32x4 operator+(F32x4 a, F32x4 b) { return {wasm_f32x4_add(a.v, b.v)}; }
+  friend F32x4 operator-(F32x4 a, F32x4 b) { return {wasm_f32x4_sub(a.v, b.v)}; }
+  friend F32x4 operator*(F32x4 a, F32x4 b) { return {wasm_f32x4_mul(a.v, b.v)}; }
+  friend F32x4 max(F32x4 a, F32x4 b) { return {wasm_f32x4_max(a.v, b.v)}; }
+  friend F32x4 min(F32x4 a, F32x4 b) { return {wasm_f32x4_min(a.v, b.v)}; }
+  friend Mask operator<(F32x4 a, F32x4 b) { return {wasm_f32x4_lt(a.v, b.v)}; }
+  friend Mask operator>(F32x4 a, F32x4 b) { return {wasm_f32x4_gt(a.v, b.v)}; }
+  friend Mask is_finite(F32x4 a) {
+    return {wasm_f32x4_eq(wasm_f32x4_sub(a.v, a.v), wasm_f32x4_splat(0.0f))};
+  }
+  friend Mask is_nan(F32x4 a) { return {wasm_f32x4_ne(a.v, a.v)}; }
+  friend F32x4 select(Mask m, F32x4 a, F32x4 b) { return {wasm_v128_bitselect(a.v, b.v, m.v)}; }
+};
+
+struct F64x2 {
+  using Elem = double;
+  using Mask = MaskV;
+  static constexpr size_t kLanes = 2;
+  v128_t v;
+
+  static F64x2 load(const double* p) { return {wasm_v128_load(p)}; }
+  static F64x2 load_strided(const double* p, size_t s) { return {wasm_f64x2_make(p[0], p[s])}; }
+  void store(double* p) const { wasm_v128_store(p, v); }
+  static F64x2 splat(double a) { return {wasm_f64x2_splat(a)}; }
+  double lane(size_t i) const {
+    double t[2];
+    wasm_v128_store(t, v);
+    return t[i];
+  }
+
+  friend F64x2 operator+(F64x2 a, F64x2 b) { return {wasm_f64x2_add(a.v, b.v)}; }
+  friend F64x2 operator-(F64x2 a, F64x2 b) { return {wasm_f64x2_sub(a.v, b.v)}; }
+  friend F64x2 operator*(F64x2 a, F64x2 b) { return {wasm_f64x2_mul(a.v, b.v)}; }
+  friend F64x2 max(F64x2 a, F64x2 b) { return {wasm_f64x2_max(a.v, b.v)}; }
+  friend F64x2 min(F64x2 a, F64x2 b) { return {wasm_f64x2_min(a.v, b.v)}; }
+  friend Mask operator<(F64x2 a, F64x2 b) { return {wasm_f64x2_lt(a.v, b.v)}; }
+  friend Mask operator>(F64x2 a, F64x2 b) { return {wasm_f64x2_gt(a.v, b.v)}; }
+  friend Mask is_finite(F64x2 a) {
+    return {wasm_f64x2_eq(wasm_f64x2_sub(a.v, a.v), wasm_f64x2_splat(0.0))};
+  }
+  friend Mask is_nan(F64x2 a) { return {wasm_f64x2_ne(a.v, a.v)}; }
+  friend F64x2 select(Mask m, F64x2 a, F64x2 b) { return {wasm_v128_bitselect(a.v, b.v, m.v)}; }
+};
+
+inline F32x4 pow2_from_magic(F32x4 p, F32x4 tm) {
+  return {wasm_i32x4_add(p.v, wasm_i32x4_shl(tm.v, 23))};
+}
+inline F64x2 pow2_from_magic(F64x2 p, F64x2 tm) {
+  return {wasm_i64x2_add(p.v, wasm_i64x2_shl(tm.v, 52))};
+}
+
+inline float hmax(F32x4 a) {
+  Scalar<float> m{a.lane(0)};
+  for (size_t i = 1; i < 4; ++i) m = max(m, Scalar<float>{a.lane(i)});
+  return m.v;
+}
+inline double hmax(F64x2 a) { return max(Scalar<double>{a.lane(0)}, Scalar<double>{a.lane(1)}).v; }
+inline double hsum(F32x4 a) {
+  v128_t lo = wasm_f64x2_promote_low_f32x4(a.v);
+  v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a.v, a.v, 2, 3, 2, 3));
+  v128_t s = wasm_f64x2_add(lo, hi);
+  return wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
+}
+inline double hsum(F64x2 a) { return a.lane(0) + a.lane(1); }
+
+
+template <>
+struct Wide<F32x4> {
+  v128_t lo = wasm_f64x2_splat(0.0), hi = wasm_f64x2_splat(0.0);
+  static v128_t low(F32x4 x) { return wasm_f64x2_promote_low_f32x4(x.v); }
+  static v128_t high(F32x4 x) {
+    return wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x.v, x.v, 2, 3, 2, 3));
+  }
+  void add(F32x4 x) {
+    lo = wasm_f64x2_add(lo, low(x));
+    hi = wasm_f64x2_add(hi, high(x));
+  }
+  void add_product(F32x4 x, F32x4 y) {
+    lo = wasm_f64x2_add(lo, wasm_f64x2_mul(low(x), low(y)));
+    hi = wasm_f64x2_add(hi, wasm_f64x2_mul(high(x), high(y)));
+  }
+  double lane(size_t i) const {
+    double t[4];
+    wasm_v128_store(t, lo);
+    wasm_v128_store(t + 2, hi);
+    return t[i];
+  }
+  double sum() const { return (lane(0) + lane(2)) + (lane(1) + lane(3)); }
+};
+
+template <>
+struct Wide<F64x2> {
+  v128_t a = wasm_f64x2_splat(0.0);
+  void add(F64x2 x) { a = wasm_f64x2_add(a, x.v); }
+  void add_product(F64x2 x, F64x2 y) { a = wasm_f64x2_add(a, wasm_f64x2_mul(x.v, y.v)); }
+  double lane(size_t i) const { return i == 0 ? wasm_f64x2_extract_lane(a, 0) : wasm_f64x2_extract_lane(a, 1); }
+  double sum() const { return lane(0) + lane(1); }
+};
+
+template <class T>
+struct VecOf;
+template <>
+struct VecOf<float> {
+  using type = F32x4;
+};
+template <>
+struct VecOf<double> {
+  using type = F64x2;
+};
+#else
+template <class T>
+struct VecOf {
+  using type = Scalar<T>;
+};
+#endif
+
+// The widest vector this build has for element type T.
+template <class T>
+using Vec = typename VecOf<T>::type;
+
+}  // namespace smw
