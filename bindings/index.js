@@ -6,7 +6,14 @@
 // result out. Kernels never throw; a non-zero status becomes an Error here.
 import {
   DTYPES,
+  REDUCTIONS,
   checkAxis,
+  checkFlag,
+  checkIgnoreIndex,
+  checkIndexTarget,
+  checkLabelSmoothing,
+  checkReduction,
+  checkWeight,
   checkOptions,
   checkOut,
   checkShape,
@@ -158,7 +165,89 @@ export class SoftmaxWasm {
     return this.#jacobian('logSoftmaxJacobian', x, options);
   }
 
+  /**
+   * Cross-entropy of logits against class indices or class probabilities,
+   * with torch.nn.functional.cross_entropy's semantics; grad: true also
+   * returns d loss / d logits from the same pass.
+   */
+  crossEntropy(logits, target, options) {
+    return this.#loss('crossEntropy', logits, target, options);
+  }
+
+  /** NLL loss of log-probabilities against class indices (torch.nn.functional.nll_loss). */
+  nllLoss(logProbs, target, options) {
+    return this.#loss('nllLoss', logProbs, target, options);
+  }
+
   // ---- shared op drivers ---------------------------------------------------
+
+  #loss(op, input, target, options) {
+    const nll = op === 'nllLoss';
+    const known = ['shape', 'axis', 'reduction', 'weight', 'ignoreIndex', 'grad'];
+    if (!nll) known.splice(5, 0, 'labelSmoothing');
+    const o = checkOptions(op, options, known);
+    const inputName = nll ? 'logProbs' : 'logits';
+    const dtype = dtypeOf(op, inputName, input);
+    const shape = checkShape(op, o.shape, input.length, inputName);
+    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
+    const { outer, n: classes, inner } = geometry(shape, axis);
+    const shapeText = show(o.shape ?? shape);
+    if (classes < 1) throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText}) must hold at least one class`);
+    const reduction = checkReduction(op, o.reduction);
+    const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
+    const labelSmoothing = nll ? 0 : checkLabelSmoothing(op, o.labelSmoothing);
+    const wantGrad = checkFlag(op, 'grad', o.grad);
+    const weight = checkWeight(op, o.weight, dtype, classes);
+    const samples = outer * inner;
+    const probTarget = !nll && (target instanceof Float32Array || target instanceof Float64Array);
+    let indices;
+    if (probTarget) {
+      if (!(target instanceof dtype.Array)) {
+        throw new TypeError(`${op}: probability target is ${target.constructor.name} but the logits are ${dtype.name}; they share one dtype`);
+      }
+      if (target.length !== input.length) {
+        throw new RangeError(`${op}: probability target must have the logits' shape ${shapeText} (length ${input.length}), got length ${target.length}`);
+      }
+    } else {
+      if (target instanceof Float32Array || target instanceof Float64Array) {
+        throw new TypeError(`${op}: target must be class indices (an Int32Array or an array of integers), got ${show(target)}`);
+      }
+      indices = checkIndexTarget(op, target, samples, classes, ignoreIndex, shapeText);
+    }
+
+    const B = dtype.bytes;
+    const size = input.length;
+    const [pIn, pTarget, pWeight, pNone, pTotal, pGrad] = this.#scratch.reserve(op, [
+      size * B,
+      probTarget ? size * B : samples * 4,
+      weight ? classes * B : 0,
+      reduction === 'none' ? samples * B : 0,
+      8,
+      wantGrad ? size * B : 0,
+    ]);
+    this.#write(dtype, pIn, input);
+    if (probTarget) this.#write(dtype, pTarget, target);
+    else this.#M.HEAP32.set(indices, pTarget / 4);
+    if (weight) this.#write(dtype, pWeight, weight);
+    const status = this.#M[op + dtype.suffix](
+      pIn,
+      probTarget ? 0 : pTarget,
+      probTarget ? pTarget : 0,
+      weight ? pWeight : 0,
+      outer,
+      classes,
+      inner,
+      ignoreIndex,
+      REDUCTIONS[reduction],
+      labelSmoothing,
+      reduction === 'none' ? pNone : 0,
+      pTotal,
+      wantGrad ? pGrad : 0,
+    );
+    if (status) throw fail(op, status);
+    const loss = reduction === 'none' ? this.#read(dtype, pNone, samples) : this.#M.HEAPF64[pTotal / 8];
+    return wantGrad ? { loss, grad: this.#read(dtype, pGrad, size) } : { loss };
+  }
 
   #forward(op, x, options) {
     const o = checkOptions(op, options, ['shape', 'axis', 'temperature', 'out']);

@@ -43,6 +43,27 @@ int jacobian(uintptr_t x, uintptr_t jac, size_t n, double temperature, uintptr_t
            reinterpret_cast<double*>(work));
 }
 
+template <class T, smw::Status (*F)(const smw::LossArgs<T>&)>
+int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr_t weight, size_t outer,
+         size_t classes, size_t inner, int ignore_index, int reduction, double label_smoothing,
+         uintptr_t loss_none, uintptr_t loss_total, uintptr_t grad) {
+  smw::LossArgs<T> a;
+  a.input = reinterpret_cast<const T*>(input);
+  a.target_index = reinterpret_cast<const int32_t*>(target_index);
+  a.target_prob = reinterpret_cast<const T*>(target_prob);
+  a.weight = reinterpret_cast<const T*>(weight);
+  a.outer = outer;
+  a.classes = classes;
+  a.inner = inner;
+  a.ignore_index = ignore_index;
+  a.reduction = reduction;
+  a.label_smoothing = label_smoothing;
+  a.loss_none = reinterpret_cast<T*>(loss_none);
+  a.loss_total = reinterpret_cast<double*>(loss_total);
+  a.grad = reinterpret_cast<T*>(grad);
+  return F(a);
+}
+
 std::string kernel_variant() { return smw::kernel_variant(); }
 
 }  // namespace
@@ -63,5 +84,9 @@ EMSCRIPTEN_BINDINGS(softmax_wasm) {
   function("softmaxJacobian_f64", &jacobian<double, smw::softmax_jacobian<double>>);
   function("logSoftmaxJacobian_f32", &jacobian<float, smw::log_softmax_jacobian<float>>);
   function("logSoftmaxJacobian_f64", &jacobian<double, smw::log_softmax_jacobian<double>>);
+  function("crossEntropy_f32", &loss<float, smw::cross_entropy<float>>);
+  function("crossEntropy_f64", &loss<double, smw::cross_entropy<double>>);
+  function("nllLoss_f32", &loss<float, smw::nll_loss<float>>);
+  function("nllLoss_f64", &loss<double, smw::nll_loss<double>>);
   function("kernelVariant", &kernel_variant);
 }

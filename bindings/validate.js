@@ -130,3 +130,94 @@ export function geometry(shape, axis) {
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
   return { outer, n: shape[axis], inner };
 }
+
+// ---- cross-entropy / NLL options -------------------------------------------
+
+export const REDUCTIONS = { none: 0, mean: 1, sum: 2 };
+
+/** reduction: 'mean' (default), 'sum' or 'none'. */
+export function checkReduction(op, reduction) {
+  if (reduction === undefined) return 'mean';
+  if (typeof reduction !== 'string') throw new TypeError(`${op}: reduction must be a string, got ${show(reduction)}`);
+  if (!(reduction in REDUCTIONS)) {
+    throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${show(reduction)}`);
+  }
+  return reduction;
+}
+
+/** ignoreIndex: an int32 (default -100). */
+export function checkIgnoreIndex(op, value) {
+  if (value === undefined) return -100;
+  if (typeof value !== 'number') throw new TypeError(`${op}: ignoreIndex must be an integer, got ${show(value)}`);
+  if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
+    throw new RangeError(`${op}: ignoreIndex must be a 32-bit integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+/** labelSmoothing: a number in [0, 1] (default 0). */
+export function checkLabelSmoothing(op, value) {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw new TypeError(`${op}: labelSmoothing must be a number, got ${show(value)}`);
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${show(value)}`);
+  return value;
+}
+
+/** A boolean option (default false). */
+export function checkFlag(op, name, value) {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${op}: ${name} must be true or false, got ${show(value)}`);
+  return value;
+}
+
+/** weight: undefined, or C class weights >= 0 (typed array of the dtype or plain numbers). */
+export function checkWeight(op, weight, dtype, classes) {
+  if (weight === undefined) return undefined;
+  if (Array.isArray(weight) || weight instanceof dtype.Array) {
+    if (weight.length !== classes) {
+      throw new RangeError(`${op}: weight must have one entry per class (${classes}), got length ${weight.length}`);
+    }
+    for (let c = 0; c < classes; c++) {
+      const w = weight[c];
+      if (typeof w !== 'number') throw new TypeError(`${op}: weight[${c}] must be a number, got ${show(w)}`);
+      if (!(w >= 0)) throw new RangeError(`${op}: weight[${c}] must be a number >= 0, got ${show(w)}`);
+    }
+    return weight;
+  }
+  throw new TypeError(`${op}: weight must be a ${dtype.Array.name} (the logits' dtype) or an array of numbers, got ${show(weight)}`);
+}
+
+const INDEX_ARRAYS = [Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Array, Uint8Array, Uint8ClampedArray];
+
+/**
+ * Class-index targets: an integer typed array, a plain array of integers, or
+ * one number (for a single sample), of `samples` entries, each in [0, C) or
+ * equal to ignoreIndex. Returns an Int32Array (the input itself if it is one).
+ */
+export function checkIndexTarget(op, target, samples, classes, ignoreIndex, shapeText) {
+  let t = target;
+  if (typeof t === 'number') t = [t];
+  const typed = INDEX_ARRAYS.some((A) => t instanceof A);
+  if (!typed && !Array.isArray(t)) {
+    throw new TypeError(
+      `${op}: target must be class indices (an Int32Array, an integer typed array or an array of integers) or class probabilities (a typed array of the logits' dtype and shape), got ${show(target)}`,
+    );
+  }
+  if (t.length !== samples) {
+    throw new RangeError(
+      `${op}: target holds ${t.length} class indices but the logits of shape ${shapeText} have ${samples} samples (the shape without the class axis)`,
+    );
+  }
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i];
+    if (!typed && (typeof v !== 'number' || !Number.isInteger(v))) {
+      throw new TypeError(`${op}: target[${i}] must be an integer class index, got ${show(v)}`);
+    }
+    if (v !== ignoreIndex && !(v >= 0 && v < classes)) {
+      throw new RangeError(
+        `${op}: target[${i}] = ${v} is not a class index in [0, ${classes}) nor ignoreIndex (${ignoreIndex})`,
+      );
+    }
+  }
+  return t instanceof Int32Array ? t : Int32Array.from(t);
+}

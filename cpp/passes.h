@@ -77,40 +77,48 @@ inline V exp_minus(V x, V m, const ExpScale<typename V::Elem>& s) {
   return exp_shifted<V, kUnitT>(d, e, s);
 }
 
+// Calls add(e, k) with each vector e = exp((x - m) / T) of the fibre (k: 0 or
+// 1, a choice of accumulator); the tail is padded with -inf, whose exp is 0.
+template <class V, bool kUnitT, bool kStore, class Add>
+inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, V vm,
+                         const ExpScale<typename V::Elem>& s, Add add) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
+    V e1 = exp_minus<V, kUnitT>(V::load(x + i + N), vm, s);
+    if (kStore) {
+      e0.store(y + i);
+      e1.store(y + i + N);
+    }
+    add(e0, 0);
+    add(e1, 1);
+  }
+  for (; i + N <= n; i += N) {
+    V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
+    if (kStore) e0.store(y + i);
+    add(e0, 0);
+  }
+  if (i < n) {
+    V e0 = exp_minus<V, kUnitT>(load_partial<V>(x + i, n - i, -kInf<T>), vm, s);
+    if (kStore) store_partial(y + i, n - i, e0);
+    add(e0, 1);
+  }
+}
+
 // Sum of exp((x - m) / T) over the fibre, in double; with kStore also writes
-// each exp to y. m must be finite and >= every x.
+// each exp to y. m must be finite and >= every x. Blocks of kSumBlock are
+// summed in T, each block's total in double.
 template <class V, bool kUnitT, bool kStore>
 double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typename V::Elem m,
                    const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
-  constexpr size_t N = V::kLanes;
-  const V vm = V::splat(m);
   double total = 0.0;
-  size_t i = 0;
-  while (i < n) {
-    const size_t end = std::min(n, i + kSumBlock);
+  for (size_t i = 0; i < n; i += kSumBlock) {
     V a0 = V::splat(T(0)), a1 = a0;
-    for (; i + 2 * N <= end; i += 2 * N) {
-      V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
-      V e1 = exp_minus<V, kUnitT>(V::load(x + i + N), vm, s);
-      if (kStore) {
-        e0.store(y + i);
-        e1.store(y + i + N);
-      }
-      a0 = a0 + e0;
-      a1 = a1 + e1;
-    }
-    for (; i + N <= end; i += N) {
-      V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
-      if (kStore) e0.store(y + i);
-      a0 = a0 + e0;
-    }
-    if (i < end) {
-      V e0 = exp_minus<V, kUnitT>(load_partial<V>(x + i, end - i, -kInf<T>), vm, s);
-      if (kStore) store_partial(y + i, end - i, e0);
-      a1 = a1 + e0;
-      i = end;
-    }
+    row_exp_each<V, kUnitT, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock, n - i),
+                                    V::splat(m), s, [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
     total += hsum(a0 + a1);
   }
   return total;

@@ -63,6 +63,32 @@ Status softmax_jacobian(const T* x, T* jac, size_t n, double temperature, double
 template <class T>
 Status log_softmax_jacobian(const T* x, T* jac, size_t n, double temperature, double* work);
 
+// Cross-entropy of logits (outer, C, inner) against class indices or class
+// probabilities, with torch.nn.functional.cross_entropy's semantics; and
+// nll_loss, the same on log-probabilities with class indices. A sample is one
+// (outer, inner) position; its target index sits at target_index[o * inner + i].
+enum Reduction : int32_t { kReduceNone = 0, kReduceMean = 1, kReduceSum = 2 };
+
+template <class T>
+struct LossArgs {
+  const T* input = nullptr;             // logits (cross_entropy) or log-probabilities (nll_loss)
+  const int32_t* target_index = nullptr;  // class indices, outer * inner of them, or null
+  const T* target_prob = nullptr;       // class probabilities, the input's shape, or null
+  const T* weight = nullptr;            // C class weights >= 0, or null for all ones
+  size_t outer = 0, classes = 0, inner = 0;
+  int32_t ignore_index = -100;          // index targets equal to it add nothing
+  int32_t reduction = kReduceMean;
+  double label_smoothing = 0.0;         // in [0, 1]; cross_entropy only
+  T* loss_none = nullptr;               // reduction none: outer * inner losses
+  double* loss_total = nullptr;         // reduction mean / sum: the loss
+  T* grad = nullptr;                    // d loss / d input (none: of the sum), or null
+};
+
+template <class T>
+Status cross_entropy(const LossArgs<T>& a);
+template <class T>
+Status nll_loss(const LossArgs<T>& a);
+
 // Name of the kernel variant this build runs, for bug reports.
 const char* kernel_variant();
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# test.sh — `npm test`: set-up, the native C++ kernel tests (the same source
+# through SIMDe and as scalar, then under AddressSanitizer + UBSan), and the
+# Node suite against both wasm builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --native
+
+jobs=$(nproc)
+echo "== native kernel tests (SIMDe SIMD128 + scalar) =="
+cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/native -j"$jobs" >/dev/null
+ctest --test-dir build/native --output-on-failure
+
+echo "== native kernel tests under AddressSanitizer + UBSan =="
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSOFTMAX_SANITIZE=ON >/dev/null
+cmake --build build/asan -j"$jobs" >/dev/null
+ctest --test-dir build/asan --output-on-failure
+
+echo "== Node tests (wasm SIMD128 and scalar builds) =="
+node --test tests/
