@@ -1,8 +1,5 @@
-// index.cjs — CommonJS entry: the API is asynchronous anyway (load() returns a
-// promise), so it forwards to the ES module.
+// index.cjs — CommonJS entry: load() is asynchronous anyway, so it forwards to
+// the ES module. (simdSupported() is only in the ES module entry.)
 'use strict';
 
-const esm = () => import('./index.js');
-
-exports.load = async (options) => (await esm()).load(options);
-exports.simdSupported = async () => (await esm()).simdSupported();
+exports.load = async (options) => (await import('./index.js')).load(options);

@@ -9,7 +9,7 @@ console.log(`softmax-wasm on ${sm.backend} (${sm.kernels})\n`);
 
 console.log('1. The next token after "the cat sat on a" (softmax of the logits):');
 const tokens = ['mat', 'chair', 'floor', 'table', 'bed', 'roof'];
-const logits = new Float32Array([3.2, 2.1, 1.5, 1.0, 0.6, -0.5]);
+const logits = new Float32Array([3.2, 2.5, 2.0, 1.3, 0.9, 0.2]);
 const probs = sm.softmax(logits);
 tokens.forEach((t, i) => console.log(`   ${t.padEnd(6)} logit ${fmt(logits[i], 1)}  p ${fmt(probs[i])}  ${bar(probs[i])}`));
 
