@@ -1,10 +1,25 @@
 // Type declarations of softmax-wasm (hand-written; the implementation is index.js).
 
-/** Arrays the ops take: Float32Array runs the float32 kernels; Float64Array or number[] the float64 ones. */
-export type Data = Float32Array | Float64Array | number[];
+/** An array in wasm memory (sm.alloc): ops read and write it in place, with no copy. */
+export interface WasmArray<D extends 'float32' | 'float64' = 'float32' | 'float64'> {
+  readonly dtype: D;
+  readonly length: number;
+  readonly freed: boolean;
+  /** A fresh view of the data; views die when wasm memory grows, so never keep one across a call. */
+  readonly array: D extends 'float32' ? Float32Array : Float64Array;
+  /** Releases the memory; later use throws. Idempotent. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
 
-/** The typed array an op returns for an input type: Float32Array for Float32Array, else Float64Array. */
-export type ResultOf<X extends Data> = X extends Float32Array ? Float32Array : Float64Array;
+/** Arrays the ops take: Float32Array runs the float32 kernels; Float64Array or number[] the float64 ones. */
+export type Data = Float32Array | Float64Array | number[] | WasmArray;
+
+/** The typed array an op returns for an input type: Float32Array for float32 input, else Float64Array. */
+export type ResultOf<X extends Data> = X extends Float32Array | WasmArray<'float32'> ? Float32Array : Float64Array;
+
+/** What `out` may be: a typed array or a WasmArray of the input's dtype. */
+export type OutOf<X extends Data> = ResultOf<X> | (ResultOf<X> extends Float32Array ? WasmArray<'float32'> : WasmArray<'float64'>);
 
 export interface AxisOptions<X extends Data> {
   /** Row-major shape of the input; default [x.length]. The length must be the product. [] is a scalar. */
@@ -12,7 +27,7 @@ export interface AxisOptions<X extends Data> {
   /** The axis the op runs along; default -1 (the last). Negative counts from the end. */
   axis?: number;
   /** Write the result here (same dtype, right length) and return it. */
-  out?: ResultOf<X>;
+  out?: OutOf<X>;
 }
 
 export interface SoftmaxOptions<X extends Data> extends AxisOptions<X> {
@@ -22,7 +37,7 @@ export interface SoftmaxOptions<X extends Data> extends AxisOptions<X> {
 
 export interface JacobianOptions<X extends Data> {
   temperature?: number;
-  out?: ResultOf<X>;
+  out?: OutOf<X>;
 }
 
 /** Class-index targets: one per sample (the logits' shape without the class axis). */
@@ -65,6 +80,9 @@ export interface LossResult<X extends Data, R extends Reduction | undefined> {
   grad?: ResultOf<X>;
 }
 
+/** An op returns `out` when given one (typed array or WasmArray), else a new typed array. */
+export type Returned<X extends Data, O> = O extends { out: infer R } ? (R extends undefined ? ResultOf<X> : R) : ResultOf<X>;
+
 export interface SoftmaxWasm {
   /** The build that runs: 'wasm-simd128' or 'wasm-scalar'. */
   readonly backend: 'wasm-simd128' | 'wasm-scalar';
@@ -73,20 +91,23 @@ export interface SoftmaxWasm {
   /** Current size of the wasm memory in bytes. */
   readonly memoryBytes: number;
 
+  /** An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32'. */
+  alloc<D extends 'float32' | 'float64' = 'float32'>(length: number, dtype?: D): WasmArray<D>;
+
   /** softmax(x / T) along an axis. */
-  softmax<X extends Data>(x: X, options?: SoftmaxOptions<X>): ResultOf<X>;
+  softmax<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(x: X, options?: O): Returned<X, O>;
   /** log(softmax(x / T)) along an axis, computed without the log of a rounded probability. */
-  logSoftmax<X extends Data>(x: X, options?: SoftmaxOptions<X>): ResultOf<X>;
+  logSoftmax<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(x: X, options?: O): Returned<X, O>;
   /** log(sum(exp(x))) along an axis; the result has the shape without that axis. */
-  logSumExp<X extends Data>(x: X, options?: AxisOptions<X>): ResultOf<X>;
+  logSumExp<X extends Data, O extends AxisOptions<X> = AxisOptions<X>>(x: X, options?: O): Returned<X, O>;
   /** d loss / d x given dy = d loss / d y and y = softmax(x / T): y * (dy - <dy, y>) / T. */
-  softmaxBackward<X extends Data>(dy: X, y: X, options?: SoftmaxOptions<X>): ResultOf<X>;
+  softmaxBackward<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(dy: X, y: X, options?: O): Returned<X, O>;
   /** d loss / d x given dy and y = logSoftmax(x / T): (dy - exp(y) * sum(dy)) / T. */
-  logSoftmaxBackward<X extends Data>(dy: X, y: X, options?: SoftmaxOptions<X>): ResultOf<X>;
+  logSoftmaxBackward<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(dy: X, y: X, options?: O): Returned<X, O>;
   /** The n x n Jacobian of softmax(x / T) for a 1-D x, row-major: J[i*n + j] = d y_i / d x_j. */
-  softmaxJacobian<X extends Data>(x: X, options?: JacobianOptions<X>): ResultOf<X>;
+  softmaxJacobian<X extends Data, O extends JacobianOptions<X> = JacobianOptions<X>>(x: X, options?: O): Returned<X, O>;
   /** The n x n Jacobian of logSoftmax(x / T) for a 1-D x. */
-  logSoftmaxJacobian<X extends Data>(x: X, options?: JacobianOptions<X>): ResultOf<X>;
+  logSoftmaxJacobian<X extends Data, O extends JacobianOptions<X> = JacobianOptions<X>>(x: X, options?: O): Returned<X, O>;
   /** torch.nn.functional.cross_entropy: targets are class indices or class probabilities (the logits' dtype and shape). */
   crossEntropy<X extends Data, O extends CrossEntropyOptions<X> = CrossEntropyOptions<X>>(
     logits: X,

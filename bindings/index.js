@@ -23,6 +23,7 @@ import {
   sameDtype,
   show,
 } from './validate.js';
+import { WasmArray, allocDtype } from './wasm-array.js';
 
 const IS_NODE = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
 
@@ -121,6 +122,15 @@ export class SoftmaxWasm {
     return this.#M.HEAPU8.buffer.byteLength;
   }
 
+  /**
+   * An array of `length` values that lives in wasm memory: ops given it as
+   * input or `out` read and write it in place, with no copy. Free it with
+   * free() (or a `using` declaration); a forgotten one is freed when collected.
+   */
+  alloc(length, dtype = 'float32') {
+    return new WasmArray(this.#M, length, allocDtype(length, dtype), 'alloc');
+  }
+
   softmax(x, options) {
     return this.#forward('softmax', x, options);
   }
@@ -142,8 +152,10 @@ export class SoftmaxWasm {
       const result = out ?? new dtype.Array(outLength);
       return result.fill(-Infinity);
     }
-    const [px, py] = this.#scratch.reserve(op, [x.length * dtype.bytes, outLength * dtype.bytes]);
-    this.#write(dtype, px, x);
+    const [px, py] = this.#place(op, dtype, [
+      ['x', x, x.length, true],
+      ['out', out, outLength, false],
+    ]);
     const status = this.#M[op + dtype.suffix](px, py, outer, n, inner);
     if (status) throw fail(op, status);
     return this.#read(dtype, py, outLength, out);
@@ -215,24 +227,21 @@ export class SoftmaxWasm {
       indices = checkIndexTarget(op, target, samples, classes, ignoreIndex, shapeText);
     }
 
-    const B = dtype.bytes;
     const size = input.length;
-    const [pIn, pTarget, pWeight, pNone, pTotal, pGrad] = this.#scratch.reserve(op, [
-      size * B,
-      probTarget ? size * B : samples * 4,
-      weight ? classes * B : 0,
-      reduction === 'none' ? samples * B : 0,
-      8,
-      wantGrad ? size * B : 0,
+    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [
+      [inputName, input, size, true],
+      ['target', probTarget ? target : undefined, probTarget ? size : 0, true],
+      ['weight', weight, weight ? classes : 0, true],
+      ['loss', undefined, reduction === 'none' ? samples : 0, false],
+      ['grad', undefined, wantGrad ? size : 0, false],
+      ['target', undefined, probTarget ? 0 : Math.ceil((samples * 4) / dtype.bytes), false],
+      ['loss', undefined, 8 / dtype.bytes, false],
     ]);
-    this.#write(dtype, pIn, input);
-    if (probTarget) this.#write(dtype, pTarget, target);
-    else this.#M.HEAP32.set(indices, pTarget / 4);
-    if (weight) this.#write(dtype, pWeight, weight);
+    if (!probTarget) this.#M.HEAP32.set(indices, pIndex / 4);
     const status = this.#M[op + dtype.suffix](
       pIn,
-      probTarget ? 0 : pTarget,
-      probTarget ? pTarget : 0,
+      probTarget ? 0 : pIndex,
+      probTarget ? pProb : 0,
       weight ? pWeight : 0,
       outer,
       classes,
@@ -258,12 +267,16 @@ export class SoftmaxWasm {
     const out = checkOut(op, o.out, dtype, x.length);
     if (x.length === 0) return out ?? new dtype.Array(0);
     const { outer, n, inner } = geometry(shape, axis);
-    // The kernels work in place: one region holds x, then the result.
-    const [p] = this.#scratch.reserve(op, [x.length * dtype.bytes]);
-    this.#write(dtype, p, x);
-    const status = this.#M[op + dtype.suffix](p, p, outer, n, inner, temperature);
+    // The kernels work in place: without WasmArrays one region holds x, then the result.
+    const inPlace = !(x instanceof WasmArray) && !(out instanceof WasmArray);
+    const [px, py] = this.#place(op, dtype, [
+      ['x', x, x.length, true],
+      ['out', out, inPlace ? 0 : x.length, false],
+    ]);
+    const py2 = inPlace ? px : py;
+    const status = this.#M[op + dtype.suffix](px, py2, outer, n, inner, temperature);
     if (status) throw fail(op, status);
-    return this.#read(dtype, p, x.length, out);
+    return this.#read(dtype, py2, x.length, out);
   }
 
   #backward(op, dy, y, options) {
@@ -279,14 +292,17 @@ export class SoftmaxWasm {
     const out = checkOut(op, o.out, dtype, dy.length);
     if (dy.length === 0) return out ?? new dtype.Array(0);
     const { outer, n, inner } = geometry(shape, axis);
-    const bytes = dy.length * dtype.bytes;
-    const [pdy, py] = this.#scratch.reserve(op, [bytes, bytes]);
-    this.#write(dtype, pdy, dy);
-    this.#write(dtype, py, y);
-    // dx overwrites dy in place.
-    const status = this.#M[op + dtype.suffix](pdy, py, pdy, outer, n, inner, temperature);
+    // Without WasmArrays, dx overwrites the copy of dy in place.
+    const inPlace = !(dy instanceof WasmArray) && !(out instanceof WasmArray);
+    const [pdy, py, pdx] = this.#place(op, dtype, [
+      ['dy', dy, dy.length, true],
+      ['y', y, y.length, true],
+      ['out', out, inPlace ? 0 : dy.length, false],
+    ]);
+    const pdx2 = inPlace ? pdy : pdx;
+    const status = this.#M[op + dtype.suffix](pdy, py, pdx2, outer, n, inner, temperature);
     if (status) throw fail(op, status);
-    return this.#read(dtype, pdy, dy.length, out);
+    return this.#read(dtype, pdx2, dy.length, out);
   }
 
   #jacobian(op, x, options) {
@@ -304,19 +320,41 @@ export class SoftmaxWasm {
     }
     const out = checkOut(op, o.out, dtype, size);
     if (n === 0) return out ?? new dtype.Array(0);
-    const [pj, px, pw] = this.#scratch.reserve(op, [size * dtype.bytes, n * dtype.bytes, n * 8]);
-    this.#write(dtype, px, x);
+    const [pj, px, pw] = this.#place(op, dtype, [
+      ['out', out, size, false],
+      ['x', x, n, true],
+      ['work', undefined, n * (8 / dtype.bytes), false],
+    ]);
     const status = this.#M[op + dtype.suffix](px, pj, n, temperature, pw);
     if (status) throw fail(op, status);
     return this.#read(dtype, pj, size, out);
   }
 
-  // Heap views are re-read on every access: growing the memory detaches them.
-  #write(dtype, ptr, data) {
-    heapOf(this.#M, dtype).set(data, ptr / dtype.bytes);
+  /**
+   * Byte offsets of a call's arrays, given as [name, data, length in dtype
+   * elements, copy in]: a WasmArray is used where it lives (no copy); any
+   * other array, or none (undefined: a result or work area), gets a region of
+   * the scratch block, and inputs are copied there. Every WasmArray is checked
+   * before anything is written.
+   */
+  #place(op, dtype, entries) {
+    const own = entries.map(([name, data]) =>
+      data instanceof WasmArray ? WasmArray.pointer(data, this.#M, op, name) : -1,
+    );
+    const regions = this.#scratch.reserve(
+      op,
+      entries.map(([, , length], i) => (own[i] >= 0 ? 0 : length * dtype.bytes)),
+    );
+    return entries.map(([, data, , copyIn], i) => {
+      if (own[i] >= 0) return own[i];
+      if (copyIn && data !== undefined) heapOf(this.#M, dtype).set(data, regions[i] / dtype.bytes);
+      return regions[i];
+    });
   }
 
+  // Heap views are re-read on every access: growing the memory detaches them.
   #read(dtype, ptr, length, out) {
+    if (out instanceof WasmArray) return out;
     const start = ptr / dtype.bytes;
     const heap = heapOf(this.#M, dtype);
     if (out) {

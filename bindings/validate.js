@@ -3,6 +3,7 @@
 // Each check throws at the call, before any work, a TypeError (wrong kind of
 // value) or RangeError (right kind, wrong value) whose message names the op,
 // the argument, the bad value and the rule.
+import { WasmArray } from './wasm-array.js';
 
 /** Element types the kernels take: the typed array class and its size. */
 export const DTYPES = {
@@ -20,6 +21,7 @@ export function show(value) {
     return `[${head.join(', ')}${value.length > 6 ? `, … (${value.length} items)` : ''}]`;
   }
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.length})`;
+  if (value instanceof WasmArray) return `WasmArray(${value.length}, ${value.dtype})`;
   if (typeof value === 'function') return 'a function';
   return Object.prototype.toString.call(value).slice(8, -1);
 }
@@ -40,11 +42,13 @@ export function checkOptions(op, options, known) {
 
 /**
  * The dtype of a data argument: Float32Array -> float32, Float64Array or a
- * plain array of numbers -> float64. Anything else is a TypeError.
+ * plain array of numbers -> float64, a WasmArray -> its dtype. Anything else
+ * is a TypeError.
  */
 export function dtypeOf(op, name, value) {
   if (value instanceof Float32Array) return DTYPES.float32;
   if (value instanceof Float64Array) return DTYPES.float64;
+  if (value instanceof WasmArray) return WasmArray.dtypeOf(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (typeof value[i] !== 'number') {
@@ -54,7 +58,7 @@ export function dtypeOf(op, name, value) {
     return DTYPES.float64;
   }
   throw new TypeError(
-    `${op}: ${name} must be a Float32Array, a Float64Array or an array of numbers, got ${show(value)}`,
+    `${op}: ${name} must be a Float32Array, a Float64Array, an array of numbers or a WasmArray, got ${show(value)}`,
   );
 }
 
@@ -110,11 +114,12 @@ export function checkTemperature(op, t) {
   return t;
 }
 
-/** out: undefined, or a typed array of the call's dtype and `length`. */
+/** out: undefined, or a typed array or WasmArray of the call's dtype and `length`. */
 export function checkOut(op, out, dtype, length) {
   if (out === undefined) return undefined;
-  if (!(out instanceof dtype.Array)) {
-    throw new TypeError(`${op}: out must be a ${dtype.Array.name} (the dtype of the inputs), got ${show(out)}`);
+  const isWasm = out instanceof WasmArray;
+  if (!(out instanceof dtype.Array) && !(isWasm && WasmArray.dtypeOf(out) === dtype)) {
+    throw new TypeError(`${op}: out must be a ${dtype.Array.name} or a ${dtype.name} WasmArray (the dtype of the inputs), got ${show(out)}`);
   }
   if (out.length !== length) {
     throw new RangeError(`${op}: out must have length ${length}, got ${out.length}`);

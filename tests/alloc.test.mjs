@@ -1,0 +1,124 @@
+// The zero-copy path: sm.alloc arrays as inputs and `out`, in place, after
+// memory growth, and the errors of freed or foreign arrays.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { load } from '../bindings/index.js';
+
+const builds = [await load({ simd: true }), await load({ simd: false })];
+
+function wasmCopy(sm, data, dtype) {
+  const w = sm.alloc(data.length, dtype);
+  w.array.set(data);
+  return w;
+}
+
+for (const sm of builds) {
+  for (const dtype of ['float32', 'float64']) {
+    const T = dtype === 'float32' ? Float32Array : Float64Array;
+    const shape = [3, 5, 4];
+    const x = T.from({ length: 60 }, (_, i) => Math.sin(i * 1.7) * 4);
+    const g = T.from({ length: 60 }, (_, i) => Math.cos(i * 0.3));
+
+    test(`${sm.backend} ${dtype}: every op gives the same result from WasmArrays as from typed arrays`, () => {
+      const xw = wasmCopy(sm, x, dtype);
+      const gw = wasmCopy(sm, g, dtype);
+      try {
+        for (const axis of [0, 1, -1]) {
+          const o = { shape, axis, temperature: 0.7 };
+          for (const op of ['softmax', 'logSoftmax']) {
+            const want = sm[op](x, o);
+            const out = sm.alloc(60, dtype);
+            assert.equal(sm[op](xw, { ...o, out }), out);
+            assert.deepEqual(out.array, want);
+            assert.deepEqual(sm[op](xw, o), want, 'WasmArray in, typed array out');
+            const typedOut = new T(60);
+            assert.equal(sm[op](x, { ...o, out: typedOut }), typedOut);
+            assert.deepEqual(typedOut, want);
+            out.free();
+          }
+          const lse = sm.logSumExp(x, { shape, axis });
+          assert.deepEqual(sm.logSumExp(xw, { shape, axis }), lse);
+          const y = sm.softmax(x, o);
+          const yw = wasmCopy(sm, y, dtype);
+          for (const op of ['softmaxBackward', 'logSoftmaxBackward']) {
+            const want = sm[op](g, y, o);
+            const out = sm.alloc(60, dtype);
+            sm[op](gw, yw, { ...o, out });
+            assert.deepEqual(out.array, want);
+            out.free();
+          }
+          yw.free();
+          const ce = sm.crossEntropy(x, new Int32Array(60 / shape.at(axis)).fill(1), { shape, axis, grad: true });
+          const cew = sm.crossEntropy(xw, new Int32Array(60 / shape.at(axis)).fill(1), { shape, axis, grad: true });
+          assert.equal(cew.loss, ce.loss);
+          assert.deepEqual(cew.grad, ce.grad);
+        }
+      } finally {
+        xw.free();
+        gw.free();
+      }
+    });
+
+    test(`${sm.backend} ${dtype}: ops work in place on a WasmArray`, () => {
+      const w = wasmCopy(sm, x, dtype);
+      const want = sm.softmax(x, { shape, axis: 1 });
+      assert.equal(sm.softmax(w, { shape, axis: 1, out: w }), w);
+      assert.deepEqual(w.array, want);
+      w.free();
+    });
+  }
+
+  test(`${sm.backend}: views die when memory grows, .array gives a live one`, () => {
+    const w = wasmCopy(sm, [1, 2, 3], 'float64');
+    const view = w.array;
+    const big = sm.alloc(Math.ceil((sm.memoryBytes * 1.5) / 4)); // forces the heap to grow
+    assert.equal(view.length, 0, 'the old view is detached');
+    assert.deepEqual(Array.from(w.array), [1, 2, 3]);
+    assert.deepEqual(Array.from(sm.softmax(w)), Array.from(sm.softmax([1, 2, 3])));
+    big.free();
+    w.free();
+  });
+
+  test(`${sm.backend}: freed and foreign arrays are TypeErrors, and nothing is written`, async () => {
+    const w = sm.alloc(4);
+    w.free();
+    assert.equal(w.freed, true);
+    w.free(); // idempotent
+    assert.throws(() => w.array, { name: 'TypeError', message: /freed/ });
+    assert.throws(() => sm.softmax(w), { name: 'TypeError', message: /softmax: x is a WasmArray that was freed/ });
+    const out = sm.alloc(4);
+    out.array.fill(7);
+    assert.throws(() => sm.softmax(new Float32Array(4), { out: w }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
+    assert.throws(() => sm.softmaxBackward(new Float32Array(4), w, { out }), { name: 'TypeError', message: /y is a WasmArray that was freed/ });
+    assert.deepEqual(Array.from(out.array), [7, 7, 7, 7], 'out untouched');
+    const other = builds.find((b) => b !== sm);
+    assert.throws(() => other.softmax(out), { name: 'TypeError', message: /another softmax-wasm instance/ });
+    assert.throws(() => sm.softmax(new Float64Array(4), { out }), { name: 'TypeError', message: /out must be a Float64Array or a float64 WasmArray/ });
+    out[Symbol.dispose]();
+    assert.equal(out.freed, true);
+  });
+
+  test(`${sm.backend}: alloc validates its arguments`, () => {
+    assert.throws(() => sm.alloc(-1), { name: 'RangeError', message: /alloc: length must be a non-negative integer, got -1/ });
+    assert.throws(() => sm.alloc(1.5), { name: 'RangeError', message: /got 1.5/ });
+    assert.throws(() => sm.alloc('3'), { name: 'TypeError', message: /alloc: length must be a number/ });
+    assert.throws(() => sm.alloc(3, 'int8'), { name: 'RangeError', message: /dtype must be 'float32' or 'float64', got "int8"/ });
+    assert.throws(() => sm.alloc(2 ** 30, 'float64'), { name: 'RangeError', message: /more than the 2 GiB/ });
+    const empty = sm.alloc(0, 'float64');
+    assert.equal(empty.array.length, 0);
+    empty.free();
+  });
+
+  test(`${sm.backend}: 2000 alloc/free pairs and calls do not grow memory`, () => {
+    const w0 = sm.alloc(1000);
+    sm.softmax(w0, { out: w0 });
+    w0.free();
+    const before = sm.memoryBytes;
+    for (let i = 0; i < 2000; i++) {
+      const w = sm.alloc(1000);
+      sm.softmax(w, { out: w });
+      w.free();
+    }
+    assert.equal(sm.memoryBytes, before);
+  });
+}
