@@ -5,8 +5,9 @@
 //   softmax:     J_ij = (s_i * delta_ij - s_i * s_j) / T = (diag(s) - s s^T) / T
 //   log-softmax: J_ij = (delta_ij - s_j) / T
 // Computed in double whatever T is: e_i = exp((x_i - max) / T) with std::exp,
-// S = sum e_i, s_i = e_i / S, and 1 - s_i as (S - e_i) / S so the diagonal
-// does not cancel when s_i is near 1.
+// S = sum e_i, s_i = e_i / S, and 1 - s_i as (sum of e_j, j != i) / S, with
+// the terms equal to 1 (the max) counted apart from the others, so the
+// diagonal does not cancel when s_i is near 1.
 // Accuracy: each entry within a few double ulps before the final rounding to T
 // (float32 entries are correctly rounded or one ulp off).
 // Non-finite: if x holds a NaN or +inf, or is all -inf, every entry is NaN;
@@ -29,15 +30,22 @@ Status jacobian_op(const T* x, T* jac, size_t n, double temperature, double* e) 
     std::fill(jac, jac + n * n, kNaN<T>);
     return kOk;
   }
-  double sum = 0.0;
+  Wide<Scalar<double>> below;  // sum of the e_i < 1, compensated
+  double ones = 0.0;           // how many e_i are 1 (x_i is the max)
   for (size_t i = 0; i < n; ++i) {
     e[i] = std::exp((double(x[i]) - m) / temperature);
-    sum += e[i];
+    if (e[i] < 1.0)
+      below.add(Scalar<double>{e[i]});
+    else
+      ones += 1.0;
   }
+  const double sum = below.sum() + ones;
   const double inv_t = 1.0 / temperature;
   for (size_t i = 0; i < n; ++i) {
     const double si = e[i] / sum;
-    const double rest = (sum - e[i]) / sum;  // 1 - s_i without cancellation
+    // 1 - s_i without cancellation: sum - e_i is exact enough unless e_i is
+    // one of the terms equal to 1, whose complement is below + (ones - 1).
+    const double rest = (e[i] < 1.0 ? sum - e[i] : below.sum() + (ones - 1.0)) / sum;
     T* row = jac + i * n;
     for (size_t j = 0; j < n; ++j) {
       const double sj = e[j] / sum;

@@ -6,9 +6,12 @@
 //   strided_*  V::kLanes neighbouring fibres at once (inner > 1): lane l of
 //              every vector is fibre l, element k sits at p[k * inner + l],
 //              so no reduction crosses lanes and nothing is transposed.
-// Row passes handle the last n % kLanes elements by padding one vector with a
-// neutral value (-inf for max and exp, 0 for sums) and storing only the
-// elements that exist.
+// Row passes handle the last n % kLanes elements with one full vector that
+// ends at the end of the fibre and overlaps the previous one: its inputs are
+// loaded before the main loop (so in-place use still sees the original
+// values), the overlapping lanes are masked out of sums and recompute the
+// same values where stored. A fibre shorter than one vector is padded
+// through a small buffer instead (-inf for max and exp, 0 for sums).
 //
 // Summation: exp values are positive, so the row exp-sum adds blocks of
 // kSumBlock elements in T (per lane at most kSumBlock / (2 * kLanes) terms)
@@ -65,7 +68,7 @@ typename V::Elem row_max(const typename V::Elem* x, size_t n) {
     m3 = max(m3, V::load(x + i + 3 * N));
   }
   for (; i + N <= n; i += N) m0 = max(m0, V::load(x + i));
-  if (i < n) m1 = max(m1, load_partial<V>(x + i, n - i, -kInf<T>));
+  if (i < n) m1 = max(m1, n >= N ? V::load(x + n - N) : load_partial<V>(x, n, -kInf<T>));
   return hmax(max(max(m0, m1), max(m2, m3)));
 }
 
@@ -78,12 +81,22 @@ inline V exp_minus(V x, V m, const ExpScale<typename V::Elem>& s) {
 }
 
 // Calls add(e, k) with each vector e = exp((x - m) / T) of the fibre (k: 0 or
-// 1, a choice of accumulator); the tail is padded with -inf, whose exp is 0.
+// 1, a choice of accumulator); lanes of the tail vector that overlap the main
+// loop, or pad a short fibre, are 0 in what add() sees.
 template <class V, bool kUnitT, bool kStore, class Add>
 inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, V vm,
                          const ExpScale<typename V::Elem>& s, Add add) {
   using T = typename V::Elem;
   constexpr size_t N = V::kLanes;
+  const size_t rem = n % N;
+  if (n < N) {
+    if (n == 0) return;
+    V e = exp_minus<V, kUnitT>(load_partial<V>(x, n, -kInf<T>), vm, s);
+    if (kStore) store_partial(y, n, e);
+    add(e, 1);
+    return;
+  }
+  const V tail = V::load(x + n - N);  // before any store: y may be x
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
     V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
@@ -100,10 +113,10 @@ inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t 
     if (kStore) e0.store(y + i);
     add(e0, 0);
   }
-  if (i < n) {
-    V e0 = exp_minus<V, kUnitT>(load_partial<V>(x + i, n - i, -kInf<T>), vm, s);
-    if (kStore) store_partial(y + i, n - i, e0);
-    add(e0, 1);
+  if (rem) {
+    V e = exp_minus<V, kUnitT>(tail, vm, s);
+    if (kStore) e.store(y + n - N);
+    add(select(V::lanes_from(N - rem), e, V::splat(T(0))), 1);
   }
 }
 
@@ -128,6 +141,11 @@ double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typ
 template <class V, class F>
 inline void row_map(const typename V::Elem* a, typename V::Elem* y, size_t n, F f) {
   constexpr size_t N = V::kLanes;
+  if (n < N) {
+    if (n) store_partial(y, n, f(load_partial<V>(a, n, typename V::Elem(0))));
+    return;
+  }
+  const V tail = V::load(a + n - N);  // before any store: y may be a
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
     V r0 = f(V::load(a + i));
@@ -136,7 +154,7 @@ inline void row_map(const typename V::Elem* a, typename V::Elem* y, size_t n, F 
     r1.store(y + i + N);
   }
   for (; i + N <= n; i += N) f(V::load(a + i)).store(y + i);
-  if (i < n) store_partial(y + i, n - i, f(load_partial<V>(a + i, n - i, typename V::Elem(0))));
+  if (i < n) f(tail).store(y + n - N);
 }
 
 // y[i] = f(a[i], b[i]) for a contiguous fibre; y may be a or b.
@@ -145,6 +163,11 @@ inline void row_map2(const typename V::Elem* a, const typename V::Elem* b, typen
                      size_t n, F f) {
   using T = typename V::Elem;
   constexpr size_t N = V::kLanes;
+  if (n < N) {
+    if (n) store_partial(y, n, f(load_partial<V>(a, n, T(0)), load_partial<V>(b, n, T(0))));
+    return;
+  }
+  const V ta = V::load(a + n - N), tb = V::load(b + n - N);  // before any store: y may be a or b
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
     V r0 = f(V::load(a + i), V::load(b + i));
@@ -153,10 +176,16 @@ inline void row_map2(const typename V::Elem* a, const typename V::Elem* b, typen
     r1.store(y + i + N);
   }
   for (; i + N <= n; i += N) f(V::load(a + i), V::load(b + i)).store(y + i);
-  if (i < n) {
-    V r = f(load_partial<V>(a + i, n - i, T(0)), load_partial<V>(b + i, n - i, T(0)));
-    store_partial(y + i, n - i, r);
-  }
+  if (i < n) f(ta, tb).store(y + n - N);
+}
+
+// The last n % kLanes elements of a fibre as a vector, other lanes 0.
+template <class V>
+inline V tail_of(const typename V::Elem* a, size_t n) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  if (n < N) return load_partial<V>(a, n, T(0));
+  return select(V::lanes_from(N - n % N), V::load(a + n - N), V::splat(T(0)));
 }
 
 // sum(a[i] * b[i]) (or sum(a[i]) when b is null), every term in double.
@@ -172,14 +201,14 @@ double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t
       w1.add_product(V::load(a + i + N), V::load(b + i + N));
     }
     for (; i + N <= n; i += N) w0.add_product(V::load(a + i), V::load(b + i));
-    if (i < n) w1.add_product(load_partial<V>(a + i, n - i, T(0)), load_partial<V>(b + i, n - i, T(0)));
+    if (i < n) w1.add_product(tail_of<V>(a, n), tail_of<V>(b, n));
   } else {
     for (; i + 2 * N <= n; i += 2 * N) {
       w0.add(V::load(a + i));
       w1.add(V::load(a + i + N));
     }
     for (; i + N <= n; i += N) w0.add(V::load(a + i));
-    if (i < n) w1.add(load_partial<V>(a + i, n - i, T(0)));
+    if (i < n) w1.add(tail_of<V>(a, n));
   }
   return w0.sum() + w1.sum();
 }

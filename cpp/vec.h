@@ -58,6 +58,8 @@ struct Scalar {
   friend Mask is_finite(Scalar a) { return a.v - a.v == T(0); }
   friend Mask is_nan(Scalar a) { return a.v != a.v; }
   friend Scalar select(Mask m, Scalar a, Scalar b) { return m ? a : b; }
+  // Mask of the lanes >= skip (for a tail vector that overlaps the previous one).
+  static Mask lanes_from(size_t skip) { return skip == 0; }
 };
 
 // Bit-level helpers for the exp kernels: with magic = 1.5 * 2^(mantissa bits),
@@ -97,13 +99,26 @@ inline double hsum(Scalar<T> a) { return double(a.v); }
 template <class V>
 struct Wide;
 
+// For float64 data the terms are already double, so their sum is compensated
+// (TwoSum, the rounding error of each addition kept in c): a plain double sum
+// of 50,000 terms drifts by ~1e-13, the whole error budget of the float64 ops.
 template <class T>
 struct Wide<Scalar<T>> {
-  double a = 0.0;
-  void add(Scalar<T> x) { a += double(x.v); }
-  void add_product(Scalar<T> x, Scalar<T> y) { a += double(x.v) * double(y.v); }
-  double lane(size_t) const { return a; }
-  double sum() const { return a; }
+  static constexpr bool kCompensated = sizeof(T) == 8;
+  double a = 0.0, c = 0.0;
+  void add_term(double x) {
+    if (kCompensated) {
+      const double t = a + x, bp = t - a, ap = t - bp;
+      c += (a - ap) + (x - bp);
+      a = t;
+    } else {
+      a += x;
+    }
+  }
+  void add(Scalar<T> x) { add_term(double(x.v)); }
+  void add_product(Scalar<T> x, Scalar<T> y) { add_term(double(x.v) * double(y.v)); }
+  double lane(size_t) const { return a + c; }
+  double sum() const { return a + c; }
 };
 
 #if SOFTMAX_WASM_SIMD128
@@ -143,6 +158,9 @@ struct F32x4 {
   }
   friend Mask is_nan(F32x4 a) { return {wasm_f32x4_ne(a.v, a.v)}; }
   friend F32x4 select(Mask m, F32x4 a, F32x4 b) { return {wasm_v128_bitselect(a.v, b.v, m.v)}; }
+  static Mask lanes_from(size_t skip) {
+    return {wasm_i32x4_make(skip <= 0 ? -1 : 0, skip <= 1 ? -1 : 0, skip <= 2 ? -1 : 0, skip <= 3 ? -1 : 0)};
+  }
 };
 
 struct F64x2 {
@@ -173,6 +191,9 @@ struct F64x2 {
   }
   friend Mask is_nan(F64x2 a) { return {wasm_f64x2_ne(a.v, a.v)}; }
   friend F64x2 select(Mask m, F64x2 a, F64x2 b) { return {wasm_v128_bitselect(a.v, b.v, m.v)}; }
+  static Mask lanes_from(size_t skip) {
+    return {wasm_i64x2_make(skip <= 0 ? -1 : 0, skip <= 1 ? -1 : 0)};
+  }
 };
 
 inline F32x4 pow2_from_magic(F32x4 p, F32x4 tm) {
@@ -221,12 +242,22 @@ struct Wide<F32x4> {
   double sum() const { return (lane(0) + lane(2)) + (lane(1) + lane(3)); }
 };
 
+// Compensated like Wide<Scalar<double>>.
 template <>
 struct Wide<F64x2> {
-  v128_t a = wasm_f64x2_splat(0.0);
-  void add(F64x2 x) { a = wasm_f64x2_add(a, x.v); }
-  void add_product(F64x2 x, F64x2 y) { a = wasm_f64x2_add(a, wasm_f64x2_mul(x.v, y.v)); }
-  double lane(size_t i) const { return i == 0 ? wasm_f64x2_extract_lane(a, 0) : wasm_f64x2_extract_lane(a, 1); }
+  v128_t a = wasm_f64x2_splat(0.0), c = wasm_f64x2_splat(0.0);
+  void add(F64x2 x) {
+    const v128_t t = wasm_f64x2_add(a, x.v);
+    const v128_t bp = wasm_f64x2_sub(t, a);
+    const v128_t ap = wasm_f64x2_sub(t, bp);
+    c = wasm_f64x2_add(c, wasm_f64x2_add(wasm_f64x2_sub(a, ap), wasm_f64x2_sub(x.v, bp)));
+    a = t;
+  }
+  void add_product(F64x2 x, F64x2 y) { add(F64x2{wasm_f64x2_mul(x.v, y.v)}); }
+  double lane(size_t i) const {
+    const v128_t s = wasm_f64x2_add(a, c);
+    return i == 0 ? wasm_f64x2_extract_lane(s, 0) : wasm_f64x2_extract_lane(s, 1);
+  }
   double sum() const { return lane(0) + lane(1); }
 };
 
