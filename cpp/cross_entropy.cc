@@ -91,20 +91,25 @@ struct Fibre {
   double exp_sum(T m, T* e, const ExpScale<T>& unit, double* excess) const {
     double below = 0.0, ones = 0.0;
     if (st == 1) {
+      // Blocks of kSumBlock summed in T, as in row_exp_sum: the terms below
+      // 1 are all positive, so their block sums keep their relative accuracy.
       using V = Vec<T>;
-      const V one = V::splat(T(1)), zero = V::splat(T(0));
-      Wide<V> wb, wo;
-      auto add = [&](V v, int) {
-        const auto lt = v < one;
-        wb.add(select(lt, v, zero));
-        wo.add(select(lt, zero, one));
-      };
-      if (e)
-        row_exp_each<V, true, true>(x, e, c, V::splat(m), unit, add);
-      else
-        row_exp_each<V, true, false>(x, nullptr, c, V::splat(m), unit, add);
-      below = wb.sum();
-      ones = wo.sum();
+      const V one = V::splat(T(1)), zero = V::splat(T(0)), vm = V::splat(m);
+      for (size_t i = 0; i < c; i += kSumBlock) {
+        const size_t len = std::min(kSumBlock, c - i);
+        V b = zero, o = zero;
+        auto add = [&](V v, int) {
+          const auto lt = v < one;
+          b = b + keep_where(lt, v);
+          o = o + zero_where(lt, one);
+        };
+        if (e)
+          row_exp_each<V, true, true>(x + i, e + i, len, vm, unit, add);
+        else
+          row_exp_each<V, true, false>(x + i, nullptr, len, vm, unit, add);
+        below += hsum(b);
+        ones += hsum(o);
+      }
     } else {
       const Scalar<T> vm{m};
       for (size_t k = 0; k < c; ++k) {

@@ -131,8 +131,7 @@ inline V exp_shifted(V d, V e, const ExpScale<typename V::Elem>& s) {
   V n = tm - V::splat(C::kMagic);
   V r = (d - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo) + e;
   if (!kUnitT) r = r * V::splat(s.inv_t);
-  V y = pow2_from_magic(exp_poly(r), tm);
-  return select(t < V::splat(C::kMinT), V::splat(T(0)), y);
+  return zero_where(t < V::splat(C::kMinT), pow2_from_magic(exp_poly(r), tm));
 }
 
 // exp(x) for any x, with the underflow / overflow / NaN rules in the header.
@@ -145,8 +144,7 @@ inline V exp_any(V x, const ExpScale<typename V::Elem>& s) {
   V tm = t + V::splat(C::kMagic);
   V n = tm - V::splat(C::kMagic);
   V r = (x - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo);
-  V y = pow2_from_magic(exp_poly(r), tm);
-  y = select(t < V::splat(C::kMinT), V::splat(T(0)), y);
+  V y = zero_where(t < V::splat(C::kMinT), pow2_from_magic(exp_poly(r), tm));
   y = select(t > V::splat(C::kMaxT), V::splat(std::numeric_limits<T>::infinity()), y);
   return select(is_nan(x), x, y);
 }

@@ -54,21 +54,34 @@ inline bool finite(T v) {
 
 // ---- contiguous fibres ---------------------------------------------------
 
-// Largest element, NaN if any is NaN, -inf for n == 0.
+// Largest element, NaN if any is NaN, -inf for n == 0. (pmax, with NaN
+// tracked apart: see vec.h.)
 template <class V>
 typename V::Elem row_max(const typename V::Elem* x, size_t n) {
   using T = typename V::Elem;
   constexpr size_t N = V::kLanes;
   V m0 = V::splat(-kInf<T>), m1 = m0, m2 = m0, m3 = m0;
+  auto nan = is_nan(m0);
   size_t i = 0;
   for (; i + 4 * N <= n; i += 4 * N) {
-    m0 = max(m0, V::load(x + i));
-    m1 = max(m1, V::load(x + i + N));
-    m2 = max(m2, V::load(x + i + 2 * N));
-    m3 = max(m3, V::load(x + i + 3 * N));
+    const V a = V::load(x + i), b = V::load(x + i + N), c = V::load(x + i + 2 * N), d = V::load(x + i + 3 * N);
+    m0 = pmax(m0, a);
+    m1 = pmax(m1, b);
+    m2 = pmax(m2, c);
+    m3 = pmax(m3, d);
+    nan = nan | (is_nan(a) | is_nan(b)) | (is_nan(c) | is_nan(d));
   }
-  for (; i + N <= n; i += N) m0 = max(m0, V::load(x + i));
-  if (i < n) m1 = max(m1, n >= N ? V::load(x + n - N) : load_partial<V>(x, n, -kInf<T>));
+  for (; i + N <= n; i += N) {
+    const V a = V::load(x + i);
+    m0 = pmax(m0, a);
+    nan = nan | is_nan(a);
+  }
+  if (i < n) {
+    const V a = n >= N ? V::load(x + n - N) : load_partial<V>(x, n, -kInf<T>);
+    m1 = pmax(m1, a);
+    nan = nan | is_nan(a);
+  }
+  if (any(nan)) return kNaN<T>;
   return hmax(max(max(m0, m1), max(m2, m3)));
 }
 
@@ -215,12 +228,17 @@ double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t
 
 // ---- kLanes neighbouring fibres of a strided axis -------------------------
 
-// Lane-wise max over the n elements at p[k * inner].
+// Lane-wise max over the n elements at p[k * inner], NaN in lanes that hold one.
 template <class V>
 inline V strided_max(const typename V::Elem* p, size_t n, size_t inner) {
   V m = V::splat(-kInf<typename V::Elem>);
-  for (size_t k = 0; k < n; ++k) m = max(m, V::load(p + k * inner));
-  return m;
+  auto nan = is_nan(m);
+  for (size_t k = 0; k < n; ++k) {
+    const V a = V::load(p + k * inner);
+    m = pmax(m, a);
+    nan = nan | is_nan(a);
+  }
+  return select(nan, V::splat(kNaN<typename V::Elem>), m);
 }
 
 // Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.

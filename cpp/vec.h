@@ -11,6 +11,9 @@
 // Semantics every type keeps (tests rely on them):
 //   * max/min propagate NaN (wasm f32x4.max does; the scalar versions are
 //     written to match), so a NaN in a fibre is always seen by its max.
+//     pmax is wasm's pseudo-max (b if a < b, else a): one x86 instruction,
+//     where V8 needs about eight for the NaN-propagating max; hot loops use
+//     pmax and track NaN with is_nan masks.
 //   * no fused multiply-add: results do not depend on the compiler's choice.
 #pragma once
 
@@ -52,6 +55,9 @@ struct Scalar {
   // NaN-propagating, like wasm's f32x4.max / f32x4.min.
   friend Scalar max(Scalar a, Scalar b) { return {(a.v > b.v || a.v != a.v) ? a.v : b.v}; }
   friend Scalar min(Scalar a, Scalar b) { return {(a.v < b.v || a.v != a.v) ? a.v : b.v}; }
+  friend Scalar pmax(Scalar a, Scalar b) { return a.v < b.v ? b : a; }
+  friend Scalar zero_where(Mask m, Scalar a) { return m ? Scalar{T(0)} : a; }
+  friend Scalar keep_where(Mask m, Scalar a) { return m ? a : Scalar{T(0)}; }
   friend Mask operator<(Scalar a, Scalar b) { return a.v < b.v; }
   friend Mask operator>(Scalar a, Scalar b) { return a.v > b.v; }
   // Mask of the lanes that hold a finite value.
@@ -61,6 +67,8 @@ struct Scalar {
   // Mask of the lanes >= skip (for a tail vector that overlaps the previous one).
   static Mask lanes_from(size_t skip) { return skip == 0; }
 };
+
+inline bool any(bool m) { return m; }
 
 // Bit-level helpers for the exp kernels: with magic = 1.5 * 2^(mantissa bits),
 // t + magic rounds t to the nearest integer n and leaves n in the low bits.
@@ -125,7 +133,9 @@ struct Wide<Scalar<T>> {
 
 struct MaskV {
   v128_t v;
+  friend MaskV operator|(MaskV a, MaskV b) { return {wasm_v128_or(a.v, b.v)}; }
 };
+inline bool any(MaskV m) { return wasm_v128_any_true(m.v); }
 
 struct F32x4 {
   using Elem = float;
@@ -151,6 +161,9 @@ struct F32x4 {
   friend F32x4 operator*(F32x4 a, F32x4 b) { return {wasm_f32x4_mul(a.v, b.v)}; }
   friend F32x4 max(F32x4 a, F32x4 b) { return {wasm_f32x4_max(a.v, b.v)}; }
   friend F32x4 min(F32x4 a, F32x4 b) { return {wasm_f32x4_min(a.v, b.v)}; }
+  friend F32x4 pmax(F32x4 a, F32x4 b) { return {wasm_f32x4_pmax(a.v, b.v)}; }
+  friend F32x4 zero_where(Mask m, F32x4 a) { return {wasm_v128_andnot(a.v, m.v)}; }
+  friend F32x4 keep_where(Mask m, F32x4 a) { return {wasm_v128_and(a.v, m.v)}; }
   friend Mask operator<(F32x4 a, F32x4 b) { return {wasm_f32x4_lt(a.v, b.v)}; }
   friend Mask operator>(F32x4 a, F32x4 b) { return {wasm_f32x4_gt(a.v, b.v)}; }
   friend Mask is_finite(F32x4 a) {
@@ -184,6 +197,9 @@ struct F64x2 {
   friend F64x2 operator*(F64x2 a, F64x2 b) { return {wasm_f64x2_mul(a.v, b.v)}; }
   friend F64x2 max(F64x2 a, F64x2 b) { return {wasm_f64x2_max(a.v, b.v)}; }
   friend F64x2 min(F64x2 a, F64x2 b) { return {wasm_f64x2_min(a.v, b.v)}; }
+  friend F64x2 pmax(F64x2 a, F64x2 b) { return {wasm_f64x2_pmax(a.v, b.v)}; }
+  friend F64x2 zero_where(Mask m, F64x2 a) { return {wasm_v128_andnot(a.v, m.v)}; }
+  friend F64x2 keep_where(Mask m, F64x2 a) { return {wasm_v128_and(a.v, m.v)}; }
   friend Mask operator<(F64x2 a, F64x2 b) { return {wasm_f64x2_lt(a.v, b.v)}; }
   friend Mask operator>(F64x2 a, F64x2 b) { return {wasm_f64x2_gt(a.v, b.v)}; }
   friend Mask is_finite(F64x2 a) {
