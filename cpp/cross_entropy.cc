@@ -18,7 +18,10 @@
 // tensor is built.
 // Reductions: none (per-sample losses; grad of their sum), sum, mean (index
 // targets: divided by the sum of w_t over samples not ignored; probability
-// targets: by the number of samples). Every target ignored -> loss NaN, grad 0.
+// targets: by the number of samples). Every target ignored -> loss NaN, grad 0;
+// targets counted but with weights summing to 0 -> loss NaN and, as in
+// torch's backward (x * 1/0), NaN gradient rows for them (nll_loss: NaN at
+// the target only, since no log-softmax backward spreads it).
 // Non-finite (PyTorch's): a sample whose logits hold a NaN or +inf, or are
 // all -inf, has loss NaN (0 if its target is ignored) and an all-NaN gradient
 // row; a -inf logit has p = 0: its class adds +inf to the loss when it is the
@@ -145,6 +148,12 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, bool ignored, const T*
     if (g) fill_strided(g, C, st, T(0));
     return 0.0;
   }
+  if (g && scale == kInf<double>) {
+    // 'mean' whose counted weights sum to 0: torch's backward multiplies by
+    // 1/0, and log-softmax's backward spreads the NaN over the whole row.
+    fill_strided(g, C, st, kNaN<T>);
+    g = nullptr;
+  }
   double excess;
   const double sum = f.exp_sum(m, g, unit, &excess);
   const double log_sum = std::log1p(excess);
@@ -251,7 +260,10 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
         total += loss;
     }
   }
-  if (a.reduction != kReduceNone) *a.loss_total = a.reduction == kReduceMean ? total / denom : total;
+  // 'mean' over a zero denominator is NaN even where the smoothing term alone
+  // would give inf: torch adds the NLL part's 0/0.
+  if (a.reduction != kReduceNone)
+    *a.loss_total = a.reduction == kReduceSum ? total : denom == 0.0 ? kNaN<double> : total / denom;
   return kOk;
 }
 
