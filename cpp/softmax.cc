@@ -108,9 +108,9 @@ template Status log_softmax<double>(const double*, double*, size_t, size_t, size
 
 const char* kernel_variant() {
 #if SOFTMAX_WASM_SIMD128
-  return "simd128_rr2_p6f32_p12f64_u2_3pass";
+  return "simd128_rr2_p5f32_p12f64_u2_3pass";
 #else
-  return "scalar_rr2_p6f32_p12f64_3pass";
+  return "scalar_rr2_p5f32_p12f64_3pass";
 #endif
 }
 
