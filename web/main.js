@@ -42,7 +42,7 @@ async function start() {
   const simd = params.get('simd');
   const options = simd === '0' ? { simd: false } : simd === '1' ? { simd: true } : {};
   const browserHasSimd = WebAssembly.validate(SIMD_PROBE);
-  $('simd-support').textContent = browserHasSimd ? 'supported' : 'not supported';
+  $('simd-support').textContent = browserHasSimd ? 'yes' : 'no';
 
   let sm;
   try {
@@ -52,6 +52,7 @@ async function start() {
     box.hidden = false;
     box.textContent = `The wasm module failed to load: ${err.message}`;
     $('backend').textContent = 'none';
+    document.body.dataset.mounted = 'true';
     throw err;
   }
 
@@ -80,6 +81,7 @@ async function start() {
       console.error(`panel ${section.id}:`, err);
     }
   }
+  document.body.dataset.mounted = 'true';
   performance.mark('softmax-wasm:panels-mounted');
   // Charts below the fold are drawn just after the first paint; then the page is complete.
   await chartsSettled();
