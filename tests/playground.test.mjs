@@ -162,6 +162,23 @@ test('the page loads over HTTP with wasm MIME type, COOP/COEP, and no errors', a
   assert.deepEqual(problems, []);
 });
 
+test('the server serves only the page folders, read-only, and refuses traversal', async () => {
+  const origin = new URL(server.url).origin;
+  const status = async (p, init) => (await fetch(origin + p, { redirect: 'manual', ...init })).status;
+  assert.equal(await status('/'), 302);
+  assert.equal(await status('/web/'), 200);
+  for (const p of ['/.git/HEAD', '/package.json', '/node_modules/d3/package.json', '/scripts/serve.mjs', '/tests/playground.test.mjs']) {
+    assert.equal(await status(p), 404, p);
+  }
+  for (const p of ['/web/..%2f..%2fpackage.json', '/web/%2e%2e%2f%2e%2e%2fetc/passwd', '/web/..%5c..%5cpackage.json']) {
+    assert.ok([400, 403].includes(await status(p)), `traversal refused: ${p}`);
+  }
+  assert.equal(await status('/web/index.html', { method: 'POST' }), 405);
+  const css = await fetch(`${origin}/web/style.css`);
+  assert.match(css.headers.get('content-type'), /^text\/css/);
+  assert.equal(css.headers.get('cross-origin-resource-policy'), 'same-origin');
+});
+
 test('the page says which build runs: SIMD by default', async () => {
   assert.equal(await page.textContent(tid('backend')), 'wasm-simd128');
   assert.notEqual((await page.textContent(tid('kernels'))).trim(), '…');

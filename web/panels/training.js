@@ -69,7 +69,7 @@ export function mount(el, { sm }) {
     const side = Math.min(w, 380);
     const points = Array.from(data.y, (k, n) => ({ x: data.X[2 * n], y: data.X[2 * n + 1], k }));
     return Plot.plot(base(side, side, {
-      marginLeft: 40, marginRight: 10, marginTop: 10, marginBottom: 36,
+      marginLeft: 40, marginRight: 10, marginTop: 24, marginBottom: 36,
       x: { domain: [-EXTENT, EXTENT], label: 'feature x₁' },
       y: { domain: [-EXTENT, EXTENT], label: 'feature x₂' },
       color: { type: 'identity' },
