@@ -44,9 +44,16 @@ async function start() {
   const browserHasSimd = WebAssembly.validate(SIMD_PROBE);
   $('simd-support').textContent = browserHasSimd ? 'yes' : 'no';
 
+  // Fetch and compile the wasm while the deferred chart scripts are still parsing.
+  const loading = load(options);
+  loading.catch(() => {}); // handled below, once the page is ready for the message
+  if (document.readyState === 'loading') {
+    await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
+  }
+
   let sm;
   try {
-    sm = await load(options);
+    sm = await loading;
   } catch (err) {
     const box = $('load-error');
     box.hidden = false;

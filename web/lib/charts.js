@@ -2,8 +2,9 @@
 // node_modules/@observablehq/plot/dist by index.html). No drawing code here:
 // each helper returns Plot options, and `chart()` re-renders on data or width change.
 
-const { Plot } = globalThis;
-export { Plot };
+// index.html loads Plot with a deferred classic script; main.js mounts the panels only
+// after DOMContentLoaded, by which time it is defined. Read it late, not at import.
+export const Plot = new Proxy({}, { get: (_, key) => globalThis.Plot[key] });
 
 export const COLORS = {
   logit: '#6b7280',
