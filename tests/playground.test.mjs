@@ -6,7 +6,7 @@
 // panel renders, and that the numbers the panels show, read through data-testid,
 // match a small pure-JS reference after the inputs change. Writes full-page
 // screenshots to test-artifacts/. Needs the built library (bindings/, dist/).
-import { test, before, after } from 'node:test';
+import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +55,9 @@ function assertClose(actual, expected, tol, what) {
 }
 
 // ---- harness -------------------------------------------------------------------
+// No single check may hang the run: each test gets 30 s (the whole file takes ~20 s).
+const test = (name, fn) => nodeTest(name, { timeout: 30_000 }, fn);
+
 let server;
 let context;
 let userDataDir;
@@ -72,9 +75,10 @@ function watch(p, label) {
   });
 }
 
-async function openPage(query = '', width = 1280) {
+async function openPage(query = '', width = 1280, initScript = null) {
   const p = await context.newPage();
   await p.setViewportSize({ width, height: 900 });
+  if (initScript) await p.addInitScript(initScript);
   watch(p, query || 'default');
   await p.goto(`${server.url}${query}`);
   await p.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
@@ -113,6 +117,7 @@ async function setValue(p, id, value) {
   }, value);
 }
 
+// Up to 3 min only when Chromium has to be installed first; otherwise a few seconds.
 before(async () => {
   for (const f of ['bindings/index.js', 'dist/softmax-simd.mjs', 'dist/softmax-scalar.mjs', 'dist/softmax-simd.wasm',
     'dist/softmax-scalar.wasm', 'node_modules/d3/dist/d3.min.js', 'node_modules/@observablehq/plot/dist/plot.umd.min.js']) {
@@ -135,7 +140,7 @@ before(async () => {
   });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   page = await openPage();
-});
+}, { timeout: 180_000 });
 
 after(async () => {
   // Always close the browser and the server, whatever failed.
@@ -404,6 +409,27 @@ test('forced scalar build (?simd=0) works and says so', async () => {
     await scalar.screenshot({ path: path.join(ARTIFACTS, 'playground-scalar-1280.png') });
   } finally {
     await scalar.close();
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('a browser without wasm SIMD gets the scalar build automatically', async () => {
+  // Chromium cannot switch SIMD off, so stub the feature probe: tiny modules using
+  // a v128 instruction (0xfd prefix) "fail" validation, as in an engine without SIMD.
+  const noSimd = () => {
+    const validate = WebAssembly.validate;
+    WebAssembly.validate = (bytes) => {
+      const b = new Uint8Array(bytes.buffer ?? bytes);
+      return b.length < 128 && b.includes(0xfd) ? false : validate(bytes);
+    };
+  };
+  const old = await openPage('', 1280, noSimd);
+  try {
+    assert.equal(await old.textContent(tid('backend')), 'wasm-scalar');
+    assert.equal(await old.textContent(tid('simd-support')), 'no');
+    assertClose(await nums(old, TOKENS.map((t) => `prob-${t}`)), softmaxRef(DEFAULT_LOGITS), 1e-9, 'probabilities without SIMD');
+  } finally {
+    await old.close();
   }
   assert.deepEqual(problems, []);
 });
