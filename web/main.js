@@ -37,6 +37,21 @@ function $(testid) {
   return document.querySelector(`[data-testid="${testid}"]`);
 }
 
+/**
+ * Resolves once the deferred classic scripts (d3, Plot) have run. readyState is not
+ * enough: it turns 'interactive' before deferred scripts run; DOMContentLoaded
+ * fires after them.
+ */
+function chartLibrary() {
+  const missing = () => new Error('the chart library (Observable Plot) did not load');
+  if (globalThis.Plot) return Promise.resolve();
+  const nav = performance.getEntriesByType('navigation')[0];
+  if (nav && nav.domContentLoadedEventStart > 0) return Promise.reject(missing());
+  return new Promise((resolve, reject) => {
+    document.addEventListener('DOMContentLoaded', () => (globalThis.Plot ? resolve() : reject(missing())), { once: true });
+  });
+}
+
 async function start() {
   const params = new URLSearchParams(location.search);
   const simd = params.get('simd');
@@ -47,17 +62,14 @@ async function start() {
   // Fetch and compile the wasm while the deferred chart scripts are still parsing.
   const loading = load(options);
   loading.catch(() => {}); // handled below, once the page is ready for the message
-  if (document.readyState === 'loading') {
-    await new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve, { once: true }));
-  }
-
   let sm;
   try {
+    await chartLibrary();
     sm = await loading;
   } catch (err) {
     const box = $('load-error');
     box.hidden = false;
-    box.textContent = `The wasm module failed to load: ${err.message}`;
+    box.textContent = `The playground could not start: ${err.message}`;
     $('backend').textContent = 'none';
     document.body.dataset.mounted = 'true';
     throw err;
