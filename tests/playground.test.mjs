@@ -387,6 +387,10 @@ test('layout: fits a 390 px phone without layout shift, every control is labelle
     assert.ok(cls < 0.01, `cumulative layout shift at 390 px: ${cls}`);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling at 390 px (overflow ${overflow} px)`);
+    const clipped = await phone.$$eval('.table-wrap, .chart, .panel-body', (els) => els
+      .filter((e) => e.scrollWidth > e.clientWidth + 1)
+      .map((e) => `${e.closest('section').id}: ${e.className} ${e.scrollWidth} > ${e.clientWidth}`));
+    assert.deepEqual(clipped, [], 'nothing is cut off or needs sideways scrolling on a phone');
     await phone.screenshot({ path: path.join(ARTIFACTS, 'playground-390.png'), fullPage: true });
   } finally {
     await phone.close();
