@@ -219,8 +219,9 @@ function parseArgs(argv) {
     else if (a === '--help' || a === '-h') opts.help = true;
     else throw new Error(`serve: unknown argument "${a}" (try --help)`);
   }
+  if (opts.port === undefined && process.env.PORT) opts.port = Number(process.env.PORT);
   if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) {
-    throw new Error('serve: --port must be an integer from 0 to 65535');
+    throw new Error('serve: the port (--port or PORT) must be an integer from 0 to 65535');
   }
   return opts;
 }
@@ -245,6 +246,11 @@ if (isMain) {
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     log: opts.quiet ? null : (line) => console.log(line),
   });
+  // The page needs the wasm build and the chart library; say so now rather than as a 404 later.
+  for (const [need, fix] of [['dist/softmax-simd.wasm', 'npm run build'], ['bindings/index.js', 'npm run build'],
+    ['node_modules/@observablehq/plot/dist/plot.umd.min.js', 'npm install'], ['node_modules/d3/dist/d3.min.js', 'npm install']]) {
+    if (!fs.existsSync(path.join(path.resolve(opts.root ?? REPO_ROOT), need))) console.warn(`serve: ${need} is missing (run ${fix})`);
+  }
   console.log(`softmax-wasm playground: ${srv.url}`);
   const stop = () => srv.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
