@@ -247,8 +247,10 @@ function unravel(index, shape) {
 function describeContext(ctx) {
   const parts = [];
   for (const [key, value] of Object.entries(ctx)) {
-    if (value === undefined || ArrayBuffer.isView(value) || typeof value === 'function') continue;
-    parts.push(`${key}=${JSON.stringify(value)}`);
+    if (key === 'inputs' || value === undefined || typeof value === 'function') continue;
+    const list = ArrayBuffer.isView(value) ? Array.from(value) : value;
+    const long = Array.isArray(list) && list.length > 40;
+    parts.push(`${key}=${long ? `[${list.length} values]` : JSON.stringify(list)}`);
   }
   return parts.join(' ');
 }
@@ -336,7 +338,8 @@ export function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLeng
 /**
  * One random case of an op, checked against the reference:
  *   op: softmax | logSoftmax | logSumExp | softmaxBackward | logSoftmaxBackward
- *   params: { shape, axis, temperature, useOut, mode }; shape undefined -> 1-D default
+ *   params: { shape, axis, temperature, useOut, mode, constantGradient };
+ *   shape undefined -> 1-D of params.length; constantGradient: dy all equal to it (backward ops)
  */
 export function runOpCase(sm, dtype, op, params, rng, label = '') {
   const { shape, axis, useOut = false } = params;
@@ -363,7 +366,9 @@ export function runOpCase(sm, dtype, op, params, rng, label = '') {
   // Backward ops get a genuine forward output y (rounded to the dtype) and a random dy.
   const forward = op === 'softmaxBackward' ? 'softmax' : 'logSoftmax';
   const y = dtype.make(R[forward](logits, refOpts));
-  const dy = dtype.make(randomGradient(rng, size));
+  const dy = dtype.make(params.constantGradient === undefined
+    ? randomGradient(rng, size)
+    : new Float64Array(size).fill(params.constantGradient));
   const yr = asRef(y);
   const dyr = asRef(dy);
   const ref = R[op](dyr, yr, refOpts);

@@ -76,6 +76,10 @@ export function defineOpSuite(op, builds) {
           f.check(() => runOpCase(sm, dtype, op, { length: 50257, mode: 'normal3' }, rng, 'vocab 1-D'));
           f.check(() => runOpCase(sm, dtype, op, { shape: [2, 50257], axis: -1, temperature: randomT(rng), mode: 'uniform10', useOut: true }, rng, 'vocab rows'));
           f.check(() => runOpCase(sm, dtype, op, { shape: [4099], temperature: randomT(rng), mode: 'wide' }, rng, 'prime length'));
+          if (TWO_INPUTS.has(op)) {
+            // all-equal dy: the sum / dot product over the row is where a plain running sum loses digits
+            f.check(() => runOpCase(sm, dtype, op, { length: 50257, mode: 'normal3', constantGradient: 0.3 }, rng, 'vocab, constant dy'));
+          }
           f.assertNone();
         });
 
