@@ -261,14 +261,23 @@ function classWeight(weight, c) {
   return weight === undefined || weight === null ? 1 : Number(weight[c]);
 }
 
-/** Reduces per-sample losses and per-sample dloss/dinput to { loss, grad }. */
-function reduce(perSample, grads, denominator, reduction) {
+/**
+ * Reduces per-sample losses and per-sample dloss/dinput to { loss, grad }.
+ * 'mean' with a zero denominator is torch's 0/0: the loss is NaN. If every
+ * target was ignored, nothing reaches the gradient and it is all 0; if some
+ * were counted but their weights sum to 0, torch's backward multiplies
+ * weight 0 by 1/0 and their rows (whole fibres, after log-softmax) are NaN.
+ */
+function reduce(perSample, grads, denominator, reduction, countedFibres) {
   if (reduction === 'none') return { loss: Float64Array.from(perSample), grad: grads };
   const total = accurateSum(perSample);
   if (reduction === 'sum') return { loss: total, grad: grads };
   if (reduction !== 'mean') throw new RangeError(`reduction ${reduction} is not 'mean', 'sum' or 'none'`);
-  // All targets ignored: 0/0 = NaN loss, and no target contributes to the gradient.
-  if (denominator === 0) return { loss: NaN, grad: grads.map(() => 0) };
+  if (denominator === 0) {
+    const grad = grads.map(() => 0);
+    for (const indices of countedFibres) for (const j of indices) grad[j] = NaN;
+    return { loss: NaN, grad };
+  }
   return { loss: total / denominator, grad: grads.map((g) => g / denominator) };
 }
 
@@ -292,6 +301,7 @@ function lossFromLogProbs(lp, target, opts, throughLogSoftmax) {
   const perSample = new Float64Array(samples);
   const grad = new Float64Array(view.size);
   let denominator = probabilities ? samples : 0;
+  const countedFibres = []; // the fibres of samples that are not ignored
 
   forEachFibre(view, (indices, position) => {
     const g = new Array(C).fill(0);
@@ -307,6 +317,7 @@ function lossFromLogProbs(lp, target, opts, throughLogSoftmax) {
       if (!Number.isInteger(t) || t < 0 || t >= C) throw new RangeError(`target ${t} is out of bounds`);
       const wt = classWeight(weight, t);
       denominator += wt;
+      countedFibres.push(indices);
       // loss_n = (1 - eps) w_t (-lp_t) + eps/C sum_c w_c (-lp_c)
       g[t] -= (1 - eps) * wt;
       if (eps !== 0) for (let c = 0; c < C; c++) g[c] -= (eps / C) * classWeight(weight, c);
@@ -319,7 +330,7 @@ function lossFromLogProbs(lp, target, opts, throughLogSoftmax) {
       indices.forEach((j, c) => { grad[j] = g[c]; });
     }
   });
-  return reduce(perSample, grad, denominator, reduction);
+  return reduce(perSample, grad, denominator, reduction, countedFibres);
 }
 
 /** F.cross_entropy(logits, target, weight, ignore_index, reduction, label_smoothing). */

@@ -194,6 +194,12 @@ describe('reference crossEntropy / nllLoss (torch semantics)', () => {
     assert.ok(Number.isNaN(allWeighted.loss));
     near(allWeighted.grad, [0, 0, 0, 0, 0, 0]);
   });
+  test('mean with counted targets whose weights sum to 0: NaN loss, NaN rows for them (torch: 0 * 1/0)', () => {
+    const zero = R.crossEntropy(logits, [1, -100, 1], { shape, weight: [2, 0] });
+    assert.ok(Number.isNaN(zero.loss));
+    near(zero.grad, [NaN, NaN, 0, 0, NaN, NaN]);
+    near([R.crossEntropy(logits, [1, -100, 1], { shape, weight: [2, 0], reduction: 'sum' }).loss], [0]);
+  });
   test('label smoothing, index targets: (1-eps) NLL + eps/C sum_c w_c (-log p_c), same denominator', () => {
     const eps = 0.2;
     const C = 2;
