@@ -328,6 +328,7 @@ export function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLeng
     `${op}: result should be a ${dtype.Result.name} for ${dtype.name} input, got ${result?.constructor?.name}`);
   assert.equal(result.length, resultLength, `${op}: result length`);
   if (useOut) assert.equal(result, out, `${op}: with opts.out the result must be that same array`);
+  else inputs.forEach((a) => assert.notEqual(result, a, `${op}: without out the result must be a new array`));
   inputs.forEach((a, k) => {
     const same = Array.from(a).every((v, i) => Object.is(v, before[k][i]));
     assert.ok(same, `${op}: input ${k} was modified`);
