@@ -109,6 +109,21 @@ for (const { name: build, sm } of BUILDS) {
         assert.ok(Array.from(smoothed.grad).every((v) => v === 0));
       });
 
+      test(`crossEntropy ${build} ${dtype.name}: 'mean' over counted targets whose weights sum to 0 is NaN, as torch's 0/0`, () => {
+        // torch: loss = 0/0 (plus smoothing/0 = +inf) = NaN; backward multiplies weight 0 by 1/0,
+        // so the rows of counted samples are NaN and ignored rows stay 0.
+        const logits = dtype.make([0.5, 1, -2, 0, 0, 0, 2, 1, 0]);
+        const weight = dtype.make([1, 0, 2]);
+        for (const labelSmoothing of [undefined, 0.25]) {
+          const opts = { shape: [3, 3], weight, ...(labelSmoothing ? { labelSmoothing } : {}) };
+          const got = sm.crossEntropy(logits, [1, -100, 1], { ...opts, grad: true });
+          const ref = R.crossEntropy(asRef(logits), [1, -100, 1], { ...opts, weight: asRef(weight) });
+          const what = `crossEntropy targets [1, -100, 1], weight [1, 0, 2], labelSmoothing ${labelSmoothing}`;
+          checkLoss(got.loss, ref.loss, dtype, what);
+          checkGrad(got.grad, ref.grad, dtype, what);
+        }
+      });
+
       test(`crossEntropy ${build} ${dtype.name}: without weights or smoothing the mean gradient is (softmax - onehot) / N`, () => {
         const x = dtype.make([2, 1, 0.1, -1, 3, 0.5]);
         const { grad } = sm.crossEntropy(x, Int32Array.from([0, 2]), { shape: [2, 3], grad: true });
