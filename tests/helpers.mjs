@@ -1,0 +1,390 @@
+// Shared test machinery: the module under test, its builds and dtypes, a seeded
+// PRNG, random shapes and logits, and comparison helpers that implement the
+// accuracy contract of API.md exactly. Not a test file (node --test only runs
+// *.test.mjs here).
+//
+// Environment:
+//   SOFTMAX_WASM_ENTRY  path of the module to test (default: ../bindings/index.js)
+//   SEED                base seed of every random case (default below); a
+//                       failure message names the SEED that reproduces it.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import * as R from './reference.mjs';
+
+// ------------------------------------------------------- module and builds ----
+
+export const ENTRY = process.env.SOFTMAX_WASM_ENTRY
+  ? pathToFileURL(path.resolve(process.env.SOFTMAX_WASM_ENTRY)).href
+  : new URL('../bindings/index.js', import.meta.url).href;
+
+export async function loadModule() {
+  return import(ENTRY);
+}
+
+/**
+ * Both builds of the library: [{ name: 'simd', sm }, { name: 'scalar', sm }].
+ * load({ simd: true }) must give the SIMD128 build (Node 20 always has SIMD)
+ * and load({ simd: false }) must force the scalar one.
+ */
+export async function builds() {
+  const { load } = await loadModule();
+  const simd = await load({ simd: true });
+  assert.equal(simd.backend, 'wasm-simd128', 'load({ simd: true }).backend');
+  const scalar = await load({ simd: false });
+  assert.equal(scalar.backend, 'wasm-scalar', 'load({ simd: false }).backend');
+  return [{ name: 'simd', sm: simd }, { name: 'scalar', sm: scalar }];
+}
+
+// ----------------------------------------------------------------- dtypes ----
+
+/**
+ * The three input kinds of API.md. `make` turns doubles into the kernel's
+ * input (Float32Array.from rounds with Math.fround, so the reference, fed
+ * Float64Array.from(input), sees exactly the kernel's inputs). `num` rounds a
+ * scalar the same way: float32 cases use float32-representable temperatures so
+ * that it does not matter whether the binding narrows T.
+ */
+export const DTYPES = [
+  { name: 'float32', tol: 2e-6, Result: Float32Array, make: (v) => Float32Array.from(v), num: Math.fround, minNormal: 2 ** -126 },
+  { name: 'float64', tol: 1e-13, Result: Float64Array, make: (v) => Float64Array.from(v), num: (t) => t, minNormal: 2 ** -1022 },
+  { name: 'array', tol: 1e-13, Result: Float64Array, make: (v) => Array.from(v, Number), num: (t) => t, minNormal: 2 ** -1022 },
+];
+export const dtypeNamed = (name) => DTYPES.find((d) => d.name === name);
+
+/** The exact values a kernel sees, as doubles. */
+export const asRef = (input) => Float64Array.from(input, Number);
+
+// -------------------------------------------------------------------- PRNG ----
+
+const DEFAULT_SEED = 0x5eed2024;
+export const BASE_SEED = process.env.SEED !== undefined ? Number(process.env.SEED) >>> 0 : DEFAULT_SEED;
+
+function hashString(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** mulberry32: small, fast, and the same sequence on every machine. */
+export function makeRng(seed) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const rng = {
+    seed,
+    next,
+    uniform: (lo, hi) => lo + (hi - lo) * next(),
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), // inclusive
+    pick: (list) => list[Math.floor(next() * list.length)],
+    bool: (p = 0.5) => next() < p,
+    normal: () => {
+      const u = 1 - next();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    },
+  };
+  return rng;
+}
+
+/**
+ * Registers a node:test test whose body gets a PRNG seeded from SEED and the
+ * test's name; on failure the message says how to reproduce it.
+ */
+export function seededTest(name, body, options = {}) {
+  return test(name, options, async (t) => {
+    const seed = (hashString(name) ^ BASE_SEED) >>> 0;
+    try {
+      await body(makeRng(seed), t);
+    } catch (error) {
+      if (error && typeof error.message === 'string') {
+        error.message += `\n  [reproduce: SEED=${BASE_SEED} node --test <this file>; test seed ${seed}]`;
+      }
+      throw error;
+    }
+  });
+}
+
+// ------------------------------------------------------- random test data ----
+
+/** Sizes at and around SIMD tile widths (4 float32 / 2 float64 lanes, unrolled loops). */
+export const SIMD_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33,
+  47, 48, 49, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025];
+export const DIM_CHOICES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65];
+export const TEMPERATURES = [0.1, 0.25, 0.5, 0.7, 1, 1.5, 2, 3.3, 5, 10];
+
+/** A random shape of rank 1..maxRank with at most maxElements elements. */
+export function randomShape(rng, { minRank = 1, maxRank = 4, maxElements = 20000 } = {}) {
+  const rank = rng.int(minRank, maxRank);
+  const dims = Array.from({ length: rank }, () => rng.pick(DIM_CHOICES));
+  const size = () => dims.reduce((p, d) => p * d, 1);
+  while (size() > maxElements) {
+    const largest = dims.indexOf(Math.max(...dims));
+    dims[largest] = Math.max(1, Math.floor(dims[largest] / 2));
+  }
+  return dims;
+}
+
+export const LOGIT_MODES = ['uniform10', 'normal3', 'small', 'offset1000', 'ties', 'wide'];
+
+/**
+ * count random logits as doubles. Modes: uniform [-10, 10]; normal * 3;
+ * nearly equal ([-1e-3, 1e-3]); +-1000 offsets (shift invariance); integer
+ * ties; normal * 30 (many outputs far below 1e-30).
+ */
+export function randomLogits(rng, count, mode = rng.pick(LOGIT_MODES)) {
+  const out = new Float64Array(count);
+  const offset = rng.bool() ? 1000 : -1000;
+  for (let i = 0; i < count; i++) {
+    switch (mode) {
+      case 'uniform10': out[i] = rng.uniform(-10, 10); break;
+      case 'normal3': out[i] = rng.normal() * 3; break;
+      case 'small': out[i] = rng.uniform(-1e-3, 1e-3); break;
+      case 'offset1000': out[i] = offset + rng.normal() * 2; break;
+      case 'ties': out[i] = rng.int(-2, 2); break;
+      case 'wide': out[i] = rng.normal() * 30; break;
+      default: throw new Error(`unknown logit mode ${mode}`);
+    }
+  }
+  return out;
+}
+
+/** A random upstream gradient: normal, sometimes all equal (a cancellation case). */
+export function randomGradient(rng, count) {
+  if (rng.bool(0.15)) return new Float64Array(count).fill(rng.normal());
+  const scale = rng.pick([1, 1e-3, 100]);
+  return Float64Array.from({ length: count }, () => rng.normal() * scale);
+}
+
+// ------------------------------------------------------------ comparisons ----
+//
+// Every comparison first demands the same non-finite pattern: NaN where the
+// reference is NaN, the same infinity where it is infinite, and a finite value
+// where it is finite. Then, per entry:
+//
+//   softmax     ref >= 1e-30: |got - ref| <= tol * ref;
+//               ref <  1e-30: 0 <= got <= 1e-30 (1 + tol) (tiny outputs may flush to 0)
+//               and got is never negative.
+//   log         |got - ref| <= tol * max(1, |ref|)          (logSoftmax, logSumExp)
+//   backward    |got - ref| <= tol * max(scale_i, minNormal) (scale from API.md; the
+//               floor only matters for subnormal results, which cannot carry relative accuracy)
+//   jacobian    |ref| >= 1e-30: |got - ref| <= tol * |ref|; else |got| <= 1e-30 (1 + tol)
+//
+// tol = 2e-6 for float32 kernels and 1e-13 for float64 kernels (and plain arrays).
+
+export const TINY = 1e-30;
+
+function allowanceFor(kind, ref, i, { tol, scale, minNormal }) {
+  switch (kind) {
+    case 'softmax':
+    case 'jacobian':
+      return Math.abs(ref) >= TINY ? tol * Math.abs(ref) : null; // null: tiny rule
+    case 'log':
+      return tol * Math.max(1, Math.abs(ref));
+    case 'backward':
+      return tol * Math.max(scale[i], minNormal);
+    default:
+      throw new Error(`unknown comparison kind ${kind}`);
+  }
+}
+
+/**
+ * Compares got with ref under the contract; never throws. Returns
+ * { ok, failures, worst }, worst being the entry with the largest
+ * error/allowance ratio (a non-finite mismatch counts as infinitely bad).
+ */
+export function compare(kind, got, ref, { tol, scale, minNormal = 0 }) {
+  let failures = 0;
+  let worst = null;
+  const consider = (entry) => {
+    if (!worst || entry.ratio > worst.ratio) worst = entry;
+  };
+  if (got.length !== ref.length) {
+    return { ok: false, failures: 1, worst: { index: -1, got: got.length, ref: ref.length, ratio: Infinity, why: 'length differs' } };
+  }
+  for (let i = 0; i < ref.length; i++) {
+    const g = Number(got[i]);
+    const r = ref[i];
+    let entry;
+    if (Number.isNaN(r) || !Number.isFinite(r) || !Number.isFinite(g)) {
+      const same = Number.isNaN(r) ? Number.isNaN(g) : g === r;
+      entry = { index: i, got: g, ref: r, ratio: same ? 0 : Infinity, why: 'non-finite pattern differs' };
+    } else {
+      const allowed = allowanceFor(kind, r, i, { tol, scale, minNormal });
+      const err = Math.abs(g - r);
+      if (allowed === null) {
+        const limit = TINY * (1 + tol);
+        const bad = Math.abs(g) > limit || (kind === 'softmax' && g < 0);
+        entry = { index: i, got: g, ref: r, err, allowed: limit, ratio: bad ? 1 + Math.abs(g) / limit : 0, why: `|ref| < ${TINY}: need ${kind === 'softmax' ? '0 <= got' : '|got|'} <= ${limit}` };
+      } else {
+        const bad = err > allowed || (kind === 'softmax' && g < 0);
+        const ratio = allowed > 0 ? err / allowed : (err > 0 ? Infinity : 0);
+        entry = { index: i, got: g, ref: r, err, allowed, ratio: bad ? Math.max(ratio, 1 + 1e-9) : Math.min(ratio, 1) };
+      }
+    }
+    if (entry.ratio > 1) failures++;
+    consider(entry);
+  }
+  return { ok: failures === 0, failures, worst };
+}
+
+function unravel(index, shape) {
+  if (!shape || index < 0) return null;
+  const idx = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(index % shape[d]);
+    index = Math.floor(index / shape[d]);
+  }
+  return idx;
+}
+
+function describeContext(ctx) {
+  const parts = [];
+  for (const [key, value] of Object.entries(ctx)) {
+    if (key === 'inputs' || value === undefined || typeof value === 'function') continue;
+    const list = ArrayBuffer.isView(value) ? Array.from(value) : value;
+    const long = Array.isArray(list) && list.length > 40;
+    parts.push(`${key}=${long ? `[${list.length} values]` : JSON.stringify(list)}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * Asserts the contract; on failure reports the case, how many entries failed,
+ * and the worst one (flat and multi-index, got, ref, error, allowance, and the
+ * input values there if ctx.inputs = { name: array } is given).
+ */
+export function assertClose(kind, got, ref, { tol, scale, minNormal, what = kind, ctx = {}, shape } = {}) {
+  const result = compare(kind, got, ref, { tol, scale, minNormal });
+  if (result.ok) return;
+  const w = result.worst;
+  const at = unravel(w.index, shape);
+  const lines = [
+    `${what}: ${result.failures} of ${ref.length} entries break the accuracy contract (${kind}, tol ${tol})`,
+    `  case: ${describeContext(ctx)}`,
+    `  worst: index ${w.index}${at ? ` [${at}]` : ''}: got ${w.got}, ref ${w.ref}` +
+      (w.err !== undefined ? `, |err| ${w.err.toExponential(3)} > allowed ${w.allowed.toExponential(3)}` : '') +
+      (w.why ? ` (${w.why})` : ''),
+  ];
+  if (scale) lines.push(`  scale there: ${scale[w.index]}`);
+  if (ctx.inputs) {
+    for (const [name, values] of Object.entries(ctx.inputs)) {
+      if (values && w.index >= 0 && w.index < values.length) lines.push(`  ${name}[${w.index}] = ${values[w.index]}`);
+    }
+  }
+  assert.fail(lines.join('\n'));
+}
+
+/** Collects failures of many cases in one test so a report lists them all. */
+export class Failures {
+  constructor() { this.messages = []; this.cases = 0; }
+  check(fn) {
+    this.cases++;
+    try {
+      fn();
+    } catch (error) {
+      this.messages.push(error && error.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message));
+    }
+  }
+  assertNone() {
+    if (this.messages.length === 0) return;
+    const shown = this.messages.slice(0, 4).join('\n---\n');
+    assert.fail(`${this.messages.length} of ${this.cases} cases failed; first ${Math.min(4, this.messages.length)}:\n${shown}`);
+  }
+}
+
+// ------------------------------------------------------------ op runners ----
+
+/** The options object for a library call, without undefined keys. */
+export function options(fields) {
+  const out = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+const SENTINEL = -7.25;
+
+/**
+ * Calls sm[op](...inputs, opts) for one dtype; checks the result type and
+ * length, that `out` (when useOut) is the returned object, and that the
+ * inputs were not modified. Returns the result.
+ */
+export function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLength }) {
+  const before = inputs.map((a) => Array.from(a));
+  const callOpts = { ...opts };
+  let out;
+  if (useOut) {
+    out = new dtype.Result(resultLength).fill(SENTINEL);
+    callOpts.out = out;
+  }
+  const result = sm[op](...inputs, callOpts);
+  assert.ok(result instanceof dtype.Result,
+    `${op}: result should be a ${dtype.Result.name} for ${dtype.name} input, got ${result?.constructor?.name}`);
+  assert.equal(result.length, resultLength, `${op}: result length`);
+  if (useOut) assert.equal(result, out, `${op}: with opts.out the result must be that same array`);
+  else inputs.forEach((a) => assert.notEqual(result, a, `${op}: without out the result must be a new array`));
+  inputs.forEach((a, k) => {
+    const same = Array.from(a).every((v, i) => Object.is(v, before[k][i]));
+    assert.ok(same, `${op}: input ${k} was modified`);
+  });
+  return result;
+}
+
+/**
+ * One random case of an op, checked against the reference:
+ *   op: softmax | logSoftmax | logSumExp | softmaxBackward | logSoftmaxBackward
+ *   params: { shape, axis, temperature, useOut, mode, constantGradient };
+ *   shape undefined -> 1-D of params.length; constantGradient: dy all equal to it (backward ops)
+ */
+export function runOpCase(sm, dtype, op, params, rng, label = '') {
+  const { shape, axis, useOut = false } = params;
+  const size = shape ? shape.reduce((p, d) => p * d, 1) : params.length;
+  const mode = params.mode ?? rng.pick(LOGIT_MODES);
+  const hasT = op !== 'logSumExp';
+  const temperature = hasT && params.temperature !== undefined ? dtype.num(params.temperature) : undefined;
+  const refOpts = { shape, axis, temperature };
+  const libOpts = options({ shape, axis, temperature });
+  const ctx = { label, op, dtype: dtype.name, shape: shape ?? [size], axis, temperature, useOut, mode };
+  const tol = dtype.tol;
+  const logits = randomLogits(rng, size, mode);
+
+  if (op === 'softmax' || op === 'logSoftmax' || op === 'logSumExp') {
+    const x = dtype.make(logits);
+    const xr = asRef(x);
+    const ref = R[op](xr, refOpts);
+    const got = callOp(sm, op, [x], libOpts, dtype, { useOut, resultLength: ref.length });
+    const kind = op === 'softmax' ? 'softmax' : 'log';
+    const refShape = op === 'logSumExp' ? undefined : (shape ?? [size]);
+    assertClose(kind, got, ref, { tol, what: op, ctx: { ...ctx, inputs: op === 'logSumExp' ? undefined : { x: xr } }, shape: refShape });
+    return;
+  }
+  // Backward ops get a genuine forward output y (rounded to the dtype) and a random dy.
+  const forward = op === 'softmaxBackward' ? 'softmax' : 'logSoftmax';
+  const y = dtype.make(R[forward](logits, refOpts));
+  const dy = dtype.make(params.constantGradient === undefined
+    ? randomGradient(rng, size)
+    : new Float64Array(size).fill(params.constantGradient));
+  const yr = asRef(y);
+  const dyr = asRef(dy);
+  const ref = R[op](dyr, yr, refOpts);
+  const scale = (op === 'softmaxBackward' ? R.softmaxBackwardScale : R.logSoftmaxBackwardScale)(dyr, yr, refOpts);
+  const got = callOp(sm, op, [dy, y], libOpts, dtype, { useOut, resultLength: ref.length });
+  assertClose('backward', got, ref, {
+    tol, scale, minNormal: dtype.minNormal, what: op, ctx: { ...ctx, inputs: { dy: dyr, y: yr } }, shape: shape ?? [size],
+  });
+}
+
+/** Every axis of a shape, in positive and negative form. */
+export function allAxes(shape) {
+  const axes = [];
+  for (let a = 0; a < shape.length; a++) axes.push(a, a - shape.length);
+  return axes;
+}
+
+export { R };
