@@ -4,15 +4,14 @@
 # the npm dependencies, and the wasm build.
 #   scripts/setup.sh            tools for the wasm build, npm deps, build
 #   scripts/setup.sh --native   also the native test toolchain (g++, GoogleTest, SIMDe)
-#   scripts/setup.sh --browser  also Chromium for the end-to-end tests
+# (Chromium for the browser tests: scripts/ensure-chromium.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_native=0 want_browser=0
+want_native=0
 for arg in "$@"; do
   case "$arg" in
     --native) want_native=1 ;;
-    --browser) want_browser=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -26,23 +25,13 @@ if [ "$want_native" = 1 ]; then
   [ -f /usr/include/simde/wasm/simd128.h ] || missing+=(libsimde-dev)
   [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
 fi
-if [ "$want_browser" = 1 ]; then
-  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]} from Debian's packages"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq -o DPkg::Lock::Timeout=600
-    # chromium without recommends: the recommends pull ~130 packages it does not need.
-    for pkg in "${missing[@]}"; do
-      if [ "$pkg" = chromium ]; then
-        apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 chromium >/dev/null
-      else
-        apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$pkg" >/dev/null
-      fi
-    done
+    apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
   else
     echo "setup: missing ${missing[*]}. Install them first, e.g.: sudo apt-get install ${missing[*]}" >&2
     exit 1

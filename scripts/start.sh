@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# start.sh — `npm start`: set-up, then the essay's examples computed by the wasm kernels.
+# start.sh — `npm start`: set-up, then the playground served on 127.0.0.1 (it prints the URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node scripts/demo.mjs
+exec node scripts/serve.mjs

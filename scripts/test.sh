@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --native
+bash scripts/ensure-chromium.sh >/dev/null   # Debian's Chromium for the playground's end-to-end test
 
 jobs=$(nproc)
 echo "== native kernel tests (SIMDe SIMD128 + scalar) =="
@@ -17,5 +18,5 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSOFTMAX_SANITIZE=ON >/dev/nu
 cmake --build build/asan -j"$jobs" >/dev/null
 ctest --test-dir build/asan --output-on-failure
 
-echo "== Node tests (wasm SIMD128 and scalar builds) =="
+echo "== Node tests (wasm SIMD128 and scalar builds, and the playground in Chromium) =="
 node --test tests/
