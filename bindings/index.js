@@ -132,11 +132,11 @@ export class SoftmaxWasm {
   }
 
   softmax(x, options) {
-    return this.#forward('softmax', x, options);
+    return this.#alongAxis('softmax', [['x', x]], options);
   }
 
   logSoftmax(x, options) {
-    return this.#forward('logSoftmax', x, options);
+    return this.#alongAxis('logSoftmax', [['x', x]], options);
   }
 
   logSumExp(x, options) {
@@ -162,11 +162,11 @@ export class SoftmaxWasm {
   }
 
   softmaxBackward(dy, y, options) {
-    return this.#backward('softmaxBackward', dy, y, options);
+    return this.#alongAxis('softmaxBackward', [['dy', dy], ['y', y]], options);
   }
 
   logSoftmaxBackward(dy, y, options) {
-    return this.#backward('logSoftmaxBackward', dy, y, options);
+    return this.#alongAxis('logSoftmaxBackward', [['dy', dy], ['y', y]], options);
   }
 
   softmaxJacobian(x, options) {
@@ -258,51 +258,41 @@ export class SoftmaxWasm {
     return wantGrad ? { loss, grad: this.#read(dtype, pGrad, size) } : { loss };
   }
 
-  #forward(op, x, options) {
+  /**
+   * The ops along an axis with options { shape, axis, temperature, out }:
+   * inputs are [name, array] pairs of one dtype and length (x; or dy, y), and
+   * the kernel takes (...inputs, out, outer, n, inner, temperature).
+   */
+  #alongAxis(op, inputs, options) {
     const o = checkOptions(op, options, ['shape', 'axis', 'temperature', 'out']);
-    const dtype = dtypeOf(op, 'x', x);
-    const shape = checkShape(op, o.shape, x.length, 'x');
-    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
-    const temperature = checkTemperature(op, o.temperature);
-    const out = checkOut(op, o.out, dtype, x.length);
-    if (x.length === 0) return out ?? new dtype.Array(0);
-    const { outer, n, inner } = geometry(shape, axis);
-    // The kernels work in place: without WasmArrays one region holds x, then the result.
-    const inPlace = !(x instanceof WasmArray) && !(out instanceof WasmArray);
-    const [px, py] = this.#place(op, dtype, [
-      ['x', x, x.length, true],
-      ['out', out, inPlace ? 0 : x.length, false],
-    ]);
-    const py2 = inPlace ? px : py;
-    const status = this.#M[op + dtype.suffix](px, py2, outer, n, inner, temperature);
-    if (status) throw fail(op, status);
-    return this.#read(dtype, py2, x.length, out);
-  }
-
-  #backward(op, dy, y, options) {
-    const o = checkOptions(op, options, ['shape', 'axis', 'temperature', 'out']);
-    const dtype = dtypeOf(op, 'dy', dy);
-    sameDtype(op, 'y', y, dtype, 'dy');
-    if (y.length !== dy.length) {
-      throw new RangeError(`${op}: y has length ${y.length} but dy has length ${dy.length}; they must match`);
+    const [firstName, first] = inputs[0];
+    const dtype = dtypeOf(op, firstName, first);
+    for (let i = 1; i < inputs.length; i++) {
+      const [name, data] = inputs[i];
+      sameDtype(op, name, data, dtype, firstName);
+      if (data.length !== first.length) {
+        throw new RangeError(`${op}: ${name} has length ${data.length} but ${firstName} has length ${first.length}; they must match`);
+      }
     }
-    const shape = checkShape(op, o.shape, dy.length, 'dy');
+    const shape = checkShape(op, o.shape, first.length, firstName);
     const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
     const temperature = checkTemperature(op, o.temperature);
-    const out = checkOut(op, o.out, dtype, dy.length);
-    if (dy.length === 0) return out ?? new dtype.Array(0);
+    const out = checkOut(op, o.out, dtype, first.length);
+    if (first.length === 0) return out ?? new dtype.Array(0);
     const { outer, n, inner } = geometry(shape, axis);
-    // Without WasmArrays, dx overwrites the copy of dy in place.
-    const inPlace = !(dy instanceof WasmArray) && !(out instanceof WasmArray);
-    const [pdy, py, pdx] = this.#place(op, dtype, [
-      ['dy', dy, dy.length, true],
-      ['y', y, y.length, true],
-      ['out', out, inPlace ? 0 : dy.length, false],
-    ]);
-    const pdx2 = inPlace ? pdy : pdx;
-    const status = this.#M[op + dtype.suffix](pdy, py, pdx2, outer, n, inner, temperature);
+    // The kernels work in place: without WasmArrays the result overwrites the copy of the first input.
+    const inPlace = !(first instanceof WasmArray) && !(out instanceof WasmArray);
+    const entries = inputs.map(([name, data]) => [name, data, data.length, true]);
+    entries.push(['out', out, inPlace ? 0 : first.length, false]);
+    const ptrs = this.#place(op, dtype, entries);
+    const pOut = inPlace ? ptrs[0] : ptrs[inputs.length];
+    const kernel = this.#M[op + dtype.suffix];
+    const status =
+      inputs.length === 1
+        ? kernel(ptrs[0], pOut, outer, n, inner, temperature)
+        : kernel(ptrs[0], ptrs[1], pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
-    return this.#read(dtype, pdx2, dy.length, out);
+    return this.#read(dtype, pOut, first.length, out);
   }
 
   #jacobian(op, x, options) {
