@@ -68,8 +68,14 @@ class Scratch {
     let total = 0;
     for (const size of sizes) {
       offsets.push(total);
-      total += Math.ceil(size / 16) * 16;
+      total += align16(size);
     }
+    const base = this.base(op, total);
+    return offsets.map((o) => base + o);
+  }
+
+  /** The block's byte offset, grown first to at least `total` bytes. */
+  base(op, total) {
     if (total > this.#bytes) {
       if (total > MAX_WASM_BYTES) {
         throw new RangeError(
@@ -87,8 +93,12 @@ class Scratch {
       this.#ptr = ptr;
       this.#bytes = total;
     }
-    return offsets.map((o) => this.#ptr + o);
+    return this.#ptr;
   }
+}
+
+function align16(bytes) {
+  return Math.ceil(bytes / 16) * 16;
 }
 
 function formatBytes(n) {
@@ -105,11 +115,16 @@ function heapOf(M, dtype) {
 export class SoftmaxWasm {
   #M;
   #scratch;
+  #kernel = {}; // op -> dtype name -> the Embind function
 
   /** @internal */
   constructor(module, backend) {
     this.#M = module;
     this.#scratch = new Scratch(module);
+    for (const name of Object.keys(module)) {
+      const m = /^(\w+)_(f32|f64)$/.exec(name);
+      if (m) (this.#kernel[m[1]] ??= {})[m[2] === 'f32' ? 'float32' : 'float64'] = module[name];
+    }
     /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
@@ -156,7 +171,7 @@ export class SoftmaxWasm {
       ['x', x, x.length, true],
       ['out', out, outLength, false],
     ]);
-    const status = this.#M[op + dtype.suffix](px, py, outer, n, inner);
+    const status = this.#kernel[op][dtype.name](px, py, outer, n, inner);
     if (status) throw fail(op, status);
     return this.#read(dtype, py, outLength, out);
   }
@@ -238,7 +253,7 @@ export class SoftmaxWasm {
       ['loss', undefined, 8 / dtype.bytes, false],
     ]);
     if (!probTarget) this.#M.HEAP32.set(indices, pIndex / 4);
-    const status = this.#M[op + dtype.suffix](
+    const status = this.#kernel[op][dtype.name](
       pIn,
       probTarget ? 0 : pIndex,
       probTarget ? pProb : 0,
@@ -280,17 +295,32 @@ export class SoftmaxWasm {
     const out = checkOut(op, o.out, dtype, first.length);
     if (first.length === 0) return out ?? new dtype.Array(0);
     const { outer, n, inner } = geometry(shape, axis);
-    // The kernels work in place: without WasmArrays the result overwrites the copy of the first input.
-    const inPlace = !(first instanceof WasmArray) && !(out instanceof WasmArray);
-    const entries = inputs.map(([name, data]) => [name, data, data.length, true]);
-    entries.push(['out', out, inPlace ? 0 : first.length, false]);
-    const ptrs = this.#place(op, dtype, entries);
-    const pOut = inPlace ? ptrs[0] : ptrs[inputs.length];
-    const kernel = this.#M[op + dtype.suffix];
+    const second = inputs.length > 1 ? inputs[1][1] : undefined;
+    const kernel = this.#kernel[op][dtype.name];
+    // WasmArrays are used where they live (all checked before anything is
+    // written); the other arrays are copied into the scratch block, and the
+    // result overwrites the copy of the first input (the kernels work in
+    // place) unless `out` or the first input is a WasmArray.
+    const w0 = this.#wasmPointer(op, firstName, first);
+    const w1 = second === undefined ? -1 : this.#wasmPointer(op, inputs[1][0], second);
+    const wOut = this.#wasmPointer(op, 'out', out);
+    const B = dtype.bytes;
+    const bytes = align16(first.length * B);
+    let total = 0;
+    const r0 = w0 < 0 ? (total += bytes) - bytes : 0;
+    const r1 = second !== undefined && w1 < 0 ? (total += bytes) - bytes : 0;
+    const rOut = wOut < 0 && w0 >= 0 ? (total += bytes) - bytes : 0;
+    const base = total ? this.#scratch.base(op, total) : 0;
+    const heap = heapOf(this.#M, dtype);
+    const p0 = w0 >= 0 ? w0 : base + r0;
+    if (w0 < 0) heap.set(first, p0 / B);
+    const p1 = second === undefined ? 0 : w1 >= 0 ? w1 : base + r1;
+    if (second !== undefined && w1 < 0) heap.set(second, p1 / B);
+    const pOut = wOut >= 0 ? wOut : w0 < 0 ? p0 : base + rOut;
     const status =
-      inputs.length === 1
-        ? kernel(ptrs[0], pOut, outer, n, inner, temperature)
-        : kernel(ptrs[0], ptrs[1], pOut, outer, n, inner, temperature);
+      second === undefined
+        ? kernel(p0, pOut, outer, n, inner, temperature)
+        : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
     return this.#read(dtype, pOut, first.length, out);
   }
@@ -315,9 +345,14 @@ export class SoftmaxWasm {
       ['x', x, n, true],
       ['work', undefined, n * (8 / dtype.bytes), false],
     ]);
-    const status = this.#M[op + dtype.suffix](px, pj, n, temperature, pw);
+    const status = this.#kernel[op][dtype.name](px, pj, n, temperature, pw);
     if (status) throw fail(op, status);
     return this.#read(dtype, pj, size, out);
+  }
+
+  /** The byte offset of a WasmArray argument (a TypeError if freed or foreign), or -1 for any other value. */
+  #wasmPointer(op, name, value) {
+    return value instanceof WasmArray ? WasmArray.pointer(value, this.#M, op, name) : -1;
   }
 
   /**
@@ -328,9 +363,7 @@ export class SoftmaxWasm {
    * before anything is written.
    */
   #place(op, dtype, entries) {
-    const own = entries.map(([name, data]) =>
-      data instanceof WasmArray ? WasmArray.pointer(data, this.#M, op, name) : -1,
-    );
+    const own = entries.map(([name, data]) => this.#wasmPointer(op, name, data));
     const regions = this.#scratch.reserve(
       op,
       entries.map(([, , length], i) => (own[i] >= 0 ? 0 : length * dtype.bytes)),

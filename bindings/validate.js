@@ -27,13 +27,15 @@ export function show(value) {
 }
 
 /** The options object: undefined or a plain object with only known keys. */
+const NO_OPTIONS = Object.freeze({});
+
 export function checkOptions(op, options, known) {
-  if (options === undefined) return {};
+  if (options === undefined) return NO_OPTIONS;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`${op}: options must be an object, got ${show(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
+  for (const key in options) {
+    if (Object.hasOwn(options, key) && !known.includes(key)) {
       throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
     }
   }
