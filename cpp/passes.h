@@ -242,14 +242,23 @@ inline V strided_max(const typename V::Elem* p, size_t n, size_t inner) {
 }
 
 // Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.
+// As in row_exp_sum, blocks (here of kSumBlock / 8 elements per lane, the
+// same count a row block gives each lane) are summed in T first.
 template <class V, bool kUnitT, bool kStore>
 inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n,
                                size_t inner, V m, const ExpScale<typename V::Elem>& s) {
+  using T = typename V::Elem;
+  constexpr size_t kBlock = kSumBlock / 8;
   Wide<V> w;
-  for (size_t k = 0; k < n; ++k) {
-    V e = exp_minus<V, kUnitT>(V::load(x + k * inner), m, s);
-    if (kStore) e.store(y + k * inner);
-    w.add(e);
+  for (size_t k0 = 0; k0 < n; k0 += kBlock) {
+    const size_t end = std::min(n, k0 + kBlock);
+    V acc = V::splat(T(0));
+    for (size_t k = k0; k < end; ++k) {
+      const V e = exp_minus<V, kUnitT>(V::load(x + k * inner), m, s);
+      if (kStore) e.store(y + k * inner);
+      acc = acc + e;
+    }
+    w.add(acc);
   }
   return w;
 }

@@ -48,17 +48,24 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   const V ms = select(ok, m, V::splat(T(0)));
   const V nan = V::splat(kNaN<T>);
   const Wide<V> sum = strided_exp_sum<V, kUnitT, !kLog>(x, y, n, inner, ms, s);
+  // Lanes whose fibre holds a NaN or +inf, or is all -inf, end up NaN; the
+  // select is skipped when every lane is finite (the usual case).
+  const bool all_ok = all(ok);
   if (kLog) {
     const V lse = lanes_of<V>(sum, [](double v) { return std::log(v); });
     const V inv_t = V::splat(s.inv_t);
     for (size_t k = 0; k < n; ++k) {
       V d = V::load(x + k * inner) - ms;
       if (!kUnitT) d = d * inv_t;
-      select(ok, d - lse, nan).store(y + k * inner);
+      d = d - lse;
+      (all_ok ? d : select(ok, d, nan)).store(y + k * inner);
     }
   } else {
     const V scale = lanes_of<V>(sum, [](double v) { return 1.0 / v; });
-    for (size_t k = 0; k < n; ++k) select(ok, V::load(y + k * inner) * scale, nan).store(y + k * inner);
+    for (size_t k = 0; k < n; ++k) {
+      const V r = V::load(y + k * inner) * scale;
+      (all_ok ? r : select(ok, r, nan)).store(y + k * inner);
+    }
   }
 }
 

@@ -69,6 +69,7 @@ struct Scalar {
 };
 
 inline bool any(bool m) { return m; }
+inline bool all(bool m) { return m; }
 
 // Bit-level helpers for the exp kernels: with magic = 1.5 * 2^(mantissa bits),
 // t + magic rounds t to the nearest integer n and leaves n in the low bits.
@@ -136,6 +137,7 @@ struct MaskV {
   friend MaskV operator|(MaskV a, MaskV b) { return {wasm_v128_or(a.v, b.v)}; }
 };
 inline bool any(MaskV m) { return wasm_v128_any_true(m.v); }
+inline bool all(MaskV m) { return wasm_i32x4_all_true(m.v); }  // 64-bit lanes: both halves set
 
 struct F32x4 {
   using Elem = float;
