@@ -132,7 +132,7 @@ export function encodeModel({ nodes, inputs, outputs, initializers = [] }, opset
  *   softmaxBackward: dx = y * (dy - ReduceSum(dy * y, axis, keepdims)), the
  *     same expression tfjs's Softmax gradient uses, in four nodes.
  *   crossEntropy: SoftmaxCrossEntropyLoss (mean over samples, class-index
- *     targets as int64) gives the loss and the log-probabilities; the gradient
+ *     targets as int32, the same Int32Array ours takes) gives the loss and the log-probabilities; the gradient
  *     is (exp(log p) - OneHot(target, axis)) / N, so softmax is not computed twice.
  */
 export function modelFor(op, dims, axis) {
@@ -176,13 +176,13 @@ export function modelFor(op, dims, axis) {
           { op: 'Mul', inputs: ['dsum', 'invN'], outputs: ['grad'] },
         ],
         initializers: [
-          ['depth', INT64, [], [C]],
+          ['depth', INT32, [], [C]],
           ['onoff', FLOAT, [2], [0, 1]],
           ['invN', FLOAT, [], [1 / samples]],
         ],
         inputs: [
           ['x', FLOAT, dims],
-          ['t', INT64, targetDims],
+          ['t', INT32, targetDims],
         ],
         outputs: [
           ['loss', FLOAT, []],

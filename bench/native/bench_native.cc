@@ -139,7 +139,8 @@ smw::Status run_op(const std::string& op, const Shape& s, Data& d) {
 // fixed pseudo-random weight in [-0.5, 0.5), and the sum of |out[i] * w(i)|
 // as its scale.
 void print_checksums(const std::vector<std::string>& ops, const std::vector<Shape>& shapes) {
-  std::printf("{\"variant\": \"%s\", \"checks\": [", smw::kernel_variant());
+  std::printf("{\"variant\": \"%s\", \"benchmark_library\": \"%s\", \"checks\": [", smw::kernel_variant(),
+              BENCHMARK_LIBRARY_VERSION);
   bool first = true;
   for (const auto& s : shapes) {
     for (const auto& op : ops) {
