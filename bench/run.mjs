@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: softmax-wasm against its peers (a benchmark, not a test).
 //
-//   node bench/run.mjs                 the full run (~10 min on 2 cores): writes
+//   node bench/run.mjs                 the full run (about 5 min on 2 cores): writes
 //                                      bench/results/latest.json and bench/RESULTS.md
 //   node bench/run.mjs --quick         two shapes, three rounds, short samples
 //   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
-//   options: --rounds=N (every case), --sample-ms=N, --no-native, --impls=id,id
+//   options: --rounds=N (every case), --sample-ms=N, --clock=cpu|wall (default
+//            cpu: see lib/timing.mjs), --no-native, --impls=id,id of ours-zero-copy,
+//            ours-out, ours-kernel, memcpy, tfjs-wasm-kernel, tfjs-wasm-e2e,
+//            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
 //   A quick or filtered run writes bench/results/partial.{json,md} instead.
 //
 // One Node process. For each op and shape: every implementation's output is
@@ -35,19 +38,26 @@ function parseArgs(argv) {
     else if (k === '--impls') o.impls = v.split(',');
     else if (k === '--rounds') o.rounds = Number(v);
     else if (k === '--sample-ms') o.sampleMs = Number(v);
+    else if (k === '--clock') {
+      if (v !== 'cpu' && v !== 'wall') throw new Error(`--clock must be cpu or wall, got ${v}`);
+      o.clock = v;
+    }
     else if (k === '--help' || k === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 11).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+      const end = lines.findIndex((l) => l.startsWith('// One Node process'));
+      console.log(lines.slice(1, end - 1).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   for (const op of o.ops ?? []) if (!OPS.includes(op)) throw new Error(`unknown op ${op}; ops: ${OPS.join(', ')}`);
   for (const s of o.shapes ?? []) parseShape(s); // any ROWSxCLASSES[xINNER][@AXIS] is accepted
-  o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || !o.native);
+  o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || o.clock || !o.native);
+  o.clock ??= 'cpu';
   o.ops ??= OPS;
   o.shapes ??= o.quick ? ['1024x1000', '1x8'] : SHAPES.map((s) => s.name);
   o.sampleMs ??= 10;
   // Rounds per case: fewer when one sample is long (big shapes with slow peers).
-  o.roundsFor = o.rounds ? () => o.rounds : o.quick ? () => 3 : (slowestMs) => (slowestMs <= 30 ? 21 : slowestMs <= 100 ? 11 : slowestMs <= 300 ? 7 : 5);
+  o.roundsFor = o.rounds ? () => o.rounds : o.quick ? () => 3 : (slowestMs) => (slowestMs <= 30 ? 21 : slowestMs <= 100 ? 15 : slowestMs <= 300 ? 9 : 5);
   return o;
 }
 
@@ -117,9 +127,12 @@ async function runCase(op, shapeName, impls, sm, opts) {
   }
   if (!ours) throw new Error(`${op} ${shapeName}: ours (${RATIO_BASE}) produced no result`);
   const timings = await timeInterleaved(prepared, {
+    clock: opts.clock,
     sampleMs: opts.sampleMs,
     rounds: opts.roundsFor,
-    warmMs: opts.quick ? 50 : 150,
+    // tfjs needs ~200 ms of calls before its 1x8 softmax settles at its
+    // steady speed (55 µs per call at first, 3 µs after); every row gets the same.
+    warmMs: opts.quick ? 100 : 300,
     log: (r, n) => process.stderr.write(`\r  ${op} ${shapeName}: round ${r}/${n}   `),
   });
   process.stderr.write('\n');
@@ -145,7 +158,7 @@ function describeRows(facts) {
     '- **tfjs kernel only**: the input tensors exist before the clock starts; timed is the op inside `tf.tidy` (output disposed). **end to end**: `tf.tensor(typedArray)` → op → `dataSync()`. softmax/logSoftmax: `tf.softmax` / `tf.logSoftmax` (last axis only, so the strided case is transpose → op → transpose). softmaxBackward: tfjs\'s own Softmax gradient expression, `dy·y − sum(dy·y, axis)·y`, given y. crossEntropy: `tf.oneHot(targets)` and `tf.valueAndGrad` of `tf.losses.softmaxCrossEntropy` (mean over samples), loss and gradient read back.',
     '- **onnxruntime-web**: one `InferenceSession` per op and shape on a model the harness encodes itself (bench/lib/onnx.mjs): one Softmax / LogSoftmax node (opset 13, the axis as given); softmaxBackward as Mul, ReduceSum, Sub, Mul; crossEntropy as SoftmaxCrossEntropyLoss (mean, int32 class indices) with the gradient (exp(log p) − OneHot(t)) / N. Timed: `ort.Tensor` over the typed arrays → `await session.run()` → output `.data`.',
     '- **naive JS**: three passes per fibre (max, exp-sum, scale) in JS numbers, Float32Array out.',
-    '- **native C++**: cpp/\'s kernel sources compiled natively under Google Benchmark (bench/native/), same inputs; one child process per sample with a fixed iteration count, real time. Not interleaved at the instruction level, but taken inside the same rounds.',
+    '- **native C++**: cpp/\'s kernel sources compiled natively under Google Benchmark (bench/native/), same inputs, separate input and output buffers; one child process per sample with a fixed iteration count (Google Benchmark\'s cpu_time, or real_time with --clock=wall), taken inside the same rounds as the rest. Debian\'s libbenchmark warns that it was built as DEBUG; that is the library\'s loop bookkeeping, the kernels are built -O3.',
   ].join('\n');
 }
 
@@ -154,7 +167,7 @@ function markdown(results, impls, opts) {
   const out = [];
   out.push('# softmax-wasm benchmark results', '');
   out.push(
-    `Median of ${opts.quick ? '3' : '5–21'} interleaved rounds per case (fewer for the slowest cases), each sample about ${opts.sampleMs} ms of calls. Each cell: **ns per element**, **µs per call**, and the time as a multiple of **${impls.find((i) => i.id === RATIO_BASE).label}** (lower is faster). float32 data, one thread everywhere.¹`,
+    `Median of ${opts.quick ? '3' : '5–21'} interleaved rounds per case (fewer for the slowest cases), each sample about ${opts.sampleMs} ms of calls, timed by the ${opts.clock === 'cpu' ? "process's CPU time (user + system; wall-clock medians are in results/latest.json — on this shared machine they include waiting for other tenants' processes)" : 'wall clock'}. Each cell: **ns per element**, **µs per call**, and the time as a multiple of **${impls.find((i) => i.id === RATIO_BASE).label}** (lower is faster). float32 data, one thread everywhere.¹`,
     '',
   );
   for (const op of opts.ops) {
@@ -193,7 +206,12 @@ async function main() {
   if (opts.impls) impls = impls.filter((i) => i.id === RATIO_BASE || opts.impls.includes(i.id));
   // Ours first: the reference every other output is checked against.
   impls.sort((a, b) => (b.id === RATIO_BASE) - (a.id === RATIO_BASE));
-  const results = { meta: facts, options: { ops: opts.ops, shapes: opts.shapes, sampleMs: opts.sampleMs, quick: opts.quick }, cases: [], errors: {} };
+  const results = {
+    meta: facts,
+    options: { ops: opts.ops, shapes: opts.shapes, clock: opts.clock, sampleMs: opts.sampleMs, quick: opts.quick },
+    cases: [],
+    errors: {},
+  };
   for (const shapeName of opts.shapes) {
     for (const op of opts.ops) {
       const { case: c, errors } = await runCase(op, shapeName, impls, sm, opts);

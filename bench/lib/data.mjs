@@ -191,7 +191,7 @@ export function maxRelError(y, ref) {
   for (let i = 0; i < ref.length; i++) {
     if (ref[i] < 1e-30) continue;
     const e = Math.abs(y[i] - ref[i]) / ref[i];
-    if (!(e <= worst)) worst = e; // NaN wins
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e; // a NaN output counts as infinitely wrong
   }
   return worst;
 }
@@ -217,7 +217,7 @@ export function agrees(peer, ours) {
     const tol = 1e-3 * Math.abs(b[i]) + 1e-4 * maxAbs;
     const r = Math.abs(a[i] - b[i]) / tol;
     if (!(r <= worst)) {
-      worst = r;
+      worst = Number.isNaN(r) ? Infinity : r; // a NaN where ours is finite never agrees
       where = i;
     }
   }

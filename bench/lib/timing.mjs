@@ -5,6 +5,15 @@
 // `sampleMs`, then every round takes one sample of every implementation (the
 // order rotates from round to round), and the report uses the median of the
 // rounds. Ratios come from one run, where all rows saw the same noise.
+//
+// Two clocks per sample: wall time, and the CPU time (user + system) of the
+// process doing the work. On this shared 2-core machine other tenants'
+// processes keep the run queue long (load average 4-9 was seen), and the wall
+// clock then counts the time spent waiting for a core; the CPU time does not,
+// so it is the default clock (--clock=wall switches). Every implementation
+// timed here is single-threaded, so CPU time is the time on the core (plus
+// V8's helper threads, e.g. concurrent GC, which a new array per call does
+// cost).
 
 const now = () => process.hrtime.bigint();
 
@@ -28,7 +37,7 @@ async function timeCalls(p, iterations) {
   return { wall, cpu: ((c.user + c.system) * 1000) / iterations };
 }
 
-/** Warms an implementation up (JIT, lazy init, first-touch of memory) and returns a rough ns per call. */
+/** Warms an implementation up (JIT, lazy init, first-touch of memory) and returns a rough { wall, cpu } ns per call. */
 async function estimate(p, warmMs) {
   if (p.estimate) return p.estimate();
   const deadline = Date.now() + warmMs;
@@ -37,11 +46,11 @@ async function estimate(p, warmMs) {
     await timeCalls(p, 1);
     calls++;
   } while (Date.now() < deadline || calls < 2);
-  // Then a batch long enough for the clock: double until it takes >= 2 ms.
+  // Then a batch long enough for the clocks: double until it takes >= 2 ms.
   let iterations = 1;
   for (;;) {
-    const { wall } = await timeCalls(p, iterations);
-    if (wall * iterations >= 2e6 || iterations >= 1 << 20) return wall;
+    const t = await timeCalls(p, iterations);
+    if (t.wall * iterations >= 2e6 || iterations >= 1 << 20) return t;
     iterations *= 2;
   }
 }
@@ -56,41 +65,39 @@ export function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const stats = (samples) => ({ samples, median: median(samples), min: Math.min(...samples), max: Math.max(...samples) });
+
 /**
  * Times prepared implementations round by round.
- * entries: [{ id, prepared }]; options: { sampleMs, rounds (a function of the
- * slowest sample in ms, so big shapes can take fewer), warmMs, log }.
- * Returns { [id]: { iterations, samples: [wall ns per call], median, min, max,
- * cpuMedian } } (the native rows' CPU time is Google Benchmark's cpu_time).
+ * entries: [{ id, prepared }]; options: { clock ('cpu' or 'wall': which one
+ * calibrates the samples and gives `median`), sampleMs, rounds (a function of
+ * the slowest sample in ms, so big shapes can take fewer), warmMs, log }.
+ * Returns { [id]: { iterations, median, wall: stats, cpu: stats } } in ns per
+ * call; the native rows' clocks are Google Benchmark's real_time and cpu_time.
  */
-export async function timeInterleaved(entries, { sampleMs, rounds, warmMs, log = () => {} }) {
+export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs, log = () => {} }) {
   const plan = [];
   for (const { id, prepared } of entries) {
-    const est = await estimate(prepared, warmMs);
-    const iterations = Math.max(1, Math.round((sampleMs * 1e6) / est));
-    plan.push({ id, prepared, iterations, samples: [], cpu: [], estimateNs: est });
+    const est = (await estimate(prepared, warmMs))[clock];
+    const iterations = Math.max(1, Math.round((sampleMs * 1e6) / Math.max(est, 1)));
+    plan.push({ id, prepared, iterations, wall: [], cpu: [], estimateNs: est });
   }
   const slowestMs = Math.max(...plan.map((e) => (e.iterations * e.estimateNs) / 1e6));
   const roundCount = rounds(slowestMs);
   for (let r = 0; r < roundCount; r++) {
     for (let k = 0; k < plan.length; k++) {
       const e = plan[(k + r) % plan.length];
-      const { wall, cpu } = await sample(e.prepared, e.iterations);
-      e.samples.push(wall);
-      e.cpu.push(cpu);
+      const t = await sample(e.prepared, e.iterations);
+      e.wall.push(t.wall);
+      e.cpu.push(t.cpu);
     }
     log(r + 1, roundCount);
   }
   const out = {};
   for (const e of plan) {
-    out[e.id] = {
-      iterations: e.iterations,
-      samples: e.samples,
-      median: median(e.samples),
-      min: Math.min(...e.samples),
-      max: Math.max(...e.samples),
-      cpuMedian: median(e.cpu),
-    };
+    const wall = stats(e.wall);
+    const cpu = stats(e.cpu);
+    out[e.id] = { iterations: e.iterations, median: (clock === 'cpu' ? cpu : wall).median, wall, cpu };
   }
   return out;
 }
