@@ -10,13 +10,14 @@
 //            ours-out, ours-kernel, memcpy, tfjs-wasm-kernel, tfjs-wasm-e2e,
 //            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
 //   A quick or filtered run writes bench/results/partial.{json,md} instead.
+//   Needs the wasm build in dist/ (npm run build); builds bench/native itself.
 //
 // One Node process. For each op and shape: every implementation's output is
 // checked against ours (a peer that disagrees is reported and not timed),
 // then all of them are timed round by round, interleaved, and the medians
 // are reported (lib/timing.mjs). The native C++ rows run as a child process
 // per sample (lib/impls.mjs), inside the same rounds.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -201,6 +202,9 @@ async function main() {
   opts.command = `node bench/run.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const started = Date.now();
   const loadStart = os.loadavg();
+  if (!existsSync(new URL('../dist/softmax-simd.wasm', import.meta.url))) {
+    throw new Error('dist/softmax-simd.wasm is missing: build the library first (npm run build)');
+  }
   log('loading implementations (and building bench/native)...');
   let { impls, facts, sm } = await loadImplementations({ native: opts.native });
   if (opts.impls) impls = impls.filter((i) => i.id === RATIO_BASE || opts.impls.includes(i.id));
