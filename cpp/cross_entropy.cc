@@ -81,18 +81,22 @@ struct Fibre {
 
   T at(size_t k) const { return x[k * st]; }
 
-  T max_value() const {
-    if (st == 1) return row_max<Vec<T>>(x, c);
-    Scalar<T> m{-kInf<T>};
-    for (size_t k = 0; k < c; ++k) m = max(m, Scalar<T>{at(k)});
-    return m.v;
+  Range<T> range() const {
+    if (st == 1) return row_range<Vec<T>>(x, c);
+    Scalar<T> m{-kInf<T>}, l{kInf<T>};
+    for (size_t k = 0; k < c; ++k) {
+      m = max(m, Scalar<T>{at(k)});
+      l = min(l, Scalar<T>{at(k)});
+    }
+    return {m.v, l.v};
   }
 
   // Sum S of exp(x - m) in double, and S - 1 exactly: the terms equal to 1
   // (the max) are counted apart from the others, so a confident sample's
   // S - 1 keeps its full relative precision. Stores each exp to e (stride st) if given.
-  double exp_sum(T m, T* e, const ExpScale<T>& unit, double* excess) const {
+  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, double* excess) const {
     double below = 0.0, ones = 0.0;
+    const T m = r.max;
     if (st == 1) {
       // Blocks of kSumBlock summed in T, as in row_exp_sum: the terms below
       // 1 are all positive, so their block sums keep their relative accuracy.
@@ -106,17 +110,20 @@ struct Fibre {
           b = b + keep_where(lt, v);
           o = o + zero_where(lt, one);
         };
-        if (e)
-          row_exp_each<V, true, true>(x + i, e + i, len, vm, unit, add);
-        else
-          row_exp_each<V, true, false>(x + i, nullptr, len, vm, unit, add);
+        with_exp_mode(unit, double(m) - double(r.min), [&](auto mode) {
+          using M = decltype(mode);
+          if (e)
+            row_exp_each<V, M, true>(x + i, e + i, len, vm, unit, add);
+          else
+            row_exp_each<V, M, false>(x + i, nullptr, len, vm, unit, add);
+        });
         below += hsum(b);
         ones += hsum(o);
       }
     } else {
       const Scalar<T> vm{m};
       for (size_t k = 0; k < c; ++k) {
-        const T v = exp_minus<Scalar<T>, true>(Scalar<T>{at(k)}, vm, unit).v;
+        const T v = exp_minus<Scalar<T>, ExpMode<true, true, true>>(Scalar<T>{at(k)}, vm, unit).v;
         if (e) e[k * st] = v;
         if (v < T(1))
           below += double(v);
@@ -139,7 +146,8 @@ template <class T>
 double ce_index_sample(const Fibre<T>& f, int32_t target, bool ignored, const T* w, double weight_sum,
                        double eps, double scale, T* g, const ExpScale<T>& unit) {
   const size_t C = f.c, st = f.st;
-  const T m = f.max_value();
+  const Range<T> range = f.range();
+  const T m = range.max;
   if (!finite(m)) {
     if (g) fill_strided(g, C, st, kNaN<T>);
     return ignored ? 0.0 : kNaN<double>;
@@ -155,7 +163,7 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, bool ignored, const T*
     g = nullptr;
   }
   double excess;
-  const double sum = f.exp_sum(m, g, unit, &excess);
+  const double sum = f.exp_sum(range, g, unit, &excess);
   const double log_sum = std::log1p(excess);
   const size_t t = size_t(target);
   const double wt = weight_of(w, t);
@@ -190,7 +198,7 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, bool ignored, const T*
 template <class T>
 double ce_prob_sample(const Fibre<T>& f, const T* y, const T* w, double eps, double scale, T* g) {
   const size_t C = f.c, st = f.st;
-  const T m = f.max_value();
+  const T m = f.range().max;
   if (!finite(m)) {
     if (g) fill_strided(g, C, st, kNaN<T>);
     return kNaN<double>;

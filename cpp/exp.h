@@ -80,6 +80,7 @@ struct ExpScale {
   T c_lo;
   T inv_t;  // 1 / T
   bool unit;  // T == 1: skip the multiplication by inv_t
+  double temperature;
 
   explicit ExpScale(double temperature) {
     // T * ln2 as an exact product of T and kLn2Hi (Dekker), plus T * kLn2Lo.
@@ -95,6 +96,7 @@ struct ExpScale {
     c_lo = T((p - hi) + lo);
     inv_t = T(1.0 / temperature);
     unit = temperature == 1.0;
+    this->temperature = temperature;
   }
 };
 
@@ -117,17 +119,50 @@ inline void two_diff(V x, V m, V& d, V& e) {
   e = (x - av) - (m + bv);
 }
 
+// What exp_shifted does for one fibre, fixed at compile time:
+//   kUnitT    T == 1: no multiplication by 1/T;
+//   kTwoSum   carry the rounding error e of d = fl(x - m) (else e is 0);
+//   kFtz      flush results below 2^kMinT to 0 (else none can occur).
+template <bool kUnitT, bool kTwoSum, bool kFtz>
+struct ExpMode {
+  static constexpr bool unit_t = kUnitT, two_sum = kTwoSum, ftz = kFtz;
+};
+
+// Calls f(ExpMode<...>{}) with the cheapest mode that keeps the accuracy
+// block above for a fibre whose values span `range` = max - min:
+//   * z = range / T <= 16: no TwoSum. The rounding of x - m is at most
+//     2^-24 |x - m|, i.e. <= 9.5e-7 relative after exp; with the polynomial
+//     (<= 4e-7) and the sums (<= 4.2e-7, kSumBlock) the float32 softmax stays
+//     within 1.9e-6 < 2e-6. Float64 never skips it (the bound would be 3.6e-15).
+//   * z * log2(e) <= 120: no result can fall below 2^-125, no flush needed.
+template <class T, class F>
+inline void with_exp_mode(const ExpScale<T>& s, double range, F f) {
+  const double z = range / s.temperature;
+  const bool two_sum = sizeof(T) == 8 || !(z <= 16.0);
+  const bool ftz = !(z * kLog2e <= 120.0);
+  if (s.unit) {
+    if (!two_sum) return f(ExpMode<true, false, false>{});
+    if (!ftz) return f(ExpMode<true, true, false>{});
+    return f(ExpMode<true, true, true>{});
+  }
+  if (!two_sum) return f(ExpMode<false, false, false>{});
+  if (!ftz) return f(ExpMode<false, true, false>{});
+  return f(ExpMode<false, true, true>{});
+}
+
 // exp((d + e) / T) for d + e <= 0 (or d = -inf); see the header comment.
-template <class V, bool kUnitT>
+template <class V, class M>
 inline V exp_shifted(V d, V e, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
   using C = ExpConsts<T>;
   V t = d * V::splat(s.k);
   V tm = t + V::splat(C::kMagic);
   V n = tm - V::splat(C::kMagic);
-  V r = (d - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo) + e;
-  if (!kUnitT) r = r * V::splat(s.inv_t);
-  return zero_where(t < V::splat(C::kMinT), pow2_from_magic(exp_poly(r), tm));
+  V r = (d - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo);
+  if (M::two_sum) r = r + e;
+  if (!M::unit_t) r = r * V::splat(s.inv_t);
+  V y = pow2_from_magic(exp_poly(r), tm);
+  return M::ftz ? zero_where(t < V::splat(C::kMinT), y) : y;
 }
 
 // exp(x) for any x, with the underflow / overflow / NaN rules in the header.

@@ -24,8 +24,13 @@ void lse_all(const T* x, T* y, size_t outer, size_t n, size_t inner) {
   if (inner == 1) {
     for (size_t o = 0; o < outer; ++o) {
       const T* row = x + o * n;
-      const T m = row_max<Vec<T>>(row, n);
-      y[o] = finite(m) ? lse_of(m, row_exp_sum<Vec<T>, true, false>(row, nullptr, n, m, s)) : m;
+      const Range<T> r = row_range<Vec<T>>(row, n);
+      y[o] = r.max;  // NaN, +inf or -inf: the result as it is
+      if (finite(r.max)) {
+        with_exp_mode(s, double(r.max) - double(r.min), [&](auto mode) {
+          y[o] = lse_of(r.max, row_exp_sum<Vec<T>, decltype(mode), false>(row, nullptr, n, r.max, s));
+        });
+      }
     }
     return;
   }
@@ -33,10 +38,12 @@ void lse_all(const T* x, T* y, size_t outer, size_t n, size_t inner) {
     for_each_lane_group<T>(inner, [&](size_t j, auto tag) {
       using V = decltype(tag);
       const T* p = x + o * n * inner + j;
-      const V m = strided_max<V>(p, n, inner);
-      const V ms = select(is_finite(m), m, V::splat(T(0)));
-      const Wide<V> sum = strided_exp_sum<V, true, false>(p, nullptr, n, inner, ms, s);
-      for (size_t l = 0; l < V::kLanes; ++l) y[o * inner + j + l] = lse_of(m.lane(l), sum.lane(l));
+      const Range<V> r = strided_range<V>(p, n, inner);
+      const V ms = select(is_finite(r.max), r.max, V::splat(T(0)));
+      with_exp_mode(s, lanes_range(r), [&](auto mode) {
+        const Wide<V> sum = strided_exp_sum<V, decltype(mode), false>(p, nullptr, n, inner, ms, s);
+        for (size_t l = 0; l < V::kLanes; ++l) y[o * inner + j + l] = lse_of(r.max.lane(l), sum.lane(l));
+      });
     });
   }
 }

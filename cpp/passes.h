@@ -26,7 +26,7 @@
 
 namespace smw {
 
-constexpr size_t kSumBlock = 128;
+constexpr size_t kSumBlock = 64;  // 8 terms per lane and accumulator: <= 4.2e-7 in float32
 
 template <class V>
 inline V load_partial(const typename V::Elem* p, size_t k, typename V::Elem fill) {
@@ -54,49 +54,59 @@ inline bool finite(T v) {
 
 // ---- contiguous fibres ---------------------------------------------------
 
-// Largest element, NaN if any is NaN, -inf for n == 0. (pmax, with NaN
-// tracked apart: see vec.h.)
+// The range of a fibre: its largest element (NaN if any is NaN, -inf for
+// n == 0) and its smallest (meaningful when the largest is finite). pmax and
+// pmin, with NaN tracked apart: see vec.h.
+template <class T>
+struct Range {
+  T max, min;
+};
+
 template <class V>
-typename V::Elem row_max(const typename V::Elem* x, size_t n) {
+Range<typename V::Elem> row_range(const typename V::Elem* x, size_t n) {
   using T = typename V::Elem;
   constexpr size_t N = V::kLanes;
-  V m0 = V::splat(-kInf<T>), m1 = m0, m2 = m0, m3 = m0;
+  V m0 = V::splat(-kInf<T>), m1 = m0;
+  V l0 = V::splat(kInf<T>), l1 = l0;
   auto nan = is_nan(m0);
   size_t i = 0;
-  for (; i + 4 * N <= n; i += 4 * N) {
-    const V a = V::load(x + i), b = V::load(x + i + N), c = V::load(x + i + 2 * N), d = V::load(x + i + 3 * N);
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const V a = V::load(x + i), b = V::load(x + i + N);
     m0 = pmax(m0, a);
     m1 = pmax(m1, b);
-    m2 = pmax(m2, c);
-    m3 = pmax(m3, d);
-    nan = nan | (is_nan(a) | is_nan(b)) | (is_nan(c) | is_nan(d));
-  }
-  for (; i + N <= n; i += N) {
-    const V a = V::load(x + i);
-    m0 = pmax(m0, a);
-    nan = nan | is_nan(a);
+    l0 = pmin(l0, a);
+    l1 = pmin(l1, b);
+    nan = nan | (is_nan(a) | is_nan(b));
   }
   if (i < n) {
-    const V a = n >= N ? V::load(x + n - N) : load_partial<V>(x, n, -kInf<T>);
-    m1 = pmax(m1, a);
-    nan = nan | is_nan(a);
+    // The rest: one vector and/or the tail vector ending at n (overlaps are harmless here).
+    const V a = n >= N ? V::load(x + std::min(i, n - N)) : load_partial<V>(x, n, x[0]);
+    const V b = n >= N ? V::load(x + n - N) : a;
+    m0 = pmax(m0, a);
+    m1 = pmax(m1, b);
+    l0 = pmin(l0, a);
+    l1 = pmin(l1, b);
+    nan = nan | (is_nan(a) | is_nan(b));
   }
-  if (any(nan)) return kNaN<T>;
-  return hmax(max(max(m0, m1), max(m2, m3)));
+  if (any(nan)) return {kNaN<T>, kNaN<T>};
+  return {hmax(max(m0, m1)), hmin(min(l0, l1))};
 }
 
-// exp((x - m) / T) of x (-inf gives 0); returned to the caller's lambda.
-template <class V, bool kUnitT>
+// exp((x - m) / T) of x (-inf gives 0), in mode M (exp.h).
+template <class V, class M>
 inline V exp_minus(V x, V m, const ExpScale<typename V::Elem>& s) {
   V d, e;
-  two_diff(x, m, d, e);
-  return exp_shifted<V, kUnitT>(d, e, s);
+  if (M::two_sum)
+    two_diff(x, m, d, e);
+  else
+    d = x - m;
+  return exp_shifted<V, M>(d, e, s);
 }
 
 // Calls add(e, k) with each vector e = exp((x - m) / T) of the fibre (k: 0 or
 // 1, a choice of accumulator); lanes of the tail vector that overlap the main
 // loop, or pad a short fibre, are 0 in what add() sees.
-template <class V, bool kUnitT, bool kStore, class Add>
+template <class V, class M, bool kStore, class Add>
 inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, V vm,
                          const ExpScale<typename V::Elem>& s, Add add) {
   using T = typename V::Elem;
@@ -104,16 +114,18 @@ inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t 
   const size_t rem = n % N;
   if (n < N) {
     if (n == 0) return;
-    V e = exp_minus<V, kUnitT>(load_partial<V>(x, n, -kInf<T>), vm, s);
+    // The padding lanes are not part of the fibre: whatever their exp is in
+    // mode M, they are not stored and are zeroed before add().
+    V e = exp_minus<V, M>(load_partial<V>(x, n, -kInf<T>), vm, s);
     if (kStore) store_partial(y, n, e);
-    add(e, 1);
+    add(zero_where(V::lanes_from(n), e), 1);
     return;
   }
   const V tail = V::load(x + n - N);  // before any store: y may be x
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
-    V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
-    V e1 = exp_minus<V, kUnitT>(V::load(x + i + N), vm, s);
+    V e0 = exp_minus<V, M>(V::load(x + i), vm, s);
+    V e1 = exp_minus<V, M>(V::load(x + i + N), vm, s);
     if (kStore) {
       e0.store(y + i);
       e1.store(y + i + N);
@@ -122,12 +134,12 @@ inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t 
     add(e1, 1);
   }
   for (; i + N <= n; i += N) {
-    V e0 = exp_minus<V, kUnitT>(V::load(x + i), vm, s);
+    V e0 = exp_minus<V, M>(V::load(x + i), vm, s);
     if (kStore) e0.store(y + i);
     add(e0, 0);
   }
   if (rem) {
-    V e = exp_minus<V, kUnitT>(tail, vm, s);
+    V e = exp_minus<V, M>(tail, vm, s);
     if (kStore) e.store(y + n - N);
     add(select(V::lanes_from(N - rem), e, V::splat(T(0))), 1);
   }
@@ -136,14 +148,14 @@ inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t 
 // Sum of exp((x - m) / T) over the fibre, in double; with kStore also writes
 // each exp to y. m must be finite and >= every x. Blocks of kSumBlock are
 // summed in T, each block's total in double.
-template <class V, bool kUnitT, bool kStore>
+template <class V, class M, bool kStore>
 double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typename V::Elem m,
                    const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
   double total = 0.0;
   for (size_t i = 0; i < n; i += kSumBlock) {
     V a0 = V::splat(T(0)), a1 = a0;
-    row_exp_each<V, kUnitT, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock, n - i),
+    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock, n - i),
                                     V::splat(m), s, [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
     total += hsum(a0 + a1);
   }
@@ -228,23 +240,36 @@ double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t
 
 // ---- kLanes neighbouring fibres of a strided axis -------------------------
 
-// Lane-wise max over the n elements at p[k * inner], NaN in lanes that hold one.
+// Lane-wise range over the n elements at p[k * inner]: max is NaN in lanes
+// that hold a NaN.
 template <class V>
-inline V strided_max(const typename V::Elem* p, size_t n, size_t inner) {
-  V m = V::splat(-kInf<typename V::Elem>);
+inline Range<V> strided_range(const typename V::Elem* p, size_t n, size_t inner) {
+  using T = typename V::Elem;
+  V m = V::splat(-kInf<T>), l = V::splat(kInf<T>);
   auto nan = is_nan(m);
   for (size_t k = 0; k < n; ++k) {
     const V a = V::load(p + k * inner);
     m = pmax(m, a);
+    l = pmin(l, a);
     nan = nan | is_nan(a);
   }
-  return select(nan, V::splat(kNaN<typename V::Elem>), m);
+  return {select(nan, V::splat(kNaN<T>), m), l};
+}
+
+// The largest max - min over the lanes whose fibre is finite (for with_exp_mode).
+template <class V>
+inline double lanes_range(const Range<V>& r) {
+  using T = typename V::Elem;
+  const V span = select(is_finite(r.max), r.max - r.min, V::splat(T(0)));
+  double widest = 0.0;
+  for (size_t l = 0; l < V::kLanes; ++l) widest = std::max(widest, double(span.lane(l)));
+  return widest;
 }
 
 // Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.
 // As in row_exp_sum, blocks (here of kSumBlock / 8 elements per lane, the
 // same count a row block gives each lane) are summed in T first.
-template <class V, bool kUnitT, bool kStore>
+template <class V, class M, bool kStore>
 inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n,
                                size_t inner, V m, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
@@ -254,7 +279,7 @@ inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, s
     const size_t end = std::min(n, k0 + kBlock);
     V acc = V::splat(T(0));
     for (size_t k = k0; k < end; ++k) {
-      const V e = exp_minus<V, kUnitT>(V::load(x + k * inner), m, s);
+      const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
       if (kStore) e.store(y + k * inner);
       acc = acc + e;
     }

@@ -1,9 +1,10 @@
 // softmax.cc — softmax and log-softmax along any axis, float32 and float64.
 //
-// Passes (contiguous fibre): max -> exp((x - max) / T) stored while summing
-// -> multiply by 1 / sum (softmax), or max -> sum of exp -> (x - max) / T -
-// log(sum) (log-softmax). A strided axis runs the same passes on kLanes
-// fibres at once (passes.h).
+// Passes (contiguous fibre): max and min -> exp((x - max) / T) stored while
+// summing -> multiply by 1 / sum (softmax), or max and min -> sum of exp ->
+// (x - max) / T - log(sum) (log-softmax). The range max - min picks the
+// cheapest exp that keeps the bounds below (exp.h, with_exp_mode). A strided
+// axis runs the same passes on kLanes fibres at once (passes.h).
 //
 // Accuracy, float32 (float64), against the exact result of the same inputs:
 //   softmax: relative error <= 1e-6 (2e-15) for outputs >= 2^-125 (2^-1021);
@@ -21,65 +22,72 @@
 namespace smw {
 namespace {
 
-template <class T, bool kLog, bool kUnitT>
+template <class T, bool kLog>
 void softmax_row(const T* x, T* y, size_t n, const ExpScale<T>& s) {
   using V = Vec<T>;
-  const T m = row_max<V>(x, n);
+  const Range<T> r = row_range<V>(x, n);
+  const T m = r.max;
   if (!finite(m)) {
     std::fill(y, y + n, kNaN<T>);
     return;
   }
-  if (kLog) {
-    const V lse = V::splat(T(std::log(row_exp_sum<V, kUnitT, false>(x, nullptr, n, m, s))));
-    const V vm = V::splat(m), inv_t = V::splat(s.inv_t);
-    row_map<V>(x, y, n, [&](V v) { return (kUnitT ? v - vm : (v - vm) * inv_t) - lse; });
-  } else {
-    const V scale = V::splat(T(1.0 / row_exp_sum<V, kUnitT, true>(x, y, n, m, s)));
-    row_map<V>(y, y, n, [&](V v) { return v * scale; });
-  }
+  with_exp_mode(s, double(m) - double(r.min), [&](auto mode) {
+    using M = decltype(mode);
+    if (kLog) {
+      const V lse = V::splat(T(std::log(row_exp_sum<V, M, false>(x, nullptr, n, m, s))));
+      const V vm = V::splat(m), inv_t = V::splat(s.inv_t);
+      row_map<V>(x, y, n, [&](V v) { return (M::unit_t ? v - vm : (v - vm) * inv_t) - lse; });
+    } else {
+      const V scale = V::splat(T(1.0 / row_exp_sum<V, M, true>(x, y, n, m, s)));
+      row_map<V>(y, y, n, [&](V v) { return v * scale; });
+    }
+  });
 }
 
-template <class V, bool kLog, bool kUnitT>
+template <class V, bool kLog>
 void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
                      const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
-  const V m = strided_max<V>(x, n, inner);
-  const auto ok = is_finite(m);
-  const V ms = select(ok, m, V::splat(T(0)));
+  const Range<V> r = strided_range<V>(x, n, inner);
+  const auto ok = is_finite(r.max);
+  const V ms = select(ok, r.max, V::splat(T(0)));
   const V nan = V::splat(kNaN<T>);
-  const Wide<V> sum = strided_exp_sum<V, kUnitT, !kLog>(x, y, n, inner, ms, s);
   // Lanes whose fibre holds a NaN or +inf, or is all -inf, end up NaN; the
   // select is skipped when every lane is finite (the usual case).
   const bool all_ok = all(ok);
-  if (kLog) {
-    const V lse = lanes_of<V>(sum, [](double v) { return std::log(v); });
-    const V inv_t = V::splat(s.inv_t);
-    for (size_t k = 0; k < n; ++k) {
-      V d = V::load(x + k * inner) - ms;
-      if (!kUnitT) d = d * inv_t;
-      d = d - lse;
-      (all_ok ? d : select(ok, d, nan)).store(y + k * inner);
+  with_exp_mode(s, lanes_range(r), [&](auto mode) {
+    using M = decltype(mode);
+    const Wide<V> sum = strided_exp_sum<V, M, !kLog>(x, y, n, inner, ms, s);
+    if (kLog) {
+      const V lse = lanes_of<V>(sum, [](double v) { return std::log(v); });
+      const V inv_t = V::splat(s.inv_t);
+      for (size_t k = 0; k < n; ++k) {
+        V d = V::load(x + k * inner) - ms;
+        if (!M::unit_t) d = d * inv_t;
+        d = d - lse;
+        (all_ok ? d : select(ok, d, nan)).store(y + k * inner);
+      }
+    } else {
+      const V scale = lanes_of<V>(sum, [](double v) { return 1.0 / v; });
+      for (size_t k = 0; k < n; ++k) {
+        const V v = V::load(y + k * inner) * scale;
+        (all_ok ? v : select(ok, v, nan)).store(y + k * inner);
+      }
     }
-  } else {
-    const V scale = lanes_of<V>(sum, [](double v) { return 1.0 / v; });
-    for (size_t k = 0; k < n; ++k) {
-      const V r = V::load(y + k * inner) * scale;
-      (all_ok ? r : select(ok, r, nan)).store(y + k * inner);
-    }
-  }
+  });
 }
 
-template <class T, bool kLog, bool kUnitT>
+template <class T, bool kLog>
 void softmax_all(const T* x, T* y, size_t outer, size_t n, size_t inner, const ExpScale<T>& s) {
   if (inner == 1) {
-    for (size_t o = 0; o < outer; ++o) softmax_row<T, kLog, kUnitT>(x + o * n, y + o * n, n, s);
+    for (size_t o = 0; o < outer; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n, s);
     return;
   }
   for (size_t o = 0; o < outer; ++o) {
     const size_t base = o * n * inner;
     for_each_lane_group<T>(inner, [&](size_t j, auto tag) {
       using V = decltype(tag);
-      softmax_strided<V, kLog, kUnitT>(x + base + j, y + base + j, n, inner, s);
+      softmax_strided<V, kLog>(x + base + j, y + base + j, n, inner, s);
     });
   }
 }
@@ -88,11 +96,7 @@ template <class T, bool kLog>
 Status softmax_op(const T* x, T* y, size_t outer, size_t n, size_t inner, double temperature) {
   if (!valid_temperature(temperature)) return kBadTemperature;
   if (Status st = check_geometry(x, y, y, outer, n, inner)) return st;
-  const ExpScale<T> s(temperature);
-  if (s.unit)
-    softmax_all<T, kLog, true>(x, y, outer, n, inner, s);
-  else
-    softmax_all<T, kLog, false>(x, y, outer, n, inner, s);
+  softmax_all<T, kLog>(x, y, outer, n, inner, ExpScale<T>(temperature));
   return kOk;
 }
 

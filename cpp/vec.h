@@ -56,6 +56,7 @@ struct Scalar {
   friend Scalar max(Scalar a, Scalar b) { return {(a.v > b.v || a.v != a.v) ? a.v : b.v}; }
   friend Scalar min(Scalar a, Scalar b) { return {(a.v < b.v || a.v != a.v) ? a.v : b.v}; }
   friend Scalar pmax(Scalar a, Scalar b) { return a.v < b.v ? b : a; }
+  friend Scalar pmin(Scalar a, Scalar b) { return b.v < a.v ? b : a; }
   friend Scalar zero_where(Mask m, Scalar a) { return m ? Scalar{T(0)} : a; }
   friend Scalar keep_where(Mask m, Scalar a) { return m ? a : Scalar{T(0)}; }
   friend Mask operator<(Scalar a, Scalar b) { return a.v < b.v; }
@@ -98,6 +99,8 @@ inline Scalar<double> pow2_from_magic(Scalar<double> p, Scalar<double> tm) {
 // sums adds no float32 rounding.
 template <class T>
 inline T hmax(Scalar<T> a) { return a.v; }
+template <class T>
+inline T hmin(Scalar<T> a) { return a.v; }
 template <class T>
 inline double hsum(Scalar<T> a) { return double(a.v); }
 
@@ -164,6 +167,7 @@ struct F32x4 {
   friend F32x4 max(F32x4 a, F32x4 b) { return {wasm_f32x4_max(a.v, b.v)}; }
   friend F32x4 min(F32x4 a, F32x4 b) { return {wasm_f32x4_min(a.v, b.v)}; }
   friend F32x4 pmax(F32x4 a, F32x4 b) { return {wasm_f32x4_pmax(a.v, b.v)}; }
+  friend F32x4 pmin(F32x4 a, F32x4 b) { return {wasm_f32x4_pmin(a.v, b.v)}; }
   friend F32x4 zero_where(Mask m, F32x4 a) { return {wasm_v128_andnot(a.v, m.v)}; }
   friend F32x4 keep_where(Mask m, F32x4 a) { return {wasm_v128_and(a.v, m.v)}; }
   friend Mask operator<(F32x4 a, F32x4 b) { return {wasm_f32x4_lt(a.v, b.v)}; }
@@ -200,6 +204,7 @@ struct F64x2 {
   friend F64x2 max(F64x2 a, F64x2 b) { return {wasm_f64x2_max(a.v, b.v)}; }
   friend F64x2 min(F64x2 a, F64x2 b) { return {wasm_f64x2_min(a.v, b.v)}; }
   friend F64x2 pmax(F64x2 a, F64x2 b) { return {wasm_f64x2_pmax(a.v, b.v)}; }
+  friend F64x2 pmin(F64x2 a, F64x2 b) { return {wasm_f64x2_pmin(a.v, b.v)}; }
   friend F64x2 zero_where(Mask m, F64x2 a) { return {wasm_v128_andnot(a.v, m.v)}; }
   friend F64x2 keep_where(Mask m, F64x2 a) { return {wasm_v128_and(a.v, m.v)}; }
   friend Mask operator<(F64x2 a, F64x2 b) { return {wasm_f64x2_lt(a.v, b.v)}; }
@@ -227,6 +232,12 @@ inline float hmax(F32x4 a) {
   return m.v;
 }
 inline double hmax(F64x2 a) { return max(Scalar<double>{a.lane(0)}, Scalar<double>{a.lane(1)}).v; }
+inline float hmin(F32x4 a) {
+  Scalar<float> m{a.lane(0)};
+  for (size_t i = 1; i < 4; ++i) m = min(m, Scalar<float>{a.lane(i)});
+  return m.v;
+}
+inline double hmin(F64x2 a) { return min(Scalar<double>{a.lane(0)}, Scalar<double>{a.lane(1)}).v; }
 inline double hsum(F32x4 a) {
   v128_t lo = wasm_f64x2_promote_low_f32x4(a.v);
   v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a.v, a.v, 2, 3, 2, 3));

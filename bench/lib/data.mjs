@@ -1,0 +1,237 @@
+// data.mjs — the benchmark's ops, shapes and inputs, the float64 references,
+// and the checks a peer's output must pass before it is timed.
+//
+// Inputs are made by xorshift32 with fixed seeds, bit for bit as
+// bench/native/bench_native.cc makes them, so the native program's checksums
+// can be compared with the wasm module's.
+
+export const OPS = ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy'];
+
+/** Shapes as ROWSxCLASSES[xINNER][@AXIS]; the note says why each is there. */
+export const SHAPES = [
+  { name: '1x50257', note: 'one GPT-2 vocabulary row' },
+  { name: '32x50257', note: 'a batch of GPT-2 vocabulary rows' },
+  { name: '1024x1000', note: 'a classifier batch (ImageNet classes)' },
+  { name: '3072x256', note: 'attention: 12 heads x 256 queries x 256 keys' },
+  { name: '65536x10', note: 'many tiny rows' },
+  { name: '1x8', note: 'call overhead' },
+  { name: '256x1000x8@1', note: 'a strided axis (axis 1 of 256x1000x8)' },
+];
+
+/** The contiguous shape each strided shape is compared with, per element (same axis length). */
+export const STRIDED_VS_CONTIGUOUS = { '256x1000x8@1': '1024x1000' };
+
+export function parseShape(name) {
+  const [dimsText, axisText] = name.split('@');
+  const dims = dimsText.split('x').map(Number);
+  let axis = axisText === undefined ? dims.length - 1 : Number(axisText);
+  if (axis < 0) axis += dims.length;
+  const prod = (a) => a.reduce((p, d) => p * d, 1);
+  return {
+    name,
+    dims,
+    axis,
+    outer: prod(dims.slice(0, axis)),
+    n: dims[axis],
+    inner: prod(dims.slice(axis + 1)),
+    size: prod(dims),
+    samples: prod(dims) / dims[axis],
+  };
+}
+
+// ---- deterministic inputs --------------------------------------------------------
+
+const SEED_X = 0x12345678;
+const SEED_DY = 0x9e3779b9;
+const SEED_TARGET = 0x2545f491;
+
+function* xorshift32(seed) {
+  let s = seed >>> 0;
+  for (;;) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    yield s;
+  }
+}
+
+function uniformFloats(size, seed, lo, hi) {
+  const g = xorshift32(seed);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = lo + (hi - lo) * (g.next().value / 4294967296);
+  return out;
+}
+
+/**
+ * The inputs of one shape: logits x uniform in [-8, 8) (a softmax over 50,257
+ * of them spans outputs from about 1e-11 to 3e-4), upstream gradient dy uniform
+ * in [-1, 1), class-index targets uniform in [0, n). y = softmax(x) is filled
+ * in by the caller from our own softmax (the backward op's input).
+ */
+export function makeInputs(shape) {
+  const g = xorshift32(SEED_TARGET);
+  const target = new Int32Array(shape.samples);
+  for (let i = 0; i < target.length; i++) target[i] = g.next().value % shape.n;
+  return {
+    x: uniformFloats(shape.size, SEED_X, -8, 8),
+    dy: uniformFloats(shape.size, SEED_DY, -1, 1),
+    target,
+  };
+}
+
+/** The checksum bench_native.cc prints: sum of out[i] * w(i) and its scale, sum of |out[i] * w(i)|. */
+export function checksum(out) {
+  let sum = 0;
+  let scale = 0;
+  for (let i = 0; i < out.length; i++) {
+    const w = (Math.imul(i, 2654435761) >>> 22) / 1024 - 0.5;
+    sum += out[i] * w;
+    scale += Math.abs(out[i] * w);
+  }
+  return { sum, scale };
+}
+
+// ---- references and the naive implementation ---------------------------------------
+
+/**
+ * Index of element k of fibre (o, i): fibres are (outer, n, inner) views.
+ * Shared by the naive implementation and the float64 reference.
+ */
+function forEachFibre(shape, fn) {
+  const { outer, n, inner } = shape;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) fn(o * n * inner + i, inner, o * inner + i);
+  }
+}
+
+/**
+ * The naive pure-JS ops, written the textbook way: three passes per fibre
+ * (max, sum of exp(x - max), scale), JS numbers (float64) inside, the
+ * result stored in an array of `Out`'s type. With Out = Float64Array they are
+ * the float64 reference the errors are measured against.
+ */
+export function naiveOps(Out = Float32Array) {
+  return {
+    softmax(x, shape) {
+      const y = new Out(x.length);
+      const { n } = shape;
+      forEachFibre(shape, (base, st) => {
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * st]);
+        let s = 0;
+        for (let k = 0; k < n; k++) {
+          const e = Math.exp(x[base + k * st] - m);
+          y[base + k * st] = e;
+          s += e;
+        }
+        const inv = 1 / s;
+        for (let k = 0; k < n; k++) y[base + k * st] *= inv;
+      });
+      return y;
+    },
+    logSoftmax(x, shape) {
+      const y = new Out(x.length);
+      const { n } = shape;
+      forEachFibre(shape, (base, st) => {
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * st]);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Math.exp(x[base + k * st] - m);
+        const shift = m + Math.log(s);
+        for (let k = 0; k < n; k++) y[base + k * st] = x[base + k * st] - shift;
+      });
+      return y;
+    },
+    softmaxBackward(dy, y, shape) {
+      const dx = new Out(dy.length);
+      const { n } = shape;
+      forEachFibre(shape, (base, st) => {
+        let dot = 0;
+        for (let k = 0; k < n; k++) dot += dy[base + k * st] * y[base + k * st];
+        for (let k = 0; k < n; k++) dx[base + k * st] = y[base + k * st] * (dy[base + k * st] - dot);
+      });
+      return dx;
+    },
+    /** Mean cross-entropy over samples with class-index targets, and its gradient. */
+    crossEntropy(x, target, shape) {
+      const grad = new Out(x.length);
+      const { n, samples } = shape;
+      const invN = 1 / samples;
+      let loss = 0;
+      forEachFibre(shape, (base, st, sample) => {
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * st]);
+        let s = 0;
+        for (let k = 0; k < n; k++) {
+          const e = Math.exp(x[base + k * st] - m);
+          grad[base + k * st] = e;
+          s += e;
+        }
+        const t = target[sample];
+        loss += m + Math.log(s) - x[base + t * st];
+        const scale = invN / s;
+        for (let k = 0; k < n; k++) grad[base + k * st] *= scale;
+        grad[base + t * st] -= invN;
+      });
+      return { loss: loss * invN, grad };
+    },
+  };
+}
+
+// ---- checks --------------------------------------------------------------------------
+
+/**
+ * Max relative error of a float32 softmax against the float64 reference,
+ * over the outputs >= 1e-30 (the range the README's 2e-6 bound covers).
+ */
+export function maxRelError(y, ref) {
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    if (ref[i] < 1e-30) continue;
+    const e = Math.abs(y[i] - ref[i]) / ref[i];
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e; // a NaN output counts as infinitely wrong
+  }
+  return worst;
+}
+
+/**
+ * Whether a peer's output agrees with ours: every element within
+ * 1e-3 * |ours| + 1e-4 * max|ours| (loose enough for a float32 peer that
+ * sums 50,257 terms in float32 or computes the backward's dot product in
+ * float32, tight enough to catch a wrong axis, a missing term or garbage),
+ * and the loss within 1e-4 relative. Returns { ok, worst, where, loss }.
+ */
+export function agrees(peer, ours) {
+  const a = peer.out;
+  const b = ours.out;
+  if (!a || a.length !== b.length) {
+    return { ok: false, reason: `output length ${a ? a.length : 'none'}, expected ${b.length}` };
+  }
+  let maxAbs = 0;
+  for (let i = 0; i < b.length; i++) maxAbs = Math.max(maxAbs, Math.abs(b[i]));
+  let worst = 0;
+  let where = -1;
+  for (let i = 0; i < b.length; i++) {
+    const tol = 1e-3 * Math.abs(b[i]) + 1e-4 * maxAbs;
+    const r = Math.abs(a[i] - b[i]) / tol;
+    if (!(r <= worst)) {
+      worst = Number.isNaN(r) ? Infinity : r; // a NaN where ours is finite never agrees
+      where = i;
+    }
+  }
+  const result = { ok: worst <= 1, worst, where };
+  if (!result.ok) {
+    result.reason = `element ${where}: ${a[where]} vs ours ${b[where]} (${worst.toPrecision(3)}x the tolerance)`;
+  }
+  if (ours.loss !== undefined) {
+    const lossErr = Math.abs(peer.loss - ours.loss) / Math.max(Math.abs(ours.loss), 1e-30);
+    result.lossError = lossErr;
+    if (!(lossErr <= 1e-4)) {
+      result.ok = false;
+      result.reason = `loss ${peer.loss} vs ours ${ours.loss}` + (result.reason ? `; ${result.reason}` : '');
+    }
+  }
+  return result;
+}

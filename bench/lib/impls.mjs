@@ -1,0 +1,505 @@
+// impls.mjs — every implementation the harness times, behind one interface.
+//
+// An implementation is { id, label, kind, setup(), prepare(op, shape, inputs) }.
+// setup() loads it once (and returns facts about the build that ran);
+// prepare() returns, for one op and shape, either { skip: reason } or
+//   { run, isAsync?, before?, result(), dispose() }      (timed in-process), or
+//   { sample(iterations), estimate(), result() }        (the native child process),
+// where run() is one call, result() gives { out, loss? } for the check against
+// ours, and before() (untimed) runs ahead of each sample.
+//
+// kind: 'ours' rows are bold in the table; 'peer' rows are other libraries;
+// 'limit' rows are bounds (native C++, memcpy), not competitors.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+import { checksum, naiveOps } from './data.mjs';
+import { modelFor } from './onnx.mjs';
+import { registerLossGradients } from './tfjs-gradients.mjs';
+
+const require = createRequire(import.meta.url);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A package's version from its package.json (some packages' "exports" hide that file from require). */
+function versionOf(pkg) {
+  return JSON.parse(readFileSync(`${ROOT}node_modules/${pkg}/package.json`, 'utf8')).version;
+}
+
+const skip = (reason) => ({ skip: reason });
+
+// ---- softmax-wasm ---------------------------------------------------------------------
+
+/** The public API: plain Float32Array in, a new array out (or `out` given). */
+function oursApi(sm, { withOut }) {
+  return (op, shape, inp) => {
+    const opts = { shape: shape.dims, axis: shape.axis };
+    if (op === 'crossEntropy') {
+      if (withOut) return skip('crossEntropy has no `out` option');
+      const ceOpts = { ...opts, grad: true };
+      const run = () => sm.crossEntropy(inp.x, inp.target, ceOpts);
+      return {
+        run,
+        result: () => {
+          const r = run();
+          return { out: r.grad, loss: r.loss };
+        },
+      };
+    }
+    const out = withOut ? new Float32Array(shape.size) : undefined;
+    const o = withOut ? { ...opts, out } : opts;
+    const run = op === 'softmaxBackward' ? () => sm.softmaxBackward(inp.dy, inp.y, o) : () => sm[op](inp.x, o);
+    return { run, result: () => ({ out: Float32Array.from(run()) }) };
+  };
+}
+
+/**
+ * Zero-copy through the coming sm.alloc(length, dtype): inputs and output live
+ * in wasm memory, so a call copies nothing. The handle is passed to the op;
+ * if the API turns out to take its .array view instead, that is used.
+ */
+function oursZeroCopy(sm) {
+  return (op, shape, inp) => {
+    if (typeof sm.alloc !== 'function') return skip('n/a (no sm.alloc)');
+    const handles = [];
+    const alloc = (length, dtype, data) => {
+      const h = sm.alloc(length, dtype);
+      handles.push(h);
+      if (data) h.array.set(data);
+      return h;
+    };
+    const opts = { shape: shape.dims, axis: shape.axis };
+    let call;
+    let outHandle;
+    if (op === 'crossEntropy') {
+      const x = alloc(shape.size, 'float32', inp.x);
+      let target = inp.target;
+      try {
+        target = alloc(shape.samples, 'int32', inp.target);
+      } catch {
+        // int32 handles not offered: the targets go in as an Int32Array.
+      }
+      const ceOpts = { ...opts, grad: true };
+      call = (arg) => sm.crossEntropy(arg(x), target === inp.target ? target : arg(target), ceOpts);
+    } else {
+      outHandle = alloc(shape.size, 'float32');
+      if (op === 'softmaxBackward') {
+        const dy = alloc(shape.size, 'float32', inp.dy);
+        const y = alloc(shape.size, 'float32', inp.y);
+        call = (arg) => sm.softmaxBackward(arg(dy), arg(y), { ...opts, out: arg(outHandle) });
+      } else {
+        const x = alloc(shape.size, 'float32', inp.x);
+        call = (arg) => sm[op](arg(x), { ...opts, out: arg(outHandle) });
+      }
+    }
+    let arg = (h) => h;
+    try {
+      call(arg);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e;
+      arg = (h) => (h && h.array ? h.array : h);
+    }
+    const run = () => call(arg);
+    return {
+      run,
+      result: () => {
+        const r = run();
+        if (op === 'crossEntropy') return { out: Float32Array.from(r.grad), loss: r.loss };
+        return { out: Float32Array.from(outHandle.array) };
+      },
+      dispose: () => handles.forEach((h) => h.free()),
+    };
+  };
+}
+
+/** The raw Embind entry points of dist/softmax-simd.mjs on heap pointers: the kernel plus the call, no validation, no copies. */
+async function loadRawModule() {
+  const { default: factory } = await import('../../dist/softmax-simd.mjs');
+  const wasmBinary = await readFile(new URL('../../dist/softmax-simd.wasm', import.meta.url));
+  return factory({ wasmBinary });
+}
+
+function oursKernel(M) {
+  return (op, shape, inp) => {
+    const B = 4;
+    const { outer, n, inner, size } = shape;
+    const ptrs = [];
+    const malloc = (bytes) => {
+      const p = M._malloc(bytes) >>> 0;
+      if (!p) throw new RangeError(`raw kernel: could not allocate ${bytes} bytes`);
+      ptrs.push(p);
+      return p;
+    };
+    const put = (p, data) => (data instanceof Int32Array ? M.HEAP32 : M.HEAPF32).set(data, p / 4);
+    const pOut = malloc(size * B);
+    let run;
+    let loss = () => undefined;
+    if (op === 'crossEntropy') {
+      const pX = malloc(size * B);
+      const pT = malloc(shape.samples * 4);
+      const pTotal = malloc(8);
+      put(pX, inp.x);
+      put(pT, inp.target);
+      // (input, target_index, target_prob, weight, outer, C, inner, ignore_index, reduction = mean, smoothing, loss_none, loss_total, grad)
+      run = () => M.crossEntropy_f32(pX, pT, 0, 0, outer, n, inner, -100, 1, 0, 0, pTotal, pOut);
+      loss = () => M.HEAPF64[pTotal / 8];
+    } else if (op === 'softmaxBackward') {
+      const pDy = malloc(size * B);
+      const pY = malloc(size * B);
+      put(pDy, inp.dy);
+      put(pY, inp.y);
+      run = () => M.softmaxBackward_f32(pDy, pY, pOut, outer, n, inner, 1);
+    } else {
+      const pX = malloc(size * B);
+      put(pX, inp.x);
+      const f = M[`${op}_f32`];
+      run = () => f(pX, pOut, outer, n, inner, 1);
+    }
+    return {
+      run,
+      result: () => {
+        const status = run();
+        if (status !== 0) throw new Error(`raw ${op} kernel returned status ${status}`);
+        return { out: M.HEAPF32.slice(pOut / 4, pOut / 4 + size), loss: loss() };
+      },
+      dispose: () => ptrs.forEach((p) => M._free(p)),
+    };
+  };
+}
+
+/**
+ * The memcpy bound of softmaxBackward, measured as HEAPU8.copyWithin inside the
+ * wasm heap (V8 runs it as a native memmove): it copies the 8N bytes of y and
+ * dy (what softmaxBackward reads) to a separate region, so it reads 8N bytes
+ * and writes 8N; softmaxBackward reads the same 8N and writes 4N.
+ */
+function memcpyBound(M) {
+  return (op, shape) => {
+    if (op !== 'softmaxBackward') return skip('the memcpy bound is measured for softmaxBackward only');
+    const bytes = 2 * shape.size * 4;
+    const src = M._malloc(bytes) >>> 0;
+    const dst = M._malloc(bytes) >>> 0;
+    if (!src || !dst) throw new RangeError(`memcpy: could not allocate 2 x ${bytes} bytes`);
+    return {
+      run: () => M.HEAPU8.copyWithin(dst, src, src + bytes),
+      dispose: () => {
+        M._free(src);
+        M._free(dst);
+      },
+    };
+  };
+}
+
+// ---- TensorFlow.js ------------------------------------------------------------------
+
+/**
+ * The tfjs ops as a tfjs user writes them. tf.softmax / tf.logSoftmax take the
+ * last axis only, so a strided axis goes through transposes. softmaxBackward
+ * is tfjs's own Softmax gradient expression, dy*y - sum(dy*y) * y, given y.
+ * crossEntropy is tf.losses.softmaxCrossEntropy (mean over samples) on
+ * tf.oneHot(targets), with tf.valueAndGrad for the loss and d loss / d logits.
+ */
+function tfjsOps(tf, shape) {
+  const last = shape.axis === shape.dims.length - 1;
+  const perm = shape.dims.map((_, i) => i);
+  perm[shape.axis] = perm.length - 1;
+  perm[perm.length - 1] = shape.axis; // swaps the axis with the last: its own inverse
+  const alongLast = (f) => (last ? f : (x) => tf.transpose(f(tf.transpose(x, perm)), perm));
+  return {
+    softmax: alongLast((x) => tf.softmax(x)),
+    logSoftmax: alongLast((x) => tf.logSoftmax(x)),
+    softmaxBackward: (dy, y) => {
+      const dyy = tf.mul(dy, y);
+      return tf.sub(dyy, tf.mul(tf.sum(dyy, shape.axis, true), y));
+    },
+    crossEntropy: (x, t) => {
+      const onehot = tf.oneHot(t, shape.n);
+      const rows = last && shape.dims.length === 2 ? (l) => l : (l) => tf.reshape(last ? l : tf.transpose(l, perm), [-1, shape.n]);
+      const { value, grad } = tf.valueAndGrad((l) => tf.losses.softmaxCrossEntropy(onehot, rows(l)))(x);
+      return [value, grad];
+    },
+  };
+}
+
+async function loadTfjs() {
+  const tf = require('@tensorflow/tfjs-core');
+  require('@tensorflow/tfjs-backend-cpu');
+  const wasm = require('@tensorflow/tfjs-backend-wasm');
+  registerLossGradients(tf);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const build = threads ? (simd ? 'tfjs-backend-wasm-threaded-simd.wasm' : 'tfjs-backend-wasm.wasm') : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { tf, facts: { simd, multithread: threads, threadsCount: wasm.getThreadsCount(), wasmFile: build } };
+}
+
+function tfjsImpl(tf, backend, { kernelOnly }) {
+  return (op, shape, inp) => {
+    const ops = tfjsOps(tf, shape);
+    const f = ops[op];
+    const before = () => tf.setBackend(backend);
+    // Results leave tf.tidy through a variable: returned from it, a typed array
+    // would be walked element by element in search of tensors.
+    const read = (r) => (Array.isArray(r) ? { loss: r[0].dataSync()[0], out: r[1].dataSync() } : { out: r.dataSync() });
+    const tidyRead = (thunk) => {
+      let value;
+      tf.tidy(() => {
+        value = read(thunk());
+      });
+      return value;
+    };
+    const makeInputs = () =>
+      op === 'softmaxBackward'
+        ? [tf.tensor(inp.dy, shape.dims), tf.tensor(inp.y, shape.dims)]
+        : op === 'crossEntropy'
+          ? [tf.tensor(inp.x, shape.dims), tf.tensor(inp.target, [shape.samples], 'int32')]
+          : [tf.tensor(inp.x, shape.dims)];
+    if (kernelOnly) {
+      let tensors = null;
+      return {
+        before: async () => {
+          await before();
+          // Inputs already exist on this backend before the clock starts.
+          if (!tensors) tensors = makeInputs();
+        },
+        run: () => tf.tidy(() => void f(...tensors)),
+        result: async () => {
+          await before();
+          if (!tensors) tensors = makeInputs();
+          return tidyRead(() => f(...tensors));
+        },
+        dispose: () => tensors && tensors.forEach((t) => t.dispose()),
+      };
+    }
+    // End to end: tensors from the typed arrays, the op, the result read back.
+    const run = () => tidyRead(() => f(...makeInputs()));
+    return {
+      before,
+      run,
+      result: async () => {
+        await before();
+        return run();
+      },
+    };
+  };
+}
+
+// ---- onnxruntime-web -----------------------------------------------------------------
+
+async function loadOrt() {
+  // Node resolves 'onnxruntime-web' to dist/ort.node.min.mjs: the wasm backend,
+  // which loads dist/ort-wasm-simd-threaded.{mjs,wasm} (the package's only CPU
+  // wasm build: SIMD128, with threads that numThreads = 1 leaves unused).
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.logLevel = 'error';
+  return { ort, facts: { wasmFile: 'ort-wasm-simd-threaded.wasm', numThreads: 1, entry: 'dist/ort.node.min.mjs' } };
+}
+
+function ortImpl(ort) {
+  return async (op, shape, inp) => {
+    const session = await ort.InferenceSession.create(modelFor(op, shape.dims, shape.axis), {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    });
+    const f32 = (a) => new ort.Tensor('float32', a, shape.dims);
+    const feeds =
+      op === 'softmaxBackward'
+        ? () => ({ dy: f32(inp.dy), y: f32(inp.y) })
+        : op === 'crossEntropy'
+          ? () => ({ x: f32(inp.x), t: new ort.Tensor('int32', inp.target, shape.dims.filter((_, i) => i !== shape.axis)) })
+          : () => ({ x: f32(inp.x) });
+    const outName = op === 'softmaxBackward' ? 'dx' : op === 'crossEntropy' ? 'grad' : 'y';
+    // One call: the input tensors wrap the typed arrays; run() copies them in and the outputs out.
+    const run = async () => {
+      const r = await session.run(feeds());
+      return { out: r[outName].data, loss: r.loss ? r.loss.data[0] : undefined };
+    };
+    return { run, isAsync: true, result: run, dispose: () => session.release() };
+  };
+}
+
+// ---- naive JS ---------------------------------------------------------------------------
+
+function naiveImpl() {
+  const ops = naiveOps(Float32Array);
+  return (op, shape, inp) => {
+    const run =
+      op === 'softmaxBackward'
+        ? () => ops.softmaxBackward(inp.dy, inp.y, shape)
+        : op === 'crossEntropy'
+          ? () => ops.crossEntropy(inp.x, inp.target, shape)
+          : () => ops[op](inp.x, shape);
+    return {
+      run,
+      result: () => {
+        const r = run();
+        return op === 'crossEntropy' ? { out: r.grad, loss: r.loss } : { out: r };
+      },
+    };
+  };
+}
+
+// ---- native C++ (Google Benchmark child process) ---------------------------------------
+
+export const NATIVE_BUILD_DIR = `${ROOT}build/bench-native`;
+
+/** Configures and builds bench/native; returns null or the reason it could not. */
+export function buildNative() {
+  const steps = [
+    ['cmake', ['-S', `${ROOT}bench/native`, '-B', NATIVE_BUILD_DIR, '-DCMAKE_BUILD_TYPE=Release']],
+    ['cmake', ['--build', NATIVE_BUILD_DIR, '-j2']],
+  ];
+  for (const [cmd, args] of steps) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      return `${cmd} ${args.join(' ')} failed: ${r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+    }
+  }
+  return null;
+}
+
+function nativeImpl(exe, facts) {
+  const runExe = (args) => {
+    const r = spawnSync(exe, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.error || r.status !== 0) throw new Error(`${exe} ${args.join(' ')}: ${r.error ? r.error.message : r.stderr.trim()}`);
+    return JSON.parse(r.stdout);
+  };
+  return (op, shape) => {
+    const which = [`--ops=${op}`, `--shapes=${shape.name}`];
+    const timeOf = (extra) => {
+      const b = runExe([...which, ...extra, '--benchmark_format=json']).benchmarks[0];
+      if (b.error_occurred) throw new Error(`${exe}: ${b.error_message}`);
+      if (b.time_unit !== 'ns') throw new Error(`${exe}: time unit ${b.time_unit}, expected ns`);
+      return { wall: b.real_time, cpu: b.cpu_time };
+    };
+    return {
+      sample: (iterations) => timeOf([`--iterations=${iterations}`]),
+      // Two short runs, the faster taken: one that lost its core on start-up
+      // would otherwise set a count far too small.
+      estimate: () => {
+        const a = timeOf(['--min_time_s=0.01']);
+        const b = timeOf(['--min_time_s=0.01']);
+        return a.cpu <= b.cpu ? a : b;
+      },
+      // No output array crosses the process boundary: the program prints a
+      // checksum of its output on the same inputs (data.mjs / bench_native.cc).
+      result: () => {
+        const report = runExe([...which, '--check']);
+        facts.benchmarkLibrary = report.benchmark_library;
+        const c = report.checks[0];
+        if (c.status !== 0) throw new Error(`${exe}: ${op} returned status ${c.status}`);
+        return { checksum: { sum: c.sum, scale: c.scale }, loss: op === 'crossEntropy' ? c.loss : undefined };
+      },
+    };
+  };
+}
+
+/** Whether a native checksum matches ours: within 1e-5 of its scale (the -march=native build may contract into FMA). */
+export function checksumAgrees(peer, ours) {
+  const c = checksum(ours.out);
+  const diff = Math.abs(peer.checksum.sum - c.sum);
+  const ok = diff <= 1e-5 * Math.max(c.scale, 1e-30);
+  const result = { ok, worst: diff / Math.max(c.scale, 1e-30), exact: diff === 0 };
+  if (!ok) result.reason = `checksum ${peer.checksum.sum} vs ours ${c.sum}`;
+  if (ours.loss !== undefined) {
+    result.lossError = Math.abs(peer.loss - ours.loss) / Math.abs(ours.loss);
+    if (!(result.lossError <= 1e-6)) {
+      result.ok = false;
+      result.reason = `loss ${peer.loss} vs ours ${ours.loss}`;
+    }
+  }
+  return result;
+}
+
+// ---- the list ---------------------------------------------------------------------------
+
+/**
+ * Loads everything and returns the implementations in table order, with the
+ * facts of each build. A peer that fails to load is listed with the reason.
+ */
+export async function loadImplementations({ native = true } = {}) {
+  const facts = { versions: {} };
+  const impls = [];
+  const { load } = await import('../../bindings/index.js');
+  const sm = await load();
+  const M = await loadRawModule();
+  facts.versions['softmax-wasm'] = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version;
+  const ours = `softmax-wasm ${facts.versions['softmax-wasm']}`;
+  facts.ours = { backend: sm.backend, kernels: sm.kernels, alloc: typeof sm.alloc === 'function' };
+  impls.push(
+    { id: 'ours-zero-copy', kind: 'ours', label: `${ours}, zero-copy (sm.alloc)`, prepare: oursZeroCopy(sm) },
+    { id: 'ours-inout', kind: 'ours', label: `${ours}, typed array in, new array out`, prepare: oursApi(sm, { withOut: false }) },
+    { id: 'ours-out', kind: 'ours', label: `${ours}, typed array in, \`out\` given`, prepare: oursApi(sm, { withOut: true }) },
+    { id: 'ours-kernel', kind: 'ours', label: `${ours}, internal kernel call (no copies; not public API)`, prepare: oursKernel(M) },
+    { id: 'memcpy', kind: 'limit', label: 'wasm memcpy of the 8N bytes y, dy (HEAPU8.copyWithin)', prepare: memcpyBound(M) },
+  );
+
+  try {
+    const { tf, facts: tfFacts } = await loadTfjs();
+    facts.tfjs = tfFacts;
+    facts.versions['@tensorflow/tfjs-core'] = versionOf('@tensorflow/tfjs-core');
+    facts.versions['@tensorflow/tfjs-backend-wasm'] = versionOf('@tensorflow/tfjs-backend-wasm');
+    facts.versions['@tensorflow/tfjs-backend-cpu'] = versionOf('@tensorflow/tfjs-backend-cpu');
+    const w = `tfjs-backend-wasm ${facts.versions['@tensorflow/tfjs-backend-wasm']} (${tfFacts.simd ? 'SIMD' : 'no SIMD'}${tfFacts.multithread ? ', threaded' : ''})`;
+    impls.push(
+      { id: 'tfjs-wasm-kernel', kind: 'peer', label: `${w}, kernel only`, prepare: tfjsImpl(tf, 'wasm', { kernelOnly: true }) },
+      { id: 'tfjs-wasm-e2e', kind: 'peer', label: `${w}, end to end`, prepare: tfjsImpl(tf, 'wasm', { kernelOnly: false }) },
+      {
+        id: 'tfjs-cpu-e2e',
+        kind: 'peer',
+        label: `tfjs-backend-cpu ${facts.versions['@tensorflow/tfjs-backend-cpu']}, end to end`,
+        prepare: tfjsImpl(tf, 'cpu', { kernelOnly: false }),
+      },
+    );
+  } catch (e) {
+    facts.tfjs = { error: e.message };
+    for (const id of ['tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e']) {
+      impls.push({ id, kind: 'peer', label: id, prepare: () => skip(`tfjs did not load: ${e.message}`) });
+    }
+  }
+
+  try {
+    const { ort, facts: ortFacts } = await loadOrt();
+    facts.ort = ortFacts;
+    facts.versions['onnxruntime-web'] = versionOf('onnxruntime-web');
+    impls.push({
+      id: 'ort',
+      kind: 'peer',
+      label: `onnxruntime-web ${facts.versions['onnxruntime-web']} (wasm SIMD, 1 thread)`,
+      prepare: ortImpl(ort),
+    });
+  } catch (e) {
+    facts.ort = { error: e.message };
+    impls.push({ id: 'ort', kind: 'peer', label: 'onnxruntime-web', prepare: () => skip(`onnxruntime-web did not load: ${e.message}`) });
+  }
+
+  impls.push({ id: 'naive-js', kind: 'peer', label: 'naive JS (three passes, float64 arithmetic)', prepare: naiveImpl() });
+
+  const nativeError = native ? buildNative() : 'not run (--no-native)';
+  facts.native = { error: nativeError };
+  const nativeRows = [
+    ['native-simde128', 'bench-native-simde128', 'native C++ (g++, SIMDe 128-bit, -O3 -msse4.1 -ffp-contract=off)'],
+    ['native-march', 'bench-native-march', 'native C++ (g++, same source, -O3 -march=native)'],
+  ];
+  for (const [id, exe, label] of nativeRows) {
+    impls.push({
+      id,
+      kind: 'limit',
+      label,
+      prepare: nativeError ? () => skip(`native build: ${nativeError}`) : nativeImpl(`${NATIVE_BUILD_DIR}/${exe}`, facts.native),
+    });
+  }
+  if (!nativeError) {
+    const ver = spawnSync('g++', ['-dumpfullversion'], { encoding: 'utf8' }).stdout.trim();
+    facts.native.compiler = `g++ ${ver}`;
+    for (const row of impls) if (row.id.startsWith('native-')) row.label = row.label.replace('g++', `g++ ${ver}`);
+  }
+  return { impls, facts, sm };
+}

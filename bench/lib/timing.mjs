@@ -1,0 +1,103 @@
+// timing.mjs — calibrated samples, taken round by round across implementations.
+//
+// The machine is shared and noisy, so no single timing means anything: each
+// implementation gets an iteration count that makes one sample last about
+// `sampleMs`, then every round takes one sample of every implementation (the
+// order rotates from round to round), and the report uses the median of the
+// rounds. Ratios come from one run, where all rows saw the same noise.
+//
+// Two clocks per sample: wall time, and the CPU time (user + system) of the
+// process doing the work. On this shared 2-core machine other tenants'
+// processes keep the run queue long (load average 4-9 was seen), and the wall
+// clock then counts the time spent waiting for a core; the CPU time does not,
+// so it is the default clock (--clock=wall switches). Every implementation
+// timed here is single-threaded, so CPU time is the time on the core (plus
+// V8's helper threads, e.g. concurrent GC, which a new array per call does
+// cost).
+
+const now = () => process.hrtime.bigint();
+
+/**
+ * Mean ns per call over `iterations` calls of a prepared in-process
+ * implementation: wall time, and the process's CPU time (user + system) as a
+ * second opinion on a machine where other tenants take the cores.
+ */
+async function timeCalls(p, iterations) {
+  if (p.before) await p.before();
+  const { run } = p;
+  const c0 = process.cpuUsage();
+  const t0 = now();
+  if (p.isAsync) {
+    for (let i = 0; i < iterations; i++) await run();
+  } else {
+    for (let i = 0; i < iterations; i++) run();
+  }
+  const wall = Number(now() - t0) / iterations;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: ((c.user + c.system) * 1000) / iterations };
+}
+
+/** Warms an implementation up (JIT, lazy init, first-touch of memory) and returns a rough { wall, cpu } ns per call. */
+async function estimate(p, warmMs) {
+  if (p.estimate) return p.estimate();
+  const deadline = Date.now() + warmMs;
+  let calls = 0;
+  do {
+    await timeCalls(p, 1);
+    calls++;
+  } while (Date.now() < deadline || calls < 2);
+  // Then a batch long enough for the clocks: double until it takes >= 2 ms.
+  let iterations = 1;
+  for (;;) {
+    const t = await timeCalls(p, iterations);
+    if (t.wall * iterations >= 2e6 || iterations >= 1 << 20) return t;
+    iterations *= 2;
+  }
+}
+
+async function sample(p, iterations) {
+  return p.sample ? p.sample(iterations) : timeCalls(p, iterations);
+}
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const stats = (samples) => ({ samples, median: median(samples), min: Math.min(...samples), max: Math.max(...samples) });
+
+/**
+ * Times prepared implementations round by round.
+ * entries: [{ id, prepared }]; options: { clock ('cpu' or 'wall': which one
+ * calibrates the samples and gives `median`), sampleMs, rounds (a function of
+ * the slowest sample in ms, so big shapes can take fewer), warmMs, log }.
+ * Returns { [id]: { iterations, median, wall: stats, cpu: stats } } in ns per
+ * call; the native rows' clocks are Google Benchmark's real_time and cpu_time.
+ */
+export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs, log = () => {} }) {
+  const plan = [];
+  for (const { id, prepared } of entries) {
+    const est = (await estimate(prepared, warmMs))[clock];
+    const iterations = Math.max(1, Math.round((sampleMs * 1e6) / Math.max(est, 1)));
+    plan.push({ id, prepared, iterations, wall: [], cpu: [], estimateNs: est });
+  }
+  const slowestMs = Math.max(...plan.map((e) => (e.iterations * e.estimateNs) / 1e6));
+  const roundCount = rounds(slowestMs);
+  for (let r = 0; r < roundCount; r++) {
+    for (let k = 0; k < plan.length; k++) {
+      const e = plan[(k + r) % plan.length];
+      const t = await sample(e.prepared, e.iterations);
+      e.wall.push(t.wall);
+      e.cpu.push(t.cpu);
+    }
+    log(r + 1, roundCount);
+  }
+  const out = {};
+  for (const e of plan) {
+    const wall = stats(e.wall);
+    const cpu = stats(e.cpu);
+    out[e.id] = { iterations: e.iterations, median: (clock === 'cpu' ? cpu : wall).median, wall, cpu };
+  }
+  return out;
+}

@@ -1,0 +1,259 @@
+#!/usr/bin/env node
+// run.mjs — `npm run bench`: softmax-wasm against its peers (a benchmark, not a test).
+//
+//   node bench/run.mjs                 the full run (about 5 min on 2 cores): writes
+//                                      bench/results/latest.json and bench/RESULTS.md
+//   node bench/run.mjs --quick         two shapes, three rounds, short samples
+//   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
+//   options: --rounds=N (every case), --sample-ms=N, --clock=cpu|wall (default
+//            cpu: see lib/timing.mjs), --no-native, --impls=id,id of ours-zero-copy,
+//            ours-out, ours-kernel, memcpy, tfjs-wasm-kernel, tfjs-wasm-e2e,
+//            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
+//   A quick or filtered run writes bench/results/partial.{json,md} instead.
+//   Needs the wasm build in dist/ (npm run build); builds bench/native itself.
+//
+// One Node process. For each op and shape: every implementation's output is
+// checked against ours (a peer that disagrees is reported and not timed),
+// then all of them are timed round by round, interleaved, and the medians
+// are reported (lib/timing.mjs). The native C++ rows run as a child process
+// per sample (lib/impls.mjs), inside the same rounds.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+import { OPS, SHAPES, agrees, makeInputs, maxRelError, naiveOps, parseShape } from './lib/data.mjs';
+import { checksumAgrees, loadImplementations } from './lib/impls.mjs';
+import { RATIO_BASE, checkNotes, errorTable, evaluateTargets, opTable, stridedTable, targetsMarkdown } from './lib/report.mjs';
+import { timeInterleaved } from './lib/timing.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+function parseArgs(argv) {
+  const o = { quick: false, native: true };
+  for (const a of argv) {
+    const [k, v] = a.split('=');
+    if (k === '--quick') o.quick = true;
+    else if (k === '--no-native') o.native = false;
+    else if (k === '--ops') o.ops = v.split(',');
+    else if (k === '--shapes') o.shapes = v.split(',');
+    else if (k === '--impls') o.impls = v.split(',');
+    else if (k === '--rounds') o.rounds = Number(v);
+    else if (k === '--sample-ms') o.sampleMs = Number(v);
+    else if (k === '--clock') {
+      if (v !== 'cpu' && v !== 'wall') throw new Error(`--clock must be cpu or wall, got ${v}`);
+      o.clock = v;
+    }
+    else if (k === '--help' || k === '-h') {
+      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+      const end = lines.findIndex((l) => l.startsWith('// One Node process'));
+      console.log(lines.slice(1, end - 1).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  for (const op of o.ops ?? []) if (!OPS.includes(op)) throw new Error(`unknown op ${op}; ops: ${OPS.join(', ')}`);
+  for (const s of o.shapes ?? []) parseShape(s); // any ROWSxCLASSES[xINNER][@AXIS] is accepted
+  o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || o.clock || !o.native);
+  o.clock ??= 'cpu';
+  o.ops ??= OPS;
+  o.shapes ??= o.quick ? ['1024x1000', '1x8'] : SHAPES.map((s) => s.name);
+  o.sampleMs ??= 10;
+  // Rounds per case: fewer when one sample is long (big shapes with slow peers).
+  o.roundsFor = o.rounds ? () => o.rounds : o.quick ? () => 3 : (slowestMs) => (slowestMs <= 30 ? 21 : slowestMs <= 100 ? 15 : slowestMs <= 300 ? 9 : 5);
+  return o;
+}
+
+const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+
+function cpuModel() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    return line ? line.split(':')[1].trim() : os.cpus()[0]?.model;
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+async function runCase(op, shapeName, impls, sm, opts) {
+  const shape = parseShape(shapeName);
+  const inputs = makeInputs(shape);
+  inputs.y = sm.softmax(inputs.x, { shape: shape.dims, axis: shape.axis });
+  const rows = {};
+  const prepared = [];
+  const errors = {};
+  const reference = op === 'softmax' ? naiveOps(Float64Array).softmax(inputs.x, shape) : null;
+  let ours;
+  for (const impl of impls) {
+    let p;
+    try {
+      p = await impl.prepare(op, shape, inputs);
+    } catch (e) {
+      rows[impl.id] = { status: 'error', reason: `setup failed: ${e.message}` };
+      continue;
+    }
+    if (p.skip) {
+      const inapplicable = /only$|has no `out` option/.test(p.skip);
+      rows[impl.id] = { status: inapplicable ? 'omitted' : 'skipped', reason: p.skip };
+      continue;
+    }
+    if (!p.result) {
+      // A bound (the memcpy), not an implementation of the op: nothing to check.
+      rows[impl.id] = { status: 'timed' };
+      prepared.push({ id: impl.id, prepared: p });
+      continue;
+    }
+    try {
+      const res = await p.result();
+      if (impl.id === RATIO_BASE) {
+        ours = res;
+      } else {
+        if (!ours) throw new Error(`${RATIO_BASE} must come first`);
+        const check = res.checksum ? checksumAgrees(res, ours) : agrees(res, ours);
+        rows[impl.id] = { check };
+        if (!check.ok) {
+          rows[impl.id] = { status: 'disagrees', reason: check.reason, check };
+          p.dispose?.();
+          continue;
+        }
+      }
+      if (reference && res.out) errors[impl.id] = maxRelError(res.out, reference);
+    } catch (e) {
+      rows[impl.id] = { status: 'error', reason: e.message };
+      p.dispose?.();
+      continue;
+    }
+    rows[impl.id] = { ...rows[impl.id], status: 'timed' };
+    prepared.push({ id: impl.id, prepared: p });
+  }
+  if (!ours) throw new Error(`${op} ${shapeName}: ours (${RATIO_BASE}) produced no result`);
+  const timings = await timeInterleaved(prepared, {
+    clock: opts.clock,
+    sampleMs: opts.sampleMs,
+    rounds: opts.roundsFor,
+    // tfjs needs ~200 ms of calls before its 1x8 softmax settles at its
+    // steady speed (55 µs per call at first, 3 µs after); every row gets the same.
+    warmMs: opts.quick ? 100 : 300,
+    log: (r, n) => process.stderr.write(`\r  ${op} ${shapeName}: round ${r}/${n}   `),
+  });
+  process.stderr.write('\n');
+  for (const { id, prepared: p } of prepared) {
+    p.dispose?.();
+    const t = timings[id];
+    rows[id].timing = t;
+    rows[id].nsPerElement = t.median / shape.size;
+    rows[id].usPerCall = t.median / 1000;
+  }
+  const base = rows[RATIO_BASE].timing.median;
+  for (const row of Object.values(rows)) if (row.timing) row.ratioToOurs = row.timing.median / base;
+  return { case: { op, shape: shapeName, size: shape.size, note: SHAPES.find((s) => s.name === shapeName)?.note, rows }, errors };
+}
+
+function describeRows(facts) {
+  return [
+    `- **zero-copy**: inputs and output allocated in wasm memory with \`sm.alloc\`, so a call copies nothing${facts.ours.alloc ? '' : ' — not measured yet: this build has no `sm.alloc`'}.`,
+    '- **typed array in, new array out**: the public API as in the README, `sm.softmax(x, { shape, axis })`; the wrapper copies x into wasm memory and the result out.',
+    '- **`out` given**: the same with a preallocated `out` array (crossEntropy has no `out` option).',
+    '- **internal kernel call**: the Embind function of `dist/softmax-simd.mjs` called on heap pointers, as the wrapper calls it, without its validation and copies (separate input and output buffers). Not public API: it stands in for zero-copy until `sm.alloc` exists.',
+    '- **wasm memcpy**: `HEAPU8.copyWithin` inside the wasm heap (a native memmove in V8) of the 8N bytes of y and dy that softmaxBackward reads, to a separate region (reads 8N, writes 8N bytes; softmaxBackward reads 8N and writes 4N).',
+    '- **tfjs kernel only**: the input tensors exist before the clock starts; timed is the op inside `tf.tidy` (output disposed). **end to end**: `tf.tensor(typedArray)` → op → `dataSync()`. softmax/logSoftmax: `tf.softmax` / `tf.logSoftmax` (last axis only, so the strided case is transpose → op → transpose). softmaxBackward: tfjs\'s own Softmax gradient expression, `dy·y − sum(dy·y, axis)·y`, given y. crossEntropy: `tf.oneHot(targets)` and `tf.valueAndGrad` of `tf.losses.softmaxCrossEntropy` (mean over samples), loss and gradient read back.',
+    '- **onnxruntime-web**: one `InferenceSession` per op and shape on a model the harness encodes itself (bench/lib/onnx.mjs): one Softmax / LogSoftmax node (opset 13, the axis as given); softmaxBackward as Mul, ReduceSum, Sub, Mul; crossEntropy as SoftmaxCrossEntropyLoss (mean, int32 class indices) with the gradient (exp(log p) − OneHot(t)) / N. Timed: `ort.Tensor` over the typed arrays → `await session.run()` → output `.data`.',
+    '- **naive JS**: three passes per fibre (max, exp-sum, scale) in JS numbers, Float32Array out.',
+    '- **native C++**: cpp/\'s kernel sources compiled natively under Google Benchmark (bench/native/), same inputs, separate input and output buffers; one child process per sample with a fixed iteration count (Google Benchmark\'s cpu_time, or real_time with --clock=wall), taken inside the same rounds as the rest. Debian\'s libbenchmark warns that it was built as DEBUG; that is the library\'s loop bookkeeping, the kernels are built -O3.',
+  ].join('\n');
+}
+
+function markdown(results, impls, opts) {
+  const f = results.meta;
+  const out = [];
+  out.push('# softmax-wasm benchmark results', '');
+  out.push(
+    `Median of ${opts.quick ? '3' : '5–21'} interleaved rounds per case (fewer for the slowest cases), each sample about ${opts.sampleMs} ms of calls, timed by the ${opts.clock === 'cpu' ? "process's CPU time (user + system; wall-clock medians are in results/latest.json — on this shared machine they include waiting for other tenants' processes)" : 'wall clock'}. Each cell: **ns per element**, **µs per call**, and the time as a multiple of **${impls.find((i) => i.id === RATIO_BASE).label}** (lower is faster). float32 data, one thread everywhere.¹`,
+    '',
+  );
+  for (const op of opts.ops) {
+    const t = opTable(results, op, impls);
+    if (!t) continue;
+    out.push(`## ${op}`, '', t, '');
+  }
+  out.push('## Targets', '', 'Ratios are ours ÷ peer (time); PASS when every shape listed meets the bound.', '', targetsMarkdown(results.targets), '');
+  const errs = errorTable(results, impls);
+  if (errs) {
+    out.push('## softmax float32 accuracy', '', 'Max relative error against a float64 JS reference on the same float32 inputs (outputs ≥ 1e-30).', '', errs, '');
+  }
+  const strided = stridedTable(results);
+  if (strided) out.push('## Strided axis vs contiguous, per element', '', strided, '');
+  const notes = checkNotes(results, impls);
+  out.push('## Checks and rows not timed', '', 'Before timing, every output was compared with ours (elements within 1e-3·|ours| + 1e-4·max|ours|, losses within 1e-4; native rows by checksum).', '');
+  out.push(notes || '- every implementation agreed with ours and was timed.', '');
+  out.push('## What each row times', '', describeRows(f), '');
+  const tf = f.tfjs.error ? `tfjs failed to load (${f.tfjs.error})` : `tfjs-backend-wasm ran ${f.tfjs.wasmFile} (SIMD: ${f.tfjs.simd}, threads: ${f.tfjs.multithread ? f.tfjs.threadsCount : 'none'})`;
+  const ort = f.ort.error ? `onnxruntime-web failed to load (${f.ort.error})` : `onnxruntime-web ran ${f.ort.wasmFile} via ${f.ort.entry} with numThreads = ${f.ort.numThreads}`;
+  const native = f.native.error ? `native rows not measured: ${f.native.error}` : `native: ${f.native.compiler}, Google Benchmark ${f.native.benchmarkLibrary ?? ''}`.trim();
+  out.push(
+    `¹ ${f.cpu} (${f.cores} cores), Node ${f.node}, ${f.date}; load average ${f.loadStart.map((l) => l.toFixed(2)).join(' ')} at the start and ${f.loadEnd.map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine). ours: ${f.ours.backend}, kernels ${f.ours.kernels}. ${tf}. ${ort}. ${native}. Generated by \`${opts.command}\` in ${f.durationS.toFixed(0)} s.`,
+    '',
+  );
+  return out.join('\n');
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  opts.command = `node bench/run.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+  const started = Date.now();
+  const loadStart = os.loadavg();
+  if (!existsSync(new URL('../dist/softmax-simd.wasm', import.meta.url))) {
+    throw new Error('dist/softmax-simd.wasm is missing: build the library first (npm run build)');
+  }
+  log('loading implementations (and building bench/native)...');
+  let { impls, facts, sm } = await loadImplementations({ native: opts.native });
+  if (opts.impls) impls = impls.filter((i) => i.id === RATIO_BASE || opts.impls.includes(i.id));
+  // Ours first: the reference every other output is checked against.
+  impls.sort((a, b) => (b.id === RATIO_BASE) - (a.id === RATIO_BASE));
+  const results = {
+    meta: facts,
+    options: { ops: opts.ops, shapes: opts.shapes, clock: opts.clock, sampleMs: opts.sampleMs, quick: opts.quick },
+    cases: [],
+    errors: {},
+  };
+  for (const shapeName of opts.shapes) {
+    for (const op of opts.ops) {
+      const { case: c, errors } = await runCase(op, shapeName, impls, sm, opts);
+      results.cases.push(c);
+      if (op === 'softmax') results.errors[shapeName] = errors;
+    }
+  }
+  // Table order: as listed in impls.mjs, ours first.
+  const ordered = impls.slice().sort((a, b) => order(a) - order(b));
+  results.targets = evaluateTargets(results);
+  Object.assign(facts, {
+    cpu: cpuModel(),
+    cores: os.cpus().length,
+    node: process.version,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    loadStart,
+    loadEnd: os.loadavg(),
+    durationS: (Date.now() - started) / 1000,
+  });
+  results.meta.labels = Object.fromEntries(impls.map((i) => [i.id, i.label]));
+  const md = markdown(results, ordered, opts);
+  const dir = `${HERE}results`;
+  mkdirSync(dir, { recursive: true });
+  const [jsonPath, mdPath] = opts.partial ? [`${dir}/partial.json`, `${dir}/partial.md`] : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
+  writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(mdPath, md);
+  console.log(md);
+  log(`wrote ${jsonPath} and ${mdPath}`);
+  // Peers keep wasm instances and worker handles alive; the run is over.
+  process.exit(0);
+}
+
+function order(impl) {
+  const ids = ['ours-zero-copy', 'ours-inout', 'ours-out', 'ours-kernel', 'memcpy', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js', 'native-simde128', 'native-march'];
+  return ids.indexOf(impl.id);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
