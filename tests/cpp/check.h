@@ -184,6 +184,13 @@ template <class T>
   return ::testing::AssertionFailure() << msg.str();
 }
 
+// Number of failures the running test has recorded so far. Sweeps stop at
+// the first failing case of each op (one report is enough, thousands are
+// noise) but go on with the next op.
+inline int failures_so_far() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
+}
+
 // Bitwise equality (in-place vs out-of-place); NaNs must match as NaNs.
 template <class T>
 ::testing::AssertionResult same_bits(const T* a, const T* b, size_t count, const std::string& ctx) {

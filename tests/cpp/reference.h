@@ -40,7 +40,9 @@ class Sum {
       c_ += (v - t) + s_;
     s_ = t;
   }
-  LD value() const { return s_ + c_; }
+  // With an infinite term the compensation is NaN (inf - inf): the plain sum
+  // is then the answer (inf, or NaN for inf + -inf or a NaN term).
+  LD value() const { return std::isfinite(s_) ? s_ + c_ : s_; }
 
  private:
   LD s_ = 0, c_ = 0;
