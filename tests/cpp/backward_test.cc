@@ -132,8 +132,10 @@ TYPED_TEST(BackwardTest, TemperatureScaleGrid) {
   uint32_t seed = 500;
   for (bool log : {false, true})
     for (const Geometry& g : geos)
-      for (double t : temperatures())
+      for (double t : temperatures()) {
+        if (!kThorough && g.n * g.inner * g.outer >= 50000) continue;  // AllGeometries has it
         for (double scale : logit_scales()) check_random<TypeParam>(log, g, t, scale, ++seed);
+      }
 }
 
 // Upstream gradients of structured shapes: uniform (the result is ~0 by

@@ -54,12 +54,8 @@ constexpr LD kLog2e = 1.44269504088896340735992468100189214L;
 constexpr LD kLn2 = 0.693147180559945309417232121458176568L;
 
 // Samples per (temperature, vector type). The Debug + sanitizer build runs
-// the SIMDe intrinsics unoptimised, so it sweeps a quarter as densely.
-#ifdef NDEBUG
-constexpr size_t kSamples = size_t(1) << 18;
-#else
-constexpr size_t kSamples = size_t(1) << 16;
-#endif
+// the SIMDe intrinsics unoptimised, so it sweeps an eighth as densely.
+constexpr size_t kSamples = smw_test::kThorough ? size_t(1) << 18 : size_t(1) << 15;
 
 template <class T>
 constexpr LD eps() {

@@ -55,6 +55,7 @@ TYPED_TEST(LogSumExpTest, AllGeometries) {
   for (size_t idx = 0; idx < geos.size(); ++idx) {
     const Geometry& g = geos[idx];
     for (double scale : logit_scales()) {
+      if (!kThorough && scale != logit_scales()[idx % 3]) continue;  // one scale each
       const uint32_t seed = uint32_t(3000 + 3 * idx) + uint32_t(scale);
       std::mt19937 rng(seed);
       std::vector<T> x = random_logits<T>(g.outer * g.n * g.inner, scale, rng);

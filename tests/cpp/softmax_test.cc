@@ -78,7 +78,8 @@ using Dtypes = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(SoftmaxTest, Dtypes);
 
 // Every geometry, once with T == 1 (the kernels' unit-temperature path) and
-// once with another temperature; temperatures and logit scales rotate.
+// once with another temperature; temperatures and logit scales rotate. The
+// sanitizer build alternates the two paths from one geometry to the next.
 TYPED_TEST(SoftmaxTest, AllGeometries) {
   const std::vector<Geometry> geos = geometries();
   const double other_t[] = {0.1, 0.5, 3.0, 10.0};
@@ -87,9 +88,11 @@ TYPED_TEST(SoftmaxTest, AllGeometries) {
     for (size_t idx = 0; idx < geos.size(); ++idx) {
       const Geometry& g = geos[idx];
       const uint32_t seed = uint32_t(1000 + idx);
-      check_random<TypeParam>(log, g, 1.0, logit_scales()[idx % 3], seed, idx % 3);
-      check_random<TypeParam>(log, g, other_t[idx % 4], logit_scales()[(idx + 1) % 3], seed + 7,
-                              (idx + 1) % 3);
+      if (kThorough || idx % 2 == 0)
+        check_random<TypeParam>(log, g, 1.0, logit_scales()[idx % 3], seed, idx % 3);
+      if (kThorough || idx % 2 == 1)
+        check_random<TypeParam>(log, g, other_t[idx % 4], logit_scales()[(idx + 1) % 3], seed + 7,
+                                (idx + 1) % 3);
       if (failures_so_far() > mark) break;  // one geometry's report is enough
     }
   }
@@ -103,8 +106,10 @@ TYPED_TEST(SoftmaxTest, TemperatureScaleGrid) {
   uint32_t seed = 77;
   for (bool log : {false, true})
     for (const Geometry& g : geos)
-      for (double t : temperatures())
+      for (double t : temperatures()) {
+        if (!kThorough && g.n * g.inner * g.outer >= 50000) continue;  // AllGeometries has it
         for (double scale : logit_scales()) check_random<TypeParam>(log, g, t, scale, ++seed);
+      }
 }
 
 // Constant fibres give exactly-uniform probabilities, a single element gives
@@ -147,7 +152,9 @@ TYPED_TEST(SoftmaxTest, NonFinite) {
     for (size_t n : {1, 2, 3, 4, 5, 7, 8, 9, 17}) {
       for (size_t inner : {1, 2, 3, 4, 5, 9}) {
         for (T special : {kNaN, kInf, -kInf}) {
-          for (size_t pos = 0; pos < n * inner; ++pos) {
+          // The sanitizer build puts NaN everywhere, +-inf at every third place.
+          const size_t step = kThorough || std::isnan(special) ? 1 : 3;
+          for (size_t pos = 0; pos < n * inner; pos += step) {
             std::vector<T> x = random_logits<T>(2 * n * inner, 10.0, rng);
             x[pos] = special;
             // A -inf in a neighbouring fibre of the second outer slice.
