@@ -192,7 +192,8 @@ TYPED_TEST(BackwardTest, ReductionCancels) {
       dy[n - 1] = T((1e-6L - c.value()) / w);
       check_backward<T>(log, dy, y, 1, n, 1, t,
                         "cancelling reduction n=" + std::to_string(n) + " T=" + std::to_string(t) +
-                            " seed=" + std::to_string(seed));
+                            " seed=" + std::to_string(seed),
+                        0, " cancelling");
       if (failures_so_far() > mark) break;  // the first failing case is enough
     }
   }

@@ -101,8 +101,8 @@ TYPED_TEST(JacobianTest, DiagonalNearOne) {
   for (bool log : {false, true}) {
     for (T gap : {T(5), T(20), T(40), T(50), T(60)}) {
       const std::vector<T> x = {T(0), -gap, T(-gap - 1)};
-      EXPECT_TRUE(jacobian_result<T>(log, x, 1.0, "x = {0, " + show(-gap) + ", " +
-                                                      show(T(-gap - 1)) + "} T=1"));
+      EXPECT_TRUE(jacobian_result<T>(
+          log, x, 1.0, "x = {0, " + show(-gap) + ", " + show(T(-gap - 1)) + "} T=1", " s_i near 1"));
     }
   }
 }

@@ -125,7 +125,8 @@ TYPED_TEST(LogSumExpTest, DominantLogitEqualRest) {
       std::vector<T> x(n, T(-delta));
       x[0] = T(0);
       check_lse<T>(x, 1, n, 1,
-                   "dominant logit 0, " + std::to_string(n - 1) + " logits at " + show(-delta));
+                   "dominant logit 0, " + std::to_string(n - 1) + " logits at " + show(-delta), 0,
+                   " dominant logit");
       if (::testing::Test::HasFailure()) break;
     }
   }

@@ -209,7 +209,8 @@ TYPED_TEST(SoftmaxTest, DominantLogitEqualRest) {
         std::vector<T> x(n, T(-delta));
         x[0] = T(0);
         check_forward<T>(log, x, 1, n, 1, 1.0,
-                         "dominant logit 0, " + std::to_string(n - 1) + " logits at " + show(-delta));
+                         "dominant logit 0, " + std::to_string(n - 1) + " logits at " + show(-delta),
+                         0, " dominant logit");
         if (failures_so_far() > mark) break;
       }
     }
