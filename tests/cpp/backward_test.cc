@@ -4,7 +4,7 @@
 //   log-softmax: dx = (dy - exp(y) * sum(dy)) / T
 //
 // The final subtraction may cancel, so the bound is componentwise against the
-// size of its terms (softmax_backward.cc promises half of it):
+// size of its terms (softmax_backward.cc promises 1e-6 and 2e-15 times it):
 //   |err_i| <= tol * scale_i, tol = 2e-6 (float32) / 1e-13 (float64),
 //   scale_i = |y_i| (|dy_i| + |<dy, y>|) / T           (softmax)
 //   scale_i = (|dy_i| + exp(y_i) |sum dy|) / T           (log-softmax)
