@@ -102,8 +102,8 @@ struct Fibre {
       // 1 are all positive, so their block sums keep their relative accuracy.
       using V = Vec<T>;
       const V one = V::splat(T(1)), zero = V::splat(T(0)), vm = V::splat(m);
-      for (size_t i = 0; i < c; i += kSumBlock) {
-        const size_t len = std::min(kSumBlock, c - i);
+      for (size_t i = 0; i < c; i += kSumBlock<V>) {
+        const size_t len = std::min(kSumBlock<V>, c - i);
         V b = zero, o = zero;
         auto add = [&](V v, int) {
           const auto lt = v < one;

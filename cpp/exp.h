@@ -15,13 +15,18 @@
 // float32 (x - m) / T is off by up to 0.5 ulp of a value near 87, i.e. a
 // relative error of 4e-6 in the result, more than the whole error budget.
 //
-// Accuracy (measured against double/long double by tests/cpp/exp_test.cc):
+// Accuracy (checked against long double by tests/cpp/exp_test.cc, which
+// prints the measured maxima: about 2.2 eps for both types):
 //   float32: relative error <= 4 ulp (4.8e-7) for results >= 2^-125.
 //   float64: relative error <= 4 ulp (8.9e-16) for results >= 2^-1021.
+//   exp_shifted in a mode without TwoSum (only used when (x - m) / T >= -16,
+//   see with_exp_mode) adds the rounding of x - m, at most 2^-24 |x - m| / T
+//   (<= 9.5e-7) in float32.
 // Range and special values:
 //   exp_shifted: d + e <= 0 or d = -inf; NaN is never passed (the kernels
 //   handle NaN fibres before calling). Results below 2^-125 (float32) or
-//   2^-1021 (float64) are flushed to +0; -inf gives +0.
+//   2^-1021 (float64) are flushed to +0; -inf gives +0 (modes with kFtz; the
+//   others are only used where no result is that small).
 //   exp_any: any input. Underflow as above; overflow (z > 127 / 1023 in
 //   log2 units) gives +inf; NaN gives NaN.
 #pragma once
@@ -81,24 +86,38 @@ struct ExpScale {
   T inv_t;  // 1 / T
   bool unit;  // T == 1: skip the multiplication by inv_t
   double temperature;
+  // Whether these constants are all normal numbers of T. Outside
+  // [kRegularT, 1 / kRegularT] the kernels use the double path of
+  // softmax.cc instead (an extreme temperature is rare, never fast).
+  bool regular;
 
-  explicit ExpScale(double temperature) {
-    // T * ln2 as an exact product of T and kLn2Hi (Dekker), plus T * kLn2Lo.
+  explicit ExpScale(double temperature_in) : temperature(temperature_in) {
+    constexpr double kRegularT = sizeof(T) == 4 ? 1e-30 : 1e-290;
+    regular = temperature >= kRegularT && temperature <= 1.0 / kRegularT;
+    const double t = regular ? temperature : 1.0;  // irregular: constants unused, kept finite
+    // t * ln2 as an exact product of t and kLn2Hi (Dekker), plus t * kLn2Lo.
     const double split = 134217729.0;  // 2^27 + 1
-    double p = temperature * kLn2Hi;
-    double ta = split * temperature, a_hi = ta - (ta - temperature), a_lo = temperature - a_hi;
-    double tb = split * kLn2Hi, b_hi = tb - (tb - kLn2Hi), b_lo = kLn2Hi - b_hi;
-    double p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
-    double lo = p_err + temperature * kLn2Lo;
-    double hi = keep_high_bits(p, ExpConsts<T>::kHiBits);
-    k = T(kLog2e / temperature);
+    const double p = t * kLn2Hi;
+    const double ta = split * t, a_hi = ta - (ta - t), a_lo = t - a_hi;
+    const double tb = split * kLn2Hi, b_hi = tb - (tb - kLn2Hi), b_lo = kLn2Hi - b_hi;
+    const double p_err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
+    const double lo = p_err + t * kLn2Lo;
+    const double hi = keep_high_bits(p, ExpConsts<T>::kHiBits);
+    k = T(kLog2e / t);
     c_hi = T(hi);
     c_lo = T((p - hi) + lo);
-    inv_t = T(1.0 / temperature);
-    unit = temperature == 1.0;
-    this->temperature = temperature;
+    inv_t = T(1.0 / t);
+    unit = t == 1.0;
   }
 };
+
+// (x - m) / T in double for any finite x <= m and T in (0, DBL_MAX]: the
+// difference first when T < 1 (it may overflow only where the quotient
+// would), the two quotients first otherwise (x - m may overflow while the
+// quotient is moderate).
+inline double shifted_quotient(double x, double m, double temperature) {
+  return temperature < 1.0 ? (x - m) / temperature : x / temperature - m / temperature;
+}
 
 // e^r for |r| <= ~0.35, Horner form, coefficients rounded once to T.
 template <class V>

@@ -33,14 +33,13 @@ Status jacobian_op(const T* x, T* jac, size_t n, double temperature, double* e) 
   Wide<Scalar<double>> below;  // sum of the e_i < 1, compensated
   double ones = 0.0;           // how many e_i are 1 (x_i is the max)
   for (size_t i = 0; i < n; ++i) {
-    e[i] = std::exp((double(x[i]) - m) / temperature);
+    e[i] = std::exp(shifted_quotient(double(x[i]), m, temperature));
     if (e[i] < 1.0)
       below.add(Scalar<double>{e[i]});
     else
       ones += 1.0;
   }
   const double sum = below.sum() + ones;
-  const double inv_t = 1.0 / temperature;
   for (size_t i = 0; i < n; ++i) {
     const double si = e[i] / sum;
     // 1 - s_i without cancellation: sum - e_i is exact enough unless e_i is
@@ -54,7 +53,7 @@ Status jacobian_op(const T* x, T* jac, size_t n, double temperature, double* e) 
         v = i == j ? rest : -sj;
       else
         v = i == j ? si * rest : -si * sj;
-      row[j] = T(v * inv_t);
+      row[j] = T(v / temperature);
     }
   }
   return kOk;

@@ -25,12 +25,13 @@ void lse_all(const T* x, T* y, size_t outer, size_t n, size_t inner) {
     for (size_t o = 0; o < outer; ++o) {
       const T* row = x + o * n;
       const Range<T> r = row_range<Vec<T>>(row, n);
-      y[o] = r.max;  // NaN, +inf or -inf: the result as it is
+      T result = r.max;  // NaN, +inf or -inf: the result as it is (y may alias x: write last)
       if (finite(r.max)) {
         with_exp_mode(s, double(r.max) - double(r.min), [&](auto mode) {
-          y[o] = lse_of(r.max, row_exp_sum<Vec<T>, decltype(mode), false>(row, nullptr, n, r.max, s));
+          result = lse_of(r.max, row_exp_sum<Vec<T>, decltype(mode), false>(row, nullptr, n, r.max, s));
         });
       }
+      y[o] = result;
     }
     return;
   }
@@ -53,6 +54,9 @@ void lse_all(const T* x, T* y, size_t outer, size_t n, size_t inner) {
 template <class T>
 Status log_sum_exp(const T* x, T* y, size_t outer, size_t n, size_t inner) {
   if (Status st = check_geometry(x, y, y, outer, n, inner)) return st;
+  // The output has outer * inner elements even when the axis is empty.
+  if (inner != 0 && outer > SIZE_MAX / inner) return kSizeOverflow;
+  if (outer * inner != 0 && !y) return kNullPointer;
   if (n == 0) {
     std::fill(y, y + outer * inner, -kInf<T>);
     return kOk;

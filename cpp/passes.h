@@ -14,8 +14,8 @@
 // through a small buffer instead (-inf for max and exp, 0 for sums).
 //
 // Summation: exp values are positive, so the row exp-sum adds blocks of
-// kSumBlock elements in T (per lane at most kSumBlock / (2 * kLanes) terms)
-// and each block's total in double. Sums and dot products of mixed signs
+// kSumBlock elements in T (8 terms per lane and accumulator) and each
+// block's total in double. Sums and dot products of mixed signs
 // (the backward passes) widen every term to double (vec.h, Wide).
 #pragma once
 
@@ -26,7 +26,10 @@
 
 namespace smw {
 
-constexpr size_t kSumBlock = 64;  // 8 terms per lane and accumulator: <= 4.2e-7 in float32
+// Elements per block summed in T: 8 terms per lane and accumulator whatever
+// the vector width (<= 4.2e-7 relative in float32).
+template <class V>
+constexpr size_t kSumBlock = 16 * V::kLanes;
 
 template <class V>
 inline V load_partial(const typename V::Elem* p, size_t k, typename V::Elem fill) {
@@ -153,9 +156,9 @@ double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typ
                    const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
   double total = 0.0;
-  for (size_t i = 0; i < n; i += kSumBlock) {
+  for (size_t i = 0; i < n; i += kSumBlock<V>) {
     V a0 = V::splat(T(0)), a1 = a0;
-    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock, n - i),
+    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i),
                                     V::splat(m), s, [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
     total += hsum(a0 + a1);
   }
@@ -235,7 +238,8 @@ double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t
     for (; i + N <= n; i += N) w0.add(V::load(a + i));
     if (i < n) w1.add(tail_of<V>(a, n));
   }
-  return w0.sum() + w1.sum();
+  w0.merge(w1);
+  return w0.sum();
 }
 
 // ---- kLanes neighbouring fibres of a strided axis -------------------------
@@ -267,13 +271,13 @@ inline double lanes_range(const Range<V>& r) {
 }
 
 // Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.
-// As in row_exp_sum, blocks (here of kSumBlock / 8 elements per lane, the
-// same count a row block gives each lane) are summed in T first.
+// As in row_exp_sum, blocks (here of 8 elements per lane, the count a row
+// block gives each lane and accumulator) are summed in T first.
 template <class V, class M, bool kStore>
 inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n,
                                size_t inner, V m, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
-  constexpr size_t kBlock = kSumBlock / 8;
+  constexpr size_t kBlock = kSumBlock<V> / V::kLanes / 2;
   Wide<V> w;
   for (size_t k0 = 0; k0 < n; k0 += kBlock) {
     const size_t end = std::min(n, k0 + kBlock);

@@ -12,7 +12,8 @@
 //   log-softmax: |error| <= 1e-6 * max(1, |y|) (2e-15 * ...).
 // Range: any finite input and any temperature in (0, DBL_MAX]; the shifted
 // argument is carried exactly (exp.h), so large logits and small
-// temperatures lose nothing.
+// temperatures lose nothing. Temperatures below 1e-30 or above 1e30 (float64:
+// 1e-290, 1e290) take a double path with std::exp.
 // Non-finite (PyTorch's rules): a fibre whose max is NaN or +inf (it holds a
 // NaN or a +inf) or -inf (all -inf) becomes all NaN; -inf entries of other
 // fibres give 0 (softmax) or -inf (log-softmax).
@@ -92,11 +93,40 @@ void softmax_all(const T* x, T* y, size_t outer, size_t n, size_t inner, const E
   }
 }
 
+// Temperatures outside ExpScale's regular range: every fibre in double with
+// std::exp (exact to a double rounding, slow, and only for such temperatures).
+template <class T, bool kLog>
+void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner, double temperature) {
+  for (size_t o = 0; o < outer; ++o) {
+    for (size_t i = 0; i < inner; ++i) {
+      const T* p = x + o * n * inner + i;
+      T* q = y + o * n * inner + i;
+      Scalar<double> m{-kInf<double>};
+      for (size_t k = 0; k < n; ++k) m = max(m, Scalar<double>{double(p[k * inner])});
+      if (!finite(m.v)) {
+        for (size_t k = 0; k < n; ++k) q[k * inner] = kNaN<T>;
+        continue;
+      }
+      double sum = 0.0;
+      for (size_t k = 0; k < n; ++k) sum += std::exp(shifted_quotient(double(p[k * inner]), m.v, temperature));
+      const double log_sum = std::log(sum);
+      for (size_t k = 0; k < n; ++k) {
+        const double z = shifted_quotient(double(p[k * inner]), m.v, temperature);
+        q[k * inner] = T(kLog ? z - log_sum : std::exp(z) / sum);
+      }
+    }
+  }
+}
+
 template <class T, bool kLog>
 Status softmax_op(const T* x, T* y, size_t outer, size_t n, size_t inner, double temperature) {
   if (!valid_temperature(temperature)) return kBadTemperature;
   if (Status st = check_geometry(x, y, y, outer, n, inner)) return st;
-  softmax_all<T, kLog>(x, y, outer, n, inner, ExpScale<T>(temperature));
+  const ExpScale<T> s(temperature);
+  if (s.regular)
+    softmax_all<T, kLog>(x, y, outer, n, inner, s);
+  else
+    softmax_double_path<T, kLog>(x, y, outer, n, inner, temperature);
   return kOk;
 }
 

@@ -111,9 +111,20 @@ inline double hsum(Scalar<T> a) { return double(a.v); }
 template <class V>
 struct Wide;
 
-// For float64 data the terms are already double, so their sum is compensated
-// (TwoSum, the rounding error of each addition kept in c): a plain double sum
-// of 50,000 terms drifts by ~1e-13, the whole error budget of the float64 ops.
+// For float64 data the terms are already double, so dot products use exact
+// products (Dekker's TwoProduct, no FMA needed) and every sum is compensated
+// (TwoSum, the rounding error of each addition kept in c): a plain double dot
+// product of 50,000 terms drifts by ~1e-13, the whole error budget of the
+// float64 ops, and cancels badly when the result is small. An infinite or NaN
+// total is returned as it is (the compensation would turn inf into NaN).
+inline void two_product(double x, double y, double& p, double& e) {
+  const double split = 134217729.0;  // 2^27 + 1
+  p = x * y;
+  const double tx = split * x, xh = tx - (tx - x), xl = x - xh;
+  const double ty = split * y, yh = ty - (ty - y), yl = y - yh;
+  e = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+}
+
 template <class T>
 struct Wide<Scalar<T>> {
   static constexpr bool kCompensated = sizeof(T) == 8;
@@ -128,9 +139,23 @@ struct Wide<Scalar<T>> {
     }
   }
   void add(Scalar<T> x) { add_term(double(x.v)); }
-  void add_product(Scalar<T> x, Scalar<T> y) { add_term(double(x.v) * double(y.v)); }
-  double lane(size_t) const { return a + c; }
-  double sum() const { return a + c; }
+  void add_product(Scalar<T> x, Scalar<T> y) {
+    if (kCompensated && std::isfinite(double(x.v) * double(y.v))) {
+      double p, e;
+      two_product(double(x.v), double(y.v), p, e);
+      add_term(p);
+      c += e;
+    } else {
+      add_term(double(x.v) * double(y.v));
+    }
+  }
+  // Adds another accumulator's total (compensated too).
+  void merge(const Wide& o) {
+    add_term(o.a);
+    c += o.c;
+  }
+  double lane(size_t) const { return a - a == 0.0 ? a + c : a; }
+  double sum() const { return lane(0); }
 };
 
 #if SOFTMAX_WASM_SIMD128
@@ -269,9 +294,13 @@ struct Wide<F32x4> {
     return t[i];
   }
   double sum() const { return (lane(0) + lane(2)) + (lane(1) + lane(3)); }
+  void merge(const Wide& o) {
+    lo = wasm_f64x2_add(lo, o.lo);
+    hi = wasm_f64x2_add(hi, o.hi);
+  }
 };
 
-// Compensated like Wide<Scalar<double>>.
+// Compensated like Wide<Scalar<double>>, with the same non-finite rule.
 template <>
 struct Wide<F64x2> {
   v128_t a = wasm_f64x2_splat(0.0), c = wasm_f64x2_splat(0.0);
@@ -282,12 +311,36 @@ struct Wide<F64x2> {
     c = wasm_f64x2_add(c, wasm_f64x2_add(wasm_f64x2_sub(a, ap), wasm_f64x2_sub(x.v, bp)));
     a = t;
   }
-  void add_product(F64x2 x, F64x2 y) { add(F64x2{wasm_f64x2_mul(x.v, y.v)}); }
-  double lane(size_t i) const {
-    const v128_t s = wasm_f64x2_add(a, c);
-    return i == 0 ? wasm_f64x2_extract_lane(s, 0) : wasm_f64x2_extract_lane(s, 1);
+  // TwoProduct lane by lane: the float64 path is not the hot one.
+  void add_product(F64x2 x, F64x2 y) {
+    double p[2], e[2];
+    for (int l = 0; l < 2; ++l) {
+      const double xl = l ? wasm_f64x2_extract_lane(x.v, 1) : wasm_f64x2_extract_lane(x.v, 0);
+      const double yl = l ? wasm_f64x2_extract_lane(y.v, 1) : wasm_f64x2_extract_lane(y.v, 0);
+      two_product(xl, yl, p[l], e[l]);
+      if (!std::isfinite(p[l])) e[l] = 0.0;
+    }
+    add(F64x2{wasm_f64x2_make(p[0], p[1])});
+    c = wasm_f64x2_add(c, wasm_f64x2_make(e[0], e[1]));
   }
-  double sum() const { return lane(0) + lane(1); }
+  double lane(size_t i) const {
+    const double ai = i == 0 ? wasm_f64x2_extract_lane(a, 0) : wasm_f64x2_extract_lane(a, 1);
+    const double ci = i == 0 ? wasm_f64x2_extract_lane(c, 0) : wasm_f64x2_extract_lane(c, 1);
+    return ai - ai == 0.0 ? ai + ci : ai;
+  }
+  void merge(const Wide& o) {
+    add(F64x2{o.a});
+    c = wasm_f64x2_add(c, o.c);
+  }
+  // The lanes' totals added with the same compensation: when they cancel, a
+  // plain sum of two partials near 1 would keep only 1e-16 of a 1e-6 result.
+  double sum() const {
+    Wide<Scalar<double>> t;
+    t.add_term(wasm_f64x2_extract_lane(a, 0));
+    t.add_term(wasm_f64x2_extract_lane(a, 1));
+    t.c += wasm_f64x2_extract_lane(c, 0) + wasm_f64x2_extract_lane(c, 1);
+    return t.sum();
+  }
 };
 
 template <class T>

@@ -5,7 +5,7 @@
 // Checked lane by lane for F32x4 / F64x2 (the SIMD128 source through SIMDe:
 // x86's maxps would instead return its second operand when either is NaN)
 // and for Scalar<T>, with the NaN in either operand; then through the
-// reductions built on them (hmax, row_max, strided_max of passes.h) with the
+// reductions built on them (hmax, row_range, strided_range of passes.h) with the
 // NaN at every position of fibres of every length up to 4 vectors + tail.
 #include <gtest/gtest.h>
 
@@ -59,7 +59,7 @@ void max_min_propagate_nan() {
 }
 
 // A running max that sees a NaN first and ordinary values after keeps NaN
-// (the loop of row_max / strided_max), and so does hmax over the lanes.
+// (the loop of row_range / strided_range), and so does hmax over the lanes.
 template <class V>
 void running_max_keeps_nan() {
   using T = typename V::Elem;
@@ -79,7 +79,7 @@ void running_max_keeps_nan() {
   }
 }
 
-// row_max over a contiguous fibre and strided_max over kLanes fibres, with
+// row_range over a contiguous fibre and strided_range over kLanes fibres, with
 // the NaN at every position (main loop of 4 vectors, 1-vector loop, tail).
 template <class V>
 void reductions_see_nan() {
@@ -92,8 +92,8 @@ void reductions_see_nan() {
       for (size_t k = 0; k < n; ++k) x[k] = T(k % 5) - T(2);
       x[(pos + 1) % n] = inf;  // a +inf elsewhere must not hide the NaN
       x[pos] = nan;
-      EXPECT_TRUE(std::isnan(smw::row_max<V>(x.data(), n)))
-          << "row_max n=" << n << " NaN at " << pos;
+      EXPECT_TRUE(std::isnan(smw::row_range<V>(x.data(), n).max))
+          << "row_range n=" << n << " NaN at " << pos;
     }
     // strided: element k of fibre l at p[k * N + l]
     for (size_t pos = 0; pos < n * N; ++pos) {
@@ -101,7 +101,7 @@ void reductions_see_nan() {
       for (size_t k = 0; k < x.size(); ++k) x[k] = T(k % 7) - T(3);
       x[pos] = nan;
       T r[N];
-      smw::strided_max<V>(x.data(), n, N).store(r);
+      smw::strided_range<V>(x.data(), n, N).max.store(r);
       for (size_t l = 0; l < N; ++l) {
         if (l == pos % N)
           EXPECT_TRUE(std::isnan(r[l])) << "strided_max n=" << n << " NaN at " << pos;
