@@ -155,11 +155,38 @@ template <class V, class M, bool kStore>
 double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typename V::Elem m,
                    const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  const V vm = V::splat(m);
   double total = 0.0;
-  for (size_t i = 0; i < n; i += kSumBlock<V>) {
+  size_t i = 0;
+  // Main loop: 4 vectors per iteration into 4 accumulators (measured faster
+  // than 1 or 2 in V8, bench/variants), 8 iterations per block.
+  constexpr size_t kBlock4 = 4 * kSumBlock<V> / 2;
+  for (; i + kBlock4 <= n; i += kBlock4) {
+    V a0 = V::splat(T(0)), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t j = i; j < i + kBlock4; j += 4 * N) {
+      const V e0 = exp_minus<V, M>(V::load(x + j), vm, s);
+      const V e1 = exp_minus<V, M>(V::load(x + j + N), vm, s);
+      const V e2 = exp_minus<V, M>(V::load(x + j + 2 * N), vm, s);
+      const V e3 = exp_minus<V, M>(V::load(x + j + 3 * N), vm, s);
+      if (kStore) {
+        e0.store(y + j);
+        e1.store(y + j + N);
+        e2.store(y + j + 2 * N);
+        e3.store(y + j + 3 * N);
+      }
+      a0 = a0 + e0;
+      a1 = a1 + e1;
+      a2 = a2 + e2;
+      a3 = a3 + e3;
+    }
+    total += hsum((a0 + a1) + (a2 + a3));
+  }
+  // The rest, in blocks of kSumBlock with the tail handling of row_exp_each.
+  for (; i < n; i += kSumBlock<V>) {
     V a0 = V::splat(T(0)), a1 = a0;
-    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i),
-                                    V::splat(m), s, [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
+    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i), vm, s,
+                               [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
     total += hsum(a0 + a1);
   }
   return total;

@@ -78,10 +78,35 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   });
 }
 
+// Rows this short cost more in per-row work (reductions across lanes, a
+// tail) than in exps; they run kLanes at a time instead, transposed into a
+// small buffer so that each lane holds one row, through the strided kernel.
+constexpr size_t kShortRow = 16;
+
+template <class T, bool kLog>
+void softmax_short_rows(const T* x, T* y, size_t rows, size_t n, const ExpScale<T>& s) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  T buf[kShortRow * L];
+  for (size_t r = 0; r < rows; r += L) {
+    for (size_t k = 0; k < n; ++k)
+      for (size_t l = 0; l < L; ++l) buf[k * L + l] = x[(r + l) * n + k];
+    softmax_strided<V, kLog>(buf, buf, n, L, s);
+    for (size_t k = 0; k < n; ++k)
+      for (size_t l = 0; l < L; ++l) y[(r + l) * n + k] = buf[k * L + l];
+  }
+}
+
 template <class T, bool kLog>
 void softmax_all(const T* x, T* y, size_t outer, size_t n, size_t inner, const ExpScale<T>& s) {
   if (inner == 1) {
-    for (size_t o = 0; o < outer; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n, s);
+    size_t o = 0;
+    if (n <= kShortRow && Vec<T>::kLanes > 1) {
+      const size_t grouped = outer - outer % Vec<T>::kLanes;
+      softmax_short_rows<T, kLog>(x, y, grouped, n, s);
+      o = grouped;
+    }
+    for (; o < outer; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n, s);
     return;
   }
   for (size_t o = 0; o < outer; ++o) {
@@ -149,9 +174,9 @@ template Status log_softmax<double>(const double*, double*, size_t, size_t, size
 
 const char* kernel_variant() {
 #if SOFTMAX_WASM_SIMD128
-  return "simd128_rr2_p5f32_p12f64_u2_3pass";
+  return "simd128_rr2_p5f32_p12f64_u4_3pass_shortrows4";
 #else
-  return "scalar_rr2_p5f32_p12f64_3pass";
+  return "scalar_rr2_p5f32_p12f64_u4_3pass";
 #endif
 }
 

@@ -78,6 +78,7 @@ async function start() {
   performance.mark('softmax-wasm:loaded');
   $('backend').textContent = sm.backend;
   $('kernels').textContent = sm.kernels;
+  $('kernels').title = sm.kernels;
   const link = $('build-switch');
   if (sm.backend === 'wasm-scalar') {
     link.textContent = browserHasSimd ? 'use the SIMD build' : 'no SIMD in this browser: scalar build';
