@@ -184,18 +184,15 @@ inline V exp_shifted(V d, V e, const ExpScale<typename V::Elem>& s) {
   return M::ftz ? zero_where(t < V::splat(C::kMinT), y) : y;
 }
 
-// exp(x) for any x, with the underflow / overflow / NaN rules in the header.
-// `s` is ExpScale<T>(1.0), built once by the caller.
+// exp(x) for any x, with the underflow / overflow / NaN rules in the header:
+// exp_shifted's reduction with T = 1 and no TwoSum term (x is exact), then
+// +inf above the largest finite result and NaN for NaN. `s` is
+// ExpScale<T>(1.0), built once by the caller.
 template <class V>
 inline V exp_any(V x, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
-  using C = ExpConsts<T>;
-  V t = x * V::splat(s.k);
-  V tm = t + V::splat(C::kMagic);
-  V n = tm - V::splat(C::kMagic);
-  V r = (x - n * V::splat(s.c_hi)) - n * V::splat(s.c_lo);
-  V y = zero_where(t < V::splat(C::kMinT), pow2_from_magic(exp_poly(r), tm));
-  y = select(t > V::splat(C::kMaxT), V::splat(std::numeric_limits<T>::infinity()), y);
+  V y = exp_shifted<V, ExpMode<true, false, true>>(x, V::splat(T(0)), s);
+  y = select(x * V::splat(s.k) > V::splat(ExpConsts<T>::kMaxT), V::splat(std::numeric_limits<T>::infinity()), y);
   return select(is_nan(x), x, y);
 }
 
