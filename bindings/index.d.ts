@@ -1,19 +1,19 @@
 // Type declarations of softmax-wasm (hand-written; the implementation is index.js).
 
 /** An array in wasm memory (sm.alloc): ops read and write it in place, with no copy. */
-export interface WasmArray<D extends 'float32' | 'float64' = 'float32' | 'float64'> {
+export interface WasmArray<D extends 'float32' | 'float64' | 'int32' = 'float32' | 'float64' | 'int32'> {
   readonly dtype: D;
   readonly length: number;
   readonly freed: boolean;
   /** A fresh view of the data; views die when wasm memory grows, so never keep one across a call. */
-  readonly array: D extends 'float32' ? Float32Array : Float64Array;
+  readonly array: D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Float64Array;
   /** Releases the memory; later use throws. Idempotent. */
   free(): void;
   [Symbol.dispose](): void;
 }
 
 /** Arrays the ops take: Float32Array runs the float32 kernels; Float64Array or number[] the float64 ones. */
-export type Data = Float32Array | Float64Array | number[] | WasmArray;
+export type Data = Float32Array | Float64Array | number[] | WasmArray<'float32'> | WasmArray<'float64'>;
 
 /** The typed array an op returns for an input type: Float32Array for float32 input, else Float64Array. */
 export type ResultOf<X extends Data> = X extends Float32Array | WasmArray<'float32'> ? Float32Array : Float64Array;
@@ -50,7 +50,8 @@ export type IndexTarget =
   | Uint8Array
   | Uint8ClampedArray
   | number[]
-  | number;
+  | number
+  | WasmArray<'int32'>;
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -66,6 +67,8 @@ export interface NllLossOptions<X extends Data> {
   ignoreIndex?: number;
   /** Also return d loss / d input ('none': of the summed loss). Default false. */
   grad?: boolean;
+  /** With grad: true, write the gradient here (typed array or WasmArray of the input's dtype and length). */
+  out?: OutOf<X>;
 }
 
 export interface CrossEntropyOptions<X extends Data> extends NllLossOptions<X> {
@@ -91,8 +94,9 @@ export interface SoftmaxWasm {
   /** Current size of the wasm memory in bytes. */
   readonly memoryBytes: number;
 
-  /** An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32'. */
-  alloc<D extends 'float32' | 'float64' = 'float32'>(length: number, dtype?: D): WasmArray<D>;
+  /** An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32';
+   *  'int32' holds class-index targets for crossEntropy / nllLoss. */
+  alloc<D extends 'float32' | 'float64' | 'int32' = 'float32'>(length: number, dtype?: D): WasmArray<D>;
 
   /** softmax(x / T) along an axis. */
   softmax<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(x: X, options?: O): Returned<X, O>;

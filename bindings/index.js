@@ -210,7 +210,7 @@ export class SoftmaxWasm {
 
   #loss(op, input, target, options) {
     const nll = op === 'nllLoss';
-    const known = ['shape', 'axis', 'reduction', 'weight', 'ignoreIndex', 'grad'];
+    const known = ['shape', 'axis', 'reduction', 'weight', 'ignoreIndex', 'grad', 'out'];
     if (!nll) known.splice(5, 0, 'labelSmoothing');
     const o = checkOptions(op, options, known);
     const inputName = nll ? 'logProbs' : 'logits';
@@ -225,6 +225,10 @@ export class SoftmaxWasm {
     const labelSmoothing = nll ? 0 : checkLabelSmoothing(op, o.labelSmoothing);
     const wantGrad = checkFlag(op, 'grad', o.grad);
     const weight = checkWeight(op, o.weight, dtype, classes);
+    if (o.out !== undefined && !wantGrad) {
+      throw new TypeError(`${op}: out receives the gradient; it needs grad: true`);
+    }
+    const out = checkOut(op, o.out, dtype, input.length);
     const samples = outer * inner;
     const probTarget = !nll && (target instanceof Float32Array || target instanceof Float64Array);
     let indices;
@@ -243,16 +247,17 @@ export class SoftmaxWasm {
     }
 
     const size = input.length;
+    const wasmIndices = indices instanceof WasmArray;
     const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [
       [inputName, input, size, true],
       ['target', probTarget ? target : undefined, probTarget ? size : 0, true],
       ['weight', weight, weight ? classes : 0, true],
       ['loss', undefined, reduction === 'none' ? samples : 0, false],
-      ['grad', undefined, wantGrad ? size : 0, false],
-      ['target', undefined, probTarget ? 0 : Math.ceil((samples * 4) / dtype.bytes), false],
+      ['out', out, wantGrad ? size : 0, false],
+      ['target', wasmIndices ? indices : undefined, probTarget || wasmIndices ? 0 : Math.ceil((samples * 4) / dtype.bytes), false],
       ['loss', undefined, 8 / dtype.bytes, false],
     ]);
-    if (!probTarget) this.#M.HEAP32.set(indices, pIndex / 4);
+    if (!probTarget && !wasmIndices) this.#M.HEAP32.set(indices, pIndex / 4);
     const status = this.#kernel[op][dtype.name](
       pIn,
       probTarget ? 0 : pIndex,
@@ -270,7 +275,7 @@ export class SoftmaxWasm {
     );
     if (status) throw fail(op, status);
     const loss = reduction === 'none' ? this.#read(dtype, pNone, samples) : this.#M.HEAPF64[pTotal / 8];
-    return wantGrad ? { loss, grad: this.#read(dtype, pGrad, size) } : { loss };
+    return wantGrad ? { loss, grad: this.#read(dtype, pGrad, size, out) } : { loss };
   }
 
   /**

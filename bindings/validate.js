@@ -11,6 +11,9 @@ export const DTYPES = {
   float64: { name: 'float64', Array: Float64Array, bytes: 8, suffix: '_f64' },
 };
 
+/** Class indices in wasm memory (sm.alloc(n, 'int32')): cross-entropy / NLL targets only. */
+export const INT32 = { name: 'int32', Array: Int32Array, bytes: 4 };
+
 /** A short, safe rendering of a bad value for an error message. */
 export function show(value) {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
@@ -50,7 +53,13 @@ export function checkOptions(op, options, known) {
 export function dtypeOf(op, name, value) {
   if (value instanceof Float32Array) return DTYPES.float32;
   if (value instanceof Float64Array) return DTYPES.float64;
-  if (value instanceof WasmArray) return WasmArray.dtypeOf(value);
+  if (value instanceof WasmArray) {
+    const d = WasmArray.dtypeOf(value);
+    if (d === INT32) {
+      throw new TypeError(`${op}: ${name} is an int32 WasmArray; it must hold float32 or float64 values (int32 is for class-index targets)`);
+    }
+    return d;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (typeof value[i] !== 'number') {
@@ -204,6 +213,12 @@ const INDEX_ARRAYS = [Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Arra
 export function checkIndexTarget(op, target, samples, classes, ignoreIndex, shapeText) {
   let t = target;
   if (typeof t === 'number') t = [t];
+  const wasm = t instanceof WasmArray && WasmArray.dtypeOf(t) === INT32;
+  if (t instanceof WasmArray && !wasm) {
+    throw new TypeError(`${op}: a WasmArray target must be int32 class indices (sm.alloc(n, 'int32')); probability targets go in as typed arrays`);
+  }
+  if (wasm && t.freed) throw new TypeError(`${op}: target is a WasmArray that was freed`);
+  if (wasm) t = t.array; // validated through a view; the kernel reads it where it lives
   const typed = INDEX_ARRAYS.some((A) => t instanceof A);
   if (!typed && !Array.isArray(t)) {
     throw new TypeError(
@@ -226,5 +241,6 @@ export function checkIndexTarget(op, target, samples, classes, ignoreIndex, shap
       );
     }
   }
+  if (wasm) return target;
   return t instanceof Int32Array ? t : Int32Array.from(t);
 }

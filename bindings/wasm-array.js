@@ -1,6 +1,6 @@
 // wasm-array.js — arrays that live in wasm memory (sm.alloc), for the
 // zero-copy path: an op given WasmArrays reads and writes them in place.
-import { DTYPES, show } from './validate.js';
+import { DTYPES, INT32, show } from './validate.js';
 
 // Frees what users forget. The held value must not reference the WasmArray.
 const registry = new FinalizationRegistry(({ module, ptr }) => module._free(ptr));
@@ -24,7 +24,7 @@ export class WasmArray {
     if (ptr) registry.register(this, { module, ptr }, this);
   }
 
-  /** 'float32' or 'float64'. */
+  /** 'float32', 'float64' or 'int32'. */
   get dtype() {
     return this.#dtype.name;
   }
@@ -82,13 +82,12 @@ export function allocDtype(length, dtype) {
   if (!Number.isSafeInteger(length) || length < 0) {
     throw new RangeError(`alloc: length must be a non-negative integer, got ${show(length)}`);
   }
-  const d = DTYPES[dtype ?? 'float32'];
   if (typeof dtype !== 'undefined' && typeof dtype !== 'string') {
-    throw new TypeError(`alloc: dtype must be 'float32' or 'float64', got ${show(dtype)}`);
+    throw new TypeError(`alloc: dtype must be 'float32', 'float64' or 'int32', got ${show(dtype)}`);
   }
-  if (!d || !Object.hasOwn(DTYPES, dtype ?? 'float32')) {
-    throw new RangeError(`alloc: dtype must be 'float32' or 'float64', got ${show(dtype)}`);
-  }
+  const name = dtype ?? 'float32';
+  const d = name === 'int32' ? INT32 : Object.hasOwn(DTYPES, name) ? DTYPES[name] : undefined;
+  if (!d) throw new RangeError(`alloc: dtype must be 'float32', 'float64' or 'int32', got ${show(dtype)}`);
   if (length * d.bytes > 2 ** 31) {
     throw new RangeError(`alloc: ${length} ${d.name} values need ${length * d.bytes} bytes, more than the 2 GiB of wasm memory`);
   }

@@ -102,7 +102,7 @@ for (const sm of builds) {
     assert.throws(() => sm.alloc(-1), { name: 'RangeError', message: /alloc: length must be a non-negative integer, got -1/ });
     assert.throws(() => sm.alloc(1.5), { name: 'RangeError', message: /got 1.5/ });
     assert.throws(() => sm.alloc('3'), { name: 'TypeError', message: /alloc: length must be a number/ });
-    assert.throws(() => sm.alloc(3, 'int8'), { name: 'RangeError', message: /dtype must be 'float32' or 'float64', got "int8"/ });
+    assert.throws(() => sm.alloc(3, 'int8'), { name: 'RangeError', message: /dtype must be 'float32', 'float64' or 'int32', got "int8"/ });
     assert.throws(() => sm.alloc(2 ** 30, 'float64'), { name: 'RangeError', message: /more than the 2 GiB/ });
     const empty = sm.alloc(0, 'float64');
     assert.equal(empty.array.length, 0);
@@ -120,5 +120,37 @@ for (const sm of builds) {
       w.free();
     }
     assert.equal(sm.memoryBytes, before);
+  });
+}
+
+for (const sm of builds) {
+  test(`${sm.backend}: crossEntropy and nllLoss run zero-copy: int32 WasmArray targets and the gradient into out`, () => {
+    const shape = [6, 5];
+    const logits = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i) * 3);
+    const labels = Int32Array.from([0, 4, 2, -100, 1, 3]);
+    const want = sm.crossEntropy(logits, labels, { shape, grad: true, labelSmoothing: 0.1 });
+    const xw = wasmCopy(sm, logits, 'float32');
+    const tw = sm.alloc(6, 'int32');
+    tw.array.set(labels);
+    const gw = sm.alloc(30);
+    const got = sm.crossEntropy(xw, tw, { shape, grad: true, labelSmoothing: 0.1, out: gw });
+    assert.equal(got.grad, gw);
+    assert.equal(got.loss, want.loss);
+    assert.deepEqual(gw.array, want.grad);
+    const typedOut = new Float32Array(30);
+    assert.equal(sm.crossEntropy(logits, labels, { shape, grad: true, out: typedOut }).grad, typedOut);
+    const nll = sm.nllLoss(xw, tw, { shape, grad: true, out: gw });
+    assert.deepEqual(nll.grad.array, sm.nllLoss(logits, labels, { shape, grad: true }).grad);
+    // Errors, before anything is written.
+    gw.array.fill(7);
+    assert.throws(() => sm.crossEntropy(xw, tw, { shape, out: gw }), { name: 'TypeError', message: /out receives the gradient; it needs grad: true/ });
+    tw.array[2] = 9;
+    assert.throws(() => sm.crossEntropy(xw, tw, { shape, grad: true, out: gw }), { name: 'RangeError', message: /target\[2\] = 9 is not a class index in \[0, 5\)/ });
+    assert.deepEqual(Array.from(gw.array), new Array(30).fill(7), 'out untouched');
+    assert.throws(() => sm.softmax(tw), { name: 'TypeError', message: /x is an int32 WasmArray/ });
+    assert.throws(() => sm.crossEntropy(xw, gw, { shape: [30] }), { name: 'TypeError', message: /WasmArray target must be int32/ });
+    tw.free();
+    assert.throws(() => sm.crossEntropy(xw, tw, { shape }), { name: 'TypeError', message: /target is a WasmArray that was freed/ });
+    for (const w of [xw, gw]) w.free();
   });
 }
