@@ -81,7 +81,8 @@ function oursZeroCopy(sm) {
       } catch {
         // int32 handles not offered: the targets go in as an Int32Array.
       }
-      const ceOpts = { ...opts, grad: true };
+      outHandle = alloc(shape.size, 'float32');
+      const ceOpts = { ...opts, grad: true, out: outHandle };
       call = (arg) => sm.crossEntropy(arg(x), target === inp.target ? target : arg(target), ceOpts);
     } else {
       outHandle = alloc(shape.size, 'float32');
@@ -114,7 +115,7 @@ function oursZeroCopy(sm) {
       run,
       result: () => {
         const r = run();
-        if (op === 'crossEntropy') return { out: Float32Array.from(r.grad), loss: r.loss };
+        if (op === 'crossEntropy') return { out: Float32Array.from(outHandle.array), loss: r.loss };
         return { out: Float32Array.from(outHandle.array) };
       },
       dispose: () => handles.forEach((h) => h.free()),
