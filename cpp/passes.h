@@ -246,7 +246,6 @@ inline V tail_of(const typename V::Elem* a, size_t n) {
 // sum(a[i] * b[i]) (or sum(a[i]) when b is null), every term in double.
 template <class V>
 double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t n) {
-  using T = typename V::Elem;
   constexpr size_t N = V::kLanes;
   Wide<V> w0, w1;
   size_t i = 0;
