@@ -76,11 +76,11 @@ export interface CrossEntropyOptions<X extends Data> extends NllLossOptions<X> {
   labelSmoothing?: number;
 }
 
-export interface LossResult<X extends Data, R extends Reduction | undefined> {
+export interface LossResult<X extends Data, O> {
   /** A number for 'mean' / 'sum'; per-sample losses for 'none'. */
-  loss: R extends 'none' ? ResultOf<X> : number;
-  /** d loss / d input, the input's shape and dtype; present when grad: true. */
-  grad?: ResultOf<X>;
+  loss: O extends { reduction: 'none' } ? ResultOf<X> : number;
+  /** d loss / d input, the input's shape and dtype (it is `out` when given); present when grad: true. */
+  grad?: Returned<X, O>;
 }
 
 /** An op returns `out` when given one (typed array or WasmArray), else a new typed array. */
@@ -117,13 +117,13 @@ export interface SoftmaxWasm {
     logits: X,
     target: IndexTarget | ResultOf<X>,
     options?: O,
-  ): LossResult<X, O['reduction']>;
+  ): LossResult<X, O>;
   /** torch.nn.functional.nll_loss on log-probabilities with class-index targets. */
   nllLoss<X extends Data, O extends NllLossOptions<X> = NllLossOptions<X>>(
     logProbs: X,
     target: IndexTarget,
     options?: O,
-  ): LossResult<X, O['reduction']>;
+  ): LossResult<X, O>;
 }
 
 export interface LoadOptions {

@@ -163,9 +163,14 @@ export class SoftmaxWasm {
     const { outer, n, inner } = geometry(shape, axis);
     const outLength = outer * inner;
     const out = checkOut(op, o.out, dtype, outLength);
+    this.#checkLive(op, ['x', x], ['out', out]);
     if (n === 0 || outLength === 0) {
-      const result = out ?? new dtype.Array(outLength);
-      return result.fill(-Infinity);
+      // Nothing to sum: every result is -Infinity (logsumexp of an empty set).
+      if (out instanceof WasmArray) {
+        out.array.fill(-Infinity);
+        return out;
+      }
+      return (out ?? new dtype.Array(outLength)).fill(-Infinity);
     }
     const [px, py] = this.#place(op, dtype, [
       ['x', x, x.length, true],
@@ -298,7 +303,10 @@ export class SoftmaxWasm {
     const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
     const temperature = checkTemperature(op, o.temperature);
     const out = checkOut(op, o.out, dtype, first.length);
-    if (first.length === 0) return out ?? new dtype.Array(0);
+    if (first.length === 0) {
+      this.#checkLive(op, inputs[0], inputs[1] ?? [], ['out', out]);
+      return out ?? new dtype.Array(0);
+    }
     const { outer, n, inner } = geometry(shape, axis);
     const second = inputs.length > 1 ? inputs[1][1] : undefined;
     const kernel = this.#kernel[op][dtype.name];
@@ -344,7 +352,10 @@ export class SoftmaxWasm {
       );
     }
     const out = checkOut(op, o.out, dtype, size);
-    if (n === 0) return out ?? new dtype.Array(0);
+    if (n === 0) {
+      this.#checkLive(op, ['x', x], ['out', out]);
+      return out ?? new dtype.Array(0);
+    }
     const [pj, px, pw] = this.#place(op, dtype, [
       ['out', out, size, false],
       ['x', x, n, true],
@@ -353,6 +364,11 @@ export class SoftmaxWasm {
     const status = this.#kernel[op][dtype.name](px, pj, n, temperature, pw);
     if (status) throw fail(op, status);
     return this.#read(dtype, pj, size, out);
+  }
+
+  /** Checks [name, value] pairs as #wasmPointer does, for calls that return before placing anything. */
+  #checkLive(op, ...pairs) {
+    for (const [name, value] of pairs) this.#wasmPointer(op, name, value);
   }
 
   /** The byte offset of a WasmArray argument (a TypeError if freed or foreign), or -1 for any other value. */

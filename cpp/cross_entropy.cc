@@ -156,24 +156,26 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, bool ignored, const T*
     if (g) fill_strided(g, C, st, T(0));
     return 0.0;
   }
-  if (g && scale == kInf<double>) {
-    // 'mean' whose counted weights sum to 0: torch's backward multiplies by
-    // 1/0, and log-softmax's backward spreads the NaN over the whole row.
-    fill_strided(g, C, st, kNaN<T>);
-    g = nullptr;
-  }
+  // 'mean' whose counted weights sum to 0: torch's backward multiplies by
+  // 1/0, and log-softmax's backward spreads the NaN over the whole row
+  // (written last, after the loss has read the logits).
+  T* const nan_row = g && scale == kInf<double> ? g : nullptr;
+  if (nan_row) g = nullptr;
+  // Everything the loss reads of the logits is read before g is written: g
+  // may be the logits themselves (in-place use).
+  const size_t t = size_t(target);
+  const double wt = weight_of(w, t);
+  const double xt = double(f.at(t)) - m;
+  const double ec = eps / double(C);
+  double wx = 0.0;  // sum_c w_c (x_c - m), for label smoothing
+  if (eps != 0.0)
+    for (size_t k = 0; k < C; ++k) wx += weight_of(w, k) * (double(f.at(k)) - m);
   double excess;
   const double sum = f.exp_sum(range, g, unit, &excess);
   const double log_sum = std::log1p(excess);
-  const size_t t = size_t(target);
-  const double wt = weight_of(w, t);
-  double loss = -wt * ((double(f.at(t)) - m) - log_sum);
-  const double ec = eps / double(C);
-  if (eps != 0.0) {
-    double wx = 0.0;  // sum_c w_c (x_c - m)
-    for (size_t k = 0; k < C; ++k) wx += weight_of(w, k) * (double(f.at(k)) - m);
-    loss = (1.0 - eps) * loss + ec * (weight_sum * log_sum - wx);
-  }
+  double loss = -wt * (xt - log_sum);
+  if (eps != 0.0) loss = (1.0 - eps) * loss + ec * (weight_sum * log_sum - wx);
+  if (nan_row) fill_strided(nan_row, C, st, kNaN<T>);
   if (g) {
     const double a = (1.0 - eps) * wt + ec * weight_sum;
     const double et = double(g[t * st]);
@@ -232,11 +234,10 @@ double ce_prob_sample(const Fibre<T>& f, const T* y, const T* w, double eps, dou
 
 template <class T>
 double nll_sample(const Fibre<T>& f, int32_t target, bool ignored, const T* w, double scale, T* g) {
-  if (g) fill_strided(g, f.c, f.st, T(0));
-  if (ignored) return 0.0;
-  const double wt = weight_of(w, size_t(target));
-  if (g) g[size_t(target) * f.st] = T(-wt * scale);
-  return -wt * double(f.at(size_t(target)));
+  const double loss = ignored ? 0.0 : -weight_of(w, size_t(target)) * double(f.at(size_t(target)));
+  if (g) fill_strided(g, f.c, f.st, T(0));  // after the read: g may be the input
+  if (g && !ignored) g[size_t(target) * f.st] = T(-weight_of(w, size_t(target)) * scale);
+  return loss;
 }
 
 template <class T>

@@ -11,9 +11,12 @@
 // against the size of its terms: |error_i| <= 1e-6 * |y_i| (|dy_i| + |<dy,y>|) / T
 // (softmax) and 1e-6 * (|dy_i| + exp(y_i) |sum dy|) / T (log-softmax) for
 // float32; 2e-15 for float64.
-// Range: any input; NaN and inf propagate through the arithmetic (a NaN or
-// inf in dy or y of a fibre reaches every output of that fibre through the
-// dot product). exp(y) follows exp_any (exp.h).
+// Range: any input and any temperature in (0, DBL_MAX] (where 1/T overflows T,
+// each element is computed in double and divided by T). NaN and inf propagate
+// through the arithmetic: in softmax's VJP a NaN or inf in dy or y reaches
+// every output of its fibre through the dot product; in log-softmax's, one in
+// dy does (through sum(dy)) while one in y stays in its own element.
+// exp(y) follows exp_any (exp.h).
 #include "passes.h"
 #include "softmax.h"
 
@@ -61,12 +64,40 @@ void backward_all(const T* dy, const T* y, T* dx, size_t outer, size_t n, size_t
   }
 }
 
+// Temperatures whose 1/T overflows T: every element in double, divided by T.
+template <class T, bool kLog>
+void backward_double_path(const T* dy, const T* y, T* dx, size_t outer, size_t n, size_t inner,
+                          double temperature) {
+  for (size_t o = 0; o < outer; ++o) {
+    for (size_t i = 0; i < inner; ++i) {
+      const size_t base = o * n * inner + i;
+      Wide<Scalar<double>> c;
+      for (size_t k = 0; k < n; ++k) {
+        const double g = double(dy[base + k * inner]), s = double(y[base + k * inner]);
+        if (kLog)
+          c.add(Scalar<double>{g});
+        else
+          c.add_product(Scalar<double>{g}, Scalar<double>{s});
+      }
+      const double total = c.sum();
+      for (size_t k = 0; k < n; ++k) {
+        const size_t j = base + k * inner;
+        const double g = double(dy[j]), s = double(y[j]);
+        dx[j] = T((kLog ? g - std::exp(s) * total : (g - total) * s) / temperature);
+      }
+    }
+  }
+}
+
 template <class T, bool kLog>
 Status backward_op(const T* dy, const T* y, T* dx, size_t outer, size_t n, size_t inner,
                    double temperature) {
   if (!valid_temperature(temperature)) return kBadTemperature;
   if (Status st = check_geometry(dy, y, dx, outer, n, inner)) return st;
-  backward_all<T, kLog>(dy, y, dx, outer, n, inner, temperature);
+  if (std::isfinite(double(T(1.0 / temperature))))
+    backward_all<T, kLog>(dy, y, dx, outer, n, inner, temperature);
+  else
+    backward_double_path<T, kLog>(dy, y, dx, outer, n, inner, temperature);
   return kOk;
 }
 

@@ -154,3 +154,40 @@ for (const sm of builds) {
     for (const w of [xw, gw]) w.free();
   });
 }
+
+for (const sm of builds) {
+  test(`${sm.backend}: crossEntropy and nllLoss with out === the input (in place) give the same loss and gradient`, () => {
+    const shape = [3, 4];
+    const logits = Float64Array.from([1, 2, 3, 0.5, -1, 0, 2, 2, 4, -3, 1, 0]);
+    for (const opts of [{}, { labelSmoothing: 0.1, weight: [1, 2, 0.5, 1] }]) {
+      const want = sm.crossEntropy(logits, [0, 3, 2], { shape, grad: true, ...opts });
+      const w = wasmCopy(sm, logits, 'float64');
+      const got = sm.crossEntropy(w, [0, 3, 2], { shape, grad: true, out: w, ...opts });
+      assert.equal(got.loss, want.loss);
+      assert.deepEqual(w.array, want.grad);
+      w.free();
+    }
+    const lp = sm.logSoftmax(logits, { shape });
+    const wantNll = sm.nllLoss(lp, [0, 3, 2], { shape, grad: true });
+    const w = wasmCopy(sm, lp, 'float64');
+    assert.equal(sm.nllLoss(w, [0, 3, 2], { shape, grad: true, out: w }).loss, wantNll.loss);
+    assert.deepEqual(w.array, wantNll.grad);
+    w.free();
+  });
+
+  test(`${sm.backend}: empty calls still check their WasmArrays, and logSumExp fills a WasmArray out`, () => {
+    const out = sm.alloc(2, 'float64');
+    assert.equal(sm.logSumExp([], { shape: [2, 0], out }), out);
+    assert.deepEqual(Array.from(out.array), [-Infinity, -Infinity]);
+    const freed = sm.alloc(0);
+    freed.free();
+    assert.throws(() => sm.softmax(freed), { name: 'TypeError', message: /softmax: x is a WasmArray that was freed/ });
+    assert.throws(() => sm.logSumExp(freed), { name: 'TypeError', message: /logSumExp: x is a WasmArray that was freed/ });
+    out.free();
+    assert.throws(() => sm.logSumExp([], { shape: [2, 0], out }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
+    const freed64 = sm.alloc(0, 'float64');
+    freed64.free();
+    assert.throws(() => sm.softmax([], { out: freed64 }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
+    assert.throws(() => sm.softmaxJacobian([], { out: freed64 }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
+  });
+}
