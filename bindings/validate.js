@@ -7,8 +7,8 @@ import { WasmArray } from './wasm-array.js';
 
 /** Element types the kernels take: the typed array class and its size. */
 export const DTYPES = {
-  float32: { name: 'float32', Array: Float32Array, bytes: 4, suffix: '_f32' },
-  float64: { name: 'float64', Array: Float64Array, bytes: 8, suffix: '_f64' },
+  float32: { name: 'float32', Array: Float32Array, bytes: 4 },
+  float64: { name: 'float64', Array: Float64Array, bytes: 8 },
 };
 
 /** Class indices in wasm memory (sm.alloc(n, 'int32')): cross-entropy / NLL targets only. */

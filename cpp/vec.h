@@ -44,7 +44,6 @@ struct Scalar {
   T v;
 
   static Scalar load(const T* p) { return {*p}; }
-  static Scalar load_strided(const T* p, size_t) { return {*p}; }
   void store(T* p) const { *p = v; }
   static Scalar splat(T a) { return {a}; }
   T lane(size_t) const { return v; }
@@ -174,10 +173,6 @@ struct F32x4 {
   v128_t v;
 
   static F32x4 load(const float* p) { return {wasm_v128_load(p)}; }
-  // Lane i from p[i * stride]: gathers one element of each of 4 fibres.
-  static F32x4 load_strided(const float* p, size_t s) {
-    return {wasm_f32x4_make(p[0], p[s], p[2 * s], p[3 * s])};
-  }
   void store(float* p) const { wasm_v128_store(p, v); }
   static F32x4 splat(float a) { return {wasm_f32x4_splat(a)}; }
   float lane(size_t i) const {
@@ -214,7 +209,6 @@ struct F64x2 {
   v128_t v;
 
   static F64x2 load(const double* p) { return {wasm_v128_load(p)}; }
-  static F64x2 load_strided(const double* p, size_t s) { return {wasm_f64x2_make(p[0], p[s])}; }
   void store(double* p) const { wasm_v128_store(p, v); }
   static F64x2 splat(double a) { return {wasm_f64x2_splat(a)}; }
   double lane(size_t i) const {

@@ -162,35 +162,29 @@ function jacobianCases(op) {
   return cases;
 }
 
+/** Every case throws as expected and leaves the instance usable; all failures are reported together. */
+function assertAllThrow(sm, cases) {
+  const problems = [];
+  for (const c of cases) {
+    try {
+      expectError(sm, c);
+      stillWorks(sm, c.label);
+    } catch (error) {
+      problems.push(error.message);
+    }
+  }
+  assert.equal(problems.length, 0, `${problems.length} error cases failed:\n  ${problems.join('\n  ')}`);
+}
+
 for (const { name: build, sm } of BUILDS) {
   describe(`errors [${build}]`, () => {
     for (const op of [...FORWARD, ...BACKWARD]) {
-      test(`${op} ${build}: every bad input throws the right error, writes nothing, leaves the instance usable`, () => {
-        const problems = [];
-        for (const c of casesFor(op)) {
-          try {
-            expectError(sm, c);
-            stillWorks(sm, c.label);
-          } catch (error) {
-            problems.push(error.message);
-          }
-        }
-        assert.equal(problems.length, 0, `${problems.length} error cases failed:\n  ${problems.join('\n  ')}`);
-      });
+      test(`${op} ${build}: every bad input throws the right error, writes nothing, leaves the instance usable`, () =>
+        assertAllThrow(sm, casesFor(op)));
     }
     for (const op of JACOBIANS) {
-      test(`${op} ${build}: bad input and a result too large for wasm memory`, () => {
-        const problems = [];
-        for (const c of jacobianCases(op)) {
-          try {
-            expectError(sm, c);
-            stillWorks(sm, c.label);
-          } catch (error) {
-            problems.push(error.message);
-          }
-        }
-        assert.equal(problems.length, 0, `${problems.length} error cases failed:\n  ${problems.join('\n  ')}`);
-      });
+      test(`${op} ${build}: bad input and a result too large for wasm memory`, () =>
+        assertAllThrow(sm, jacobianCases(op)));
     }
 
     test(`memory ${build}: 2000 failing calls followed by normal calls do not grow memoryBytes`, () => {
