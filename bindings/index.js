@@ -6,6 +6,7 @@
 // result out. Kernels never throw; a non-zero status becomes an Error here.
 import {
   DTYPES,
+  INT32,
   REDUCTIONS,
   checkAxis,
   checkFlag,
@@ -44,6 +45,11 @@ const MAX_WASM_BYTES = 2 ** 31;
 // Kernel status codes (cpp/softmax.h, enum Status).
 const STATUS = ['ok', 'null pointer', 'bad temperature', 'size overflow', 'bad index', 'bad weight', 'bad option'];
 
+// The options each kind of op takes.
+const ALONG_AXIS_OPTIONS = ['shape', 'axis', 'temperature', 'out'];
+const NLL_OPTIONS = ['shape', 'axis', 'reduction', 'weight', 'ignoreIndex', 'grad', 'out'];
+const CROSS_ENTROPY_OPTIONS = [...NLL_OPTIONS, 'labelSmoothing'];
+
 function fail(op, status) {
   // The wrapper validates everything a kernel checks, so this is a bug.
   return new Error(`${op}: kernel returned status ${status} (${STATUS[status] ?? 'unknown'}); please report this with sm.kernels`);
@@ -60,18 +66,6 @@ class Scratch {
 
   constructor(module) {
     this.#module = module;
-  }
-
-  /** Byte offsets of regions of the given sizes (16-byte aligned), growing the block if needed. */
-  reserve(op, sizes) {
-    const offsets = [];
-    let total = 0;
-    for (const size of sizes) {
-      offsets.push(total);
-      total += align16(size);
-    }
-    const base = this.base(op, total);
-    return offsets.map((o) => base + o);
   }
 
   /** The block's byte offset, grown first to at least `total` bytes. */
@@ -107,23 +101,25 @@ function formatBytes(n) {
   return `${n} bytes`;
 }
 
-function heapOf(M, dtype) {
-  return dtype === DTYPES.float32 ? M.HEAPF32 : M.HEAPF64;
+function heapViews(M) {
+  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
 }
 
 /** The softmax family on one wasm instance. Create it with load(). */
 export class SoftmaxWasm {
   #M;
   #scratch;
-  #kernel = {}; // op -> dtype name -> the Embind function
+  #kernel = {}; // op -> [float32, float64] Embind functions
+  #views;
 
   /** @internal */
   constructor(module, backend) {
     this.#M = module;
     this.#scratch = new Scratch(module);
+    this.#views = heapViews(module);
     for (const name of Object.keys(module)) {
       const m = /^(\w+)_(f32|f64)$/.exec(name);
-      if (m) (this.#kernel[m[1]] ??= {})[m[2] === 'f32' ? 'float32' : 'float64'] = module[name];
+      if (m) (this.#kernel[m[1]] ??= [])[m[2] === 'f32' ? 0 : 1] = module[name];
     }
     /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
     this.backend = backend;
@@ -147,11 +143,11 @@ export class SoftmaxWasm {
   }
 
   softmax(x, options) {
-    return this.#alongAxis('softmax', [['x', x]], options);
+    return this.#alongAxis('softmax', 'x', x, undefined, undefined, options);
   }
 
   logSoftmax(x, options) {
-    return this.#alongAxis('logSoftmax', [['x', x]], options);
+    return this.#alongAxis('logSoftmax', 'x', x, undefined, undefined, options);
   }
 
   logSumExp(x, options) {
@@ -176,17 +172,17 @@ export class SoftmaxWasm {
       ['x', x, x.length, true],
       ['out', out, outLength, false],
     ]);
-    const status = this.#kernel[op][dtype.name](px, py, outer, n, inner);
+    const status = this.#kernelOf(op, dtype)(px, py, outer, n, inner);
     if (status) throw fail(op, status);
     return this.#read(dtype, py, outLength, out);
   }
 
   softmaxBackward(dy, y, options) {
-    return this.#alongAxis('softmaxBackward', [['dy', dy], ['y', y]], options);
+    return this.#alongAxis('softmaxBackward', 'dy', dy, 'y', y, options);
   }
 
   logSoftmaxBackward(dy, y, options) {
-    return this.#alongAxis('logSoftmaxBackward', [['dy', dy], ['y', y]], options);
+    return this.#alongAxis('logSoftmaxBackward', 'dy', dy, 'y', y, options);
   }
 
   softmaxJacobian(x, options) {
@@ -215,16 +211,14 @@ export class SoftmaxWasm {
 
   #loss(op, input, target, options) {
     const nll = op === 'nllLoss';
-    const known = ['shape', 'axis', 'reduction', 'weight', 'ignoreIndex', 'grad', 'out'];
-    if (!nll) known.splice(5, 0, 'labelSmoothing');
-    const o = checkOptions(op, options, known);
+    const o = checkOptions(op, options, nll ? NLL_OPTIONS : CROSS_ENTROPY_OPTIONS);
     const inputName = nll ? 'logProbs' : 'logits';
     const dtype = dtypeOf(op, inputName, input);
     const shape = checkShape(op, o.shape, input.length, inputName);
     const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
     const { outer, n: classes, inner } = geometry(shape, axis);
-    const shapeText = show(o.shape ?? shape);
-    if (classes < 1) throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText}) must hold at least one class`);
+    const shapeText = () => show(o.shape ?? shape); // for error messages only
+    if (classes < 1) throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText()}) must hold at least one class`);
     const reduction = checkReduction(op, o.reduction);
     const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
     const labelSmoothing = nll ? 0 : checkLabelSmoothing(op, o.labelSmoothing);
@@ -242,7 +236,7 @@ export class SoftmaxWasm {
         throw new TypeError(`${op}: probability target is ${target.constructor.name} but the logits are ${dtype.name}; they share one dtype`);
       }
       if (target.length !== input.length) {
-        throw new RangeError(`${op}: probability target must have the logits' shape ${shapeText} (length ${input.length}), got length ${target.length}`);
+        throw new RangeError(`${op}: probability target must have the logits' shape ${shapeText()} (length ${input.length}), got length ${target.length}`);
       }
     } else {
       if (target instanceof Float32Array || target instanceof Float64Array) {
@@ -262,8 +256,8 @@ export class SoftmaxWasm {
       ['target', wasmIndices ? indices : undefined, probTarget || wasmIndices ? 0 : Math.ceil((samples * 4) / dtype.bytes), false],
       ['loss', undefined, 8 / dtype.bytes, false],
     ]);
-    if (!probTarget && !wasmIndices) this.#M.HEAP32.set(indices, pIndex / 4);
-    const status = this.#kernel[op][dtype.name](
+    if (!probTarget && !wasmIndices) this.#heap(INT32).set(indices, pIndex / 4);
+    const status = this.#kernelOf(op, dtype)(
       pIn,
       probTarget ? 0 : pIndex,
       probTarget ? pProb : 0,
@@ -279,63 +273,64 @@ export class SoftmaxWasm {
       wantGrad ? pGrad : 0,
     );
     if (status) throw fail(op, status);
-    const loss = reduction === 'none' ? this.#read(dtype, pNone, samples) : this.#M.HEAPF64[pTotal / 8];
+    const loss = reduction === 'none' ? this.#read(dtype, pNone, samples) : this.#heap(DTYPES.float64)[pTotal / 8];
     return wantGrad ? { loss, grad: this.#read(dtype, pGrad, size, out) } : { loss };
   }
 
   /**
-   * The ops along an axis with options { shape, axis, temperature, out }:
-   * inputs are [name, array] pairs of one dtype and length (x; or dy, y), and
-   * the kernel takes (...inputs, out, outer, n, inner, temperature).
+   * The ops along an axis with options { shape, axis, temperature, out }: one
+   * input (x) or two of one dtype and length (dy, y); the kernel takes
+   * (...inputs, out, outer, n, inner, temperature). Written to allocate
+   * nothing but the result: it is the per-call cost of small inputs.
    */
-  #alongAxis(op, inputs, options) {
-    const o = checkOptions(op, options, ['shape', 'axis', 'temperature', 'out']);
-    const [firstName, first] = inputs[0];
-    const dtype = dtypeOf(op, firstName, first);
-    for (let i = 1; i < inputs.length; i++) {
-      const [name, data] = inputs[i];
-      sameDtype(op, name, data, dtype, firstName);
-      if (data.length !== first.length) {
-        throw new RangeError(`${op}: ${name} has length ${data.length} but ${firstName} has length ${first.length}; they must match`);
+  #alongAxis(op, name0, x0, name1, x1, options) {
+    const o = checkOptions(op, options, ALONG_AXIS_OPTIONS);
+    const dtype = dtypeOf(op, name0, x0);
+    const length = x0.length;
+    if (name1 !== undefined) {
+      sameDtype(op, name1, x1, dtype, name0);
+      if (x1.length !== length) {
+        throw new RangeError(`${op}: ${name1} has length ${x1.length} but ${name0} has length ${length}; they must match`);
       }
     }
-    const shape = checkShape(op, o.shape, first.length, firstName);
-    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
-    const temperature = checkTemperature(op, o.temperature);
-    const out = checkOut(op, o.out, dtype, first.length);
-    if (first.length === 0) {
-      this.#checkLive(op, inputs[0], inputs[1] ?? [], ['out', out]);
-      return out ?? new dtype.Array(0);
+    // A 1-D input along its only axis needs no shape array.
+    let outer = 1;
+    let n = length;
+    let inner = 1;
+    if (o.shape !== undefined || (o.axis !== undefined && o.axis !== -1 && o.axis !== 0)) {
+      const shape = checkShape(op, o.shape, length, name0);
+      ({ outer, n, inner } = geometry(shape, checkAxis(op, o.axis, shape.length, o.shape ?? shape)));
     }
-    const { outer, n, inner } = geometry(shape, axis);
-    const second = inputs.length > 1 ? inputs[1][1] : undefined;
-    const kernel = this.#kernel[op][dtype.name];
+    const temperature = checkTemperature(op, o.temperature);
+    const out = checkOut(op, o.out, dtype, length);
     // WasmArrays are used where they live (all checked before anything is
     // written); the other arrays are copied into the scratch block, and the
     // result overwrites the copy of the first input (the kernels work in
     // place) unless `out` or the first input is a WasmArray.
-    const w0 = this.#wasmPointer(op, firstName, first);
-    const w1 = second === undefined ? -1 : this.#wasmPointer(op, inputs[1][0], second);
+    const w0 = this.#wasmPointer(op, name0, x0);
+    const w1 = name1 === undefined ? -1 : this.#wasmPointer(op, name1, x1);
     const wOut = this.#wasmPointer(op, 'out', out);
+    if (length === 0) return out ?? new dtype.Array(0);
     const B = dtype.bytes;
-    const bytes = align16(first.length * B);
+    const bytes = align16(length * B);
     let total = 0;
     const r0 = w0 < 0 ? (total += bytes) - bytes : 0;
-    const r1 = second !== undefined && w1 < 0 ? (total += bytes) - bytes : 0;
+    const r1 = name1 !== undefined && w1 < 0 ? (total += bytes) - bytes : 0;
     const rOut = wOut < 0 && w0 >= 0 ? (total += bytes) - bytes : 0;
     const base = total ? this.#scratch.base(op, total) : 0;
-    const heap = heapOf(this.#M, dtype);
+    const heap = this.#heap(dtype);
     const p0 = w0 >= 0 ? w0 : base + r0;
-    if (w0 < 0) heap.set(first, p0 / B);
-    const p1 = second === undefined ? 0 : w1 >= 0 ? w1 : base + r1;
-    if (second !== undefined && w1 < 0) heap.set(second, p1 / B);
+    if (w0 < 0) heap.set(x0, p0 / B);
+    const p1 = name1 === undefined ? 0 : w1 >= 0 ? w1 : base + r1;
+    if (name1 !== undefined && w1 < 0) heap.set(x1, p1 / B);
     const pOut = wOut >= 0 ? wOut : w0 < 0 ? p0 : base + rOut;
+    const kernel = this.#kernelOf(op, dtype);
     const status =
-      second === undefined
+      name1 === undefined
         ? kernel(p0, pOut, outer, n, inner, temperature)
         : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
-    return this.#read(dtype, pOut, first.length, out);
+    return this.#read(dtype, pOut, length, out);
   }
 
   #jacobian(op, x, options) {
@@ -361,9 +356,13 @@ export class SoftmaxWasm {
       ['x', x, n, true],
       ['work', undefined, n * (8 / dtype.bytes), false],
     ]);
-    const status = this.#kernel[op][dtype.name](px, pj, n, temperature, pw);
+    const status = this.#kernelOf(op, dtype)(px, pj, n, temperature, pw);
     if (status) throw fail(op, status);
     return this.#read(dtype, pj, size, out);
+  }
+
+  #kernelOf(op, dtype) {
+    return this.#kernel[op][dtype === DTYPES.float32 ? 0 : 1];
   }
 
   /** Checks [name, value] pairs as #wasmPointer does, for calls that return before placing anything. */
@@ -384,23 +383,41 @@ export class SoftmaxWasm {
    * before anything is written.
    */
   #place(op, dtype, entries) {
-    const own = entries.map(([name, data]) => this.#wasmPointer(op, name, data));
-    const regions = this.#scratch.reserve(
-      op,
-      entries.map(([, , length], i) => (own[i] >= 0 ? 0 : length * dtype.bytes)),
-    );
-    return entries.map(([, data, , copyIn], i) => {
-      if (own[i] >= 0) return own[i];
-      if (copyIn && data !== undefined) heapOf(this.#M, dtype).set(data, regions[i] / dtype.bytes);
-      return regions[i];
-    });
+    const ptrs = new Array(entries.length);
+    const offsets = new Array(entries.length);
+    let total = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      ptrs[i] = this.#wasmPointer(op, e[0], e[1]);
+      if (ptrs[i] < 0) {
+        offsets[i] = total;
+        total += align16(e[2] * dtype.bytes);
+      }
+    }
+    const base = total ? this.#scratch.base(op, total) : 0;
+    for (let i = 0; i < entries.length; i++) {
+      if (ptrs[i] >= 0) continue;
+      ptrs[i] = base + offsets[i];
+      const e = entries[i];
+      if (e[3] && e[1] !== undefined) this.#heap(dtype).set(e[1], ptrs[i] / dtype.bytes);
+    }
+    return ptrs;
+  }
+
+  /**
+   * The heap view of a dtype. Views are cached and replaced when wasm memory
+   * grows (growing detaches them: their length becomes 0).
+   */
+  #heap(dtype) {
+    if (this.#views.f32.length === 0) this.#views = heapViews(this.#M);
+    return dtype === DTYPES.float32 ? this.#views.f32 : dtype === DTYPES.float64 ? this.#views.f64 : this.#views.i32;
   }
 
   // Heap views are re-read on every access: growing the memory detaches them.
   #read(dtype, ptr, length, out) {
     if (out instanceof WasmArray) return out;
     const start = ptr / dtype.bytes;
-    const heap = heapOf(this.#M, dtype);
+    const heap = this.#heap(dtype);
     if (out) {
       out.set(heap.subarray(start, start + length));
       return out;

@@ -209,6 +209,7 @@ const INDEX_ARRAYS = [Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Arra
  * Class-index targets: an integer typed array, a plain array of integers, or
  * one number (for a single sample), of `samples` entries, each in [0, C) or
  * equal to ignoreIndex. Returns an Int32Array (the input itself if it is one).
+ * shapeText() renders the logits' shape for the error message.
  */
 export function checkIndexTarget(op, target, samples, classes, ignoreIndex, shapeText) {
   let t = target;
@@ -227,7 +228,7 @@ export function checkIndexTarget(op, target, samples, classes, ignoreIndex, shap
   }
   if (t.length !== samples) {
     throw new RangeError(
-      `${op}: target holds ${t.length} class indices but the logits of shape ${shapeText} have ${samples} samples (the shape without the class axis)`,
+      `${op}: target holds ${t.length} class indices but the logits of shape ${shapeText()} have ${samples} samples (the shape without the class axis)`,
     );
   }
   for (let i = 0; i < t.length; i++) {
