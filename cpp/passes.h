@@ -304,15 +304,26 @@ inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, s
                                size_t inner, V m, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
   constexpr size_t kBlock = kSumBlock<V> / V::kLanes / 2;
+  static_assert(kBlock % 2 == 0, "full blocks run two accumulators");
   Wide<V> w;
-  for (size_t k0 = 0; k0 < n; k0 += kBlock) {
-    const size_t end = std::min(n, k0 + kBlock);
-    V acc = V::splat(T(0));
-    for (size_t k = k0; k < end; ++k) {
-      const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
-      if (kStore) e.store(y + k * inner);
-      acc = acc + e;
+  auto exp_at = [&](size_t k) {
+    const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
+    if (kStore) e.store(y + k * inner);
+    return e;
+  };
+  size_t k0 = 0;
+  // Full blocks with a constant trip count (unrolled, like row_exp_sum's).
+  for (; k0 + kBlock <= n; k0 += kBlock) {
+    V a0 = V::splat(T(0)), a1 = a0;
+    for (size_t k = k0; k < k0 + kBlock; k += 2) {
+      a0 = a0 + exp_at(k);
+      a1 = a1 + exp_at(k + 1);
     }
+    w.add(a0 + a1);
+  }
+  if (k0 < n) {
+    V acc = V::splat(T(0));
+    for (size_t k = k0; k < n; ++k) acc = acc + exp_at(k);
     w.add(acc);
   }
   return w;
@@ -338,6 +349,53 @@ inline V lanes_of(const Wide<V>& w, F f) {
   typename V::Elem t[V::kLanes];
   for (size_t l = 0; l < V::kLanes; ++l) t[l] = typename V::Elem(f(w.lane(l)));
   return V::load(t);
+}
+
+// ---- short rows, kLanes at a time ---------------------------------------
+
+// Copies kLanes rows of n contiguous elements (row l at x + l * n) into the
+// strided layout of one lane group: element k of row l to buf[k * kLanes + l].
+// Blocks of kLanes columns are transposed in registers; the last block ends
+// at column n and may overlap the one before (it rewrites the same values).
+template <class V>
+inline void rows_to_lanes(const typename V::Elem* x, size_t n, typename V::Elem* buf) {
+  constexpr size_t L = V::kLanes;
+  if (n < L) {
+    for (size_t k = 0; k < n; ++k)
+      for (size_t l = 0; l < L; ++l) buf[k * L + l] = x[l * n + k];
+    return;
+  }
+  for (size_t k0 = 0; k0 < n; k0 += L) {
+    const size_t k = std::min(k0, n - L);
+    V r[L];
+    for (size_t l = 0; l < L; ++l) r[l] = V::load(x + l * n + k);
+    transpose(r);
+    for (size_t j = 0; j < L; ++j) r[j].store(buf + (k + j) * L);
+  }
+}
+
+// The inverse of rows_to_lanes: lane l of buf back to row l at y + l * n.
+template <class V>
+inline void lanes_to_rows(const typename V::Elem* buf, size_t n, typename V::Elem* y) {
+  constexpr size_t L = V::kLanes;
+  if (n < L) {
+    for (size_t k = 0; k < n; ++k)
+      for (size_t l = 0; l < L; ++l) y[l * n + k] = buf[k * L + l];
+    return;
+  }
+  for (size_t k0 = 0; k0 < n; k0 += L) {
+    const size_t k = std::min(k0, n - L);
+    V r[L];
+    for (size_t j = 0; j < L; ++j) r[j] = V::load(buf + (k + j) * L);
+    transpose(r);
+    for (size_t l = 0; l < L; ++l) r[l].store(y + l * n + k);
+  }
+}
+
+// T(1 / total) per lane (vec.h has a register-only version for F32x4).
+template <class V>
+inline V reciprocal(const Wide<V>& w) {
+  return lanes_of<V>(w, [](double v) { return 1.0 / v; });
 }
 
 // Runs body(offset, V-tag) over the inner positions of one outer slice: full

@@ -69,7 +69,7 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
         (all_ok ? d : select(ok, d, nan)).store(y + k * inner);
       }
     } else {
-      const V scale = lanes_of<V>(sum, [](double v) { return 1.0 / v; });
+      const V scale = reciprocal(sum);
       for (size_t k = 0; k < n; ++k) {
         const V v = V::load(y + k * inner) * scale;
         (all_ok ? v : select(ok, v, nan)).store(y + k * inner);
@@ -87,13 +87,11 @@ template <class T, bool kLog>
 void softmax_short_rows(const T* x, T* y, size_t rows, size_t n, const ExpScale<T>& s) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
-  T buf[kShortRow * L];
+  alignas(16) T buf[kShortRow * L];
   for (size_t r = 0; r < rows; r += L) {
-    for (size_t k = 0; k < n; ++k)
-      for (size_t l = 0; l < L; ++l) buf[k * L + l] = x[(r + l) * n + k];
+    rows_to_lanes<V>(x + r * n, n, buf);
     softmax_strided<V, kLog>(buf, buf, n, L, s);
-    for (size_t k = 0; k < n; ++k)
-      for (size_t l = 0; l < L; ++l) y[(r + l) * n + k] = buf[k * L + l];
+    lanes_to_rows<V>(buf, n, y + r * n);
   }
 }
 

@@ -68,6 +68,9 @@ struct Scalar {
   static Mask lanes_from(size_t skip) { return skip == 0; }
 };
 
+template <class T>
+inline void transpose(Scalar<T>*) {}
+
 inline bool any(bool m) { return m; }
 inline bool all(bool m) { return m; }
 
@@ -238,6 +241,24 @@ struct F64x2 {
   }
 };
 
+// Transposes the kLanes x kLanes block held in r[0..kLanes) (lane j of r[i]
+// <-> lane i of r[j]): 8 shuffles for F32x4, 2 for F64x2.
+inline void transpose(F32x4* r) {
+  const v128_t t0 = wasm_i32x4_shuffle(r[0].v, r[1].v, 0, 4, 1, 5);
+  const v128_t t1 = wasm_i32x4_shuffle(r[0].v, r[1].v, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(r[2].v, r[3].v, 0, 4, 1, 5);
+  const v128_t t3 = wasm_i32x4_shuffle(r[2].v, r[3].v, 2, 6, 3, 7);
+  r[0].v = wasm_i64x2_shuffle(t0, t2, 0, 2);
+  r[1].v = wasm_i64x2_shuffle(t0, t2, 1, 3);
+  r[2].v = wasm_i64x2_shuffle(t1, t3, 0, 2);
+  r[3].v = wasm_i64x2_shuffle(t1, t3, 1, 3);
+}
+inline void transpose(F64x2* r) {
+  const v128_t t0 = wasm_i64x2_shuffle(r[0].v, r[1].v, 0, 2);
+  r[1].v = wasm_i64x2_shuffle(r[0].v, r[1].v, 1, 3);
+  r[0].v = t0;
+}
+
 inline F32x4 pow2_from_magic(F32x4 p, F32x4 tm) {
   return {wasm_i32x4_add(p.v, wasm_i32x4_shl(tm.v, 23))};
 }
@@ -293,6 +314,15 @@ struct Wide<F32x4> {
     hi = wasm_f64x2_add(hi, o.hi);
   }
 };
+
+// float(1 / total) per lane, computed in double as lanes_of() would, without
+// leaving the vector registers (passes.h has the generic version).
+inline F32x4 reciprocal(const Wide<F32x4>& w) {
+  const v128_t one = wasm_f64x2_splat(1.0);
+  const v128_t lo = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_div(one, w.lo));
+  const v128_t hi = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_div(one, w.hi));
+  return {wasm_i64x2_shuffle(lo, hi, 0, 2)};
+}
 
 // Compensated like Wide<Scalar<double>>, with the same non-finite rule.
 template <>

@@ -33,6 +33,16 @@ export function defineOpSuite(op, builds) {
           f.assertNone();
         });
 
+        seededTest(`${op} ${build} ${dtype.name}: many short rows (run a SIMD width of rows at a time)`, (rng) => {
+          const f = new Failures();
+          for (let n = 1; n <= 17; n++) {
+            for (const rows of [4, 8, 9, 14]) {
+              f.check(() => runOpCase(sm, dtype, op, { shape: [rows, n], axis: -1, temperature: randomT(rng), useOut: rng.bool() }, rng, 'short rows'));
+            }
+          }
+          f.assertNone();
+        });
+
         seededTest(`${op} ${build} ${dtype.name}: random 1-D..4-D shapes, every axis positive and negative`, (rng) => {
           const f = new Failures();
           for (let s = 0; s < RANDOM_SHAPES; s++) {
