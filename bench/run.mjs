@@ -7,7 +7,7 @@
 //   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
 //   options: --rounds=N (every case), --sample-ms=N, --clock=cpu|wall (default
 //            cpu: see lib/timing.mjs), --no-native, --impls=id,id of ours-zero-copy,
-//            ours-out, ours-kernel, memcpy, tfjs-wasm-kernel, tfjs-wasm-e2e,
+//            ours-out, ours-kernel, memcpy, result-alloc, tfjs-wasm-kernel, tfjs-wasm-e2e,
 //            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
 //   A quick or filtered run writes bench/results/partial.{json,md} instead.
 //   Needs the wasm build in dist/ (npm run build); builds bench/native itself.
@@ -98,7 +98,7 @@ async function runCase(op, shapeName, impls, sm, opts) {
       continue;
     }
     if (!p.result) {
-      // A bound (the memcpy), not an implementation of the op: nothing to check.
+      // A bound (memcpy, result allocation), not an implementation of the op: nothing to check.
       rows[impl.id] = { status: 'timed' };
       prepared.push({ id: impl.id, prepared: p });
       continue;
@@ -156,6 +156,7 @@ function describeRows(facts) {
     '- **`out` given**: the same with a preallocated `out` array (crossEntropy has no `out` option).',
     '- **internal kernel call**: the Embind function of `dist/softmax-simd.mjs` called on heap pointers, as the wrapper calls it, without its validation and copies (separate input and output buffers). Not public API: it stands in for zero-copy until `sm.alloc` exists.',
     '- **wasm memcpy**: `HEAPU8.copyWithin` inside the wasm heap (a native memmove in V8) of the 8N bytes of y and dy that softmaxBackward reads, to a separate region (reads 8N, writes 8N bytes; softmaxBackward reads 8N and writes 4N).',
+    '- **a new result array alone**: `HEAPF32.slice` of the N result floats, i.e. allocating a fresh Float32Array and copying into it: the floor under every row that returns a new array (ours typed in/out, tfjs end to end, onnxruntime-web). A fresh array\'s pages are new to the process, so most of it is page faults (`MALLOC_MMAP_THRESHOLD_` or a reused `out` avoids them).',
     '- **tfjs kernel only**: the input tensors exist before the clock starts; timed is the op inside `tf.tidy` (output disposed). **end to end**: `tf.tensor(typedArray)` → op → `dataSync()`. softmax/logSoftmax: `tf.softmax` / `tf.logSoftmax` (last axis only, so the strided case is transpose → op → transpose). softmaxBackward: tfjs\'s own Softmax gradient expression, `dy·y − sum(dy·y, axis)·y`, given y. crossEntropy: `tf.oneHot(targets)` and `tf.valueAndGrad` of `tf.losses.softmaxCrossEntropy` (mean over samples), loss and gradient read back.',
     '- **onnxruntime-web**: one `InferenceSession` per op and shape on a model the harness encodes itself (bench/lib/onnx.mjs): one Softmax / LogSoftmax node (opset 13, the axis as given); softmaxBackward as Mul, ReduceSum, Sub, Mul; crossEntropy as SoftmaxCrossEntropyLoss (mean, int32 class indices) with the gradient (exp(log p) − OneHot(t)) / N. Timed: `ort.Tensor` over the typed arrays → `await session.run()` → output `.data`.',
     '- **naive JS**: three passes per fibre (max, exp-sum, scale) in JS numbers, Float32Array out.',
@@ -249,7 +250,7 @@ async function main() {
 }
 
 function order(impl) {
-  const ids = ['ours-zero-copy', 'ours-inout', 'ours-out', 'ours-kernel', 'memcpy', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js', 'native-simde128', 'native-march'];
+  const ids = ['ours-zero-copy', 'ours-inout', 'ours-out', 'ours-kernel', 'memcpy', 'result-alloc', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js', 'native-simde128', 'native-march'];
   return ids.indexOf(impl.id);
 }
 

@@ -201,6 +201,25 @@ function memcpyBound(M) {
   };
 }
 
+/**
+ * The floor of any API that returns a new typed array (ours typed in/out,
+ * tfjs end to end, onnxruntime-web): HEAPF32.slice of the N result floats out
+ * of the wasm heap, that is, allocating a fresh Float32Array and copying into
+ * it. A fresh array's pages are new to the process, so on Linux most of this
+ * is page faults, whoever allocates.
+ */
+function resultAllocFloor(M) {
+  return (op, shape) => {
+    const ptr = M._malloc(shape.size * 4) >>> 0;
+    if (!ptr) throw new RangeError(`result floor: could not allocate ${shape.size * 4} bytes`);
+    const start = ptr / 4;
+    return {
+      run: () => M.HEAPF32.slice(start, start + shape.size),
+      dispose: () => M._free(ptr),
+    };
+  };
+}
+
 // ---- TensorFlow.js ------------------------------------------------------------------
 
 /**
@@ -448,6 +467,7 @@ export async function loadImplementations({ native = true } = {}) {
     { id: 'ours-out', kind: 'ours', label: `${ours}, typed array in, \`out\` given`, prepare: oursApi(sm, { withOut: true }) },
     { id: 'ours-kernel', kind: 'ours', label: `${ours}, internal kernel call (no copies; not public API)`, prepare: oursKernel(M) },
     { id: 'memcpy', kind: 'limit', label: 'wasm memcpy of the 8N bytes y, dy (HEAPU8.copyWithin)', prepare: memcpyBound(M) },
+    { id: 'result-alloc', kind: 'limit', label: 'a new result array alone: HEAPF32.slice of N floats (allocation + copy out)', prepare: resultAllocFloor(M) },
   );
 
   try {
