@@ -398,6 +398,12 @@ inline V reciprocal(const Wide<V>& w) {
   return lanes_of<V>(w, [](double v) { return 1.0 / v; });
 }
 
+// T(log(total)) per lane (vec.h has a vector version for F32x4).
+template <class V>
+inline V log_of(const Wide<V>& w) {
+  return lanes_of<V>(w, [](double v) { return std::log(v); });
+}
+
 // Runs body(offset, V-tag) over the inner positions of one outer slice: full
 // vectors of Vec<T> first, then single lanes with Scalar<T>.
 template <class T, class Body>

@@ -60,7 +60,7 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
     using M = decltype(mode);
     const Wide<V> sum = strided_exp_sum<V, M, !kLog>(x, y, n, inner, ms, s);
     if (kLog) {
-      const V lse = lanes_of<V>(sum, [](double v) { return std::log(v); });
+      const V lse = log_of(sum);
       const V inv_t = V::splat(s.inv_t);
       for (size_t k = 0; k < n; ++k) {
         V d = V::load(x + k * inner) - ms;

@@ -324,6 +324,35 @@ inline F32x4 reciprocal(const Wide<F32x4>& w) {
   return {wasm_i64x2_shuffle(lo, hi, 0, 2)};
 }
 
+// log(x) for lanes holding a normal double x > 0, to |error| <= 2e-11: a
+// value that is then rounded to float32 (log_of below) is the correctly
+// rounded log or its neighbour. x = 2^k m with m in [sqrt(2)/2, sqrt(2)),
+// log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172, by its series to
+// s^11 (the next term is below 1.7e-11). Other lanes give unspecified values.
+inline v128_t log_f64x2_for_float(v128_t x) {
+  const v128_t c = wasm_i64x2_splat(0x3fe6a09e667f3bcdLL);  // bits of sqrt(2)/2
+  const v128_t ix = wasm_i64x2_sub(x, c);
+  const v128_t k64 = wasm_i64x2_shr(ix, 52);
+  const v128_t k = wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(k64, k64, 0, 2, 0, 2));
+  const v128_t m = wasm_i64x2_add(wasm_v128_and(ix, wasm_i64x2_splat(0x000fffffffffffffLL)), c);
+  const v128_t one = wasm_f64x2_splat(1.0);
+  const v128_t s = wasm_f64x2_div(wasm_f64x2_sub(m, one), wasm_f64x2_add(m, one));
+  const v128_t z = wasm_f64x2_mul(s, s);
+  v128_t p = wasm_f64x2_splat(1.0 / 11);
+  for (double coef : {1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3, 1.0})
+    p = wasm_f64x2_add(wasm_f64x2_mul(p, z), wasm_f64x2_splat(coef));
+  const v128_t log_m = wasm_f64x2_mul(wasm_f64x2_add(s, s), p);
+  return wasm_f64x2_add(wasm_f64x2_mul(k, wasm_f64x2_splat(0.69314718055994530942)), log_m);
+}
+
+// float(log(total)) per lane for totals >= DBL_MIN (passes.h has the generic
+// version, std::log lane by lane, which float64 data keeps).
+inline F32x4 log_of(const Wide<F32x4>& w) {
+  const v128_t lo = wasm_f32x4_demote_f64x2_zero(log_f64x2_for_float(w.lo));
+  const v128_t hi = wasm_f32x4_demote_f64x2_zero(log_f64x2_for_float(w.hi));
+  return {wasm_i64x2_shuffle(lo, hi, 0, 2)};
+}
+
 // Compensated like Wide<Scalar<double>>, with the same non-finite rule.
 template <>
 struct Wide<F64x2> {
