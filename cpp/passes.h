@@ -296,25 +296,40 @@ inline double lanes_range(const Range<V>& r) {
   return widest;
 }
 
+// Elements per lane summed in T before a strided exp-sum adds the block in
+// double: 8, the count a row block gives each lane and accumulator.
+template <class V>
+constexpr size_t kStridedBlock = kSumBlock<V> / V::kLanes / 2;
+
+// Calls add(e) with each vector e = exp((x - m) / T), k = 0..n-1, and
+// end_block() after every kStridedBlock of them and after the last; with
+// kStore also writes each e to y (which may be x).
+template <class V, class M, bool kStore, class Add, class EndBlock>
+inline void strided_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
+                             V m, const ExpScale<typename V::Elem>& s, Add add, EndBlock end_block) {
+  for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
+    const size_t end = std::min(n, k0 + kStridedBlock<V>);
+    for (size_t k = k0; k < end; ++k) {
+      const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
+      if (kStore) e.store(y + k * inner);
+      add(e);
+    }
+    end_block();
+  }
+}
+
 // Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.
-// As in row_exp_sum, blocks (here of 8 elements per lane, the count a row
-// block gives each lane and accumulator) are summed in T first.
+// As in row_exp_sum, blocks are summed in T first.
 template <class V, class M, bool kStore>
 inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n,
                                size_t inner, V m, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
-  constexpr size_t kBlock = kSumBlock<V> / V::kLanes / 2;
   Wide<V> w;
-  for (size_t k0 = 0; k0 < n; k0 += kBlock) {
-    const size_t end = std::min(n, k0 + kBlock);
-    V acc = V::splat(T(0));
-    for (size_t k = k0; k < end; ++k) {
-      const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
-      if (kStore) e.store(y + k * inner);
-      acc = acc + e;
-    }
+  V acc = V::splat(T(0));
+  strided_exp_each<V, M, kStore>(x, y, n, inner, m, s, [&](V e) { acc = acc + e; }, [&] {
     w.add(acc);
-  }
+    acc = V::splat(T(0));
+  });
   return w;
 }
 
@@ -338,6 +353,26 @@ inline V lanes_of(const Wide<V>& w, F f) {
   typename V::Elem t[V::kLanes];
   for (size_t l = 0; l < V::kLanes; ++l) t[l] = typename V::Elem(f(w.lane(l)));
   return V::load(t);
+}
+
+// Rows this short cost more in per-row work (reductions across lanes, a
+// tail) than in exps; the ops run them kLanes at a time instead, transposed
+// into a small buffer so that each lane holds one row, through their strided
+// kernels (inner = kLanes).
+constexpr size_t kShortRow = 16;
+
+// Rows x[l * n + k] (l < kLanes, n <= kShortRow) into buf[k * kLanes + l].
+template <class V>
+inline void rows_to_lanes(const typename V::Elem* x, size_t n, typename V::Elem* buf) {
+  for (size_t k = 0; k < n; ++k)
+    for (size_t l = 0; l < V::kLanes; ++l) buf[k * V::kLanes + l] = x[l * n + k];
+}
+
+// The inverse: buf[k * kLanes + l] back to rows y[l * n + k].
+template <class V>
+inline void lanes_to_rows(const typename V::Elem* buf, size_t n, typename V::Elem* y) {
+  for (size_t k = 0; k < n; ++k)
+    for (size_t l = 0; l < V::kLanes; ++l) y[l * n + k] = buf[k * V::kLanes + l];
 }
 
 // Runs body(offset, V-tag) over the inner positions of one outer slice: full

@@ -78,22 +78,16 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   });
 }
 
-// Rows this short cost more in per-row work (reductions across lanes, a
-// tail) than in exps; they run kLanes at a time instead, transposed into a
-// small buffer so that each lane holds one row, through the strided kernel.
-constexpr size_t kShortRow = 16;
-
+// Short rows (kShortRow, passes.h), kLanes at a time through softmax_strided.
 template <class T, bool kLog>
 void softmax_short_rows(const T* x, T* y, size_t rows, size_t n, const ExpScale<T>& s) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
   T buf[kShortRow * L];
   for (size_t r = 0; r < rows; r += L) {
-    for (size_t k = 0; k < n; ++k)
-      for (size_t l = 0; l < L; ++l) buf[k * L + l] = x[(r + l) * n + k];
+    rows_to_lanes<V>(x + r * n, n, buf);
     softmax_strided<V, kLog>(buf, buf, n, L, s);
-    for (size_t k = 0; k < n; ++k)
-      for (size_t l = 0; l < L; ++l) y[(r + l) * n + k] = buf[k * L + l];
+    lanes_to_rows<V>(buf, n, y + r * n);
   }
 }
 
