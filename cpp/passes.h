@@ -296,36 +296,40 @@ inline double lanes_range(const Range<V>& r) {
   return widest;
 }
 
+// Elements per lane summed in T before a strided exp-sum adds the block in
+// double: 8, the count a row block gives each lane and accumulator.
+template <class V>
+constexpr size_t kStridedBlock = kSumBlock<V> / V::kLanes / 2;
+
+// Calls add(e) with each vector e = exp((x - m) / T), k = 0..n-1, and
+// end_block() after every kStridedBlock of them and after the last; with
+// kStore also writes each e to y (which may be x).
+template <class V, class M, bool kStore, class Add, class EndBlock>
+inline void strided_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
+                             V m, const ExpScale<typename V::Elem>& s, Add add, EndBlock end_block) {
+  for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
+    const size_t end = std::min(n, k0 + kStridedBlock<V>);
+    for (size_t k = k0; k < end; ++k) {
+      const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
+      if (kStore) e.store(y + k * inner);
+      add(e);
+    }
+    end_block();
+  }
+}
+
 // Lane-wise sum of exp((x - m) / T) in double; with kStore writes each exp.
-// As in row_exp_sum, blocks (here of 8 elements per lane, the count a row
-// block gives each lane and accumulator) are summed in T first.
+// As in row_exp_sum, blocks are summed in T first.
 template <class V, class M, bool kStore>
 inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n,
                                size_t inner, V m, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
-  constexpr size_t kBlock = kSumBlock<V> / V::kLanes / 2;
-  static_assert(kBlock % 2 == 0, "full blocks run two accumulators");
   Wide<V> w;
-  auto exp_at = [&](size_t k) {
-    const V e = exp_minus<V, M>(V::load(x + k * inner), m, s);
-    if (kStore) e.store(y + k * inner);
-    return e;
-  };
-  size_t k0 = 0;
-  // Full blocks with a constant trip count (unrolled, like row_exp_sum's).
-  for (; k0 + kBlock <= n; k0 += kBlock) {
-    V a0 = V::splat(T(0)), a1 = a0;
-    for (size_t k = k0; k < k0 + kBlock; k += 2) {
-      a0 = a0 + exp_at(k);
-      a1 = a1 + exp_at(k + 1);
-    }
-    w.add(a0 + a1);
-  }
-  if (k0 < n) {
-    V acc = V::splat(T(0));
-    for (size_t k = k0; k < n; ++k) acc = acc + exp_at(k);
+  V acc = V::splat(T(0));
+  strided_exp_each<V, M, kStore>(x, y, n, inner, m, s, [&](V e) { acc = acc + e; }, [&] {
     w.add(acc);
-  }
+    acc = V::splat(T(0));
+  });
   return w;
 }
 
@@ -352,6 +356,12 @@ inline V lanes_of(const Wide<V>& w, F f) {
 }
 
 // ---- short rows, kLanes at a time ---------------------------------------
+
+// Rows this short cost more in per-row work (reductions across lanes, a
+// tail) than in exps; the ops run them kLanes at a time instead, transposed
+// into a small buffer so that each lane holds one row, through their strided
+// kernels (inner = kLanes).
+constexpr size_t kShortRow = 16;
 
 // Copies kLanes rows of n contiguous elements (row l at x + l * n) into the
 // strided layout of one lane group: element k of row l to buf[k * kLanes + l].

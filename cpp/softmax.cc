@@ -78,11 +78,7 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   });
 }
 
-// Rows this short cost more in per-row work (reductions across lanes, a
-// tail) than in exps; they run kLanes at a time instead, transposed into a
-// small buffer so that each lane holds one row, through the strided kernel.
-constexpr size_t kShortRow = 16;
-
+// Short rows (kShortRow, passes.h), kLanes at a time through softmax_strided.
 template <class T, bool kLog>
 void softmax_short_rows(const T* x, T* y, size_t rows, size_t n, const ExpScale<T>& s) {
   using V = Vec<T>;

@@ -21,6 +21,7 @@ function checkLoss(got, ref, dtype, what) {
   const tol = LOSS_TOL[dtype.name];
   const one = (g, r, i) => {
     if (Number.isNaN(r)) { assert.ok(Number.isNaN(g), `${what}: loss${i ?? ''} ${g}, want NaN`); return; }
+    if (g === r) return; // also +inf (a -inf target logit), where g - r is NaN
     assert.ok(Math.abs(g - r) <= tol * Math.max(1, Math.abs(r)), `${what}: loss${i === undefined ? '' : `[${i}]`} ${g}, ref ${r}, |err| ${Math.abs(g - r)}`);
   };
   if (typeof ref === 'number') {
@@ -94,6 +95,89 @@ for (const { name: build, sm } of BUILDS) {
             checkLoss(got.loss, ref.loss, dtype, what);
             checkGrad(got.grad, ref.grad, dtype, what);
           });
+        }
+        f.assertNone();
+      });
+
+      // The kernel runs index targets kLanes samples at a time (4 float32, 2
+      // float64 lanes) on short rows (n <= 16, transposed) and on a strided
+      // class axis; these shapes put row counts and inner sizes on and off
+      // the vector width, with every option, in place too (out === input).
+      seededTest(`crossEntropy ${build} ${dtype.name}: short rows and strided class axes, kLanes samples at a time`, (rng) => {
+        const f = new Failures();
+        const cases = [[[37, 10], -1], [[64, 10], -1], [[9, 16], -1], [[6, 3], -1], [[5, 1], -1], [[7, 17], -1],
+          [[3, 50, 8], 1], [[2, 33, 7], 1], [[5, 10, 2], 1], [[2, 9, 3, 5], 1], [[4, 12, 3], -2]];
+        const optionSets = [{}, { ignore: true }, { weighted: true }, { labelSmoothing: 0.25 },
+          { ignore: true, weighted: true, labelSmoothing: 0.125 }];
+        for (const [shape, axis] of cases) {
+          for (const o of optionSets) {
+            const size = shape.reduce((p, d) => p * d, 1);
+            const view = R.layout(size, { shape, axis });
+            const C = view.n;
+            const samples = view.outer * view.inner;
+            const ignoreIndex = o.ignore ? rng.pick([-100, rng.int(0, C - 1)]) : undefined;
+            const weight = o.weighted ? dtype.make(Array.from({ length: C }, () => rng.pick([0.5, 1, 2, 3.25]))) : undefined;
+            const reduction = rng.pick(['mean', 'sum', 'none']);
+            const logits = dtype.make(randomLogits(rng, size, rng.pick(['normal3', 'uniform10', 'offset1000'])));
+            const target = Int32Array.from({ length: samples }, () => (o.ignore && rng.bool(0.25) ? (ignoreIndex ?? -100) : rng.int(0, C - 1)));
+            const opts = Object.fromEntries(Object.entries({ shape, axis, reduction, weight, labelSmoothing: o.labelSmoothing, ignoreIndex })
+              .filter(([, v]) => v !== undefined));
+            const what = `crossEntropy ${JSON.stringify({ ...opts, weight: weight && Array.from(weight) })}`;
+            f.check(() => {
+              const got = sm.crossEntropy(logits, target, { ...opts, grad: true });
+              const ref = R.crossEntropy(asRef(logits), target, { ...opts, weight: weight && asRef(weight) });
+              checkLoss(got.loss, ref.loss, dtype, what);
+              checkGrad(got.grad, ref.grad, dtype, what);
+              if (dtype.name === 'array') return;
+              const w = sm.alloc(size, dtype.name);
+              w.array.set(logits);
+              const inPlace = sm.crossEntropy(w, target, { ...opts, grad: true, out: w });
+              assert.deepEqual(Array.from(inPlace.grad.array ?? w.array), Array.from(got.grad), `${what}: in place`);
+              w.free();
+            });
+          }
+        }
+        f.assertNone();
+      });
+
+      // Per sample (torch): a NaN or +inf logit, or all -inf, gives loss NaN (0
+      // if ignored) and an all-NaN gradient row; a -inf class elsewhere is p = 0.
+      // Such samples sit in lane groups next to finite ones.
+      seededTest(`crossEntropy ${build} ${dtype.name}: non-finite samples beside finite ones on the lane paths`, (rng) => {
+        const f = new Failures();
+        for (const [shape, axis] of [[[23, 10], -1], [[16, 5], -1], [[3, 20, 9], 1], [[2, 7, 4], 1]]) {
+          for (const labelSmoothing of [undefined, 0.25]) {
+            const size = shape.reduce((p, d) => p * d, 1);
+            const view = R.layout(size, { shape, axis });
+            const C = view.n;
+            const samples = view.outer * view.inner;
+            const x = randomLogits(rng, size, 'normal3');
+            const bad = new Set();
+            R.forEachFibre(view, (indices, position) => {
+              const kind = rng.int(0, 9);
+              if (kind === 0) { x[indices[rng.int(0, C - 1)]] = NaN; bad.add(position); }
+              if (kind === 1) { x[indices[rng.int(0, C - 1)]] = Infinity; bad.add(position); }
+              if (kind === 2) { for (const j of indices) x[j] = -Infinity; bad.add(position); }
+              if (kind === 3) x[indices[rng.int(0, C - 1)]] = -Infinity;
+            });
+            const logits = dtype.make(x);
+            const target = Array.from({ length: samples }, () => (rng.bool(0.2) ? -100 : rng.int(0, C - 1)));
+            const opts = { shape, axis, reduction: 'none', ...(labelSmoothing ? { labelSmoothing } : {}) };
+            const what = `crossEntropy non-finite ${JSON.stringify(opts)}`;
+            f.check(() => {
+              const got = sm.crossEntropy(logits, target, { ...opts, grad: true });
+              const ref = R.crossEntropy(asRef(logits), target, opts);
+              // The reference skips ignored samples entirely; the kernel (as
+              // torch's log-softmax backward) still gives their NaN rows.
+              R.forEachFibre(view, (indices, position) => {
+                if (!bad.has(position)) return;
+                ref.loss[position] = target[position] === -100 ? 0 : NaN;
+                for (const j of indices) ref.grad[j] = NaN;
+              });
+              checkLoss(got.loss, ref.loss, dtype, what);
+              checkGrad(got.grad, ref.grad, dtype, what);
+            });
+          }
         }
         f.assertNone();
       });

@@ -1,0 +1,278 @@
+// cross_entropy_test.cc — smw::cross_entropy with index targets against a long
+// double reference, on the geometries of its three paths: long contiguous
+// rows (one sample at a time), short rows (n <= kShortRow, kLanes rows at a
+// time, transposed) and a strided class axis (kLanes neighbouring samples),
+// with row counts and inner sizes that do and do not fill the vectors.
+// Every case mixes ignored targets, weights and label smoothing, and some put
+// NaN, +inf or -inf into a few samples so that lane groups fall back to the
+// per-sample path next to groups that do not.
+//
+// Tolerances are cross_entropy.cc's own contract: loss within
+// 1e-7 * max(1, |loss|) per sample, gradient within 1e-6 * max |grad|
+// (float64: 1e-14 for both). Per-sample losses are returned in T, so half an
+// ulp of T (up to 6e-8 relative in float32) is allowed on top of that for
+// them; the 'mean' total is a double and gets the contract alone. The
+// in-place call (gradient into the logits) must give the same bits.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "reference.h"
+#include "softmax.h"
+
+namespace {
+
+using namespace smw_test;
+using ref::LD;
+
+template <class T>
+constexpr double kLossTol = std::is_same<T, float>::value ? 1e-7 : 1e-14;
+template <class T>
+constexpr double kGradTol = std::is_same<T, float>::value ? 1e-6 : 1e-14;
+
+struct Case {
+  size_t outer, classes, inner;
+  bool weighted;
+  double eps;
+  int32_t ignore_index;
+  bool non_finite;
+};
+
+struct Expected {
+  std::vector<LD> loss, grad;  // per sample; d (sum of losses) / dx
+  LD denom = 0;
+};
+
+// torch's cross_entropy, reduction 'none', with the non-finite rules of
+// cross_entropy.cc (a NaN, +inf or all -inf fibre: loss NaN, or 0 when
+// ignored, and an all-NaN gradient row).
+template <class T>
+Expected reference(const std::vector<T>& x, const std::vector<int32_t>& target, const std::vector<T>& w,
+                   const Case& c) {
+  const size_t C = c.classes;
+  Expected r;
+  r.loss.assign(c.outer * c.inner, 0);
+  r.grad.assign(x.size(), 0);
+  LD weight_sum = 0;
+  for (size_t k = 0; k < C; ++k) weight_sum += w.empty() ? 1 : LD(w[k]);
+  const LD eps = c.eps, ec = eps / LD(C);
+  for (size_t o = 0; o < c.outer; ++o) {
+    for (size_t i = 0; i < c.inner; ++i) {
+      const size_t s = o * c.inner + i;
+      const std::vector<LD> f = ref::fibre(x.data(), o, i, C, c.inner);
+      const bool ignored = target[s] == c.ignore_index;
+      LD m = -ref::inf_ld();
+      bool nan = false;
+      for (LD v : f) {
+        nan = nan || std::isnan(v);
+        m = std::max(m, v);
+      }
+      if (nan || !std::isfinite(m)) {
+        r.loss[s] = ignored ? 0 : ref::nan_ld();
+        for (size_t k = 0; k < C; ++k) r.grad[ref::at(o, k, i, C, c.inner)] = ref::nan_ld();
+        continue;
+      }
+      if (ignored) continue;
+      const size_t t = size_t(target[s]);
+      const LD wt = w.empty() ? 1 : LD(w[t]);
+      r.denom += wt;
+      ref::Sum sum;
+      for (LD v : f) sum.add(std::exp(v - m));
+      const LD lse = m + std::log(sum.value());
+      ref::Sum loss;
+      loss.add(-(1 - eps) * wt * (f[t] - lse));
+      for (size_t k = 0; k < C; ++k) {
+        const LD wk = w.empty() ? 1 : LD(w[k]);
+        if (eps != 0) loss.add(-ec * wk * (f[k] - lse));
+        const LD p = std::exp(f[k] - lse);
+        r.grad[ref::at(o, k, i, C, c.inner)] = ((1 - eps) * wt + ec * weight_sum) * p - ec * wk -
+                                               (k == t ? (1 - eps) * wt : 0);
+      }
+      r.loss[s] = loss.value();
+    }
+  }
+  return r;
+}
+
+template <class T>
+std::string describe(const Case& c, uint32_t seed) {
+  return std::string(dtype_name<T>()) + " (outer=" + std::to_string(c.outer) + ", C=" +
+         std::to_string(c.classes) + ", inner=" + std::to_string(c.inner) + ")" +
+         (c.weighted ? " weighted" : "") + " eps=" + std::to_string(c.eps) + " ignore=" +
+         std::to_string(c.ignore_index) + (c.non_finite ? " non-finite" : "") + " seed=" +
+         std::to_string(seed);
+}
+
+// Logits: most samples uniform in [-5, 5], some confident (one class 20
+// above the rest), some with a -inf class; with c.non_finite a few samples
+// hold a NaN, a +inf or only -inf.
+template <class T>
+std::vector<T> logits(const Case& c, std::mt19937& rng) {
+  const size_t C = c.classes;
+  std::vector<T> x = random_logits<T>(c.outer * C * c.inner, 5.0, rng);
+  std::uniform_int_distribution<int> kind(0, 19), cls(0, int(C) - 1);
+  const T inf = std::numeric_limits<T>::infinity();
+  for (size_t o = 0; o < c.outer; ++o) {
+    for (size_t i = 0; i < c.inner; ++i) {
+      auto at = [&](size_t k) -> T& { return x[ref::at(o, k, i, C, c.inner)]; };
+      switch (kind(rng)) {
+        case 0: at(size_t(cls(rng))) += T(20); break;       // confident
+        case 1: if (C > 1) at(size_t(cls(rng))) = -inf; break;  // p = 0 for one class
+        case 2: if (c.non_finite) at(size_t(cls(rng))) = std::numeric_limits<T>::quiet_NaN(); break;
+        case 3: if (c.non_finite) at(size_t(cls(rng))) = inf; break;
+        case 4: if (c.non_finite) for (size_t k = 0; k < C; ++k) at(k) = -inf; break;
+        default: break;
+      }
+    }
+  }
+  return x;
+}
+
+template <class T>
+void check_case(const Case& c, uint32_t seed) {
+  const std::string ctx = describe<T>(c, seed);
+  std::mt19937 rng(seed);
+  const size_t C = c.classes, samples = c.outer * c.inner, count = samples * C;
+  const std::vector<T> x = logits<T>(c, rng);
+  std::vector<int32_t> target(samples);
+  std::uniform_int_distribution<int32_t> cls(0, int32_t(C) - 1);
+  std::bernoulli_distribution ignore(0.2);
+  for (int32_t& t : target) t = ignore(rng) ? c.ignore_index : cls(rng);
+  std::vector<T> w;
+  if (c.weighted) {
+    // No zero weight: 0 * -inf is NaN in the smoothing term, which the
+    // reference above does not model.
+    const T choices[] = {T(0.5), T(1), T(2), T(3.25)};
+    std::uniform_int_distribution<int> pick(0, 3);
+    for (size_t k = 0; k < C; ++k) w.push_back(choices[pick(rng)]);
+  }
+  const Expected want = reference(x, target, w, c);
+
+  smw::LossArgs<T> a;
+  a.target_index = target.data();
+  a.weight = w.empty() ? nullptr : w.data();
+  a.outer = c.outer;
+  a.classes = C;
+  a.inner = c.inner;
+  a.ignore_index = c.ignore_index;
+  a.label_smoothing = c.eps;
+  a.reduction = smw::kReduceNone;
+
+  // Out of place, reduction 'none'.
+  Buffer<T> in(x, seed % 3), grad(count, (seed + 1) % 3, T(0));
+  std::vector<T> loss(samples);
+  a.input = in.data();
+  a.grad = grad.data();
+  a.loss_none = loss.data();
+  ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a)) << ctx;
+  EXPECT_TRUE(in.guard_intact() && grad.guard_intact()) << ctx;
+  for (size_t s = 0; s < samples; ++s) {
+    const LD r = want.loss[s];
+    if (std::isnan(r)) {
+      EXPECT_TRUE(std::isnan(loss[s])) << ctx << ": loss[" << s << "] " << show(loss[s]) << ", want NaN";
+    } else if (std::isinf(r)) {
+      EXPECT_EQ(LD(loss[s]), r) << ctx << ": loss[" << s << "]";
+    } else {
+      const double err = double(std::fabs(LD(loss[s]) - r));
+      const T rt = T(std::fabs(r));
+      const double half_ulp = 0.5 * double(std::nextafter(rt, std::numeric_limits<T>::infinity()) - rt);
+      max_errors().note(std::string("cross_entropy loss/") + dtype_name<T>(), err / std::max(1.0, double(std::fabs(r))), ctx);
+      EXPECT_LE(err, kLossTol<T> * std::max(1.0, double(std::fabs(r))) + half_ulp)
+          << ctx << ": loss[" << s << "] " << show(loss[s]) << ", ref " << show_ld(r);
+    }
+  }
+  LD scale = 0;
+  for (LD g : want.grad)
+    if (std::isfinite(g)) scale = std::max(scale, std::fabs(g));
+  for (size_t j = 0; j < count; ++j) {
+    const LD r = want.grad[j];
+    if (std::isnan(r)) {
+      EXPECT_TRUE(std::isnan(grad.data()[j])) << ctx << ": grad[" << j << "] " << show(grad.data()[j]) << ", want NaN";
+      continue;
+    }
+    const double err = double(std::fabs(LD(grad.data()[j]) - r));
+    if (scale > 0) max_errors().note(std::string("cross_entropy grad/") + dtype_name<T>(), err / double(scale), ctx);
+    EXPECT_LE(err, kGradTol<T> * double(scale))
+        << ctx << ": grad[" << j << "] " << show(grad.data()[j]) << ", ref " << show_ld(r);
+  }
+
+  // In place: the gradient written over the logits, same bits.
+  std::vector<T> loss2(samples);
+  a.input = in.data();
+  a.grad = in.data();
+  a.loss_none = loss2.data();
+  ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a)) << ctx;
+  EXPECT_TRUE(same_bits(in.data(), grad.data(), count, ctx));
+  EXPECT_TRUE(same_bits(loss2.data(), loss.data(), samples, ctx + " (loss)"));
+
+  // 'mean' (when every sample is finite): the per-sample results scaled by
+  // the counted weights; the loss only, without a gradient.
+  if (!c.non_finite && want.denom > 0) {
+    double total = 0;
+    a.input = in.data();
+    std::copy(x.begin(), x.end(), in.data());
+    a.grad = nullptr;
+    a.loss_none = nullptr;
+    a.loss_total = &total;
+    a.reduction = smw::kReduceMean;
+    ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a)) << ctx;
+    ref::Sum sum;
+    for (LD l : want.loss) sum.add(l);
+    const LD r = sum.value() / want.denom;
+    if (std::isinf(r))
+      EXPECT_EQ(LD(total), r) << ctx << " (mean)";
+    else
+      EXPECT_LE(std::fabs(LD(total) - r), kLossTol<T> * std::max<LD>(1, std::fabs(r))) << ctx << " (mean)";
+  }
+}
+
+template <class T>
+class CrossEntropyTest : public ::testing::Test {};
+using Dtypes = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(CrossEntropyTest, Dtypes);
+
+template <class T>
+void run_geometries(const std::vector<Geometry>& geos, uint32_t seed) {
+  for (const Geometry& g : geos) {
+    for (bool weighted : {false, true})
+      for (double eps : {0.0, 0.125})
+        for (bool non_finite : {false, true}) {
+          // ignore_index -100, or a valid class so that ignored samples share
+          // a lane group with samples of that class elsewhere.
+          const int32_t ignore = (seed % 2) ? -100 : int32_t(seed % g.n);
+          const int mark = failures_so_far();
+          check_case<T>({g.outer, g.n, g.inner, weighted, eps, ignore, non_finite}, ++seed);
+          if (failures_so_far() > mark) return;  // one case's report is enough
+        }
+  }
+}
+
+// Rows of n <= 16 go kLanes at a time; row counts that are and are not
+// multiples of 4 (float32) and 2 (float64); 17 is the first long row.
+TYPED_TEST(CrossEntropyTest, ShortRows) {
+  std::vector<Geometry> geos;
+  for (size_t outer : {1, 3, 4, 5, 8, 37, 64})
+    for (size_t n : {1, 2, 3, 5, 10, 16, 17}) geos.push_back({outer, n, 1});
+  run_geometries<TypeParam>(geos, 100);
+}
+
+// A strided class axis: inner sizes below, at and above the vector width,
+// multiples of it and not, and class counts across the exp-sum blocks (8).
+TYPED_TEST(CrossEntropyTest, StridedClassAxis) {
+  std::vector<Geometry> geos;
+  for (size_t outer : {1, 3})
+    for (size_t n : {1, 2, 7, 8, 9, 33, 100})
+      for (size_t inner : {2, 3, 4, 5, 7, 8, 9}) geos.push_back({outer, n, inner});
+  run_geometries<TypeParam>(geos, 500);
+}
+
+// Long contiguous rows (one sample at a time), for the same contract.
+TYPED_TEST(CrossEntropyTest, LongRows) {
+  run_geometries<TypeParam>({{3, 33, 1}, {2, 129, 1}, {2, 1000, 1}}, 900);
+}
+
+}  // namespace
