@@ -27,8 +27,11 @@
 // row; a -inf logit has p = 0: its class adds +inf to the loss when it is the
 // target or smoothing reaches it, and 0 * -inf = NaN where a probability
 // target or weight is exactly 0 (as torch computes y * log p).
-// Accuracy: loss within 1e-7 * max(1, |loss|) per sample for float32 logits
-// (|x| <= 100), gradient within 1e-6 * max |grad|; float64 within 1e-14.
+// Accuracy: for float32 logits (|x| <= 100) each sample's loss is computed
+// within 1e-7 * max(1, |loss|) in double, which 'mean' and 'sum' keep in their
+// double total; reduction 'none' stores it as float32, which adds half an ulp
+// (up to 6e-8 relative; measured worst 1.35e-7 in all). Gradient within
+// 1e-6 * max |grad|. float64 within 1e-14.
 #include "passes.h"
 #include "softmax.h"
 
