@@ -275,4 +275,39 @@ TYPED_TEST(CrossEntropyTest, LongRows) {
   run_geometries<TypeParam>({{3, 33, 1}, {2, 129, 1}, {2, 1000, 1}}, 900);
 }
 
+// Confident samples keep their tiny losses to relative precision on every
+// path (short rows, strided axis, long rows): the target's logit 30 above the
+// others gives loss = log1p((C - 1) e^-30) ~ 1e-12, which a log of 1 + S - 1
+// with an absolute error (or a float sum of S) would lose entirely.
+TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
+  using T = TypeParam;
+  for (const Geometry g : std::vector<Geometry>{{8, 10, 1}, {2, 10, 8}, {3, 40, 1}}) {
+    const size_t samples = g.outer * g.inner, count = samples * g.n;
+    std::vector<T> x(count, T(0));
+    std::vector<int32_t> target(samples);
+    std::vector<T> loss(samples), grad(count);
+    for (size_t o = 0; o < g.outer; ++o)
+      for (size_t i = 0; i < g.inner; ++i) {
+        const size_t s = o * g.inner + i, t = (s * 7) % g.n;
+        target[s] = int32_t(t);
+        x[(o * g.n + t) * g.inner + i] = T(30);
+      }
+    smw::LossArgs<T> a{};
+    a.input = x.data();
+    a.target_index = target.data();
+    a.outer = g.outer;
+    a.classes = g.n;
+    a.inner = g.inner;
+    a.ignore_index = -100;
+    a.reduction = smw::kReduceNone;
+    a.loss_none = loss.data();
+    a.grad = grad.data();
+    ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a));
+    const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
+    for (size_t s = 0; s < samples; ++s)
+      EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
+          << "C=" << g.n << " inner=" << g.inner << " loss[" << s << "] " << loss[s] << ", want " << double(want);
+  }
+}
+
 }  // namespace
