@@ -199,11 +199,13 @@ void backward_short_rows(const typename V::Elem* g, const typename V::Elem* s,
   constexpr size_t L = V::kLanes;
   // pick[m]: for vector m of a group, lane j takes lane (m * L + j) / n of
   // the group's reductions.
-  alignas(16) uint8_t pick[kShortRow][16];
+  // Written 4 bytes at a time (little-endian): bytes row * sizeof(T) + b.
+  alignas(16) uint32_t pick[kShortRow][4];
   for (size_t m = 0; m < n; ++m)
     for (size_t j = 0; j < L; ++j)
-      for (size_t b = 0; b < sizeof(T); ++b)
-        pick[m][j * sizeof(T) + b] = uint8_t((m * L + j) / n * sizeof(T) + b);
+      for (size_t b = 0; b < sizeof(T); b += 4)
+        pick[m][(j * sizeof(T) + b) / 4] =
+            uint32_t((m * L + j) / n * sizeof(T) + b) * 0x01010101u + 0x03020100u;
   for (size_t r = 0; r + L <= rows; r += L) {
     const T* gr = g + r * n;
     const T* sr = s + r * n;
@@ -211,7 +213,7 @@ void backward_short_rows(const typename V::Elem* g, const typename V::Elem* s,
     const V cv = short_group_reduce<V, kLog>(gr, sr, n);
     for (size_t m = 0; m < n; ++m) {
       const V gv = V::load(gr + m * L), sv = V::load(sr + m * L);
-      grad<kLog, kUnit>(gv, sv, pick_lanes(cv, pick[m]), vt, unit).store(outr + m * L);
+      grad<kLog, kUnit>(gv, sv, pick_lanes(cv, reinterpret_cast<const uint8_t*>(pick[m])), vt, unit).store(outr + m * L);
     }
   }
 }
@@ -227,7 +229,8 @@ void backward_all(const T* dy, const T* y, T* dx, size_t outer, size_t n, size_t
     constexpr size_t L = V::kLanes;
     const V vt = V::splat(inv_t);
     size_t o = 0;
-    if (n <= kShortRow && L > 1) {
+    // (From 8 rows: below that, setting up the group path costs more than it saves.)
+    if (n <= kShortRow && L > 1 && outer >= 8) {
       o = outer - outer % L;
       backward_short_rows<V, kLog, kUnit>(dy, y, dx, o, n, vt, unit);
     }

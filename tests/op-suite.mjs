@@ -88,7 +88,7 @@ export function defineOpSuite(op, builds) {
           seededTest(`${op} ${build} ${dtype.name}: many short rows, row counts around the SIMD width`, (rng) => {
             const f = new Failures();
             for (let n = 1; n <= 17; n++) {
-              for (const rows of [4, 6, 9, 64]) {
+              for (const rows of [4, 8, 9, 14, 64]) {
                 const temperature = rng.pick([1, 1, 0.5, 3]);
                 f.check(() => runOpCase(sm, dtype, op, { shape: [rows, n], axis: -1, temperature, useOut: rng.bool() }, rng, 'short rows'));
               }
