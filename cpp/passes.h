@@ -251,10 +251,10 @@ double row_wide_sum(const typename V::Elem* a, const typename V::Elem* b, size_t
   size_t i = 0;
   if (b) {
     for (; i + 2 * N <= n; i += 2 * N) {
-      w0.add_product(V::load(a + i), V::load(b + i));
-      w1.add_product(V::load(a + i + N), V::load(b + i + N));
+      add_product_at(w0, a + i, b + i);
+      add_product_at(w1, a + i + N, b + i + N);
     }
-    for (; i + N <= n; i += N) w0.add_product(V::load(a + i), V::load(b + i));
+    for (; i + N <= n; i += N) add_product_at(w0, a + i, b + i);
     if (i < n) w1.add_product(tail_of<V>(a, n), tail_of<V>(b, n));
   } else {
     for (; i + 2 * N <= n; i += 2 * N) {

@@ -106,12 +106,22 @@ inline T hmin(Scalar<T> a) { return a.v; }
 template <class T>
 inline double hsum(Scalar<T> a) { return double(a.v); }
 
+// The lanes of v picked by byte indices (see the SIMD overloads); one lane: v.
+template <class T>
+inline Scalar<T> pick_lanes(Scalar<T> v, const uint8_t*) { return v; }
+
 
 // Per-lane double accumulators of a vector type: add() and add_product()
 // widen each lane to double first (a product of two floats is then exact),
 // so dot products and sums of mixed signs do not lose float32 precision.
 template <class V>
 struct Wide;
+
+// w.add_product of the vectors at a and b (F32x4 has a cheaper overload).
+template <class V>
+inline void add_product_at(Wide<V>& w, const typename V::Elem* a, const typename V::Elem* b) {
+  w.add_product(V::load(a), V::load(b));
+}
 
 // For float64 data the terms are already double, so dot products use exact
 // products (Dekker's TwoProduct, no FMA needed) and every sum is compensated
@@ -353,6 +363,17 @@ inline F32x4 log_of(const Wide<F32x4>& w) {
   return {wasm_i64x2_shuffle(lo, hi, 0, 2)};
 }
 
+// add_product of the 4 floats at a and b: each half loaded with a 64-bit load
+// and promoted, instead of a full load and a shuffle per input.
+inline void add_product_at(Wide<F32x4>& w, const float* a, const float* b) {
+  const v128_t al = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(a));
+  const v128_t bl = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(b));
+  const v128_t ah = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(a + 2));
+  const v128_t bh = wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(b + 2));
+  w.lo = wasm_f64x2_add(w.lo, wasm_f64x2_mul(al, bl));
+  w.hi = wasm_f64x2_add(w.hi, wasm_f64x2_mul(ah, bh));
+}
+
 // Compensated like Wide<Scalar<double>>, with the same non-finite rule.
 template <>
 struct Wide<F64x2> {
@@ -395,6 +416,10 @@ struct Wide<F64x2> {
     return t.sum();
   }
 };
+
+// The lanes of v picked by the byte indices at idx (i8x16.swizzle).
+inline F32x4 pick_lanes(F32x4 v, const uint8_t* idx) { return {wasm_i8x16_swizzle(v.v, wasm_v128_load(idx))}; }
+inline F64x2 pick_lanes(F64x2 v, const uint8_t* idx) { return {wasm_i8x16_swizzle(v.v, wasm_v128_load(idx))}; }
 
 template <class T>
 struct VecOf;

@@ -93,6 +93,20 @@ export function defineOpSuite(op, builds) {
           f.assertNone();
         });
 
+        if (TWO_INPUTS.has(op)) {
+          // rows of at most 16 run 4 (float32) or 2 (float64) at a time in the SIMD build
+          seededTest(`${op} ${build} ${dtype.name}: many short rows, row counts around the SIMD width`, (rng) => {
+            const f = new Failures();
+            for (let n = 1; n <= 17; n++) {
+              for (const rows of [4, 8, 9, 14, 64]) {
+                const temperature = rng.pick([1, 1, 0.5, 3]);
+                f.check(() => runOpCase(sm, dtype, op, { shape: [rows, n], axis: -1, temperature, useOut: rng.bool() }, rng, 'short rows'));
+              }
+            }
+            f.assertNone();
+          });
+        }
+
         seededTest(`${op} ${build} ${dtype.name}: default options (no options object)`, (rng) => {
           const x = randomLogits(rng, 37, 'normal3');
           if (TWO_INPUTS.has(op)) {

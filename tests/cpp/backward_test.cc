@@ -138,6 +138,39 @@ TYPED_TEST(BackwardTest, TemperatureScaleGrid) {
       }
 }
 
+// Rows of at most 16 (inner == 1) run kLanes rows at a time, the rows left
+// over one by one: every n up to and past 16, row counts that are and are
+// not a multiple of 4 (and of 2), T == 1 (no multiply by 1/T) and not.
+TYPED_TEST(BackwardTest, ShortRows) {
+  uint32_t seed = 9000;
+  for (bool log : {false, true}) {
+    const int mark = failures_so_far();
+    for (size_t n = 1; n <= 17; ++n)
+      for (size_t outer : {4, 8, 9, 11, 64})
+        for (double t : {1.0, 0.7, 3.0}) {
+          ++seed;
+          check_random<TypeParam>(log, {outer, n, 1}, t, logit_scales()[seed % 3], seed, seed % 4);
+          if (failures_so_far() > mark) break;
+        }
+  }
+}
+
+// Strided axes at inner sizes that take 4, 2 and 1 vectors of fibres at a
+// time and single fibres, at T == 1 and not.
+TYPED_TEST(BackwardTest, StridedBlocks) {
+  uint32_t seed = 9500;
+  for (bool log : {false, true}) {
+    const int mark = failures_so_far();
+    for (size_t inner : {8, 12, 14, 16, 20, 24, 27, 40})
+      for (size_t n : {1, 2, 7, 64})
+        for (double t : {1.0, 0.25}) {
+          ++seed;
+          check_random<TypeParam>(log, {2, n, inner}, t, logit_scales()[seed % 3], seed, seed % 4);
+          if (failures_so_far() > mark) break;
+        }
+  }
+}
+
 // Upstream gradients of structured shapes: uniform (the result is ~0 by
 // shift invariance, all cancellation), one-hot (cross-entropy), and zero.
 TYPED_TEST(BackwardTest, StructuredGradients) {
@@ -176,7 +209,7 @@ TYPED_TEST(BackwardTest, ReductionCancels) {
   for (bool log : {false, true}) {
     const int mark = failures_so_far();
     for (uint32_t seed = 1; seed <= 20; ++seed) {
-      const size_t n = 16 + 16 * (seed % 4);
+      const size_t n = seed % 5 == 0 ? 12 : 16 + 16 * (seed % 4);
       std::mt19937 rng(seed);
       const double t = seed % 2 ? 1.0 : 0.5;
       std::vector<T> x = random_logits<T>(n, 1.0, rng);
@@ -194,6 +227,14 @@ TYPED_TEST(BackwardTest, ReductionCancels) {
                         "cancelling reduction n=" + std::to_string(n) + " T=" + std::to_string(t) +
                             " seed=" + std::to_string(seed),
                         0, " cancelling");
+      // The same row 4 times, and n = 12 (rows of at most 16 run 4 at a time).
+      std::vector<T> dy4, y4;
+      for (int r = 0; r < 8; ++r) {
+        dy4.insert(dy4.end(), dy.begin(), dy.end());
+        y4.insert(y4.end(), y.begin(), y.end());
+      }
+      check_backward<T>(log, dy4, y4, 8, n, 1, t, "cancelling reduction x8 n=" + std::to_string(n), 0,
+                        " cancelling");
       if (failures_so_far() > mark) break;  // the first failing case is enough
     }
   }
@@ -227,6 +268,42 @@ TYPED_TEST(BackwardTest, NonFinite) {
               check_backward<T>(log, dy, y_bad, 2, n, inner, 2.0,
                                 "y special " + show(special) + where);
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// NaN and inf in the grouped short rows and the wide strided blocks: only the
+// fibre that holds one is affected.
+TYPED_TEST(BackwardTest, NonFiniteGroups) {
+  using T = TypeParam;
+  const T kInf = std::numeric_limits<T>::infinity(), kNaN = std::numeric_limits<T>::quiet_NaN();
+  std::mt19937 rng(43);
+  for (bool log : {false, true}) {
+    for (const Geometry& g : {Geometry{9, 3, 1}, Geometry{8, 5, 1}, Geometry{9, 10, 1}, Geometry{8, 16, 1},
+                              Geometry{2, 5, 16}, Geometry{1, 6, 24}}) {
+      const size_t count = g.outer * g.n * g.inner;
+      const std::vector<T> x = random_logits<T>(count, 3.0, rng);
+      const std::vector<LD> yr = ref::softmax(x.data(), g.outer, g.n, g.inner, 1.0, log);
+      std::vector<T> y(count);
+      for (size_t k = 0; k < count; ++k) y[k] = T(yr[k]);
+      for (T special : {kNaN, kInf, -kInf}) {
+        for (size_t pos = 0; pos < count; pos += 7) {
+          const std::vector<T> dy = random_logits<T>(count, 1.0, rng);
+          const std::string where = " at " + std::to_string(pos) + " " + context(g.outer, g.n, g.inner, 1.0, 3.0, 43);
+          std::vector<T> dy_bad = dy;
+          dy_bad[pos] = special;
+          check_backward<T>(log, dy_bad, y, g.outer, g.n, g.inner, 1.0, "dy special " + show(special) + where);
+          if (!(log && special == kInf)) {
+            std::vector<T> y_bad = y;
+            y_bad[pos] = special;
+            check_backward<T>(log, dy, y_bad, g.outer, g.n, g.inner, 0.5, "y special " + show(special) + where);
           }
         }
       }
