@@ -177,7 +177,7 @@ function markdown(results, impls, opts) {
     if (!t) continue;
     out.push(`## ${op}`, '', t, '');
   }
-  out.push('## Targets', '', 'Ratios are ours ÷ peer (time); PASS when every shape listed meets the bound.', '', targetsMarkdown(results.targets), '');
+  out.push('## Targets', '', 'Ratios are ours ÷ peer (time), each the median over the rounds of the ratio of the two rows\' samples in that round (a slowdown of the machine that outlasts a round cancels; strided ÷ contiguous compares two cases, so there the ratio of the medians); PASS when every shape listed meets the bound.', '', targetsMarkdown(results.targets), '');
   const errs = errorTable(results, impls);
   if (errs) {
     out.push('## softmax float32 accuracy', '', 'Max relative error against a float64 JS reference on the same float32 inputs (outputs ≥ 1e-30).', '', errs, '');

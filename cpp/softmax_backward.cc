@@ -103,8 +103,8 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s,
 // internal kernel call, ns per element): 65536x10 1.1-1.7 -> 0.61-0.67,
 // 65536x5 2.3-3.0 -> 0.76, 65536x3 3.5-6.0 -> 0.99. Transposing kLanes x
 // kLanes blocks in registers and running the strided arithmetic lost (2.1 at
-// 65536x10; 1.4 with n a template parameter and 2.3x the code).
-constexpr size_t kShortRow = 16;
+// 65536x10; 1.4 with n a template parameter and 2.3x the code). kShortRow:
+// passes.h.
 
 // The reduction of one short row: whole vectors and one masked vector
 // ending at n (n >= kLanes), else one lane at a time.

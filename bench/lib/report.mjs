@@ -1,5 +1,6 @@
 // report.mjs — the markdown table, the targets and the footnote, from the results.
 import { STRIDED_VS_CONTIGUOUS } from './data.mjs';
+import { median } from './timing.mjs';
 
 /** The row every ratio in the tables is taken against. */
 export const RATIO_BASE = 'ours-inout';
@@ -15,6 +16,22 @@ const fmt = (v, digits = 3) => {
 function timeOf(results, op, shape, id) {
   const r = results.cases.find((c) => c.op === op && c.shape === shape)?.rows[id];
   return r && r.timing ? r.timing.median : undefined;
+}
+
+/**
+ * The ratio a / b of two rows of one case as the median over rounds of the
+ * ratio of their samples in that round: both were taken within one round
+ * (seconds apart), so a slowdown of the machine that lasts longer than a
+ * round cancels instead of landing on one row's median. Undefined when the
+ * per-round samples are not there (results from before they were kept).
+ */
+function pairedRatio(results, op, shape, idA, idB) {
+  const c = results.cases.find((k) => k.op === op && k.shape === shape);
+  const clock = results.options?.clock ?? 'cpu';
+  const sa = c?.rows[idA]?.timing?.[clock]?.samples;
+  const sb = c?.rows[idB]?.timing?.[clock]?.samples;
+  if (!sa || !sb || sa.length !== sb.length || sa.length === 0) return undefined;
+  return median(sa.map((v, i) => v / sb[i]));
 }
 
 /** Our kernel-level row: zero-copy when sm.alloc exists, else the internal Embind call. */
@@ -37,14 +54,14 @@ export function evaluateTargets(results) {
     const parts = [];
     for (const shape of onShapes) {
       if (!shapes.includes(shape)) continue;
-      const a = typeof oursId === 'function' ? oursId(op, shape) : { ns: timeOf(results, op, shape, oursId) };
+      const a = typeof oursId === 'function' ? oursId(op, shape) : { id: oursId, ns: timeOf(results, op, shape, oursId) };
       const b = timeOf(results, op, shape, peerId);
       if (!a || a.ns === undefined || b === undefined) {
         const why = !a || a.ns === undefined ? extra.missingOurs ?? 'ours not measured' : `${peerId} not measured`;
         parts.push({ shape, status: 'n/a', note: why });
         continue;
       }
-      const ratio = a.ns / b;
+      const ratio = pairedRatio(results, op, shape, a.id, peerId) ?? a.ns / b;
       parts.push({ shape, ratio, status: ratio <= limit ? 'pass' : 'fail', via: a.name });
     }
     targets.push(summarise({ title, limit, unit: '×', parts }));
@@ -55,7 +72,7 @@ export function evaluateTargets(results) {
   // softmax zero-copy vs tfjs-wasm kernel only: needs sm.alloc.
   const zeroCopy = (op, shape) => {
     const ns = timeOf(results, op, shape, 'ours-zero-copy');
-    return ns === undefined ? undefined : { ns };
+    return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
   };
   ratioTarget('softmax zero-copy ≤ 0.8× tfjs-wasm kernel only (1x50257, 32x50257, 1024x1000, 3072x256)', 'softmax', zeroCopy, 'tfjs-wasm-kernel', 0.8, big4, {
     missingOurs: 'n/a (no sm.alloc)',
@@ -65,7 +82,7 @@ export function evaluateTargets(results) {
   });
   // The same comparison through the internal kernel call, for information while sm.alloc is missing.
   if (!results.cases.some((c) => c.rows['ours-zero-copy']?.timing)) {
-    const k = (op, shape) => ({ ns: timeOf(results, op, shape, 'ours-kernel') });
+    const k = (op, shape) => ({ id: 'ours-kernel', ns: timeOf(results, op, shape, 'ours-kernel') });
     ratioTarget('(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.8× (big four)', 'softmax', k, 'tfjs-wasm-kernel', 0.8, big4);
     ratioTarget('(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.5× (65536x10)', 'softmax', k, 'tfjs-wasm-kernel', 0.5, ['65536x10']);
   }
