@@ -363,6 +363,18 @@ inline V lanes_of(const Wide<V>& w, F f) {
 // kernels (inner = kLanes).
 constexpr size_t kShortRow = 16;
 
+// The kLanes x kLanes block of rows src + i * src_stride (i < kLanes) to
+// dst + j * dst_stride, transposed in registers: lane i of row j goes to
+// lane j of row i.
+template <class V>
+inline void transpose_block(const typename V::Elem* src, size_t src_stride, typename V::Elem* dst,
+                            size_t dst_stride) {
+  V r[V::kLanes];
+  for (size_t i = 0; i < V::kLanes; ++i) r[i] = V::load(src + i * src_stride);
+  transpose(r);
+  for (size_t j = 0; j < V::kLanes; ++j) r[j].store(dst + j * dst_stride);
+}
+
 // Copies kLanes rows of n contiguous elements (row l at x + l * n) into the
 // strided layout of one lane group: element k of row l to buf[k * kLanes + l].
 // Blocks of kLanes columns are transposed in registers; the last block ends
@@ -371,16 +383,12 @@ template <class V>
 inline void rows_to_lanes(const typename V::Elem* x, size_t n, typename V::Elem* buf) {
   constexpr size_t L = V::kLanes;
   if (n < L) {
-    for (size_t k = 0; k < n; ++k)
-      for (size_t l = 0; l < L; ++l) buf[k * L + l] = x[l * n + k];
+    for (size_t k = 0; k < n * L; ++k) buf[k] = x[k % L * n + k / L];
     return;
   }
   for (size_t k0 = 0; k0 < n; k0 += L) {
     const size_t k = std::min(k0, n - L);
-    V r[L];
-    for (size_t l = 0; l < L; ++l) r[l] = V::load(x + l * n + k);
-    transpose(r);
-    for (size_t j = 0; j < L; ++j) r[j].store(buf + (k + j) * L);
+    transpose_block<V>(x + k, n, buf + k * L, L);
   }
 }
 
@@ -389,16 +397,12 @@ template <class V>
 inline void lanes_to_rows(const typename V::Elem* buf, size_t n, typename V::Elem* y) {
   constexpr size_t L = V::kLanes;
   if (n < L) {
-    for (size_t k = 0; k < n; ++k)
-      for (size_t l = 0; l < L; ++l) y[l * n + k] = buf[k * L + l];
+    for (size_t k = 0; k < n * L; ++k) y[k % L * n + k / L] = buf[k];
     return;
   }
   for (size_t k0 = 0; k0 < n; k0 += L) {
     const size_t k = std::min(k0, n - L);
-    V r[L];
-    for (size_t j = 0; j < L; ++j) r[j] = V::load(buf + (k + j) * L);
-    transpose(r);
-    for (size_t l = 0; l < L; ++l) r[l].store(y + l * n + k);
+    transpose_block<V>(buf + k * L, L, y + k, n);
   }
 }
 
