@@ -92,7 +92,8 @@ inline void log1p_lanes(const double* y, double* r) {
 }
 
 #if SOFTMAX_WASM_SIMD128
-// float32 samples: the same identity with vec.h's f64x2 log series, relative
+// float32 samples: log1p_of's identity (u = 1 + y; y where u == 1, else
+// log(u) * y / (u - 1)) two lanes at a time, with vec.h's f64x2 log series, relative
 // error <= 1e-10 (near u = 1 the series is relative: m - 1 is exact), far
 // inside float32's loss bound; float64 keeps std::log. Four std::log calls
 // per group were a third of the time on rows of 10 classes.

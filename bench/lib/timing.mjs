@@ -16,6 +16,7 @@
 // cost).
 
 const now = () => process.hrtime.bigint();
+let loopCount = 0;
 
 /**
  * Mean ns per call over `iterations` calls of a prepared in-process
@@ -25,11 +26,11 @@ const now = () => process.hrtime.bigint();
 async function timeCalls(p, iterations) {
   if (p.before) await p.before();
   const { run } = p;
-  // Each implementation's synchronous loop is a function of its own, so its
-  // call site sees one callee: shared by every row, `run()` was megamorphic
-  // and cost small calls up to 0.2 us each (our 1x8 softmax read 0.44 us per
-  // call when onnxruntime-web was timed in the same rounds, 0.27 without).
-  p.loop ??= new Function('run', 'iterations', 'for (let i = 0; i < iterations; i++) run();');
+  // Each implementation's synchronous loop is a function of its own (the
+  // source differs by a counter: V8 shares compiled code, and so the call
+  // site's feedback, between functions of identical source), so its call
+  // site sees one callee instead of every row's.
+  p.loop ??= new Function('run', 'iterations', `for (let i = 0; i < iterations; i++) run(); // loop ${++loopCount}`);
   const c0 = process.cpuUsage();
   const t0 = now();
   if (p.isAsync) {

@@ -227,13 +227,13 @@ TYPED_TEST(BackwardTest, ReductionCancels) {
                         "cancelling reduction n=" + std::to_string(n) + " T=" + std::to_string(t) +
                             " seed=" + std::to_string(seed),
                         0, " cancelling");
-      // The same row 4 times, and n = 12 (rows of at most 16 run 4 at a time).
-      std::vector<T> dy4, y4;
+      // The same row 8 times (short rows run in groups from 8 rows on).
+      std::vector<T> dy8, y8;
       for (int r = 0; r < 8; ++r) {
-        dy4.insert(dy4.end(), dy.begin(), dy.end());
-        y4.insert(y4.end(), y.begin(), y.end());
+        dy8.insert(dy8.end(), dy.begin(), dy.end());
+        y8.insert(y8.end(), y.begin(), y.end());
       }
-      check_backward<T>(log, dy4, y4, 8, n, 1, t, "cancelling reduction x8 n=" + std::to_string(n), 0,
+      check_backward<T>(log, dy8, y8, 8, n, 1, t, "cancelling reduction x8 n=" + std::to_string(n), 0,
                         " cancelling");
       if (failures_so_far() > mark) break;  // the first failing case is enough
     }
