@@ -4,7 +4,9 @@
 // summing -> multiply by 1 / sum (softmax), or max and min -> sum of exp ->
 // (x - max) / T - log(sum) (log-softmax). The range max - min picks the
 // cheapest exp that keeps the bounds below (exp.h, with_exp_mode). A strided
-// axis runs the same passes on kLanes fibres at once (passes.h).
+// axis runs the same passes on kLanes fibres at once (passes.h), or, from
+// inner = kColumnInner on, on chunks of kColumnBlock neighbouring fibres
+// that read each row's contiguous segment (softmax_columns).
 //
 // Accuracy, float32 (float64), against the exact result of the same inputs:
 //   softmax: relative error <= 1e-6 (2e-15) for outputs >= 2^-125 (2^-1021);
@@ -332,9 +334,9 @@ template Status log_softmax<double>(const double*, double*, size_t, size_t, size
 
 const char* kernel_variant() {
 #if SOFTMAX_WASM_SIMD128
-  return "simd128_rr2_p5f32_p12f64_u4_3pass_shortrows4";
+  return "simd128_rr2_p5f32_p12f64_u4_3pass_shortrows4_colchunks2k";
 #else
-  return "scalar_rr2_p5f32_p12f64_u4_3pass";
+  return "scalar_rr2_p5f32_p12f64_u4_3pass_colchunks2k";
 #endif
 }
 
