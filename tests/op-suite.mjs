@@ -33,6 +33,21 @@ export function defineOpSuite(op, builds) {
           f.assertNone();
         });
 
+        // softmax/logSoftmax run a strided axis with inner >= 16 in column
+        // chunks of 2 kB (512 float32 / 256 float64 fibres, 4 rows per sweep):
+        // inner sizes below, at and above a chunk, not multiples of 4 (the last
+        // 1-3 fibres take the single-lane path), n around the 4-row sweeps.
+        seededTest(`${op} ${build} ${dtype.name}: strided axis with a large inner size (column chunks)`, (rng) => {
+          const f = new Failures();
+          for (const inner of [16, 19, 64, 67, 300, 1100]) {
+            for (const n of inner >= 300 ? [1, 21] : [1, 3, 21, 40]) {
+              f.check(() => runOpCase(sm, dtype, op, { shape: [2, n, inner], axis: 1, temperature: randomT(rng), useOut: rng.bool() }, rng, 'large inner'));
+            }
+          }
+          f.check(() => runOpCase(sm, dtype, op, { shape: [40, 1100], axis: 0, temperature: randomT(rng), mode: 'wide' }, rng, 'large inner, first axis'));
+          f.assertNone();
+        });
+
         seededTest(`${op} ${build} ${dtype.name}: many short rows (run a SIMD width of rows at a time)`, (rng) => {
           const f = new Failures();
           for (let n = 1; n <= 17; n++) {

@@ -179,6 +179,56 @@ TYPED_TEST(SoftmaxTest, NonFinite) {
   }
 }
 
+// A strided axis with inner >= 16 runs in column chunks of 2 kB (512 float32
+// / 256 float64 fibres, softmax.cc), each pass 4 rows per sweep; inner % 4
+// leftover fibres take the single-lane path. Inner sizes below, at and above
+// a chunk, n around the sweeps and the exp-sum's blocks of 8, every
+// temperature path; then special values in chosen fibres (first lane of a
+// chunk, inside a vector, last vector lane, leftover lanes) whose neighbours
+// must come out as if alone, and one wide fibre that forces the chunk's
+// widest exp mode on narrow neighbours.
+TYPED_TEST(SoftmaxTest, ColumnChunks) {
+  using T = TypeParam;
+  const T kInf = std::numeric_limits<T>::infinity(), kNaN = std::numeric_limits<T>::quiet_NaN();
+  const double temps[] = {1.0, 0.5, 3.0, 1e-3};
+  uint32_t seed = 300;
+  for (bool log : {false, true}) {
+    const int mark = failures_so_far();
+    for (size_t inner : {16, 19, 64, 67, 300, 513, 1100}) {
+      for (size_t n : {1, 3, 9, 21, 40}) {
+        if (failures_so_far() > mark) break;  // one report is enough
+        ++seed;
+        check_random<T>(log, Geometry{2, n, inner}, temps[seed % 4], logit_scales()[seed % 3], seed,
+                        seed % 3);
+      }
+    }
+    std::mt19937 rng(9);
+    for (size_t inner : {67, 300, 1100}) {
+      for (size_t n : {1, 3, 21}) {
+        std::vector<T> x = random_logits<T>(2 * n * inner, 5.0, rng);
+        const size_t fibres[] = {0, 5, 3, 258, 511, 512, inner - 1, inner - 2};
+        const T specials[] = {kNaN, kInf, -kInf, kNaN, kInf, kNaN, kInf, kNaN};
+        for (size_t i = 0; i < 8; ++i) {
+          const size_t j = fibres[i] % inner, o = i % 2;
+          if (specials[i] == -kInf) {
+            for (size_t k = 0; k < n; ++k) x[(o * n + k) * inner + j] = -kInf;  // an all -inf fibre
+          } else {
+            x[(o * n + (i * 7) % n) * inner + j] = specials[i];
+          }
+        }
+        // -inf entries in finite fibres, and a fibre spanning 1e4 next to them.
+        x[(n - 1) * inner + 6] = -kInf;
+        x[(2 * n - 1) * inner + 6] = -kInf;
+        x[(n / 2) * inner + 9] = T(1e4);
+        const double t = n == 3 ? 0.25 : 1.0;
+        check_forward<T>(log, x, 2, n, inner, t,
+                         "specials in column chunks n=" + std::to_string(n) + " inner=" +
+                             std::to_string(inner));
+      }
+    }
+  }
+}
+
 // A 50257 row (393 blocks of the exp-sum) whose logits all lie within 0.01 of
 // the max: every term is near 1 and the sum near 50257, its largest value.
 TYPED_TEST(SoftmaxTest, LongRowManyNearMax) {
