@@ -329,10 +329,10 @@ constexpr size_t kColumnRows = 4;
 
 // Calls body(k, R) for k = k0, k0 + R, ... < end, R = kColumnRows while R
 // rows remain, then 1 (R an integral_constant).
-template <class Body>
+template <size_t R = kColumnRows, class Body>
 inline void for_row_sweeps(size_t k0, size_t end, Body body) {
   size_t k = k0;
-  for (; k + kColumnRows <= end; k += kColumnRows) body(k, std::integral_constant<size_t, kColumnRows>{});
+  for (; k + R <= end; k += R) body(k, std::integral_constant<size_t, R>{});
   for (; k < end; ++k) body(k, std::integral_constant<size_t, 1>{});
 }
 

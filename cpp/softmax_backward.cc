@@ -99,10 +99,19 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s,
 // backward_strided for the `width` (a multiple of kLanes, <= kColumnBlock)
 // neighbouring fibres starting at g, s and out, in column chunks (passes.h,
 // kColumnInner): pass 1 sweeps rows k = 0..n-1 over the chunk's contiguous
-// segment of each row, adding each lane's terms to its group's Wide<V> in
-// order k = 0, 1, ... (as backward_strided with U = 4 does); pass 2 writes
-// every element from the group's total. Each element is read before it is
-// written and never read again, so out may alias dy or y.
+// segment of each row (kBackwardColumnRows rows per sweep), adding each
+// lane's terms to its group's Wide<V> in order k = 0, 1, ... (as
+// backward_strided with U = 4 does); pass 2 writes every element from the
+// group's total. Each element is read before it is written and never read
+// again, so out may alias dy or y.
+// Rows per sweep: 2, not the forward pass's kColumnRows = 4. With 4, pass 2
+// keeps 12 row pointers live (4 rows of dy, y, out), likely more than V8
+// keeps in registers, and its per-element work is too small to hide that
+// (measured, float32 ns/element, softmax's VJP: 1x100x1024 1.16 with 4 rows,
+// 0.59 with 2, 0.60 with 1, 3.8 with 8; 8x21x16384 1.96, 1.48, 1.86, 3.8; 4
+// rows in pass 1 and 2 in pass 2 tied with 2 in both).
+constexpr size_t kBackwardColumnRows = 2;
+
 template <class V, bool kLog, bool kUnit>
 void backward_columns(const typename V::Elem* g, const typename V::Elem* s,
                       typename V::Elem* out, size_t n, size_t inner, size_t width, V vt,
@@ -114,7 +123,7 @@ void backward_columns(const typename V::Elem* g, const typename V::Elem* s,
   V c[G];
   {
     Wide<V> w[G];
-    for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
+    for_row_sweeps<kBackwardColumnRows>(0, n, [&](size_t k, auto rows_tag) {
       constexpr size_t rows = decltype(rows_tag)::value;
       const T* a = g + k * inner;
       const T* b = s + k * inner;
@@ -132,7 +141,7 @@ void backward_columns(const typename V::Elem* g, const typename V::Elem* s,
     });
     for (size_t q = 0; q < groups; ++q) c[q] = lanes_of<V>(w[q], [](double v) { return v; });
   }
-  for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
+  for_row_sweeps<kBackwardColumnRows>(0, n, [&](size_t k, auto rows_tag) {
     constexpr size_t rows = decltype(rows_tag)::value;
     const T* a = g + k * inner;
     const T* b = s + k * inner;
