@@ -312,3 +312,60 @@ TYPED_TEST(BackwardTest, NonFiniteGroups) {
 }
 
 }  // namespace
+
+namespace {
+
+// A strided axis with inner >= 16 runs in column chunks of 2 kB (512 float32
+// / 256 float64 fibres, softmax_backward.cc backward_columns), each pass 4
+// rows per sweep; the inner % 4 leftover fibres take the single-lane path.
+// Inner sizes below, at and above a chunk (not multiples of 4 or of the
+// chunk), n around the sweeps, T == 1 (no multiply) and 0.5, out of place and
+// in place (check_backward runs dx == dy and dx == y too); then NaN and inf in
+// dy or y of chosen fibres (first lane of a chunk, inside a vector, last lane
+// of a vector and of a chunk, first of the next chunk, leftover lanes) whose
+// neighbours must come out as if alone.
+TYPED_TEST(BackwardTest, ColumnChunks) {
+  using T = TypeParam;
+  const T kInf = std::numeric_limits<T>::infinity(), kNaN = std::numeric_limits<T>::quiet_NaN();
+  uint32_t seed = 12000;
+  for (bool log : {false, true}) {
+    const int mark = failures_so_far();
+    for (size_t inner : {16, 19, 67, 258, 300, 513, 1100}) {
+      for (size_t n : {1, 3, 5, 21, 40}) {
+        for (double t : {1.0, 0.5}) {
+          if (failures_so_far() > mark) break;  // one report is enough
+          ++seed;
+          check_random<T>(log, Geometry{2, n, inner}, t, logit_scales()[seed % 3], seed, seed % 4);
+        }
+      }
+    }
+    std::mt19937 rng(17);
+    for (size_t inner : {19, 67, 300, 1100}) {
+      for (size_t n : {1, 3, 21}) {
+        const size_t count = 2 * n * inner;
+        const std::vector<T> x = random_logits<T>(count, 3.0, rng);
+        const std::vector<LD> yr = ref::softmax(x.data(), 2, n, inner, 1.0, log);
+        std::vector<T> y(count);
+        for (size_t k = 0; k < count; ++k) y[k] = T(yr[k]);
+        std::vector<T> dy = random_logits<T>(count, 1.0, rng);
+        const size_t fibres[] = {0, 5, 3, 255, 256, 511, 512, inner - 1, inner - 2};
+        const T specials[] = {kNaN, kInf, -kInf, kNaN, kInf, -kInf, kNaN, kInf, kNaN};
+        for (size_t i = 0; i < 9; ++i) {
+          const size_t j = fibres[i] % inner, o = i % 2, k = (i * 7) % n;
+          const size_t at = (o * n + k) * inner + j;
+          // y = +inf has no forward output of log-softmax (exp(+inf)): put it in dy.
+          if (i % 3 == 1 || (log && specials[i] == kInf))
+            dy[at] = specials[i];
+          else
+            y[at] = specials[i];
+        }
+        for (double t : {1.0, 0.5})
+          check_backward<T>(log, dy, y, 2, n, inner, t,
+                            "specials in column chunks n=" + std::to_string(n) + " inner=" +
+                                std::to_string(inner) + " T=" + std::to_string(t));
+      }
+    }
+  }
+}
+
+}  // namespace
