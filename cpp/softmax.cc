@@ -82,39 +82,6 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   });
 }
 
-// A strided axis with a large inner size runs in column blocks: softmax_strided
-// on one lane group walks n rows `inner` apart for every 16 bytes it touches,
-// more concurrent streams than the prefetcher follows (1x21x65536 measured
-// 3-5x slower per element than contiguous rows). From kColumnInner on, each
-// pass runs over a chunk of kColumnBlock<T> neighbouring fibres at once,
-// reading row k's contiguous segment x[k * inner + j0 ..) with one vector per
-// lane group and keeping every group's state (range, sums) in small arrays
-// that stay in L1. Per lane the arithmetic is that of softmax_strided (the
-// same blocks of kStridedBlock terms summed in T, then in Wide<V>); only the
-// exp mode is chosen once per chunk, from its widest finite range.
-// Measured (float32, V8, bench of 1 x n x inner): from inner = 16 on the
-// blocks are as fast or faster (1x1000x16 1.9 vs 2.3 ns/element, 1x1000x32
-// 1.8 vs 2.3), at inner = 8 they only tie. Chunks of 128..1024 floats
-// timed alike within noise; 2 kB (512 floats, 256 doubles) keeps the
-// chunk's state arrays (~14 kB) in L1.
-constexpr size_t kColumnInner = 16;
-template <class T>
-constexpr size_t kColumnBlock = 2048 / sizeof(T);
-
-// Rows of a chunk each pass handles per sweep over its lane groups: fewer
-// loads and stores of the per-group state, and R independent exps side by
-// side (measured: 2 rows 15-20% faster than 1, 4 rows a few % more).
-constexpr size_t kColumnRows = 4;
-
-// Calls body(k, R) for k = k0, k0 + R, ... < end, R = kColumnRows while R
-// rows remain, then 1 (R an integral_constant).
-template <class Body>
-inline void for_row_sweeps(size_t k0, size_t end, Body body) {
-  size_t k = k0;
-  for (; k + kColumnRows <= end; k += kColumnRows) body(k, std::integral_constant<size_t, kColumnRows>{});
-  for (; k < end; ++k) body(k, std::integral_constant<size_t, 1>{});
-}
-
 // softmax_strided for the `width` (a multiple of kLanes, <= kColumnBlock)
 // neighbouring fibres starting at x and y. Within a sweep each group takes
 // its R rows in order k, k + 1, ..., so every lane sees the operations of
