@@ -16,6 +16,9 @@
 // One pass stores e_c into the gradient while summing S (every e_c added in
 // double), one pass turns it into the gradient; no one-hot or probability
 // tensor is built.
+// Index targets on a strided class axis run kLanes neighbouring samples at
+// once (ce_index_lanes), from inner >= kColumnInner in column chunks of 2 kB
+// (ce_index_columns, as softmax_columns), with the same per-lane arithmetic.
 // Reductions: none (per-sample losses; grad of their sum), sum, mean (index
 // targets: divided by the sum of w_t over samples not ignored; probability
 // targets: by the number of samples). Every target ignored -> loss NaN, grad 0;
