@@ -16,6 +16,9 @@
 // One pass stores e_c into the gradient while summing S (every e_c added in
 // double), one pass turns it into the gradient; no one-hot or probability
 // tensor is built.
+// Index targets on a strided class axis run kLanes neighbouring samples at
+// once (ce_index_lanes), from inner >= kColumnInner in column chunks of 2 kB
+// (ce_index_columns, as softmax_columns), with the same per-lane arithmetic.
 // Reductions: none (per-sample losses; grad of their sum), sum, mean (index
 // targets: divided by the sum of w_t over samples not ignored; probability
 // targets: by the number of samples). Every target ignored -> loss NaN, grad 0;
@@ -27,11 +30,15 @@
 // row; a -inf logit has p = 0: its class adds +inf to the loss when it is the
 // target or smoothing reaches it, and 0 * -inf = NaN where a probability
 // target or weight is exactly 0 (as torch computes y * log p).
-// Accuracy: for float32 logits (|x| <= 100) each sample's loss is computed
-// within 1e-7 * max(1, |loss|) in double, which 'mean' and 'sum' keep in their
-// double total; reduction 'none' stores it as float32, which adds half an ulp
-// (up to 6e-8 relative; measured worst 1.35e-7 in all). Gradient within
-// 1e-6 * max |grad|. float64 within 1e-14.
+// Accuracy, float32 logits (|x| <= 100): a sample's loss is computed in
+// double from log S, whose error is the relative error of S: that of the
+// float32 exps (exp.h: <= 4.8e-7, plus <= 9.5e-7 in the mode without
+// TwoSum) and of their sums (<= 4.2e-7), so |error| <= 2e-6 * max(1, |loss|,
+// w) with w the largest class weight that enters the loss (the target's, or
+// any with label smoothing). Worst measured over the C++ tests' cases: 1.4e-7
+// (the exps' errors average out in S). Reduction 'none' stores each loss as
+// float32 (half an ulp more); 'mean' and 'sum' keep their total in double.
+// Gradient within 1e-6 * max |grad|. float64 within 1e-14.
 #include "passes.h"
 #include "softmax.h"
 
@@ -357,6 +364,195 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
   return true;
 }
 
+// ce_index_lanes over the `width` (a multiple of kLanes, <= kColumnBlock<T>)
+// neighbouring samples starting at x, in column chunks (passes.h): each pass
+// sweeps the C class rows over the chunk's contiguous segment, kColumnRows
+// rows at a time, with every lane group's state in small arrays. ce_index_lanes
+// walks C rows `inner` apart per 16 bytes, too many streams for the
+// prefetcher (8x21x16384 ran 4x slower per element than contiguous rows).
+// Per lane the arithmetic and its order are those of ce_index_lanes (the same
+// range, two_diff smoothing sum, SplitSum blocks of kStridedBlock rows,
+// log1p_lanes, gradient and target fix); only the exp mode is chosen once per
+// chunk, from the widest range of its finite lane groups (conservative).
+// A lane group with a non-finite sample gets bad[group] = true and is
+// neither read further nor written: the caller takes its samples one by one.
+// Losses go to loss[0..width) (lanes of bad groups unset); everything the
+// loss needs is read before g (which may be x) is written.
+template <class V>
+void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
+                      const int32_t* target, const IndexLoss<typename V::Elem>& p,
+                      typename V::Elem* g, double* loss, bool* bad) {
+  using T = typename V::Elem;
+  using Mask = typename V::Mask;
+  constexpr size_t L = V::kLanes;
+  constexpr size_t G = kColumnBlock<T> / L;
+  const size_t groups = width / L;
+  V ms[G];
+  size_t good[G];  // the finite lane groups
+  size_t n_good = 0;
+  double range = 0.0;  // the widest max - min of the finite lane groups
+  // Pass 1: strided_range per group (max NaN where the fibre holds a NaN).
+  {
+    V mn[G];
+    Mask nan[G];
+    for (size_t q = 0; q < groups; ++q) {
+      ms[q] = V::splat(-kInf<T>);
+      mn[q] = V::splat(kInf<T>);
+      nan[q] = is_nan(ms[q]);
+    }
+    for_row_sweeps(0, C, [&](size_t k, auto rows_tag) {
+      constexpr size_t rows = decltype(rows_tag)::value;
+      const T* px = x + k * inner;
+      for (size_t q = 0; q < groups; ++q) {
+        V m = ms[q], l = mn[q];
+        Mask nn = nan[q];
+        V a[rows];
+        for (size_t r = 0; r < rows; ++r) a[r] = V::load(px + r * inner + q * L);
+        for (size_t r = 0; r < rows; ++r) {
+          m = pmax(m, a[r]);
+          l = pmin(l, a[r]);
+          nn = nn | is_nan(a[r]);
+        }
+        ms[q] = m;
+        mn[q] = l;
+        nan[q] = nn;
+      }
+    });
+    V widest = V::splat(T(0));
+    for (size_t q = 0; q < groups; ++q) {
+      const V m = select(nan[q], V::splat(kNaN<T>), ms[q]);
+      bad[q] = !all(is_finite(m));
+      if (bad[q]) continue;
+      good[n_good++] = q;
+      widest = max(widest, m - mn[q]);
+    }
+    for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
+  }
+  if (n_good == 0) return;
+  const double eps = p.eps, ec = eps / double(C);
+  // Per lane, before g is written: x_t - m.
+  double xt[kColumnBlock<T>];
+  for (size_t i = 0; i < n_good; ++i) {
+    const size_t q = good[i];
+    for (size_t l = 0; l < L; ++l) {
+      const size_t j = q * L + l;
+      const size_t t = target[j] != p.ignore_index ? size_t(target[j]) : 0;
+      xt[j] = double(x[t * inner + j]) - double(ms[q].lane(l));
+    }
+  }
+  // Pass 2: sum_c w_c (x_c - m) for label smoothing (two_diff, as
+  // ce_index_lanes) and the exps, stored to g and summed as SplitSum in
+  // blocks of kStridedBlock rows, each block added in Wide<V>.
+  Wide<V> wx[G], below[G], ones[G];
+  SplitSum<V> part[G];
+  with_exp_mode(p.unit, range, [&](auto mode) {
+    using M = decltype(mode);
+    for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+      for (size_t i = 0; i < n_good; ++i) part[good[i]] = SplitSum<V>();
+      for_row_sweeps(k0, std::min(C, k0 + kStridedBlock<V>), [&](size_t k, auto rows_tag) {
+        constexpr size_t rows = decltype(rows_tag)::value;
+        const T* px = x + k * inner;
+        T* pg = g ? g + k * inner : nullptr;
+        V wk[rows];
+        for (size_t r = 0; r < rows; ++r) wk[r] = V::splat(p.w ? p.w[k + r] : T(1));
+        for (size_t i = 0; i < n_good; ++i) {
+          const size_t q = good[i];
+          const V m = ms[q];
+          V a[rows];
+          for (size_t r = 0; r < rows; ++r) a[r] = V::load(px + r * inner + q * L);
+          if (eps != 0.0) {
+            Wide<V> w = wx[q];
+            for (size_t r = 0; r < rows; ++r) {
+              V d, e;
+              two_diff(a[r], m, d, e);
+              e = keep_where(is_finite(a[r]), e);
+              if (p.w) {
+                w.add_product(d, wk[r]);
+                w.add_product(e, wk[r]);
+              } else {
+                w.add(d);
+                w.add(e);
+              }
+            }
+            wx[q] = w;
+          }
+          V e[rows];
+          for (size_t r = 0; r < rows; ++r) e[r] = exp_minus<V, M>(a[r], m, p.unit);
+          if (pg)
+            for (size_t r = 0; r < rows; ++r) e[r].store(pg + r * inner + q * L);
+          SplitSum<V> s = part[q];
+          for (size_t r = 0; r < rows; ++r) s.add(e[r]);
+          part[q] = s;
+        }
+      });
+      for (size_t i = 0; i < n_good; ++i) {
+        const size_t q = good[i];
+        below[q].add(part[q].below);
+        ones[q].add(part[q].ones);
+      }
+    }
+  });
+  // Losses; for the gradient each group's factor fa (ms[] reused), its
+  // active lanes and each target's final value (T, written last).
+  V* const fav = ms;
+  V active[G];
+  T tv[kColumnBlock<T>];
+  for (size_t i = 0; i < n_good; ++i) {
+    const size_t q = good[i];
+    double sum[L], excess[L], log_sums[L];
+    for (size_t l = 0; l < L; ++l) {
+      sum[l] = below[q].lane(l) + ones[q].lane(l);
+      excess[l] = below[q].lane(l) + (ones[q].lane(l) - 1.0);
+    }
+    log1p_lanes<V>(excess, log_sums);
+    T fa[L] = {}, act[L] = {};
+    for (size_t l = 0; l < L; ++l) {
+      const size_t j = q * L + l;
+      const bool on = target[j] != p.ignore_index;
+      const size_t t = on ? size_t(target[j]) : 0;
+      const double wt = on ? weight_of(p.w, t) : 0.0;
+      const double log_sum = log_sums[l];
+      double v = -wt * (xt[j] - log_sum);
+      if (eps != 0.0) v = (1.0 - eps) * v + ec * (p.weight_sum * log_sum - wx[q].lane(l));
+      loss[j] = on ? v : 0.0;
+      if (!g) continue;
+      const double a = (1.0 - eps) * wt + ec * p.weight_sum;
+      const double et = double(g[t * inner + j]);
+      const double rest = et == 1.0 ? excess[l] : sum[l] - et;  // sum of e_c over c != t
+      fa[l] = on ? T(p.scale * a / sum[l]) : T(0);
+      act[l] = T(on);
+      tv[j] = T(p.scale * (a * (-rest / sum[l]) + ec * (p.weight_sum - wt)));
+    }
+    if (!g) continue;
+    fav[q] = V::load(fa);
+    active[q] = V::load(act);
+  }
+  if (!g) return;
+  // Pass 3: grad_c = e_c * fa - scale ec w_c (0 in ignored lanes), then the targets.
+  for_row_sweeps(0, C, [&](size_t k, auto rows_tag) {
+    constexpr size_t rows = decltype(rows_tag)::value;
+    T* pg = g + k * inner;
+    V b[rows];
+    for (size_t r = 0; r < rows; ++r) b[r] = V::splat(T(p.scale * ec * weight_of(p.w, k + r)));
+    for (size_t i = 0; i < n_good; ++i) {
+      const size_t q = good[i];
+      const V fa = fav[q];
+      V v[rows];
+      for (size_t r = 0; r < rows; ++r) v[r] = V::load(pg + r * inner + q * L) * fa;
+      if (eps != 0.0)
+        for (size_t r = 0; r < rows; ++r) v[r] = v[r] - b[r] * active[q];
+      for (size_t r = 0; r < rows; ++r) v[r].store(pg + r * inner + q * L);
+    }
+  });
+  for (size_t i = 0; i < n_good; ++i) {
+    const size_t q = good[i];
+    for (size_t l = 0; l < L; ++l) {
+      const size_t j = q * L + l;
+      if (target[j] != p.ignore_index) g[size_t(target[j]) * inner + j] = tv[j];
+    }
+  }
+}
+
 // Loss of one sample with a probability target (p at stride st); writes its gradient row if g.
 template <class T>
 double ce_prob_sample(const Fibre<T>& f, const T* y, const T* w, double eps, double scale, T* g) {
@@ -450,18 +646,45 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
     }
     for (size_t o = grouped; o < a.outer; ++o) one_sample(o, 0);
   } else if (lanes && a.inner > 1) {
-    for (size_t o = 0; o < a.outer; ++o) {
-      for_each_lane_group<T>(a.inner, [&](size_t j, auto tag) {
-        using V = decltype(tag);
-        const size_t base = o * C * a.inner + j, s = o * a.inner + j;
-        double loss[V::kLanes];
-        if (ce_index_lanes<V>(a.input + base, C, a.inner, a.target_index + s, index_loss,
-                              a.grad ? a.grad + base : nullptr, loss)) {
-          for (size_t l = 0; l < V::kLanes; ++l) emit(s + l, loss[l]);
-        } else {
-          for (size_t l = 0; l < V::kLanes; ++l) one_sample(o, j + l);
+    // The lane group at inner position j of outer slice o.
+    auto lane_group = [&](size_t o, size_t j, auto tag) {
+      using V = decltype(tag);
+      const size_t base = o * C * a.inner + j, s = o * a.inner + j;
+      double loss[V::kLanes];
+      if (ce_index_lanes<V>(a.input + base, C, a.inner, a.target_index + s, index_loss,
+                            a.grad ? a.grad + base : nullptr, loss)) {
+        for (size_t l = 0; l < V::kLanes; ++l) emit(s + l, loss[l]);
+      } else {
+        for (size_t l = 0; l < V::kLanes; ++l) one_sample(o, j + l);
+      }
+    };
+    if (a.inner >= kColumnInner) {
+      // Column chunks (ce_index_columns); the last inner % kLanes samples
+      // one lane at a time. Results are emitted in sample order.
+      using V = Vec<T>;
+      const size_t vector_part = a.inner - a.inner % L;
+      for (size_t o = 0; o < a.outer; ++o) {
+        for (size_t j0 = 0; j0 < vector_part; j0 += kColumnBlock<T>) {
+          const size_t width = std::min(kColumnBlock<T>, vector_part - j0);
+          const size_t base = o * C * a.inner + j0, s = o * a.inner + j0;
+          double loss[kColumnBlock<T>];
+          bool bad[kColumnBlock<T> / L];
+          ce_index_columns<V>(a.input + base, C, a.inner, width, a.target_index + s, index_loss,
+                              a.grad ? a.grad + base : nullptr, loss, bad);
+          for (size_t q = 0; q < width / L; ++q) {
+            for (size_t l = 0; l < L; ++l) {
+              if (bad[q])
+                one_sample(o, j0 + q * L + l);
+              else
+                emit(s + q * L + l, loss[q * L + l]);
+            }
+          }
         }
-      });
+        for (size_t j = vector_part; j < a.inner; ++j) lane_group(o, j, Scalar<T>{});
+      }
+    } else {
+      for (size_t o = 0; o < a.outer; ++o)
+        for_each_lane_group<T>(a.inner, [&](size_t j, auto tag) { lane_group(o, j, tag); });
     }
   } else {
     for (size_t o = 0; o < a.outer; ++o)

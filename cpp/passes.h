@@ -303,7 +303,8 @@ template <class V>
 constexpr size_t kStridedBlock = kSumBlock<V> / V::kLanes / 2;
 
 // A strided axis with a large inner size runs in column blocks (softmax.cc
-// softmax_columns, softmax_backward.cc backward_columns): softmax_strided
+// softmax_columns, softmax_backward.cc backward_columns, cross_entropy.cc
+// ce_index_columns): softmax_strided
 // on one lane group walks n rows `inner` apart for every 16 bytes it touches,
 // more concurrent streams than the prefetcher follows (1x21x65536 measured
 // 3-5x slower per element than contiguous rows). From kColumnInner on, each

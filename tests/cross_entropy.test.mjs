@@ -101,12 +101,16 @@ for (const { name: build, sm } of BUILDS) {
 
       // The kernel runs index targets kLanes samples at a time (4 float32, 2
       // float64 lanes) on short rows (n <= 16, transposed) and on a strided
-      // class axis; these shapes put row counts and inner sizes on and off
-      // the vector width, with every option, in place too (out === input).
+      // class axis (in column chunks from inner 16 on); these shapes put row
+      // counts and inner sizes on and off the vector width and the chunk,
+      // with every option, in place too (out === input).
       seededTest(`crossEntropy ${build} ${dtype.name}: short rows and strided class axes, kLanes samples at a time`, (rng) => {
         const f = new Failures();
         const cases = [[[37, 10], -1], [[64, 10], -1], [[9, 16], -1], [[6, 3], -1], [[5, 1], -1], [[7, 17], -1],
-          [[3, 50, 8], 1], [[2, 33, 7], 1], [[5, 10, 2], 1], [[2, 9, 3, 5], 1], [[4, 12, 3], -2]];
+          [[3, 50, 8], 1], [[2, 33, 7], 1], [[5, 10, 2], 1], [[2, 9, 3, 5], 1], [[4, 12, 3], -2],
+          // inner >= 16: column chunks of 512 float32 / 256 float64 samples,
+          // inner not a multiple of 4 nor of a chunk (segmentation layout)
+          [[2, 21, 7, 77], 1], [[1, 6, 1031], 1], [[3, 3, 19], 1]];
         const optionSets = [{}, { ignore: true }, { weighted: true }, { labelSmoothing: 0.25 },
           { ignore: true, weighted: true, labelSmoothing: 0.125 }];
         for (const [shape, axis] of cases) {
@@ -145,7 +149,7 @@ for (const { name: build, sm } of BUILDS) {
       // Such samples sit in lane groups next to finite ones.
       seededTest(`crossEntropy ${build} ${dtype.name}: non-finite samples beside finite ones on the lane paths`, (rng) => {
         const f = new Failures();
-        for (const [shape, axis] of [[[23, 10], -1], [[16, 5], -1], [[3, 20, 9], 1], [[2, 7, 4], 1]]) {
+        for (const [shape, axis] of [[[23, 10], -1], [[16, 5], -1], [[3, 20, 9], 1], [[2, 7, 4], 1], [[2, 9, 601], 1]]) {
           for (const labelSmoothing of [undefined, 0.25]) {
             const size = shape.reduce((p, d) => p * d, 1);
             const view = R.layout(size, { shape, axis });

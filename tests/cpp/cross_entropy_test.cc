@@ -15,6 +15,7 @@
 // in-place call (gradient into the logits) must give the same bits.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -29,8 +30,10 @@ namespace {
 using namespace smw_test;
 using ref::LD;
 
+// The loss bound of cross_entropy.cc's header: float32 2e-6 (the exps' and
+// sums' worst case; the measured maximum is printed with the other maxima).
 template <class T>
-constexpr double kLossTol = std::is_same<T, float>::value ? 1e-7 : 1e-14;
+constexpr double kLossTol = std::is_same<T, float>::value ? 2e-6 : 1e-14;
 template <class T>
 constexpr double kGradTol = std::is_same<T, float>::value ? 1e-6 : 1e-14;
 
@@ -180,8 +183,14 @@ void check_case(const Case& c, uint32_t seed) {
       const double err = double(std::fabs(LD(loss[s]) - r));
       const T rt = T(std::fabs(r));
       const double half_ulp = 0.5 * double(std::nextafter(rt, std::numeric_limits<T>::infinity()) - rt);
-      max_errors().note(std::string("cross_entropy loss/") + dtype_name<T>(), err / std::max(1.0, double(std::fabs(r))), ctx);
-      EXPECT_LE(err, kLossTol<T> * std::max(1.0, double(std::fabs(r))) + half_ulp)
+      // A loss carries w times the absolute error of log S, w the largest
+      // class weight that enters it (the target's; any with smoothing).
+      const size_t tg = size_t(target[s]);
+      double wt = target[s] == c.ignore_index || w.empty() ? 1.0 : double(w[tg]);
+      if (c.eps != 0 && !w.empty()) wt = std::max(wt, double(*std::max_element(w.begin(), w.end())));
+      const double unit = std::max({1.0, double(std::fabs(r)), wt});
+      max_errors().note(std::string("cross_entropy loss/") + dtype_name<T>(), err / unit, ctx);
+      EXPECT_LE(err, kLossTol<T> * unit + half_ulp)
           << ctx << ": loss[" << s << "] " << show(loss[s]) << ", ref " << show_ld(r);
     }
   }
@@ -268,6 +277,18 @@ TYPED_TEST(CrossEntropyTest, StridedClassAxis) {
     for (size_t n : {1, 2, 7, 8, 9, 33, 100})
       for (size_t inner : {2, 3, 4, 5, 7, 8, 9}) geos.push_back({outer, n, inner});
   run_geometries<TypeParam>(geos, 500);
+}
+
+// A strided class axis with inner >= 16 runs in column chunks of 2 kB
+// (512 float32 / 256 float64 samples): inner sizes below, at and above a
+// chunk, none a multiple of 4 or of the chunk (leftover lanes go one at a
+// time), class counts 1..40 across the row sweeps (4) and exp-sum blocks
+// (8); non-finite samples make single lane groups of a chunk fall back.
+TYPED_TEST(CrossEntropyTest, ColumnChunks) {
+  std::vector<Geometry> geos;
+  for (size_t inner : {17, 30, 259, 515, 1031, 1099})
+    for (size_t n : {1, 3, 5, 9, 21, 40}) geos.push_back({inner > 600 ? size_t(1) : size_t(2), n, inner});
+  run_geometries<TypeParam>(geos, 1300);
 }
 
 // Long contiguous rows (one sample at a time), for the same contract.
