@@ -383,7 +383,6 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
                       const int32_t* target, const IndexLoss<typename V::Elem>& p,
                       typename V::Elem* g, double* loss, bool* bad) {
   using T = typename V::Elem;
-  using Mask = typename V::Mask;
   constexpr size_t L = V::kLanes;
   constexpr size_t G = kColumnBlock<T> / L;
   const size_t groups = width / L;
@@ -393,38 +392,15 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
   double range = 0.0;  // the widest max - min of the finite lane groups
   // Pass 1: strided_range per group (max NaN where the fibre holds a NaN).
   {
-    V mn[G];
-    Mask nan[G];
-    for (size_t q = 0; q < groups; ++q) {
-      ms[q] = V::splat(-kInf<T>);
-      mn[q] = V::splat(kInf<T>);
-      nan[q] = is_nan(ms[q]);
-    }
-    for_row_sweeps(0, C, [&](size_t k, auto rows_tag) {
-      constexpr size_t rows = decltype(rows_tag)::value;
-      const T* px = x + k * inner;
-      for (size_t q = 0; q < groups; ++q) {
-        V m = ms[q], l = mn[q];
-        Mask nn = nan[q];
-        V a[rows];
-        for (size_t r = 0; r < rows; ++r) a[r] = V::load(px + r * inner + q * L);
-        for (size_t r = 0; r < rows; ++r) {
-          m = pmax(m, a[r]);
-          l = pmin(l, a[r]);
-          nn = nn | is_nan(a[r]);
-        }
-        ms[q] = m;
-        mn[q] = l;
-        nan[q] = nn;
-      }
-    });
+    Range<V> r[G];
+    column_ranges<V>(x, C, inner, groups, r);
     V widest = V::splat(T(0));
     for (size_t q = 0; q < groups; ++q) {
-      const V m = select(nan[q], V::splat(kNaN<T>), ms[q]);
-      bad[q] = !all(is_finite(m));
+      ms[q] = r[q].max;
+      bad[q] = !all(is_finite(r[q].max));
       if (bad[q]) continue;
       good[n_good++] = q;
-      widest = max(widest, m - mn[q]);
+      widest = max(widest, r[q].max - r[q].min);
     }
     for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
   }

@@ -337,6 +337,38 @@ inline void for_row_sweeps(size_t k0, size_t end, Body body) {
   for (; k < end; ++k) body(k, std::integral_constant<size_t, 1>{});
 }
 
+// Pass 1 of a column chunk: for each of its `groups` lane groups (vector g
+// of the rows x + k * inner, k < n) the lane-wise range, as strided_range
+// gives it: max is NaN in lanes whose fibre holds a NaN.
+template <class V>
+inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, size_t groups, Range<V>* r) {
+  using T = typename V::Elem;
+  constexpr size_t L = V::kLanes;
+  typename V::Mask nan[kColumnBlock<T> / L];
+  for (size_t g = 0; g < groups; ++g) {
+    r[g] = {V::splat(-kInf<T>), V::splat(kInf<T>)};
+    nan[g] = is_nan(r[g].max);
+  }
+  for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
+    constexpr size_t rows = decltype(rows_tag)::value;
+    const T* p = x + k * inner;
+    for (size_t g = 0; g < groups; ++g) {
+      V m = r[g].max, l = r[g].min;
+      auto seen = nan[g];
+      V a[rows];
+      for (size_t i = 0; i < rows; ++i) a[i] = V::load(p + i * inner + g * L);
+      for (size_t i = 0; i < rows; ++i) {
+        m = pmax(m, a[i]);
+        l = pmin(l, a[i]);
+        seen = seen | is_nan(a[i]);
+      }
+      r[g] = {m, l};
+      nan[g] = seen;
+    }
+  });
+  for (size_t g = 0; g < groups; ++g) r[g].max = select(nan[g], V::splat(kNaN<T>), r[g].max);
+}
+
 // Calls add(e) with each vector e = exp((x - m) / T), k = 0..n-1, and
 // end_block() after every kStridedBlock of them and after the last; with
 // kStore also writes each e to y (which may be x).

@@ -101,40 +101,16 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   Mask ok[G];
   Wide<V> sum[G];
   double range = 0.0;  // the widest max - min of the chunk's finite fibres
-  // Pass 1: lane-wise max (NaN where the fibre holds a NaN) and min.
+  // Pass 1: lane-wise max (NaN where the fibre holds a NaN) and min, then
+  // the selects of softmax_strided and lanes_range, per group.
   {
-    V mn[G];
-    Mask nan[G];
-    for (size_t g = 0; g < groups; ++g) {
-      ms[g] = V::splat(-kInf<T>);
-      mn[g] = V::splat(kInf<T>);
-      nan[g] = is_nan(ms[g]);
-    }
-    for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
-      constexpr size_t rows = decltype(rows_tag)::value;
-      const T* p = x + k * inner;
-      for (size_t g = 0; g < groups; ++g) {
-        V m = ms[g], l = mn[g];
-        Mask bad = nan[g];
-        V a[rows];
-        for (size_t r = 0; r < rows; ++r) a[r] = V::load(p + r * inner + g * L);
-        for (size_t r = 0; r < rows; ++r) {
-          m = pmax(m, a[r]);
-          l = pmin(l, a[r]);
-          bad = bad | is_nan(a[r]);
-        }
-        ms[g] = m;
-        mn[g] = l;
-        nan[g] = bad;
-      }
-    });
-    // As strided_range + lanes_range + the selects of softmax_strided, per group.
+    Range<V> r[G];
+    column_ranges<V>(x, n, inner, groups, r);
     V widest = V::splat(T(0));
     for (size_t g = 0; g < groups; ++g) {
-      const V m = select(nan[g], V::splat(kNaN<T>), ms[g]);
-      ok[g] = is_finite(m);
-      widest = max(widest, select(ok[g], m - mn[g], V::splat(T(0))));
-      ms[g] = select(ok[g], m, V::splat(T(0)));
+      ok[g] = is_finite(r[g].max);
+      widest = max(widest, select(ok[g], r[g].max - r[g].min, V::splat(T(0))));
+      ms[g] = select(ok[g], r[g].max, V::splat(T(0)));
     }
     for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
   }
