@@ -93,37 +93,37 @@ function fibreValues(x, indices) {
 
 // --------------------------------------------------------------- forward ----
 
-/** softmax(x / T) along axis, three passes: max, exp-sum, divide. */
-export function softmax(x, { shape, axis, temperature = 1 } = {}) {
+/**
+ * The forward ops' shared frame: for each fibre of x along axis, fibreOut
+ * maps its values to its outputs; a poisoned fibre (a NaN or +inf, or all
+ * -inf: PyTorch's rule) becomes all NaN instead.
+ */
+function mapFibres(x, { shape, axis }, fibreOut) {
   const view = layout(x.length, { shape, axis });
   const out = new Float64Array(view.size);
   forEachFibre(view, (indices) => {
     const values = fibreValues(x, indices);
-    if (isPoisonedFibre(values)) {
-      for (const j of indices) out[j] = NaN;
-      return;
-    }
-    const { e, S } = shiftedExps(values, temperature);
-    indices.forEach((j, k) => { out[j] = e[k] / S; });
+    const result = isPoisonedFibre(values) ? null : fibreOut(values);
+    indices.forEach((j, k) => { out[j] = result ? result[k] : NaN; });
   });
   return out;
 }
 
+/** softmax(x / T) along axis, three passes: max, exp-sum, divide. */
+export function softmax(x, { shape, axis, temperature = 1 } = {}) {
+  return mapFibres(x, { shape, axis }, (values) => {
+    const { e, S } = shiftedExps(values, temperature);
+    return e.map((v) => v / S);
+  });
+}
+
 /** logSoftmax(x / T) = (x - m)/T - log(sum exp((x - m)/T)). */
 export function logSoftmax(x, { shape, axis, temperature = 1 } = {}) {
-  const view = layout(x.length, { shape, axis });
-  const out = new Float64Array(view.size);
-  forEachFibre(view, (indices) => {
-    const values = fibreValues(x, indices);
-    if (isPoisonedFibre(values)) {
-      for (const j of indices) out[j] = NaN;
-      return;
-    }
+  return mapFibres(x, { shape, axis }, (values) => {
     const { m, S } = shiftedExps(values, temperature);
     const logS = Math.log(S);
-    indices.forEach((j, k) => { out[j] = (values[k] - m) / temperature - logS; });
+    return values.map((v) => (v - m) / temperature - logS);
   });
-  return out;
 }
 
 /**
