@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
-import { filterReference, keptIds } from './reference-sampling-shim.mjs';
+import { referenceSample } from './reference-sampling.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -74,6 +74,14 @@ function ntLogits(ids) {
   }
   const hid = Array.from({ length: H }, (_, j) => Math.tanh(e.reduce((s, v, i) => s + W1[j * C * D + i] * v, b1[j])));
   return vocab.map((_, v) => hid.reduce((s, hj, j) => s + W2[v * H + j] * hj, b2[v]));
+}
+/** The next-token panel's sampling, by the pure-JS reference (float64 logits, one row). */
+function ntReference(logits, options, seed = 0n, position = 0) {
+  return referenceSample(Float64Array.from(logits), logits.length, options, 'float64', BigInt(seed), position);
+}
+function ntKept(logits, options) {
+  const { filtered } = ntReference(logits, options);
+  return Array.from(filtered.keys()).filter((i) => filtered[i] !== -Infinity);
 }
 const ntIds = (text) => (text.toLowerCase().match(/[a-z]+|[.,]/g) ?? []).filter((w) => ntIndex.has(w)).map((w) => ntIndex.get(w));
 
@@ -423,7 +431,7 @@ test('next token: moving a control changes the kept set exactly as the JS refere
   const seen = new Set();
   for (const o of settings) {
     for (const [k, testid] of Object.entries(ids2control)) await setValue(page, testid, o[k]);
-    const want = keptIds(filterReference(logits, { ...o, history: ids }));
+    const want = ntKept(logits, { ...o, history: ids });
     const got = await jsonValues(page, 'nt-kept');
     assert.deepEqual(got, want, `kept set at ${JSON.stringify(o)}`);
     assert.equal(await num(page, 'nt-kept-count'), want.length);
@@ -475,11 +483,15 @@ test('next token: the same seed writes the same text, a new seed another, and ev
   const b = await generated(page);
   assert.deepEqual(b.tokens, a.tokens, 'generate again with the same seed');
   assert.equal(b.text, a.text);
-  // Each drawn word is in the kept set of its step (history = every word so far).
+  // Each word is the reference's draw from the kept set of its step (history = every word
+  // so far; draw i of seed 42's Philox stream): the page writes exactly the reference's text.
   const ids = ntIds('the cat sat on a');
-  for (const t of a.tokens) {
-    const kept = keptIds(filterReference(ntLogits(ids), { temperature: 1.2, topK: 0, topP: 0.9, minP: 0, repetitionPenalty: 1.3, history: ids }));
-    assert.ok(kept.includes(t), `${NT.vocab[t]} after "${ids.map((i) => NT.vocab[i]).join(' ')}" was cut`);
+  const options = { temperature: 1.2, topK: 0, topP: 0.9, minP: 0, repetitionPenalty: 1.3 };
+  for (const [i, t] of a.tokens.entries()) {
+    const logits = ntLogits(ids);
+    const kept = ntKept(logits, { ...options, history: ids });
+    assert.ok(kept.includes(t), `${NT.vocab[t]} after "${ids.map((k) => NT.vocab[k]).join(' ')}" was cut`);
+    assert.equal(t, ntReference(logits, { ...options, history: ids }, 42, i).tokens[0], `word ${i}`);
     ids.push(t);
   }
   const texts = new Set([a.text]);
