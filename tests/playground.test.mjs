@@ -424,6 +424,7 @@ test('next token: moving a control changes the kept set exactly as the JS refere
     { temperature: 1, topK: 7, topP: 0.95, minP: 0.05, repetitionPenalty: 1 },
     { temperature: 2, topK: 0, topP: 1, minP: 0.01, repetitionPenalty: 1 },
     { temperature: 2, topK: 0, topP: 1, minP: 0.01, repetitionPenalty: 3 },
+    { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
     { temperature: 1, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
   ];
   const ids2control = { temperature: 'nt-temperature', topK: 'nt-topk', topP: 'nt-topp', minP: 'nt-minp', repetitionPenalty: 'nt-repetition' };
@@ -439,8 +440,13 @@ test('next token: moving a control changes the kept set exactly as the JS refere
     const marks = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => [r.dataset.word, r.dataset.kept === 'true']));
     for (const [w, kept] of marks) assert.equal(kept, want.includes(ntIndex.get(w)), `${w} marked ${kept ? 'kept' : 'cut'}`);
     seen.add(JSON.stringify(want));
+    if (o.temperature === 0) {
+      assert.deepEqual(want, [ntIndex.get('mat')], 'greedy keeps the best word only');
+      const top = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => r.dataset.word));
+      assert.deepEqual(top.slice(0, 3), ['mat', 'rug', 'chair'], 'at T = 0 the list keeps the order of the logits');
+    }
   }
-  assert.ok(seen.size >= 8, `the settings gave ${seen.size} different kept sets`);
+  assert.ok(seen.size >= 9, `the settings gave ${seen.size} different kept sets`);
   assert.ok(seen.has(JSON.stringify(NT.vocab.map((_, i) => i))), 'back to all words kept');
   // The repetition penalty lowered a word of the prompt below min-p: "cat" is cut at 3, kept at 1.
   const cat = ntIndex.get('cat');

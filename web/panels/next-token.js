@@ -162,8 +162,10 @@ function build(el, sm, json, status) {
     const shown = keptIds.slice().sort((a, b) => pT[b] - pT[a] || a - b);
     keptList.textContent = `Kept: ${shown.slice(0, 30).map((i) => model.vocab[i]).join(', ')}${shown.length > 30 ? `, … (${shown.length - 30} more)` : ''}`;
     logitsEl.dataset.values = JSON.stringify(Array.from(logits));
-    // The 20 most probable words (ties: lower id first), from sm.topK on the processed logits.
-    const best = sm.topK(processed, Math.min(TOP, V)).indices;
+    // The 20 most probable words (ties: lower id first): sm.topK of the penalised logits
+    // (temperature T > 0 keeps their order; at T = 0 every other word is -Infinity).
+    const ranked = o.temperature === 1 ? processed : sm.filterLogits(logits, { repetitionPenalty: o.repetitionPenalty, history });
+    const best = sm.topK(ranked, Math.min(TOP, V)).indices;
     top = Array.from(best, (i) => ({ id: i, word: model.vocab[i], logit: logits[i], p: pT[i], kept: kept[i] !== -Infinity, q: pKept[i] }));
     tbody.replaceChildren(...top.map((t, r) => h('tr', { 'data-testid': `nt-row-${r}`, 'data-word': t.word, 'data-kept': String(t.kept) },
       h('td', {}, t.word), h('td', {}, fmt(t.logit, 3)), h('td', {}, fmt(t.p, 4)),
