@@ -83,6 +83,17 @@ function ntKept(logits, options) {
   const { filtered } = ntReference(logits, options);
   return Array.from(filtered.keys()).filter((i) => filtered[i] !== -Infinity);
 }
+/** The words the panel should write: `count` reference draws of seed `seed`, one per step. */
+function ntReferenceTokens(prompt, options, seed, count) {
+  const ids = ntIds(prompt);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const t = ntReference(ntLogits(ids), { ...options, history: ids }, seed, i).tokens[0];
+    out.push(t);
+    ids.push(t);
+  }
+  return out;
+}
 const ntIds = (text) => (text.toLowerCase().match(/[a-z]+|[.,]/g) ?? []).filter((w) => ntIndex.has(w)).map((w) => ntIndex.get(w));
 
 // ---- harness -------------------------------------------------------------------
@@ -560,6 +571,9 @@ test('forced scalar build (?simd=0) works and says so', async () => {
     const s = softmaxRef([...DEFAULT_LOGITS.slice(0, 5), 5]);
     assert.ok(Math.abs((await num(scalar, 'ce-loss')) + Math.log(s[5])) < 1e-9);
     assert.equal(await scalar.textContent(tid('speed-backend')), 'wasm-scalar');
+    // The scalar build draws the same words as the reference (and so as the SIMD build).
+    const words = await generated(scalar);
+    assert.deepEqual(words.tokens, ntReferenceTokens('the cat sat on a', { temperature: 1 }, 42, 24), 'scalar build, seed 42');
     await scalar.screenshot({ path: path.join(ARTIFACTS, 'playground-scalar-1280.png') });
   } finally {
     await scalar.close();
