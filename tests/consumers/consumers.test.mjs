@@ -180,7 +180,8 @@ quickStart(load, { log: (...a) => console.log(format(...a)) }).catch((e) => { co
 
 // ------------------------------------------------------------------------- TypeScript ----
 
-describe('TypeScript (strict, skipLibCheck off)', () => {
+// The tsc runs are independent and mostly waiting on one process each: run them three at a time.
+describe('TypeScript (strict, skipLibCheck off)', { concurrency: 3 }, () => {
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
   const USAGE = `import { load, simdSupported, SoftmaxWasm } from 'softmax-wasm';
 import type { LoadOptions } from 'softmax-wasm';
