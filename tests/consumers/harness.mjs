@@ -140,6 +140,11 @@ export async function launchBrowser() {
  */
 export async function runPage(browser, url) {
   const page = await browser.newPage();
+  // CSP violations the page reports (a site's report-uri would receive these).
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -149,7 +154,8 @@ export async function runPage(browser, url) {
     await page.goto(url);
     await page.waitForFunction(() => window.__smw, null, { timeout: 20_000 });
     const result = await page.evaluate(() => window.__smw);
-    return { ...result, problems };
+    const violations = await page.evaluate(() => window.__violations);
+    return { ...result, problems, violations };
   } finally {
     await page.close();
   }
