@@ -141,3 +141,16 @@ test('the CommonJS entry (dist/index.cjs) exports what the ES module does', asyn
   assert.ok(sm instanceof cjs.SoftmaxWasm);
   assert.ok(near(Array.from(sm.softmax([1, 2, 3])), P123));
 });
+
+test('Node never fetches: load() and locateFile read files with fs', async () => {
+  const fetch = globalThis.fetch;
+  globalThis.fetch = () => { throw new Error('fetch was called'); };
+  try {
+    const dir = fileURLToPath(new URL('../dist/', import.meta.url));
+    // A path not seen before, so nothing comes from the cache.
+    const sm = await load({ simd: false, locateFile: (f) => `${dir}./${f}` });
+    assert.equal(sm.backend, 'wasm-scalar');
+  } finally {
+    globalThis.fetch = fetch;
+  }
+});

@@ -413,12 +413,11 @@ describe('bundlers for the browser (Chromium)', () => {
       await checkServed(out); // served at the root, as Vite's default base '/' expects
     });
 
-    test('vite dev server', T, async () => {
+    async function checkDev(root) {
       const { createServer } = await import('vite');
-      write(project, APP);
       const messages = [];
-      const dev = await createServer({ root: path.join(project, 'vite-app'), logLevel: 'warn', customLogger: viteLogger(messages), configFile: false,
-        server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false }, cacheDir: path.join(project, 'vite-app/.vite') });
+      const dev = await createServer({ root, logLevel: 'warn', customLogger: viteLogger(messages), configFile: false,
+        server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false }, cacheDir: path.join(root, '.vite') });
       try {
         await dev.listen();
         const { port } = dev.httpServer.address();
@@ -427,6 +426,11 @@ describe('bundlers for the browser (Chromium)', () => {
       } finally {
         await dev.close();
       }
+    }
+
+    test('vite dev server', T, async () => {
+      write(project, APP);
+      await checkDev(path.join(project, 'vite-app'));
     });
 
     test('a worker in vite build (default worker format: IIFE)', T, async () => {
@@ -442,6 +446,10 @@ describe('bundlers for the browser (Chromium)', () => {
       assert.deepEqual(messages, []);
       assertNoNodeCode(path.join(project, 'vite-worker/dist'));
       await checkServed(path.join(project, 'vite-worker/dist'));
+    });
+
+    test('the same worker under the vite dev server', T, async () => {
+      await checkDev(path.join(project, 'vite-worker')); // written by the test above
     });
   });
 });
