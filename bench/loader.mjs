@@ -55,8 +55,10 @@ const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
     }
   }
   const f = (v) => `median ${median(v).toFixed(2)} / min ${Math.min(...v).toFixed(2)} ms`;
-  console.log(`load(), SIMD build: first ${first.toFixed(1)} ms; again with the cached module ${f(cached)}; `
-    + `again compiling the bytes (wasmBinary, as every load did before the cache) ${f(compiling)}`);
+  console.log(
+    `load(), SIMD build: first ${first.toFixed(1)} ms; again with the cached module ${f(cached)}; ` +
+      `again compiling the bytes (wasmBinary, as every load did before the cache) ${f(compiling)}`,
+  );
 }
 
 // 2. Per-call cost of each glue, interleaved processes.
@@ -64,11 +66,23 @@ const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
   const fast = [];
   const csp = [];
   for (let i = 0; i < 5; i++) {
-    fast.push(Number(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--calls'], { encoding: 'utf8' })));
-    csp.push(Number(execFileSync(process.execPath, ['--disallow-code-generation-from-strings', fileURLToPath(import.meta.url), '--calls'], { encoding: 'utf8' })));
+    fast.push(
+      Number(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--calls'], { encoding: 'utf8' })),
+    );
+    csp.push(
+      Number(
+        execFileSync(
+          process.execPath,
+          ['--disallow-code-generation-from-strings', fileURLToPath(import.meta.url), '--calls'],
+          { encoding: 'utf8' },
+        ),
+      ),
+    );
   }
-  console.log(`softmax 1x8 float32 into out, ns per call (median over processes of each one's fastest round): default glue ${median(fast)}, `
-    + `CSP-safe glue ${median(csp)} (+${median(csp) - median(fast)} ns); runs ${fast.join('/')} vs ${csp.join('/')}`);
+  console.log(
+    `softmax 1x8 float32 into out, ns per call (median over processes of each one's fastest round): default glue ${median(fast)}, ` +
+      `CSP-safe glue ${median(csp)} (+${median(csp) - median(fast)} ns); runs ${fast.join('/')} vs ${csp.join('/')}`,
+  );
 }
 
 // 3. Sizes.
@@ -77,12 +91,26 @@ const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
     const bytes = readFileSync(file);
     return `${(bytes.length / 1024).toFixed(1)} kB raw, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} kB gzip`;
   };
-  const ours = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }))[0];
-  console.log(`softmax-wasm ${ours.version}: tarball ${(ours.size / 1024).toFixed(1)} kB, unpacked ${(ours.unpackedSize / 1024).toFixed(1)} kB`);
+  const ours = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+  )[0];
+  console.log(
+    `softmax-wasm ${ours.version}: tarball ${(ours.size / 1024).toFixed(1)} kB, unpacked ${(ours.unpackedSize / 1024).toFixed(1)} kB`,
+  );
   for (const f of ours.files.map((x) => x.path).sort()) console.log(`  ${f}: ${size(`${root}${f}`)}`);
   const peers = {
-    '@tensorflow/tfjs-backend-wasm': ['dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm.wasm', 'dist/tf-backend-wasm.min.js', 'dist/tf-backend-wasm.node.js'],
-    'onnxruntime-web': ['dist/ort-wasm-simd-threaded.wasm', 'dist/ort-wasm-simd-threaded.mjs', 'dist/ort.wasm.min.mjs', 'dist/ort.min.mjs'],
+    '@tensorflow/tfjs-backend-wasm': [
+      'dist/tfjs-backend-wasm-simd.wasm',
+      'dist/tfjs-backend-wasm.wasm',
+      'dist/tf-backend-wasm.min.js',
+      'dist/tf-backend-wasm.node.js',
+    ],
+    'onnxruntime-web': [
+      'dist/ort-wasm-simd-threaded.wasm',
+      'dist/ort-wasm-simd-threaded.mjs',
+      'dist/ort.wasm.min.mjs',
+      'dist/ort.min.mjs',
+    ],
   };
   for (const [name, files] of Object.entries(peers)) {
     const dir = `${root}node_modules/${name}/`;

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-test('scripts/build.sh exits non-zero and shows the compiler error when a source does not compile', { timeout: 120_000 }, () => {
+test('scripts/build.sh exits non-zero and shows the compiler error when a source does not compile', {
+  timeout: 120_000,
+}, () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'smw-broken-'));
   try {
     const r = spawnSync('bash', [path.join(root, 'scripts/build.sh')], {
@@ -27,7 +29,10 @@ test('scripts/build.sh exits non-zero and shows the compiler error when a source
     assert.notEqual(r.status, 0, `build.sh exited 0 despite a syntax error:\n${output}`);
     assert.match(output, /syntax_error\.cc:\d+:\d+: error/, 'the compiler message is shown');
     // Nothing was linked: the failing build wrote no .wasm or glue.
-    assert.deepEqual(readdirSync(path.join(tmp, 'dist')).filter((f) => !f.startsWith('wasm-urls')), []);
+    assert.deepEqual(
+      readdirSync(path.join(tmp, 'dist')).filter((f) => !f.startsWith('wasm-urls')),
+      [],
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

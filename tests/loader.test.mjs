@@ -64,7 +64,7 @@ test('wasmBinary: any ArrayBuffer, SharedArrayBuffer, typed array or DataView of
   }
 });
 
-test('wasmBinary is copied at the call: changing the caller\'s bytes afterwards changes nothing', async () => {
+test("wasmBinary is copied at the call: changing the caller's bytes afterwards changes nothing", async () => {
   const bytes = new Uint8Array(SCALAR);
   const pending = load({ simd: false, wasmBinary: bytes });
   bytes.fill(0);
@@ -74,19 +74,35 @@ test('wasmBinary is copied at the call: changing the caller\'s bytes afterwards 
 test('wasmBinary of the wrong kind is a TypeError naming it; wrong bytes are a RangeError saying why', async () => {
   const typeErrors = ['wasm', 42, [0, 97, 115, 109], { byteLength: 8 }, new Proxy(new Uint8Array(SIMD), {}), null];
   for (const [i, wasmBinary] of typeErrors.entries()) {
-    await assert.rejects(load({ wasmBinary }), (e) => e instanceof TypeError && /wasmBinary must be an ArrayBuffer, a typed array or a DataView/.test(e.message), `case ${i}`);
+    await assert.rejects(
+      load({ wasmBinary }),
+      (e) => e instanceof TypeError && /wasmBinary must be an ArrayBuffer, a typed array or a DataView/.test(e.message),
+      `case ${i}`,
+    );
   }
   const detached = new ArrayBuffer(8);
   structuredClone(detached, { transfer: [detached] });
-  await assert.rejects(load({ wasmBinary: detached }), (e) => e instanceof RangeError && /empty \(or its buffer was detached\)/.test(e.message));
+  await assert.rejects(
+    load({ wasmBinary: detached }),
+    (e) => e instanceof RangeError && /empty \(or its buffer was detached\)/.test(e.message),
+  );
   await assert.rejects(load({ wasmBinary: new Uint8Array(0) }), RangeError);
-  await assert.rejects(load({ wasmBinary: new TextEncoder().encode('<!doctype html>') }),
-    (e) => e instanceof RangeError && /wasmBinary is not a WebAssembly module .*starts with 3c 21 64 6f/.test(e.message));
+  await assert.rejects(
+    load({ wasmBinary: new TextEncoder().encode('<!doctype html>') }),
+    (e) =>
+      e instanceof RangeError && /wasmBinary is not a WebAssembly module .*starts with 3c 21 64 6f/.test(e.message),
+  );
   // A real module, but not this package's: the probe of simdSupported(), a module with no imports.
   const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 4, 1, 2, 0, 11]);
-  await assert.rejects(load({ wasmBinary: probe }), (e) => e instanceof RangeError && /does not fit the glue/.test(e.message));
+  await assert.rejects(
+    load({ wasmBinary: probe }),
+    (e) => e instanceof RangeError && /does not fit the glue/.test(e.message),
+  );
   // The other build's bytes.
-  await assert.rejects(load({ simd: true, wasmBinary: SCALAR }), (e) => e instanceof RangeError && /not the simd build/.test(e.message));
+  await assert.rejects(
+    load({ simd: true, wasmBinary: SCALAR }),
+    (e) => e instanceof RangeError && /not the simd build/.test(e.message),
+  );
   // And the loader still works.
   assert.equal((await load()).backend, 'wasm-simd128');
 });
@@ -96,7 +112,10 @@ test('options: own properties only, unknown keys and wrong types are TypeErrors'
   await assert.rejects(load({ simd: 1 }), TypeError);
   await assert.rejects(load({ smid: true }), /unknown option "smid"/);
   await assert.rejects(load({ locateFile: 'dist/' }), /locateFile must be a function/);
-  await assert.rejects(load({ locateFile: () => 42 }), (e) => e instanceof TypeError && /must return a URL or a path, got 42/.test(e.message));
+  await assert.rejects(
+    load({ locateFile: () => 42 }),
+    (e) => e instanceof TypeError && /must return a URL or a path, got 42/.test(e.message),
+  );
   await assert.rejects(load({ locateFile: (f) => f, wasmBinary: SIMD }), /not both/);
   await assert.rejects(load('simd'), TypeError);
   assert.equal(typeof simdSupported(), 'boolean');
@@ -105,12 +124,28 @@ test('options: own properties only, unknown keys and wrong types are TypeErrors'
 test('locateFile in Node: a path, a file: URL string or a URL object; a missing file names its path', async () => {
   const dir = fileURLToPath(new URL('../dist/', import.meta.url));
   const seen = [];
-  assert.equal((await load({ locateFile: (f, d) => { seen.push(f, d); return d + f; } })).backend, 'wasm-simd128');
+  assert.equal(
+    (
+      await load({
+        locateFile: (f, d) => {
+          seen.push(f, d);
+          return d + f;
+        },
+      })
+    ).backend,
+    'wasm-simd128',
+  );
   assert.deepEqual(seen, ['softmax-simd.wasm', dir]);
-  assert.equal((await load({ simd: false, locateFile: (f) => new URL(`../dist/${f}`, import.meta.url).href })).backend, 'wasm-scalar');
+  assert.equal(
+    (await load({ simd: false, locateFile: (f) => new URL(`../dist/${f}`, import.meta.url).href })).backend,
+    'wasm-scalar',
+  );
   assert.equal((await load({ locateFile: (f) => new URL(`../dist/${f}`, import.meta.url) })).backend, 'wasm-simd128');
-  await assert.rejects(load({ locateFile: (f) => `/nowhere/${f}` }),
-    (e) => /locateFile\("softmax-simd.wasm"\) returned "\/nowhere\/softmax-simd.wasm": cannot read \/nowhere\/softmax-simd.wasm \(ENOENT\)/.test(e.message));
+  await assert.rejects(load({ locateFile: (f) => `/nowhere/${f}` }), (e) =>
+    /locateFile\("softmax-simd.wasm"\) returned "\/nowhere\/softmax-simd.wasm": cannot read \/nowhere\/softmax-simd.wasm \(ENOENT\)/.test(
+      e.message,
+    ),
+  );
 });
 
 test('where new Function is refused (node --disallow-code-generation-from-strings), load() uses the CSP-safe glue', async () => {
@@ -124,7 +159,12 @@ test('where new Function is refused (node --disallow-code-generation-from-string
       out.push(sm.backend, Array.from(sm.softmax([1, 2, 3])));
     }
     console.log(JSON.stringify({ refused, out }));`;
-  const { stdout } = await run(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script]);
+  const { stdout } = await run(process.execPath, [
+    '--disallow-code-generation-from-strings',
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
   const { refused, out } = JSON.parse(stdout);
   assert.equal(refused, true, 'the flag refuses new Function');
   assert.equal(out[0], 'wasm-simd128');
@@ -144,7 +184,9 @@ test('the CommonJS entry (dist/index.cjs) exports what the ES module does', asyn
 
 test('Node never fetches: load() and locateFile read files with fs', async () => {
   const fetch = globalThis.fetch;
-  globalThis.fetch = () => { throw new Error('fetch was called'); };
+  globalThis.fetch = () => {
+    throw new Error('fetch was called');
+  };
   try {
     const dir = fileURLToPath(new URL('../dist/', import.meta.url));
     // A path not seen before, so nothing comes from the cache.

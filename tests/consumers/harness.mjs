@@ -3,7 +3,17 @@
 // Chromium, and the README quick start as the program every setup runs. Not a test file.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,7 +37,10 @@ export async function pack(dir) {
  */
 export async function makeProject(tarball) {
   const dir = mkdtempSync(path.join(tmpdir(), 'smw-consumer-'));
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }, null, 2));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }, null, 2),
+  );
   await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', tarball], { cwd: dir });
   return dir;
 }
@@ -77,13 +90,20 @@ export function checkQuickStart(lines, backend = 'wasm-simd128') {
   assert.equal(lines.length, EXPECTED.length, `expected ${EXPECTED.length} lines, got:\n${lines.join('\n')}`);
   assert.equal(lines[0].trim(), backend);
   EXPECTED.forEach((e, i) => {
-    for (const n of e.numbers) assert.ok(lines[i].includes(n), `console.log(${e.expr}) printed ${JSON.stringify(lines[i])}, the README says ${e.comment}`);
+    for (const n of e.numbers)
+      assert.ok(
+        lines[i].includes(n),
+        `console.log(${e.expr}) printed ${JSON.stringify(lines[i])}, the README says ${e.comment}`,
+      );
   });
 }
 
 /** Node's console.log output of the quick start, as lines (typed arrays span several lines). */
 export function splitNodeOutput(stdout) {
-  return stdout.trim().replace(/\[\s+([^\]]*?)\s*\]/g, (_, inner) => inner.replace(/\s+/g, ' ')).split('\n');
+  return stdout
+    .trim()
+    .replace(/\[\s+([^\]]*?)\s*\]/g, (_, inner) => inner.replace(/\s+/g, ' '))
+    .split('\n');
 }
 
 // ------------------------------------------------------------------------ static server ----
@@ -107,31 +127,61 @@ export function serve(dir, headers = () => ({})) {
     const url = new URL(req.url, 'http://127.0.0.1');
     requests.push(url.pathname);
     let file = path.join(dir, decodeURIComponent(url.pathname));
-    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
     if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', ...headers(url.pathname) });
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      ...headers(url.pathname),
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      url: `http://127.0.0.1:${server.address().port}/`,
-      requests,
-      close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
-    }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}/`,
+        requests,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections();
+            server.close(r);
+          }),
+      }),
+    );
   });
 }
 
 // ------------------------------------------------------------------------------ browser ----
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function launchBrowser() {
-  const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   assert.equal(ensure.status, 0, 'Chromium is not available');
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: ensure.stdout.trim().split('\n').pop(), args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+  return chromium.launch({
+    executablePath: ensure.stdout.trim().split('\n').pop(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+    timeout: 30_000,
+  });
 }
 
 /**
@@ -143,13 +193,19 @@ export async function runPage(browser, url) {
   // CSP violations the page reports (a site's report-uri would receive these).
   await page.addInitScript(() => {
     window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`),
+    );
   });
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   try {
     await page.goto(url);
     await page.waitForFunction(() => window.__smw, null, { timeout: 20_000 });
