@@ -49,9 +49,24 @@ export const CONFIGS = [
   { id: 'top-k', label: 'top-k 50', options: { temperature: 1, topK: 50 } },
   { id: 'top-p', label: 'top-p 0.9', options: { temperature: 1, topP: 0.9 } },
   { id: 'min-p', label: 'min-p 0.05', options: { temperature: 1, minP: 0.05 } },
-  { id: 'top-k+pen', label: 'top-k 50 + penalties, 64-token history', options: { temperature: 0.8, topK: 50, ...PENALTIES }, history: true },
-  { id: 'top-p+pen', label: 'top-p 0.9 + penalties, 64-token history', options: { temperature: 0.8, topP: 0.9, ...PENALTIES }, history: true },
-  { id: 'min-p+pen', label: 'min-p 0.05 + penalties, 64-token history', options: { temperature: 0.8, minP: 0.05, ...PENALTIES }, history: true },
+  {
+    id: 'top-k+pen',
+    label: 'top-k 50 + penalties, 64-token history',
+    options: { temperature: 0.8, topK: 50, ...PENALTIES },
+    history: true,
+  },
+  {
+    id: 'top-p+pen',
+    label: 'top-p 0.9 + penalties, 64-token history',
+    options: { temperature: 0.8, topP: 0.9, ...PENALTIES },
+    history: true,
+  },
+  {
+    id: 'min-p+pen',
+    label: 'min-p 0.05 + penalties, 64-token history',
+    options: { temperature: 0.8, minP: 0.05, ...PENALTIES },
+    history: true,
+  },
 ];
 
 function parseArgs(argv) {
@@ -70,18 +85,32 @@ function parseArgs(argv) {
       o.clock = v;
     } else if (k === '--help' || k === '-h') {
       const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-      console.log(lines.slice(1, lines.findIndex((l) => l.startsWith('// Peers'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(
+        lines
+          .slice(
+            1,
+            lines.findIndex((l) => l.startsWith('// Peers')),
+          )
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n'),
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
-  for (const c of o.configs ?? []) if (!CONFIGS.some((k) => k.id === c)) throw new Error(`unknown config ${c}; configs: ${CONFIGS.map((k) => k.id).join(', ')}`);
+  for (const c of o.configs ?? [])
+    if (!CONFIGS.some((k) => k.id === c))
+      throw new Error(`unknown config ${c}; configs: ${CONFIGS.map((k) => k.id).join(', ')}`);
   o.partial = o.quick || !!(o.vocabs || o.rows || o.configs || o.rounds || o.sampleMs || o.clock || !o.transformers);
   o.vocabs ??= o.quick ? [50257, 262144] : VOCABS.map((v) => v.n);
   o.rows ??= o.quick ? [1] : ROWS;
   o.configs ??= CONFIGS.map((c) => c.id);
   o.clock ??= 'cpu';
   o.sampleMs ??= 10;
-  o.roundsFor = o.rounds ? () => o.rounds : o.quick ? () => 3 : (slowestMs) => (slowestMs <= 30 ? 11 : slowestMs <= 300 ? 7 : 5);
+  o.roundsFor = o.rounds
+    ? () => o.rounds
+    : o.quick
+      ? () => 3
+      : (slowestMs) => (slowestMs <= 30 ? 11 : slowestMs <= 300 ? 7 : 5);
   return o;
 }
 
@@ -137,19 +166,25 @@ export async function loadTransformers(wanted) {
   if (!existsSync(entry)) {
     log('installing bench/peers (transformers.js, npm ci --ignore-scripts)...');
     try {
-      execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+        cwd: PEERS,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     } catch (e) {
       return { error: `bench/peers install failed: ${e.message}` };
     }
   }
   const version = JSON.parse(readFileSync(entry, 'utf8')).version;
-  const main = JSON.parse(readFileSync(entry, 'utf8')).exports?.['.']?.node?.import?.default
-    ?? 'dist/transformers.node.mjs';
+  const main =
+    JSON.parse(readFileSync(entry, 'utf8')).exports?.['.']?.node?.import?.default ?? 'dist/transformers.node.mjs';
   const t = await import(pathToFileURL(`${PEERS}node_modules/@huggingface/transformers/${main}`).href);
   // Say so if the missing warpers start working in a later version.
   const probe = new t.Tensor('float32', new Float32Array([1, 2, 3]), [1, 3]);
   const implemented = {};
-  for (const [name, make] of [['topK', () => new t.TopKLogitsWarper(2)], ['topP', () => new t.TopPLogitsWarper(0.5)]]) {
+  for (const [name, make] of [
+    ['topK', () => new t.TopKLogitsWarper(2)],
+    ['topP', () => new t.TopPLogitsWarper(0.5)],
+  ]) {
     try {
       make()([[0n]], probe);
       implemented[name] = true;
@@ -223,7 +258,9 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
   const o = { ...config.options, ...(hist ? { history: hist } : {}) };
   const jsOptions = (r) => ({ ...config.options, history: config.history ? history[r] : [] });
   const result = { config: config.id, vocab: n, rows, checks: [], rows_: {} };
-  const fail = (msg) => { throw new Error(`${config.id} ${rows}x${n}: ${msg}`); };
+  const fail = (msg) => {
+    throw new Error(`${config.id} ${rows}x${n}: ${msg}`);
+  };
 
   // Checks before timing.
   const rowsOf = (arr) => Array.from({ length: rows }, (_, r) => arr.subarray(r * n, (r + 1) * n));
@@ -235,7 +272,8 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
     const argmax = sm.argmax(x, { shape });
     for (let r = 0; r < rows; r++) {
       const ref = js.sample(xRows[r], jsOptions(r));
-      if (tokens[r] !== ref || argmax[r] !== ref) fail(`greedy token ${tokens[r]} / argmax ${argmax[r]} vs JS ${ref} (row ${r})`);
+      if (tokens[r] !== ref || argmax[r] !== ref)
+        fail(`greedy token ${tokens[r]} / argmax ${argmax[r]} vs JS ${ref} (row ${r})`);
       kept.push(1);
     }
     result.checks.push('greedy tokens = sm.argmax = JS argmax');
@@ -249,7 +287,7 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
       if (!a.includes(tokens[r])) fail(`sm.sample drew ${tokens[r]}, which filterLogits cut (row ${r})`);
       kept.push(a.length);
     }
-    result.checks.push('kept sets (filterLogits) = JS sort-based sampler\'s on every row; sampled tokens inside them');
+    result.checks.push("kept sets (filterLogits) = JS sort-based sampler's on every row; sampled tokens inside them");
   }
   result.kept = kept;
 
@@ -261,27 +299,38 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
   const entries = [
     { id: 'ours', prepared: { run: () => sm.sample(x, { shape, ...o, random: rng, out: tokenOut }) } },
     { id: 'softmax', prepared: { run: () => sm.softmax(x, { shape, out: softOut }) } },
-    { id: 'js', prepared: { run: () => { for (let r = 0; r < rows; r++) tokenOut[r] = js.sample(xRows[r], jsOptions(r), jsRand); } } },
+    {
+      id: 'js',
+      prepared: {
+        run: () => {
+          for (let r = 0; r < rows; r++) tokenOut[r] = js.sample(xRows[r], jsOptions(r), jsRand);
+        },
+      },
+    },
   ];
   if (tjs.t) {
     const c = transformersCase(tjs, config, rows, n, x, history.slice(0, rows));
     if (c) {
       // Its processed logits must be the JS sampler's before its cuts (float32 vs float64: 1e-5 relative).
       const p = c.processed().data;
-      const before = xRows.map((row, r) => js.filter(row, { ...jsOptions(r), topK: 0, topP: 1, minP: 0, presencePenalty: 0, frequencyPenalty: 0 }));
+      const before = xRows.map((row, r) =>
+        js.filter(row, { ...jsOptions(r), topK: 0, topP: 1, minP: 0, presencePenalty: 0, frequencyPenalty: 0 }),
+      );
       for (let r = 0; r < rows; r++) {
         for (let i = 0; i < n; i++) {
           const want = before[r][i];
-          if (!(Math.abs(p[r * n + i] - want) <= 1e-5 * Math.abs(want) + 1e-6)) fail(`transformers.js logit ${i} of row ${r}: ${p[r * n + i]} vs ${want}`);
+          if (!(Math.abs(p[r * n + i] - want) <= 1e-5 * Math.abs(want) + 1e-6))
+            fail(`transformers.js logit ${i} of row ${r}: ${p[r * n + i]} vs ${want}`);
         }
       }
       result.checks.push('transformers.js processed logits = JS (repetition penalty, temperature)');
       entries.push({ id: 'transformers', prepared: { run: c.run } });
       result.transformersDoes = c.does;
     } else {
-      result.transformersDoes = config.id === 'greedy'
-        ? 'not run: its greedy sampler and `max` are not exported'
-        : `not run: its ${config.id === 'top-k' ? 'TopKLogitsWarper' : config.id === 'top-p' ? 'TopPLogitsWarper' : 'min-p'} ${config.id === 'min-p' ? 'does not exist' : 'throws "not implemented"'}`;
+      result.transformersDoes =
+        config.id === 'greedy'
+          ? 'not run: its greedy sampler and `max` are not exported'
+          : `not run: its ${config.id === 'top-k' ? 'TopKLogitsWarper' : config.id === 'top-p' ? 'TopPLogitsWarper' : 'min-p'} ${config.id === 'min-p' ? 'does not exist' : 'throws "not implemented"'}`;
     }
   }
   const timings = await timeInterleaved(entries, {
@@ -308,33 +357,40 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
 
 // ---- report ----------------------------------------------------------------------------
 
-const f = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const f = (v) =>
+  v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
 
 export function evaluate(cases) {
   const targets = [];
   const peers = cases.flatMap((c) => [
     { c, peer: 'sort-based JS', r: c.ratios.jsOverOurs },
-    ...(c.ratios.transformersOverOurs !== undefined ? [{ c, peer: 'transformers.js', r: c.ratios.transformersOverOurs }] : []),
+    ...(c.ratios.transformersOverOurs !== undefined
+      ? [{ c, peer: 'transformers.js', r: c.ratios.transformersOverOurs }]
+      : []),
   ]);
   const slower = peers.filter((p) => !(p.r > 1));
   targets.push({
     title: 'faster than every peer on every configuration',
     pass: slower.length === 0,
-    detail: slower.length ? `slower or equal: ${slower.map((p) => `${p.c.config} ${p.c.rows}x${p.c.vocab} vs ${p.peer} (${p.r.toFixed(2)}x)`).join('; ')}`
+    detail: slower.length
+      ? `slower or equal: ${slower.map((p) => `${p.c.config} ${p.c.rows}x${p.c.vocab} vs ${p.peer} (${p.r.toFixed(2)}x)`).join('; ')}`
       : `slowest peer margin ${Math.min(...peers.map((p) => p.r)).toFixed(1)}x (${peers.length} comparisons)`,
   });
   const topP = cases.filter((c) => c.config === 'top-p' && c.vocab === 262144);
   targets.push({
     title: 'top-p 0.9 at 262144: at least 10x faster than the sort-based JS sampler',
     pass: topP.length > 0 && topP.every((c) => c.ratios.jsOverOurs >= 10),
-    detail: topP.length ? topP.map((c) => `${c.rows} row${c.rows > 1 ? 's' : ''}: ${c.ratios.jsOverOurs.toFixed(1)}x`).join(', ') : 'not measured',
+    detail: topP.length
+      ? topP.map((c) => `${c.rows} row${c.rows > 1 ? 's' : ''}: ${c.ratios.jsOverOurs.toFixed(1)}x`).join(', ')
+      : 'not measured',
   });
   const over = cases.filter((c) => !(c.ratios.oursOverSoftmax <= 3));
   const worst = cases.reduce((w, c) => (c.ratios.oursOverSoftmax > (w?.ratios.oursOverSoftmax ?? -1) ? c : w), null);
   targets.push({
     title: 'every configuration at most 3x our own softmax of the same rows',
     pass: over.length === 0,
-    detail: over.length ? `over 3x: ${over.map((c) => `${c.config} ${c.rows}x${c.vocab} ${c.ratios.oursOverSoftmax.toFixed(2)}x`).join('; ')}`
+    detail: over.length
+      ? `over 3x: ${over.map((c) => `${c.config} ${c.rows}x${c.vocab} ${c.ratios.oursOverSoftmax.toFixed(2)}x`).join('; ')}`
       : `worst ${worst.config} ${worst.rows}x${worst.vocab}: ${worst.ratios.oursOverSoftmax.toFixed(2)}x`,
   });
   return targets;
@@ -348,13 +404,17 @@ export function markdown(results) {
     `Generated by \`${meta.command}\`. **µs per token** = median time of one call ÷ rows (CPU time, ${options.quick ? 3 : '5–11'} interleaved rounds of ~${options.sampleMs} ms samples, as in bench/run.mjs), float32 logits drawn like a language model's (bulk 3·N(0,1), 24 plausible tokens at 10..20, 16 at −45..−40: a range over 60; per row a 64-token history, 24 of its ids among the plausible tokens). Penalties: repetition 1.2, presence 0.5, frequency 0.3, temperature 0.8. ours = \`sm.sample(logits, { shape, ...options, random, out })\`; softmax = \`sm.softmax(logits, { shape, out })\` of the same rows (the yardstick of the 3x target); **÷ softmax** = ours ÷ softmax, **JS ×** and **tjs ×** = the peer's time ÷ ours (higher: ours is faster). Kept = tokens left after the filters (mean over rows).`,
     '',
   );
-  out.push('| configuration | vocab × rows | kept | ours µs/token | softmax µs/token | ÷ softmax | sort-based JS µs/token | JS × | transformers.js µs/token | tjs × |');
+  out.push(
+    '| configuration | vocab × rows | kept | ours µs/token | softmax µs/token | ÷ softmax | sort-based JS µs/token | JS × | transformers.js µs/token | tjs × |',
+  );
   out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const c of cases) {
     const cfg = CONFIGS.find((k) => k.id === c.config);
     const tj = c.rows_.transformers;
     const keptMean = c.kept.reduce((a, b) => a + b, 0) / c.kept.length;
-    out.push(`| ${cfg.label} | ${c.vocab} × ${c.rows} | ${keptMean >= 10 ? keptMean.toFixed(0) : keptMean.toFixed(1)} | **${f(c.rows_.ours.usPerToken)}** | ${f(c.rows_.softmax.usPerToken)} | ${c.ratios.oursOverSoftmax.toFixed(2)} | ${f(c.rows_.js.usPerToken)} | ${c.ratios.jsOverOurs.toFixed(1)} | ${tj ? `${f(tj.usPerToken)}${/^partial/.test(c.transformersDoes) ? '¹' : ''}` : '–²'} | ${c.ratios.transformersOverOurs !== undefined ? c.ratios.transformersOverOurs.toFixed(1) : '–'} |`);
+    out.push(
+      `| ${cfg.label} | ${c.vocab} × ${c.rows} | ${keptMean >= 10 ? keptMean.toFixed(0) : keptMean.toFixed(1)} | **${f(c.rows_.ours.usPerToken)}** | ${f(c.rows_.softmax.usPerToken)} | ${c.ratios.oursOverSoftmax.toFixed(2)} | ${f(c.rows_.js.usPerToken)} | ${c.ratios.jsOverOurs.toFixed(1)} | ${tj ? `${f(tj.usPerToken)}${/^partial/.test(c.transformersDoes) ? '¹' : ''}` : '–²'} | ${c.ratios.transformersOverOurs !== undefined ? c.ratios.transformersOverOurs.toFixed(1) : '–'} |`,
+    );
   }
   out.push('');
   const t = meta.transformers;
@@ -366,8 +426,11 @@ export function markdown(results) {
   out.push('### Targets', '');
   for (const g of targets) out.push(`- **${g.pass ? 'PASS' : 'MISS'}** — ${g.title}: ${g.detail}`);
   out.push('');
-  out.push('Checks before timing: ' + [...new Set(cases.flatMap((c) => c.checks))].join('; ') + '.', '');
-  out.push(`${meta.cpu} (${meta.cores} cores), Node ${meta.node}, ${meta.date}; load average ${meta.loadStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${meta.loadEnd.map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine). ours: ${meta.backend}, kernels ${meta.kernels}. ${meta.durationS.toFixed(0)} s.`, '');
+  out.push(`Checks before timing: ${[...new Set(cases.flatMap((c) => c.checks))].join('; ')}.`, '');
+  out.push(
+    `${meta.cpu} (${meta.cores} cores), Node ${meta.node}, ${meta.date}; load average ${meta.loadStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${meta.loadEnd.map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine). ours: ${meta.backend}, kernels ${meta.kernels}. ${meta.durationS.toFixed(0)} s.`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -385,7 +448,9 @@ export function withSection(text, section) {
 
 function cpuModel() {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     return line ? line.split(':')[1].trim() : os.cpus()[0]?.model;
   } catch {
     return os.cpus()[0]?.model ?? 'unknown';
@@ -398,7 +463,8 @@ async function main() {
   const loadStart = os.loadavg();
   const sm = await load();
   for (const fn of ['sample', 'filterLogits', 'argmax', 'random']) {
-    if (typeof sm[fn] !== 'function') throw new Error(`this build has no sm.${fn}: the sampling API is not built (npm run build)`);
+    if (typeof sm[fn] !== 'function')
+      throw new Error(`this build has no sm.${fn}: the sampling API is not built (npm run build)`);
   }
   const tjs = await loadTransformers(opts.transformers);
   if (tjs.error) log(`transformers.js: ${tjs.error}`);
@@ -406,12 +472,23 @@ async function main() {
   for (const n of opts.vocabs) {
     for (const rows of opts.rows) {
       for (const id of opts.configs) {
-        cases.push(await runCase(sm, tjs, CONFIGS.find((c) => c.id === id), rows, n, opts));
+        cases.push(
+          await runCase(
+            sm,
+            tjs,
+            CONFIGS.find((c) => c.id === id),
+            rows,
+            n,
+            opts,
+          ),
+        );
       }
     }
   }
   // Table order: configuration, then vocabulary, then rows.
-  cases.sort((a, b) => opts.configs.indexOf(a.config) - opts.configs.indexOf(b.config) || a.vocab - b.vocab || a.rows - b.rows);
+  cases.sort(
+    (a, b) => opts.configs.indexOf(a.config) - opts.configs.indexOf(b.config) || a.vocab - b.vocab || a.rows - b.rows,
+  );
   const meta = {
     command: `node bench/sampling.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
     backend: sm.backend,
@@ -425,7 +502,12 @@ async function main() {
     loadEnd: os.loadavg(),
     durationS: (Date.now() - started) / 1000,
   };
-  const results = { meta, options: { quick: opts.quick, clock: opts.clock, sampleMs: opts.sampleMs }, cases, targets: evaluate(cases) };
+  const results = {
+    meta,
+    options: { quick: opts.quick, clock: opts.clock, sampleMs: opts.sampleMs },
+    cases,
+    targets: evaluate(cases),
+  };
   const md = markdown(results);
   const dir = `${HERE}results`;
   mkdirSync(dir, { recursive: true });

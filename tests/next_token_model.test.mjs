@@ -34,7 +34,7 @@ test('tokenizer and weight encoding round-trip', () => {
   assert.deepEqual(tokenize('The cat, on a MAT.'), ['the', 'cat', ',', 'on', 'a', 'mat', '.']);
   assert.equal(detokenize(['the', 'cat', ',', 'sat', '.']), 'the cat, sat.');
   for (const n of [0, 1, 2, 3, 7, 100]) {
-    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 10 ** (i % 7 - 3));
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 10 ** ((i % 7) - 3));
     assert.deepEqual(decodeFloat32(encodeFloat32(x)), x, `${n} floats`);
   }
 });
@@ -53,7 +53,10 @@ test('the committed model belongs to the committed corpus, is small, and has the
   assert.ok(Math.abs(train - json.loss.train) < 1e-9, `train loss ${train} vs recorded ${json.loss.train}`);
   assert.ok(Math.abs(heldOut - json.loss.heldOut) < 1e-9, `held-out loss ${heldOut} vs recorded ${json.loss.heldOut}`);
   assert.ok(train <= STATED.train, `train loss ${train} <= ${STATED.train}`);
-  assert.ok(heldOut <= STATED.heldOut, `held-out loss ${heldOut} <= ${STATED.heldOut} (uniform: ${Math.log(vocab.length)})`);
+  assert.ok(
+    heldOut <= STATED.heldOut,
+    `held-out loss ${heldOut} <= ${STATED.heldOut} (uniform: ${Math.log(vocab.length)})`,
+  );
 });
 
 test('the committed model continues "the cat sat on a" with "mat" first, as the essay does', () => {
@@ -61,7 +64,13 @@ test('the committed model continues "the cat sat on a" with "mat" first, as the 
   const l = model.logits(tokenize('the cat sat on a').map((w) => model.index.get(w)));
   const order = Array.from(l.keys()).sort((a, b) => l[b] - l[a]);
   assert.equal(model.vocab[order[0]], 'mat');
-  assert.deepEqual(order.slice(0, 5).map((i) => model.vocab[i]).sort(), ['bed', 'chair', 'floor', 'mat', 'rug']);
+  assert.deepEqual(
+    order
+      .slice(0, 5)
+      .map((i) => model.vocab[i])
+      .sort(),
+    ['bed', 'chair', 'floor', 'mat', 'rug'],
+  );
 });
 
 test('scripts/train-next-token.mjs trains (2 epochs) to the stated held-out loss', { timeout: 180_000 }, async () => {
@@ -70,6 +79,9 @@ test('scripts/train-next-token.mjs trains (2 epochs) to the stated held-out loss
   assert.equal(short.training.steps, 2 * Math.floor(json.corpus.trainingTokens / short.training.batch));
   const [first, second] = short.training.batchLossPerEpoch;
   assert.ok(second < first, `the loss falls: ${first} -> ${second}`);
-  assert.ok(short.loss.heldOut <= STATED_SHORT_RUN.heldOut, `held-out loss after 2 epochs: ${short.loss.heldOut} <= ${STATED_SHORT_RUN.heldOut}`);
+  assert.ok(
+    short.loss.heldOut <= STATED_SHORT_RUN.heldOut,
+    `held-out loss after 2 epochs: ${short.loss.heldOut} <= ${STATED_SHORT_RUN.heldOut}`,
+  );
   assert.ok(short.loss.heldOut < 0.35 * short.loss.uniform, 'far below a uniform guess');
 });

@@ -15,10 +15,19 @@
 // returns); sample() draws one token from it given a uniform u in [0, 1).
 
 /** The processed logits of one row, as a Float64Array (float64 arithmetic throughout). */
-export function filter(row, {
-  temperature = 1, topK = 0, topP = 1, minP = 0,
-  repetitionPenalty = 1, presencePenalty = 0, frequencyPenalty = 0, history = [],
-} = {}) {
+export function filter(
+  row,
+  {
+    temperature = 1,
+    topK = 0,
+    topP = 1,
+    minP = 0,
+    repetitionPenalty = 1,
+    presencePenalty = 0,
+    frequencyPenalty = 0,
+    history = [],
+  } = {},
+) {
   const n = row.length;
   const x = Float64Array.from(row);
   if (history.length) {
@@ -77,7 +86,7 @@ export function draw(x, u) {
   for (let i = 0; i < x.length; i++) if (x[i] > m) m = x[i];
   const p = new Float64Array(x.length);
   let z = 0;
-  for (let i = 0; i < x.length; i++) z += (p[i] = Math.exp(x[i] - m));
+  for (let i = 0; i < x.length; i++) z += p[i] = Math.exp(x[i] - m);
   const target = u * z;
   let c = 0;
   let last = -1;
