@@ -237,6 +237,36 @@ export async function train({ epochs = 4, seed = 1, log = () => {} } = {}) {
   return json;
 }
 
+/**
+ * JSON text laid out as the project's formatter (Biome, 2 spaces, 120 columns) lays it out:
+ * objects one key per line, arrays of plain values on one line when they fit, else one per line.
+ */
+export function formatJson(value) {
+  const out = (v, indent, prefixLen, trailing) => {
+    if (Array.isArray(v)) {
+      if (v.length === 0) return '[]';
+      const plain = v.every((x) => x === null || typeof x !== 'object');
+      const inline = `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
+      if (plain && prefixLen + inline.length + trailing <= 120) return inline;
+      const inner = `${indent}  `;
+      const items = v.map((x, i) => inner + out(x, inner, inner.length, i < v.length - 1 ? 1 : 0));
+      return `[\n${items.join(',\n')}\n${indent}]`;
+    }
+    if (v && typeof v === 'object') {
+      const keys = Object.keys(v);
+      if (keys.length === 0) return '{}';
+      const inner = `${indent}  `;
+      const items = keys.map((k, i) => {
+        const head = `${inner}${JSON.stringify(k)}: `;
+        return head + out(v[k], inner, head.length, i < keys.length - 1 ? 1 : 0);
+      });
+      return `{\n${items.join(',\n')}\n${indent}}`;
+    }
+    return JSON.stringify(v);
+  };
+  return `${out(value, '', 0, 0)}\n`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const opts = { out: path.join(ROOT, MODEL), epochs: 4, seed: 1, quiet: false, check: false };
   for (const a of process.argv.slice(2)) {
@@ -250,7 +280,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const json = await train({ epochs: opts.epochs, seed: opts.seed, log: opts.quiet ? () => {} : (m) => console.error(m) });
   mkdirSync(path.dirname(opts.out), { recursive: true });
-  const text = `${JSON.stringify(json, null, 1)}\n`;
+  const text = formatJson(json);
   if (opts.check) {
     const same = readFileSync(path.join(ROOT, MODEL), 'utf8') === text;
     console.log(same ? `${MODEL} is what this script writes` : `${MODEL} differs from what this script writes`);
