@@ -106,6 +106,30 @@ function heapViews(M) {
   return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
 }
 
+// What the drivers read of each entry (by index in OPS), resolved once at
+// load with own-property lookups only, so that a polluted Object.prototype
+// or Array.prototype cannot add an option, an argument or a target kind.
+const own = (object, key) => (Object.hasOwn(object, key) ? object[key] : undefined);
+const PLANS = OPS.map((e) => {
+  const C = e.options;
+  return Object.freeze({
+    op: e.name,
+    C,
+    name0: e.args[0],
+    name1: e.args.length === 2 ? e.args[1] : undefined,
+    shape: own(C, 'shape'),
+    axis: own(C, 'axis'),
+    temperature: own(C, 'temperature'),
+    out: own(C, 'out'),
+    reduction: own(C, 'reduction'),
+    weight: own(C, 'weight'),
+    ignoreIndex: own(C, 'ignoreIndex'),
+    labelSmoothing: own(C, 'labelSmoothing'),
+    grad: own(C, 'grad'),
+    probabilityTargets: own(e, 'probabilityTargets') === true,
+  });
+});
+
 // Every option of the table must have a field in the options snapshot.
 for (const e of OPS) {
   for (const name of Object.keys(e.options)) {
@@ -218,11 +242,11 @@ export class SoftmaxWasm {
   }
 
   #alongAxisWith(i, x0, x1, options, slotOptions, slot0, slot1, slotOut) {
-    const e = OPS[i];
-    const op = e.name;
-    const C = e.options;
-    const name0 = e.args[0];
-    const name1 = e.args[1];
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const name0 = P.name0;
+    const name1 = P.name1;
     const M = this.#M;
     // Phase 1: everything that can run user code.
     const o = readOptions(op, options, C, slotOptions);
@@ -245,11 +269,11 @@ export class SoftmaxWasm {
     let n = length;
     let inner = 1;
     if (shapeIn !== undefined || (o.axis !== undefined && o.axis !== -1 && o.axis !== 0)) {
-      const shape = C.shape(op, shapeIn, length, name0);
-      ({ outer, n, inner } = geometry(shape, C.axis(op, o.axis, shape.length, shapeIn ?? shape)));
+      const shape = P.shape(op, shapeIn, length, name0);
+      ({ outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape)));
     }
-    const temperature = C.temperature(op, o.temperature);
-    const out = C.out(op, o.out, M, dtype, length, slotOut);
+    const temperature = P.temperature(op, o.temperature);
+    const out = P.out(op, o.out, M, dtype, length, slotOut);
     if (length === 0) return out === undefined ? new dtype.Array(0) : out.value;
     // WasmArrays are used where they live; the other arrays are copied into
     // the scratch block, and the result overwrites the copy of the first
@@ -278,10 +302,10 @@ export class SoftmaxWasm {
 
   /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
   #reduction(i, x, options) {
-    const e = OPS[i];
-    const op = e.name;
-    const C = e.options;
-    const name = e.args[0];
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const name = P.name0;
     const M = this.#M;
     const o = readOptions(op, options, C);
     const sx = readNumbers(op, name, x);
@@ -289,15 +313,15 @@ export class SoftmaxWasm {
     // Phase 2.
     const a = takeData(op, name, x, sx, M);
     const dtype = a.type;
-    const shape = C.shape(op, shapeIn, a.length, name);
-    const { outer, n, inner } = geometry(shape, C.axis(op, o.axis, shape.length, shapeIn ?? shape));
+    const shape = P.shape(op, shapeIn, a.length, name);
+    const { outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape));
     const outLength = outer * inner;
     if (outLength * dtype.bytes > MAX_WASM_BYTES) {
       throw new RangeError(
         `${op}: shape ${showNumbers(shapeIn)} along axis ${o.axis ?? -1} gives a result of ${outLength} values, more than the 2 GiB of wasm memory holds`,
       );
     }
-    const out = C.out(op, o.out, M, dtype, outLength);
+    const out = P.out(op, o.out, M, dtype, outLength);
     if (n === 0 || outLength === 0) {
       // Nothing to sum: every result is -Infinity (logsumexp of an empty set).
       if (out === undefined) return new dtype.Array(outLength).fill(-Infinity);
@@ -308,7 +332,7 @@ export class SoftmaxWasm {
       this.#heap(dtype).fill(-Infinity, out.ptr / dtype.bytes, out.ptr / dtype.bytes + outLength);
       return out.value;
     }
-    const [px, py] = this.#place(op, dtype, [a, out ?? outLength]);
+    const [px, py] = this.#place(op, dtype, undefined, [a, out ?? outLength]);
     const status = this.#kernels[i][dtype.name](px, py, outer, n, inner);
     if (status) throw fail(op, status);
     return this.#result(dtype, py, outLength, out);
@@ -316,17 +340,17 @@ export class SoftmaxWasm {
 
   /** The n x n Jacobian of a 1-D x; options { temperature, out }. */
   #jacobian(i, x, options) {
-    const e = OPS[i];
-    const op = e.name;
-    const C = e.options;
-    const name = e.args[0];
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const name = P.name0;
     const M = this.#M;
     const o = readOptions(op, options, C);
     const sx = readNumbers(op, name, x);
     // Phase 2.
     const a = takeData(op, name, x, sx, M);
     const dtype = a.type;
-    const temperature = C.temperature(op, o.temperature);
+    const temperature = P.temperature(op, o.temperature);
     const n = a.length;
     const size = n * n;
     const bytes = size * dtype.bytes + n * (dtype.bytes + 8);
@@ -336,9 +360,9 @@ export class SoftmaxWasm {
           'more than the 2 GiB a wasm32 module can address; use the O(n) backward ops (softmaxBackward / logSoftmaxBackward) instead',
       );
     }
-    const out = C.out(op, o.out, M, dtype, size);
+    const out = P.out(op, o.out, M, dtype, size);
     if (n === 0) return out === undefined ? new dtype.Array(0) : out.value;
-    const [pj, px, pw] = this.#place(op, dtype, [out ?? size, a, n * (8 / dtype.bytes)]);
+    const [pj, px, pw] = this.#place(op, dtype, undefined, [out ?? size, a, n * (8 / dtype.bytes)]);
     const status = this.#kernels[i][dtype.name](px, pj, n, temperature, pw);
     if (status) throw fail(op, status);
     return this.#result(dtype, pj, size, out);
@@ -350,10 +374,10 @@ export class SoftmaxWasm {
    * { shape, axis, reduction, weight, ignoreIndex, [labelSmoothing], grad, out }.
    */
   #loss(i, input, target, options) {
-    const e = OPS[i];
-    const op = e.name;
-    const C = e.options;
-    const inputName = e.args[0];
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const inputName = P.name0;
     const M = this.#M;
     // Phase 1.
     const o = readOptions(op, options, C);
@@ -365,22 +389,22 @@ export class SoftmaxWasm {
     const a = takeData(op, inputName, input, sIn, M);
     const dtype = a.type;
     const size = a.length;
-    const shape = C.shape(op, shapeIn, size, inputName);
-    const axis = C.axis(op, o.axis, shape.length, shapeIn ?? shape);
+    const shape = P.shape(op, shapeIn, size, inputName);
+    const axis = P.axis(op, o.axis, shape.length, shapeIn ?? shape);
     const { outer, n: classes, inner } = geometry(shape, axis);
     const shapeText = () => showNumbers(shapeIn ?? shape); // for error messages only
     if (classes < 1) throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText()}) must hold at least one class`);
-    const reduction = C.reduction(op, o.reduction);
-    const ignoreIndex = C.ignoreIndex(op, o.ignoreIndex);
-    const labelSmoothing = C.labelSmoothing === undefined ? 0 : C.labelSmoothing(op, o.labelSmoothing);
-    const wantGrad = C.grad(op, o.grad);
-    const w = C.weight(op, o.weight, sWeight, M, dtype, classes);
+    const reduction = P.reduction(op, o.reduction);
+    const ignoreIndex = P.ignoreIndex(op, o.ignoreIndex);
+    const labelSmoothing = P.labelSmoothing === undefined ? 0 : P.labelSmoothing(op, o.labelSmoothing);
+    const wantGrad = P.grad(op, o.grad);
+    const w = P.weight(op, o.weight, sWeight, M, dtype, classes);
     if (o.out !== undefined && !wantGrad) {
       throw new TypeError(`${op}: out receives the gradient; it needs grad: true`);
     }
-    const out = C.out(op, o.out, M, dtype, size);
+    const out = P.out(op, o.out, M, dtype, size);
     const samples = outer * inner;
-    const t = checkTarget(op, target, sTarget, M, dtype, size, samples, e.probabilityTargets === true, shapeText);
+    const t = checkTarget(op, target, sTarget, M, dtype, size, samples, P.probabilityTargets, shapeText);
     checkNotOut(op, out, [t, w]);
     // Class indices the kernel reads where they live are checked there.
     const heap32 = this.#heap(INT32);
@@ -392,7 +416,7 @@ export class SoftmaxWasm {
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
     const indicesCopied = !t.probabilities && t.kind === COPIED;
-    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [
+    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [t, w], [
       a,
       t.probabilities ? t : 0,
       w === undefined ? 0 : w.kind === COPIED ? classes : w,
@@ -436,10 +460,11 @@ export class SoftmaxWasm {
    * Byte offsets of a call's arrays, each given as an Arg (used where it
    * lives, or copied into the scratch block) or as a number of dtype
    * elements (a result or work area in the scratch block; 0 for none).
+   * `also`: Args the caller copies itself, which must survive memory growth.
    * All checks are done before: nothing here runs user code, and the only
    * allocation (the scratch block) happens before the copies.
    */
-  #place(op, dtype, entries) {
+  #place(op, dtype, also, entries) {
     const B = dtype.bytes;
     const ptrs = new Array(entries.length);
     let total = 0;
@@ -455,7 +480,7 @@ export class SoftmaxWasm {
         ptrs[k] = -1;
       }
     }
-    const base = this.#reserve(op, total, entries);
+    const base = this.#reserve(op, total, also === undefined ? entries : [...entries, ...also]);
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k];
       if (ptrs[k] < 0) {
