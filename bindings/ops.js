@@ -11,8 +11,10 @@
 //               'jacobian'   1-D x -> its n x n Jacobian
 //               'loss'       input + target -> { loss, grad? } (crossEntropy, nllLoss)
 //   args      the data arguments, in call order (the options object follows)
-//   options   every option the op takes -> the validate.js check of its value;
-//             any other own key of the options object is a TypeError
+//   options   every option the op takes -> the validate.js check of its value
+//             (the kind's driver calls it); any other own key of the options
+//             object is a TypeError. A new option name works as is; listing
+//             it in validate.js's OptionValues puts it on the fast path.
 //   bindings  dtype -> the Embind function (bindings/module.cc); load() fails
 //             with an Error naming any that the .wasm does not export
 //   summary   one line for docs, reports and bench labels

@@ -61,8 +61,7 @@ function isShared(buffer) {
 /** Whether a (non-shared) ArrayBuffer is detached: nothing can view it any more. */
 function isDetached(buffer) {
   try {
-    new Uint8Array(buffer); // eslint-disable-line no-new
-    return false;
+    return new Uint8Array(buffer) === undefined;
   } catch {
     return true;
   }
@@ -99,10 +98,11 @@ export function showNumbers(values) {
 // ---- phase 1: reads that may run user code ---------------------------------
 
 /**
- * The snapshot of an options object: one own field per option name any op
- * takes (an op's own options are a subset; the op table is checked against
- * this list when softmax-wasm.js loads), so reading an option that was not
- * given finds undefined here, never an inherited value.
+ * The snapshot of an options object: one own field per option name of the
+ * existing ops, so reading an option that was not given finds undefined
+ * here, never an inherited value. (An op with an option not listed here
+ * still works: its snapshot is a plain object with every one of its option
+ * names as an own key — slower; add the name here for the fast path.)
  */
 export class OptionValues {
   shape = undefined;
