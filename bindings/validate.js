@@ -160,9 +160,49 @@ export function readOptions(op, options, known, into) {
       const list = names ? known : Object.keys(known);
       throw new TypeError(`${op}: unknown option ${JSON.stringify(key)} (known: ${list.join(', ')})`);
     }
-    snapshot[key] = options[key];
+    if (names) snapshot[key] = options[key];
+    else readOption(snapshot, options, key);
   }
   return snapshot;
+}
+
+/**
+ * snapshot[key] = options[key] for an own key of OptionValues, written out
+ * with named property accesses: a keyed access with a changing key is slow
+ * in V8, and this is every call's path.
+ */
+function readOption(snapshot, options, key) {
+  switch (key) {
+    case 'shape':
+      snapshot.shape = options.shape;
+      break;
+    case 'axis':
+      snapshot.axis = options.axis;
+      break;
+    case 'temperature':
+      snapshot.temperature = options.temperature;
+      break;
+    case 'out':
+      snapshot.out = options.out;
+      break;
+    case 'reduction':
+      snapshot.reduction = options.reduction;
+      break;
+    case 'weight':
+      snapshot.weight = options.weight;
+      break;
+    case 'ignoreIndex':
+      snapshot.ignoreIndex = options.ignoreIndex;
+      break;
+    case 'labelSmoothing':
+      snapshot.labelSmoothing = options.labelSmoothing;
+      break;
+    case 'grad':
+      snapshot.grad = options.grad;
+      break;
+    default:
+      throw new Error(`softmax-wasm: OptionValues has no field ${key}`);
+  }
 }
 
 /** An object with each name as an own key, set to undefined. */
@@ -195,19 +235,13 @@ const MAX_RANK = 64;
  * undefined (phase 2 takes it). `integers`: the elements must be integers
  * (class indices; the message says so).
  */
-export function readNumbers(op, name, value, { max = MAX_ELEMENTS, integers = false } = {}) {
+export function readNumbers(op, name, value, integers = false) {
   if (typeof value !== 'object' || value === null || !isArrayValue(op, name, value)) return undefined;
   const n = value.length;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new TypeError(`${op}: ${name} reports a length of ${show(n)}, which no array has`);
   }
-  if (n > max) {
-    throw new RangeError(
-      max === MAX_RANK
-        ? `${op}: ${name} has ${n} dimensions; at most ${MAX_RANK} are supported`
-        : `${op}: ${name} has ${n} elements, more than fit in the 2 GiB of wasm memory`,
-    );
-  }
+  if (n > MAX_ELEMENTS) throw new RangeError(`${op}: ${name} has ${n} elements, more than fit in the 2 GiB of wasm memory`);
   const snapshot = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = value[i];
@@ -219,11 +253,27 @@ export function readNumbers(op, name, value, { max = MAX_ELEMENTS, integers = fa
   return snapshot;
 }
 
-/** shape, phase 1: undefined, or an array of numbers read once into a snapshot. */
+/**
+ * shape, phase 1: undefined, or an array of numbers (or a Proxy of one) read
+ * once — its length, then each element — into a snapshot (a plain array:
+ * cheaper to make than a typed one for a handful of dimensions).
+ */
 export function readShape(op, shape) {
   if (shape === undefined) return undefined;
-  const snapshot = readNumbers(op, 'shape', shape, { max: MAX_RANK });
-  if (snapshot === undefined) throw new TypeError(`${op}: shape must be an array of integers, got ${show(shape)}`);
+  if (typeof shape !== 'object' || shape === null || !isArrayValue(op, 'shape', shape)) {
+    throw new TypeError(`${op}: shape must be an array of integers, got ${show(shape)}`);
+  }
+  const n = shape.length;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new TypeError(`${op}: shape reports a length of ${show(n)}, which no array has`);
+  }
+  if (n > MAX_RANK) throw new RangeError(`${op}: shape has ${n} dimensions; at most ${MAX_RANK} are supported`);
+  const snapshot = [];
+  for (let i = 0; i < n; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number') throw new TypeError(`${op}: shape[${i}] must be a number, got ${show(d)}`);
+    snapshot.push(d);
+  }
   return snapshot;
 }
 
@@ -237,7 +287,7 @@ export function readIndexTarget(op, target) {
     if (!Number.isInteger(target)) throw new TypeError(`${op}: target must be an integer class index, got ${show(target)}`);
     return Float64Array.of(target);
   }
-  return readNumbers(op, 'target', target, { integers: true });
+  return readNumbers(op, 'target', target, true);
 }
 
 // ---- phase 2: the arrays, through their brands (no user code) --------------
@@ -443,7 +493,7 @@ export function checkNotOut(op, out, others) {
 
 // ---- phase 2: the option values --------------------------------------------
 
-/** shape: the phase-1 snapshot, whose product must be `length`. Returns the dims ([] -> [1]). */
+/** shape: the phase-1 snapshot, whose product must be `length`. Returns the dims ([] -> [1]): the snapshot itself. */
 export function checkShape(op, shape, length, lengthName) {
   if (shape === undefined) return [length];
   let size = 1;
@@ -459,7 +509,7 @@ export function checkShape(op, shape, length, lengthName) {
       `${op}: shape ${showNumbers(shape)} holds ${size} elements but ${lengthName} has length ${length}; the length must be the product of the shape`,
     );
   }
-  return shape.length === 0 ? [1] : Array.from(shape);
+  return shape.length === 0 ? [1] : shape;
 }
 
 /** axis: an integer in [-rank, rank), negative counting from the end. `shape` is for the message. */
