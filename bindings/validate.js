@@ -18,7 +18,7 @@
 //      their private fields. Everything is sized and checked from these
 //      values; then the wrapper allocates, copies exactly the checked counts
 //      and calls the kernel. Nothing the caller wrote can change in between.
-import { DTYPES, INT32, isWasmArray, wasmDtype, wasmLength, wasmModule, wasmPtr } from './wasm-array.js';
+import { DTYPES, INT32, isWasmArray, readWasmArray, wasmDtype, wasmLength } from './wasm-array.js';
 
 export { DTYPES, INT32 };
 
@@ -355,6 +355,9 @@ function arg(into, name, type, length, kind, ptr, src, value, caller) {
   return into === undefined ? new Arg(name, type, length, kind, ptr, src, value, caller) : into.set(name, type, length, kind, ptr, src, value, caller);
 }
 
+/** What readWasmArray fills in (phase 2 runs no user code, so one record serves every call). */
+const W = { ptr: 0, module: undefined, length: 0, dtype: undefined };
+
 /**
  * Phase 2 of an array argument: `snapshot` is what phase 1 read from a plain
  * array (float64), else the value is taken through its brand: a typed array
@@ -370,18 +373,17 @@ function arg(into, name, type, length, kind, ptr, src, value, caller) {
  */
 export function takeArray(op, name, value, snapshot, M, into) {
   if (snapshot !== undefined) return arg(into, name, DTYPES.float64, snapshot.length, COPIED, -1, snapshot, value, false);
-  if (isWasmArray(value)) {
-    const ptr = wasmPtr(value);
+  if (readWasmArray(value, W)) {
+    const { ptr, length, dtype } = W;
     if (ptr === -1) throw new TypeError(`${op}: ${name} is a WasmArray that was freed`);
-    if (wasmModule(value) !== M) {
+    if (W.module !== M) {
       throw new TypeError(`${op}: ${name} is a WasmArray of another softmax-wasm instance; allocate it with this instance's alloc()`);
     }
-    const length = wasmLength(value);
-    const type = wasmDtype(value);
+    W.module = undefined;
     // A zero-length WasmArray has no memory (ptr 0): copy its nothing instead.
     return length === 0
-      ? arg(into, name, type, 0, COPIED, -1, new type.Array(0), value, false)
-      : arg(into, name, type, length, WASM, ptr, undefined, value, false);
+      ? arg(into, name, dtype, 0, COPIED, -1, new dtype.Array(0), value, false)
+      : arg(into, name, dtype, length, WASM, ptr, undefined, value, false);
   }
   const tag = typedArrayTag(value);
   if (tag !== undefined) {

@@ -19,6 +19,7 @@ const registry = new FinalizationRegistry(({ module, ptr }) => module._free(ptr)
 
 // Accessors of the private state, for validate.js (set in the static block).
 let brand;
+let readInto;
 let ptrOf;
 let moduleOf;
 let lengthOf;
@@ -84,6 +85,14 @@ export class WasmArray {
     // The private-brand check runs no user code: a Proxy of a WasmArray, or
     // an object made with WasmArray.prototype, has no #ptr and is not one.
     brand = (value) => typeof value === 'object' && value !== null && #ptr in value;
+    readInto = (value, r) => {
+      if (typeof value !== 'object' || value === null || !(#ptr in value)) return false;
+      r.ptr = value.#ptr;
+      r.module = value.#module;
+      r.length = value.#length;
+      r.dtype = value.#dtype;
+      return true;
+    };
     ptrOf = (value) => value.#ptr;
     moduleOf = (value) => value.#module;
     lengthOf = (value) => value.#length;
@@ -94,6 +103,15 @@ export class WasmArray {
 /** @internal Whether value is a genuine WasmArray (not a Proxy or a forgery). */
 export function isWasmArray(value) {
   return brand(value);
+}
+
+/**
+ * @internal If value is a genuine WasmArray, copies its { ptr (-1 once
+ * freed), module, length, dtype } into r and returns true; else false. One
+ * call for the per-call fast path.
+ */
+export function readWasmArray(value, r) {
+  return readInto(value, r);
 }
 
 /** @internal The byte offset of a genuine WasmArray's data; -1 once freed. */
