@@ -2,9 +2,9 @@
 // memory growth, and the errors of freed or foreign arrays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { load } from '../bindings/index.js';
+import { builds as matrix } from './helpers.mjs';
 
-const builds = [await load({ simd: true }), await load({ simd: false })];
+const builds = (await matrix()).map((b) => b.sm);
 
 function wasmCopy(sm, data, dtype) {
   const w = sm.alloc(data.length, dtype);

@@ -1,4 +1,4 @@
-// Bad input (API.md): TypeError for a wrong type or dtype mix, RangeError for a
+// Bad input (README, "API"): TypeError for a wrong type or dtype mix, RangeError for a
 // bad length, dimension, axis, temperature, out length, or a result too large
 // for wasm memory. For every case: the error class, that the message names the
 // argument and contains the bad value, that `out` was not written (it is

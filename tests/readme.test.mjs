@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENTRY } from './helpers.mjs';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,9 +22,9 @@ for (const [i, code] of blocks.entries()) {
   test(`README example ${i + 1} runs and prints what its comments say`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'smw-readme-'));
     try {
-      const entry = new URL('../bindings/index.js', import.meta.url).href;
+      // Written outside the package, the example imports the module under test by its URL.
       const file = join(dir, 'example.mjs');
-      await writeFile(file, code.replaceAll("'softmax-wasm'", JSON.stringify(entry)));
+      await writeFile(file, code.replaceAll("'softmax-wasm'", JSON.stringify(ENTRY)));
       const { stdout } = await run(process.execPath, [file]);
       // Every "// value" comment after a console.log of a plain value must match the output.
       for (const m of code.matchAll(/console\.log\((.*)\); \/\/ ([\d. ]+)$/gm)) {
