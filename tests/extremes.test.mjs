@@ -27,7 +27,12 @@ for (const { name: build, sm } of BUILDS) {
       test(`${build} ${dtype.name}: softmax and logSoftmax at extreme temperatures`, () => {
         const x = dtype.make([1.5, -2, 0.25, 1.5, -1000, 7, 6.5, -0.125]);
         for (const t of temperatures) {
-          close(sm.softmax(x, { temperature: t }), R.softmax(asRef(x), { temperature: t }), dtype.tol, `softmax T=${t}`);
+          close(
+            sm.softmax(x, { temperature: t }),
+            R.softmax(asRef(x), { temperature: t }),
+            dtype.tol,
+            `softmax T=${t}`,
+          );
           const ly = sm.logSoftmax(x, { temperature: t });
           const ref = R.logSoftmax(asRef(x), { temperature: t });
           for (let i = 0; i < x.length; i++) {
@@ -37,7 +42,10 @@ for (const { name: build, sm } of BUILDS) {
               assert.equal(ly[i], want, `logSoftmax T=${t} [${i}]`);
               continue;
             }
-            assert.ok(Math.abs(ly[i] - want) <= dtype.tol * Math.max(1, Math.abs(want)), `logSoftmax T=${t} [${i}]: ${ly[i]} vs ${want}`);
+            assert.ok(
+              Math.abs(ly[i] - want) <= dtype.tol * Math.max(1, Math.abs(want)),
+              `logSoftmax T=${t} [${i}]: ${ly[i]} vs ${want}`,
+            );
           }
         }
       });
@@ -75,7 +83,10 @@ for (const { name: build, sm } of BUILDS) {
         const ref = R.logSoftmax(asRef(x), { temperature: dtype.num(0.5) });
         for (let i = 0; i < 4; i++) {
           assert.ok(Number.isFinite(got[i]), `index ${i} is ${got[i]}`);
-          assert.ok(Math.abs(got[i] - ref[i]) <= dtype.tol * Math.max(1, Math.abs(ref[i])), `index ${i}: ${got[i]} vs ${ref[i]}`);
+          assert.ok(
+            Math.abs(got[i] - ref[i]) <= dtype.tol * Math.max(1, Math.abs(ref[i])),
+            `index ${i}: ${got[i]} vs ${ref[i]}`,
+          );
         }
       });
     });

@@ -59,7 +59,6 @@ export const DTYPES = [
   { name: 'float64', tol: 1e-13, Result: Float64Array, make: (v) => Float64Array.from(v), num: (t) => t, minNormal: 2 ** -1022 },
   { name: 'array', tol: 1e-13, Result: Float64Array, make: (v) => Array.from(v, Number), num: (t) => t, minNormal: 2 ** -1022 },
 ];
-export const dtypeNamed = (name) => DTYPES.find((d) => d.name === name);
 
 /** The exact values a kernel sees, as doubles. */
 export const asRef = (input) => Float64Array.from(input, Number);
@@ -123,7 +122,7 @@ export function seededTest(name, body, options = {}) {
 /** Sizes at and around SIMD tile widths (4 float32 / 2 float64 lanes, unrolled loops). */
 export const SIMD_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33,
   47, 48, 49, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025];
-export const DIM_CHOICES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65];
+const DIM_CHOICES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65];
 export const TEMPERATURES = [0.1, 0.25, 0.5, 0.7, 1, 1.5, 2, 3.3, 5, 10];
 
 /** A random shape of rank 1..maxRank with at most maxElements elements. */
@@ -296,7 +295,7 @@ export class Failures {
     try {
       fn();
     } catch (error) {
-      this.messages.push(error && error.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message));
+      this.messages.push(error?.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message));
     }
   }
   assertNone() {
@@ -362,7 +361,7 @@ const SENTINEL = -7.25;
  * length, that `out` (when useOut) is the returned object, and that the
  * inputs were not modified. Returns the result.
  */
-export function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLength }) {
+function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLength }) {
   const before = inputs.map((a) => Array.from(a));
   const callOpts = { ...opts };
   let out;

@@ -65,7 +65,8 @@ function alongAxisCase(op, compareKind) {
       args: [x],
       opts,
       outLength: ref.length,
-      check: (got) => assertClose(compareKind, got, ref, { tol: dtype.tol, what: op, shape, ctx: { shape, axis, temperature } }),
+      check: (got) =>
+        assertClose(compareKind, got, ref, { tol: dtype.tol, what: op, shape, ctx: { shape, axis, temperature } }),
     };
   };
 }
@@ -86,7 +87,14 @@ function backwardCase(op, forward, scaleOf) {
       opts,
       outLength: ref.length,
       check: (got) =>
-        assertClose('backward', got, ref, { tol: dtype.tol, scale, minNormal: dtype.minNormal, what: op, shape, ctx: opts }),
+        assertClose('backward', got, ref, {
+          tol: dtype.tol,
+          scale,
+          minNormal: dtype.minNormal,
+          what: op,
+          shape,
+          ctx: opts,
+        }),
     };
   };
 }
@@ -102,7 +110,8 @@ function jacobianCase(op) {
       args: [x],
       opts,
       outLength: n * n,
-      check: (got) => assertClose('jacobian', got, ref, { tol: dtype.tol, what: op, shape: [n, n], ctx: { n, temperature } }),
+      check: (got) =>
+        assertClose('jacobian', got, ref, { tol: dtype.tol, what: op, shape: [n, n], ctx: { n, temperature } }),
     };
   };
 }
@@ -187,27 +196,33 @@ function defineTableSuite(op, make) {
   for (const { name: build, sm } of BUILDS) {
     for (const dtype of DTYPES) {
       describe(`${op.name} [${build}, ${dtype.name}] (op table)`, () => {
-        seededTest(`${op.name} ${build} ${dtype.name}: random valid calls match the reference; inputs untouched`, (rng) => {
-          const f = new Failures();
-          for (let i = 0; i < CASES_PER_TEST; i++) {
-            f.check(() => {
-              const c = make(rng, dtype);
-              const before = c.args.map((a) => Array.from(a));
-              const got = call(sm, op.name, c.args, c.opts);
-              const result = arrayOf(op.kind, got);
-              assert.ok(result instanceof dtype.Result, `result is a ${result?.constructor?.name}, want ${dtype.Result.name}`);
-              assert.equal(result.length, c.outLength, 'result length');
-              c.check(got);
-              c.args.forEach((a, k) => {
+        seededTest(
+          `${op.name} ${build} ${dtype.name}: random valid calls match the reference; inputs untouched`,
+          (rng) => {
+            const f = new Failures();
+            for (let i = 0; i < CASES_PER_TEST; i++) {
+              f.check(() => {
+                const c = make(rng, dtype);
+                const before = c.args.map((a) => Array.from(a));
+                const got = call(sm, op.name, c.args, c.opts);
+                const result = arrayOf(op.kind, got);
                 assert.ok(
-                  Array.from(a).every((v, j) => Object.is(v, before[k][j])),
-                  `${op.args[k]} was modified`,
+                  result instanceof dtype.Result,
+                  `result is a ${result?.constructor?.name}, want ${dtype.Result.name}`,
                 );
+                assert.equal(result.length, c.outLength, 'result length');
+                c.check(got);
+                c.args.forEach((a, k) => {
+                  assert.ok(
+                    Array.from(a).every((v, j) => Object.is(v, before[k][j])),
+                    `${op.args[k]} was modified`,
+                  );
+                });
               });
-            });
-          }
-          f.assertNone();
-        });
+            }
+            f.assertNone();
+          },
+        );
 
         seededTest(`${op.name} ${build} ${dtype.name}: out receives the result and is returned`, (rng) => {
           const f = new Failures();
@@ -270,7 +285,13 @@ describe('the op table is covered', () => {
   }
   test('no case or bench entry for an op that is not in the table', () => {
     const names = OPS.map((op) => op.name);
-    assert.deepEqual(Object.keys(CASES).filter((n) => !names.includes(n)), []);
-    assert.deepEqual(BENCH_OPS.filter((n) => !names.includes(n)), []);
+    assert.deepEqual(
+      Object.keys(CASES).filter((n) => !names.includes(n)),
+      [],
+    );
+    assert.deepEqual(
+      BENCH_OPS.filter((n) => !names.includes(n)),
+      [],
+    );
   });
 });

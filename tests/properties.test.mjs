@@ -23,25 +23,29 @@ const TEMPERATURES = [0.1, 0.5, 1, 2, 7.5];
 
 /** A shape of rank 1..3 (dims 1..9), an axis of it, logits in [-30, 30] and a temperature. */
 const tensor = ({ integers = false } = {}) =>
-  fc
-    .array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 3 })
-    .chain((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const value = integers ? fc.integer({ min: -30, max: 30 }) : fc.double({ min: -30, max: 30, noNaN: true });
-      return fc.record({
-        shape: fc.constant(shape),
-        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
-        x: fc.array(value, { minLength: size, maxLength: size }),
-        temperature: fc.constantFrom(...TEMPERATURES),
-      });
+  fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 3 }).chain((shape) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const value = integers ? fc.integer({ min: -30, max: 30 }) : fc.double({ min: -30, max: 30, noNaN: true });
+    return fc.record({
+      shape: fc.constant(shape),
+      axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+      x: fc.array(value, { minLength: size, maxLength: size }),
+      temperature: fc.constantFrom(...TEMPERATURES),
     });
+  });
 
 /** Unit roundoff of the dtype's storage: what rounding one value into it costs. */
 const roundoff = (dtype) => (dtype.Result === Float32Array ? 2 ** -24 : 2 ** -53);
 
 const fibres = (shape, axis) => {
   const list = [];
-  R.forEachFibre(R.layout(shape.reduce((a, b) => a * b, 1), { shape, axis }), (indices) => list.push(indices));
+  R.forEachFibre(
+    R.layout(
+      shape.reduce((a, b) => a * b, 1),
+      { shape, axis },
+    ),
+    (indices) => list.push(indices),
+  );
   return list;
 };
 
@@ -75,7 +79,9 @@ const PROPERTIES = [
       const b = sm.softmax(dtype.make(x.map((v) => v + shift)), o);
       for (let i = 0; i < a.length; i++) {
         // both within tol of the same exact value (or both below 1e-30, where outputs may flush to 0)
-        const ok = Math.abs(a[i] - b[i]) <= 2 * dtype.tol * Math.max(a[i], b[i]) || Math.max(a[i], b[i]) <= 1e-30 * (1 + dtype.tol);
+        const ok =
+          Math.abs(a[i] - b[i]) <= 2 * dtype.tol * Math.max(a[i], b[i]) ||
+          Math.max(a[i], b[i]) <= 1e-30 * (1 + dtype.tol);
         assert.ok(ok, `shift ${shift}, index ${i}: ${a[i]} vs ${b[i]}`);
       }
     },
@@ -137,14 +143,14 @@ const PROPERTIES = [
     title: 'equals central differences of L = <g, softmax(x / T)>',
     dtypes: ['float64'],
     arbitrary: gradcheckCase(),
-    check: (sm, dtype, value) => centralDifferences(sm, 'softmax', 'softmaxBackward', value),
+    check: (sm, _dtype, value) => centralDifferences(sm, 'softmax', 'softmaxBackward', value),
   },
   {
     ops: ['logSoftmaxBackward', 'logSoftmax'],
     title: 'equals central differences of L = <g, logSoftmax(x / T)>',
     dtypes: ['float64'],
     arbitrary: gradcheckCase(),
-    check: (sm, dtype, value) => centralDifferences(sm, 'logSoftmax', 'logSoftmaxBackward', value),
+    check: (sm, _dtype, value) => centralDifferences(sm, 'logSoftmax', 'logSoftmaxBackward', value),
   },
   {
     ops: ['softmaxBackward'],
@@ -160,7 +166,10 @@ const PROPERTIES = [
       const ref = R.softmaxBackward(asRef(dy), asRef(y), o);
       const scale = R.softmaxBackwardScale(asRef(dy), asRef(y), o);
       for (let i = 0; i < got.length; i++) {
-        assert.ok(Math.abs(got[i]) <= dtype.tol * scale[i] + Math.abs(ref[i]) + dtype.minNormal, `index ${i}: ${got[i]} is not ~0`);
+        assert.ok(
+          Math.abs(got[i]) <= dtype.tol * scale[i] + Math.abs(ref[i]) + dtype.minNormal,
+          `index ${i}: ${got[i]} is not ~0`,
+        );
       }
     },
   },
@@ -189,7 +198,10 @@ const PROPERTIES = [
         // differs from p by up to |y| roundoff: allow that on top of the contract
         const scale = (onehot + p[i]) / T;
         const rounding = (roundoff(dtype) * (1 + Math.abs(y[i])) * p[i]) / T;
-        assert.ok(Math.abs(got[i] - want) <= dtype.tol * scale + 2 * rounding + dtype.minNormal, `index ${i}: ${got[i]} vs ${want}`);
+        assert.ok(
+          Math.abs(got[i] - want) <= dtype.tol * scale + 2 * rounding + dtype.minNormal,
+          `index ${i}: ${got[i]} vs ${want}`,
+        );
       }
     },
   },
@@ -214,7 +226,10 @@ const PROPERTIES = [
           rowSum += grad[j];
           rowSize += Math.abs(grad[j]);
         });
-        assert.ok(Math.abs(rowSum) <= dtype.tol * rowSize + C * roundoff(dtype), `sample ${idx}: row sums to ${rowSum}`);
+        assert.ok(
+          Math.abs(rowSum) <= dtype.tol * rowSize + C * roundoff(dtype),
+          `sample ${idx}: row sums to ${rowSum}`,
+        );
       });
     },
   },
@@ -222,19 +237,17 @@ const PROPERTIES = [
 
 /** Small float64 tensors (at most 60 elements) for central differences. */
 function gradcheckCase() {
-  return fc
-    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 })
-    .chain((shape) => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const values = fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: size, maxLength: size });
-      return fc.record({
-        shape: fc.constant(shape),
-        axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
-        x: values,
-        g: values,
-        temperature: fc.constantFrom(0.3, 1, 2.5),
-      });
+  return fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }).chain((shape) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: size, maxLength: size });
+    return fc.record({
+      shape: fc.constant(shape),
+      axis: fc.integer({ min: -shape.length, max: shape.length - 1 }),
+      x: values,
+      g: values,
+      temperature: fc.constantFrom(0.3, 1, 2.5),
     });
+  });
 }
 
 /** dL/dx_j ~ (L(x + h e_j) - L(x - h e_j)) / 2h against the backward op fed the forward op's output. */
@@ -255,7 +268,10 @@ function centralDifferences(sm, forward, backward, { shape, axis, x, g, temperat
     const minus = Float64Array.from(xs);
     minus[j] -= h;
     const numeric = (loss(plus) - loss(minus)) / (2 * h);
-    assert.ok(Math.abs(numeric - analytic[j]) <= bound, `index ${j}: finite difference ${numeric}, ${backward} ${analytic[j]}`);
+    assert.ok(
+      Math.abs(numeric - analytic[j]) <= bound,
+      `index ${j}: finite difference ${numeric}, ${backward} ${analytic[j]}`,
+    );
   }
 }
 

@@ -30,6 +30,7 @@ for (const [i, code] of blocks.entries()) {
       for (const m of code.matchAll(/console\.log\((.*)\); \/\/ ([\d. ]+)$/gm)) {
         assert.ok(stdout.includes(m[2].trim()), `expected output ${m[2].trim()} for ${m[1]}; got:\n${stdout}`);
       }
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the example's own template literal, searched as text
       if (code.includes('step ${step}')) {
         const losses = [...stdout.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
         assert.ok(losses.length >= 3 && losses.at(-1) < losses[0] / 5, `training loss must fall: ${losses}`);
