@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: softmax-wasm against its peers (a benchmark, not a test).
 //
-//   node bench/run.mjs                 the full run (about 5 min on 2 cores): writes
+//   node bench/run.mjs                 the full run (every op; 5 min on 2 cores for the first four, about
+//                                      twice that for all nine): writes
 //                                      bench/results/latest.json and bench/RESULTS.md
 //   node bench/run.mjs --quick         two shapes (the Jacobians one), three rounds, short samples
 //   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
