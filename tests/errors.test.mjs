@@ -243,7 +243,8 @@ function lossCases(op) {
     if (kind !== 'array') {
       if (ce) {
         const Other = kind === 'float32' ? Float64Array : Float32Array;
-        add({ label: `probability target of the other dtype${sfx}`, classes: [TypeError], names: ['target'], values: [Other.name], ...withOut({}, new Other(6)) });
+        const otherDtype = kind === 'float32' ? 'float64' : 'float32';
+        add({ label: `probability target of the other dtype${sfx}`, classes: [TypeError], names: ['target'], values: [Other.name, otherDtype], ...withOut({}, new Other(6)) });
         add({ label: `probability target of length 5${sfx}`, classes: [RangeError], names: ['target'], values: ['5'], ...withOut({}, new k.Out(5)) });
       } else {
         add({ label: `a probability target${sfx}`, classes: [TypeError], names: ['target'], values: [k.Out.name], ...withOut({}, new k.Out(6)) });
