@@ -22,13 +22,14 @@ execFileSync(
     `${root}cpp/softmax.cc`,
     '-o',
     `${out}/variants.mjs`,
+    // Glue without Node code (as the package's): it is given the bytes (wasmBinary), never reads a file.
     '-sMODULARIZE=1',
     '-sEXPORT_ES6=1',
-    '-sENVIRONMENT=node',
+    '-sUSE_ES6_IMPORT_META=0',
+    '-sENVIRONMENT=web',
     '-sALLOW_MEMORY_GROWTH=1',
     '-sEXPORTED_FUNCTIONS=_malloc,_free',
     '-sEXPORTED_RUNTIME_METHODS=HEAPF32',
-    `--extern-pre-js=${root}bindings/node-prelude.js`,
   ],
   { env: { ...process.env, NODE_PATH: '/usr/share/nodejs' }, stdio: 'inherit' },
 );
