@@ -1,4 +1,4 @@
-// The op suite, driven by the op table (tests/op-table.mjs): every op in it
+// The op suite, driven by the op table (bindings/ops.js): every op in it
 // gets the same checks on every build and dtype of the matrix, from one case
 // maker per op (CASES below):
 //   - random valid calls match the float64 reference (tests/reference.mjs);
@@ -37,7 +37,7 @@ import {
   seededTest,
   TEMPERATURES,
 } from './helpers.mjs';
-import { OPS } from './op-table.mjs';
+import { OPS } from '../bindings/ops.js';
 import { defineOpSuite } from './op-suite.mjs';
 
 const BUILDS = await builds();

@@ -4,11 +4,11 @@
 // Inputs are made by xorshift32 with fixed seeds, bit for bit as
 // bench/native/bench_native.cc makes them, so the native program's checksums
 // can be compared with the wasm module's.
-import { OPS as TABLE } from '../../tests/op-table.mjs';
+import { OPS as TABLE } from '../../bindings/ops.js';
 import * as R from '../../tests/reference.mjs';
 
 /**
- * How the benchmark runs each op of the library's op table (tests/op-table.mjs):
+ * How the benchmark runs each op of the library's op table (bindings/ops.js):
  * its data arguments by their names in makeInputs()'s result, whether it takes
  * { shape, axis }, its result length, whether it returns { loss, grad }, and its
  * shapes. tests/ops.test.mjs fails when an op of the table has no entry here.

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+import { OPS as TABLE } from '../../bindings/ops.js';
 import { BENCH, checksum, naiveOps } from './data.mjs';
 import { modelFor } from './onnx.mjs';
 import { registerLossGradients } from './tfjs-gradients.mjs';
@@ -121,7 +122,7 @@ function oursKernel(M) {
       return p;
     };
     const pOut = malloc(outLength * 4);
-    const f = M[`${op}_f32`];
+    const f = M[TABLE.find((entry) => entry.name === op).bindings.float32];
     const [p0, p1] = argsOf(op, inp).map(put);
     let run;
     let loss = () => undefined;
