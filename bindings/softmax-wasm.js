@@ -26,6 +26,7 @@ import {
   show,
 } from './validate.js';
 import { WasmArray, allocDtype } from './wasm-array.js';
+import { Sampling, makeRandom } from './sampling.js';
 
 // wasm32 memory tops out at 2 GiB (Emscripten's default maximum).
 const MAX_WASM_BYTES = 2 ** 31;
@@ -99,12 +100,14 @@ export class SoftmaxWasm {
   #scratch;
   #kernel = {}; // op -> [float32, float64] Embind functions
   #views;
+  #sampling;
 
   /** @internal */
   constructor(module, backend) {
     this.#M = module;
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
+    this.#sampling = new Sampling(module);
     for (const name of Object.keys(module)) {
       const m = /^(\w+)_(f32|f64)$/.exec(name);
       if (m) (this.#kernel[m[1]] ??= [])[m[2] === 'f32' ? 0 : 1] = module[name];
@@ -112,7 +115,7 @@ export class SoftmaxWasm {
     /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
-    this.kernels = module.kernelVariant();
+    this.kernels = `${module.kernelVariant()}; ${module.samplingVariant()}`;
     Object.freeze(this);
   }
 
@@ -193,6 +196,33 @@ export class SoftmaxWasm {
   /** NLL loss of log-probabilities against class indices (torch.nn.functional.nll_loss). */
   nllLoss(logProbs, target, options) {
     return this.#loss('nllLoss', logProbs, target, options);
+  }
+
+  // ---- sampling (bindings/sampling.js) ----------------------------------------
+
+  /** A seeded generator for sample(): a safe integer or BigInt seed in [0, 2^64); none: from crypto.getRandomValues. */
+  random(seed) {
+    return makeRandom(seed);
+  }
+
+  /** The next token of every row: penalties, bias, temperature, top-k, top-p, min-p, then a seeded draw. */
+  sample(logits, options) {
+    return this.#sampling.sample(logits, options);
+  }
+
+  /** The logits sample() draws from: processed values where kept, -Infinity where cut. */
+  filterLogits(logits, options) {
+    return this.#sampling.filterLogits(logits, options);
+  }
+
+  /** torch.topk along an axis: { values, indices }. */
+  topK(x, k, options) {
+    return this.#sampling.topK(x, k, options);
+  }
+
+  /** torch.argmax along an axis: an Int32Array. */
+  argmax(x, options) {
+    return this.#sampling.argmax(x, options);
   }
 
   // ---- shared op drivers ---------------------------------------------------
