@@ -29,6 +29,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <vector>
 
 #include "philox.h"
 #include "sample.h"
@@ -498,6 +499,27 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
 }
 
 }  // namespace
+
+namespace detail {
+template <class T>
+size_t draw_dense(const T* z, size_t n, T max, double t, double* total) {
+  std::vector<double> snaps(8 * (n / kSnapEvery + 1));
+  *total = dense_total(z, n, max, snaps.data());
+  return dense_draw(z, n, max, snaps.data(), t);
+}
+template <class T>
+size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* total) {
+  std::vector<Cand<T>> c(n);
+  const size_t len = gather(z, n, max, keep_from, c.data());
+  *total = list_total(c.data(), len);
+  const size_t j = list_draw(c.data(), len, t);
+  return j < len ? c[j].idx : n;
+}
+template size_t draw_dense<float>(const float*, size_t, float, double, double*);
+template size_t draw_dense<double>(const double*, size_t, double, double, double*);
+template size_t draw_list<float>(const float*, size_t, float, float, double, double*);
+template size_t draw_list<double>(const double*, size_t, double, double, double, double*);
+}  // namespace detail
 
 template <class T>
 size_t sample_workspace_bytes(size_t vocab, size_t max_history) {

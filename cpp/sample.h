@@ -93,6 +93,17 @@ size_t top_k_workspace_bytes(size_t n);
 template <class T>
 Status argmax(const T* x, int32_t* out, size_t outer, size_t n, size_t inner);
 
+namespace detail {
+// The draw's two forms, for tests/cpp: the weights of z (row max `max`) with
+// z >= keep_from kept; returns the first index whose canonical prefix mass
+// exceeds t (n if none) and sets *total to the kept set's mass. dense: the
+// snapshot-and-replay pass; list: the candidate list.
+template <class T>
+size_t draw_dense(const T* z, size_t n, T max, double t, double* total);
+template <class T>
+size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* total);
+}  // namespace detail
+
 // Name of the sampling kernels' variant, for sm.kernels.
 const char* sampling_variant();
 

@@ -249,6 +249,41 @@ for (const { name: build, sm } of BUILDS) {
   }
 }
 
+// ----------------------------------------------------------- exact boundaries ----
+
+/** Doubles next to x, nearest first. */
+function neighbours(x) {
+  const out = [x];
+  for (let k = 1; k <= 8; k++) out.push(x * (1 + k * 2 ** -53), x * (1 - k * 2 ** -53));
+  return out;
+}
+
+for (const { name: build, sm } of BUILDS) {
+  for (const dtype of DTYPES) {
+    test(`${build} ${dtype.name}: the exact boundaries: top-p mass exactly p, min-p weight exactly minP, top-k ties`, () => {
+      // Two tokens at the max (weight 1 each) and three a nat below. With p such
+      // that fl(p * W) is exactly 2, the top pair's mass reaches p: the rest is cut.
+      const z = dtype.make([0, 0, -1, -1, -1]);
+      const w = Array.from(z, (v) => S.weight(v, 0, dtype.name));
+      const lanes = new S.Lanes8();
+      w.forEach((v, i) => lanes.add(i, v));
+      const W = lanes.total();
+      const p = neighbours(2 / W).find((q) => q * W === 2 && q < 1);
+      assert.ok(p !== undefined, 'a p with p * W == 2');
+      sameArray(sm.filterLogits(z, { topP: p }), [0, 0, -Infinity, -Infinity, -Infinity], 'mass exactly p is enough');
+      const above = neighbours(2 / W).filter((q) => q * W > 2 && q < 1).sort((a, b) => a - b)[0];
+      sameArray(sm.filterLogits(z, { topP: above }), [0, 0, -1, -1, -1], 'mass just below p keeps the next tie group');
+      // min-p: a weight equal to minP is kept, a smaller one cut.
+      const y = dtype.make([0, -1.5, -3]);
+      const minP = S.weight(y[1], 0, dtype.name);
+      sameArray(sm.filterLogits(y, { minP }), [0, -1.5, -Infinity], 'w == minP is kept');
+      // top-k: every value tied with the k-th is kept.
+      sameArray(sm.filterLogits(dtype.make([1, 3, 2, 3, 2]), { topK: 2 }), [-Infinity, 3, -Infinity, 3, -Infinity], 'top-k 2');
+      sameArray(sm.filterLogits(dtype.make([1, 3, 2, 3, 2]), { topK: 3 }), [-Infinity, 3, 2, 3, 2], 'top-k 3 keeps both 2s');
+    });
+  }
+}
+
 // ------------------------------------------------------------- across builds ----
 
 const [simd, scalar] = BUILDS.map((b) => b.sm);
