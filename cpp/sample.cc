@@ -205,11 +205,12 @@ T kth_largest(const T* z, size_t n, size_t k, T* buf) {
 
 // ---- candidates ------------------------------------------------------------------
 
-// The tokens with z >= lo, in index order, with their weights. Blocks of 8
-// with no such token are skipped with vector compares; the others get their
-// 8 weights from one vector exp_weight (the same bits as the scalar one).
+// The tokens with z >= lo, in index order, with their weights; SIZE_MAX if
+// there are more than cap. Blocks of 8 with no such token are skipped with
+// vector compares; the others get their 8 weights from one vector exp_weight
+// (the same bits as the scalar one).
 template <class T>
-size_t gather(const T* z, size_t n, T mt, T lo, Cand<T>* out) {
+size_t gather(const T* z, size_t n, T mt, T lo, Cand<T>* out, size_t cap) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
   size_t len = 0;
@@ -219,16 +220,19 @@ size_t gather(const T* z, size_t n, T mt, T lo, Cand<T>* out) {
     bool none = true;
     for (size_t j = 0; j < 8; j += L) none = none && all(V::load(z + i + j) < lov);  // no NaN: !(z < lo) is z >= lo
     if (none) continue;
-    VecD wvec[kPartsOf8];
-    weights8(z + i, mt, wvec);
     double wv[8];
-    for (size_t j = 0; j < kPartsOf8; ++j)
-      for (size_t k = 0; k < VecD::kLanes; ++k) wv[j * VecD::kLanes + k] = wvec[j].lane(k);
-    for (size_t j = 0; j < 8; ++j)
-      if (z[i + j] >= lo) out[len++] = {uint32_t(i + j), z[i + j], wv[j]};
+    weights8_to(z + i, mt, wv);
+    for (size_t j = 0; j < 8; ++j) {
+      if (!(z[i + j] >= lo)) continue;
+      if (len == cap) return SIZE_MAX;
+      out[len++] = {uint32_t(i + j), z[i + j], wv[j]};
+    }
   }
-  for (; i < n; ++i)
-    if (z[i] >= lo) out[len++] = {uint32_t(i), z[i], weight_of(z[i], mt)};
+  for (; i < n; ++i) {
+    if (!(z[i] >= lo)) continue;
+    if (len == cap) return SIZE_MAX;
+    out[len++] = {uint32_t(i), z[i], weight_of(z[i], mt)};
+  }
   return len;
 }
 
@@ -255,32 +259,29 @@ double list_total(const Cand<T>* c, size_t len) {
 // It is monotone in v and needs one pass over the candidates, whatever p is.
 inline size_t bin_of(double d) { return d > -64.0 ? size_t(-d * 16.0) : kBins; }
 
-// The threshold level of top-p over candidates c (index order), which hold
-// every kept token of the bins below `complete_bins` (all when complete_bins >
-// kBins). Returns false when the threshold may lie in a bin not covered.
-template <class T>
-bool top_p_level(const Cand<T>* c, size_t len, double m, double pw, size_t complete_bins, double* mass,
-                 Cand<T>* members, T* levels, T* level_out) {
-  std::fill(mass, mass + kBins + 1, 0.0);
-  for (size_t i = 0; i < len; ++i) mass[bin_of(double(c[i].z) - m)] += c[i].w;
-  double above = 0.0;  // A_b
-  size_t b = 0;
-  for (;; ++b) {
+// The bin of top-p's threshold: the first bin b (from the top) whose mass
+// brings the running total A to pw, with A_b (`above`) the mass before it.
+// False when that bin is not below complete_bins (not every token counted).
+inline bool threshold_bin(const double* mass, double pw, size_t complete_bins, size_t* bin, double* above) {
+  double a = 0.0;
+  for (size_t b = 0;; ++b) {
     if (b >= complete_bins) return false;
-    const double next = above + mass[b];
-    if (next >= pw || b == kBins) break;
-    above = next;
+    const double next = a + mass[b];
+    if (next >= pw || b == kBins) {
+      *bin = b;
+      *above = a;
+      return true;
+    }
+    a = next;
   }
-  // The threshold is in bin b: its tokens (index order) and levels, highest
-  // first; the lowest level with fl(A_b + s_b(v)) < pw (the highest always
-  // qualifies: s_b = 0 there).
-  size_t count = 0;
-  for (size_t i = 0; i < len; ++i)
-    if (bin_of(double(c[i].z) - m) == b) members[count++] = c[i];
-  if (count == 0) {  // an empty last bin: every candidate is kept
-    *level_out = kNegInf<T>;
-    return true;
-  }
+}
+
+// The lowest level v of the threshold bin's members (index order) with
+// fl(above + s(v)) < pw, s(v) their weights above v in index order; the
+// highest level always qualifies (s = 0). No members: -inf (keep all).
+template <class T>
+T level_in_bin(const Cand<T>* members, size_t count, double above, double pw, T* levels) {
+  if (count == 0) return kNegInf<T>;
   for (size_t i = 0; i < count; ++i) levels[i] = members[i].z;
   std::sort(levels, levels + count, [](T p, T q) { return p > q; });
   const size_t distinct = size_t(std::unique(levels, levels + count) - levels);
@@ -296,8 +297,67 @@ bool top_p_level(const Cand<T>* c, size_t len, double m, double pw, size_t compl
     if (mass_above(levels[mid]) < pw) lo = mid;
     else hi = mid - 1;
   }
-  *level_out = levels[lo];
-  return true;
+  return levels[lo];
+}
+
+// Top-p's level on a candidate list holding every kept token.
+template <class T>
+T list_top_p(const Cand<T>* c, size_t len, double m, double pw, Work<T>& w) {
+  std::fill(w.bins, w.bins + kBins + 1, 0.0);
+  for (size_t i = 0; i < len; ++i) w.bins[bin_of(double(c[i].z) - m)] += c[i].w;
+  size_t b = 0;
+  double above = 0.0;
+  threshold_bin(w.bins, pw, kBins + 1, &b, &above);
+  size_t count = 0;
+  for (size_t i = 0; i < len; ++i)
+    if (bin_of(double(c[i].z) - m) == b) w.members[count++] = c[i];
+  return level_in_bin(w.members, count, above, pw, w.levels);
+}
+
+// The tokens of bin b with z >= thr, in index order, with their weights.
+// Blocks entirely outside the bin's z range (with slack) are skipped.
+template <class T>
+size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, Cand<T>* out) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const double m = double(mt);
+  const T lo = b < kBins ? std::max(thr, bound_below<T>(m, -double(b + 1) / 16.0)) : thr;
+  const T hi = -bound_below<T>(-m, double(b) / 16.0);  // at or above m - b / 16
+  const V lov = V::splat(lo), hiv = V::splat(hi);
+  size_t len = 0;
+  auto take = [&](size_t i) {
+    if (z[i] >= thr && bin_of(double(z[i]) - m) == b) out[len++] = {uint32_t(i), z[i], weight_of(z[i], mt)};
+  };
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V v = V::load(z + i);
+    if (all(v < lov) || all(hiv < v)) continue;
+    for (size_t j = 0; j < L; ++j) take(i + j);
+  }
+  for (; i < n; ++i) take(i);
+  return len;
+}
+
+// Bin masses of the tokens with z >= lo (weights by blocks of 8 vectors).
+template <class T>
+void dense_bins(const T* z, size_t n, T mt, T lo, double* mass) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const double m = double(mt);
+  std::fill(mass, mass + kBins + 1, 0.0);
+  const V lov = V::splat(lo);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    bool none = true;
+    for (size_t j = 0; j < 8; j += L) none = none && all(V::load(z + i + j) < lov);
+    if (none) continue;
+    double wv[8];
+    weights8_to(z + i, mt, wv);
+    for (size_t j = 0; j < 8; ++j)
+      if (z[i + j] >= lo) mass[bin_of(double(z[i + j]) - m)] += wv[j];
+  }
+  for (; i < n; ++i)
+    if (z[i] >= lo) mass[bin_of(double(z[i]) - m)] += weight_of(z[i], mt);
 }
 
 // ---- dense mass and draw (temperature only) -----------------------------------
@@ -309,21 +369,26 @@ bool top_p_level(const Cand<T>* c, size_t len, double m, double pw, size_t compl
 constexpr double kDepths[] = {1.0, 2.0, 4.0, 8.0, 16.0};
 constexpr size_t kDepthCount = std::size(kDepths);
 
+// Kept: z >= thr and w >= min_p (thr = -inf, min_p = 0 keep every token).
 template <class T>
-double dense_total(const T* z, size_t n, T mt, double* snaps, double* depth = nullptr) {
+double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth = nullptr) {
   VecD acc[kPartsOf8];
   for (auto& v : acc) v = VecD::splat(0.0);
   VecD dacc[kDepthCount];
   for (auto& v : dacc) v = VecD::splat(0.0);
   const VecD md = VecD::splat(double(mt));
+  const VecD thrv = VecD::splat(double(thr)), minv = VecD::splat(min_p);
+  const bool masked = thr > kNegInf<T> || min_p > 0.0;
   size_t i = 0, s = 0;
   for (; i + 8 <= n; i += 8) {
     VecD wv[kPartsOf8];
     weights8(z + i, mt, wv);
+    VecD dv[kPartsOf8];
+    if (masked || depth) load8(z + i, dv);
+    if (masked)
+      for (size_t j = 0; j < kPartsOf8; ++j) wv[j] = zero_where(dv[j] < thrv, zero_where(wv[j] < minv, wv[j]));
     for (size_t j = 0; j < kPartsOf8; ++j) acc[j] = acc[j] + wv[j];
     if (depth) {
-      VecD dv[kPartsOf8];
-      load8(z + i, dv);
       for (size_t j = 0; j < kPartsOf8; ++j) {
         const VecD d = dv[j] - md;
         for (size_t k = 0; k < kDepthCount; ++k) dacc[k] = dacc[k] + zero_where(d < VecD::splat(-kDepths[k]), wv[j]);
@@ -342,7 +407,8 @@ double dense_total(const T* z, size_t n, T mt, double* snaps, double* depth = nu
     }
   }
   for (; i < n; ++i) {
-    const double w = weight_of(z[i], mt);
+    double w = weight_of(z[i], mt);
+    if (z[i] < thr || w < min_p) w = 0.0;
     l.add(i, w);
     if (depth)
       for (size_t k = 0; k < kDepthCount; ++k)
@@ -352,6 +418,21 @@ double dense_total(const T* z, size_t n, T mt, double* snaps, double* depth = nu
   return l.total();
 }
 
+// The filtered row of the dense form: z where kept, -inf where cut.
+template <class T>
+void dense_output(const T* z, size_t n, T mt, T thr, double min_p, T* out) {
+  for (size_t i = 0; i < n; i += 8) {
+    double wv[8];
+    const size_t count = std::min<size_t>(8, n - i);
+    if (min_p > 0.0 && count == 8) {
+      weights8_to(z + i, mt, wv);
+    } else {
+      for (size_t j = 0; j < count; ++j) wv[j] = min_p > 0.0 ? weight_of(z[i + j], mt) : 1.0;
+    }
+    for (size_t j = 0; j < count; ++j) out[i + j] = z[i + j] < thr || wv[j] < min_p ? kNegInf<T> : z[i + j];
+  }
+}
+
 inline double total_of(const double* lanes) {
   Lanes8 l;
   std::memcpy(l.a, lanes, sizeof l.a);
@@ -359,7 +440,7 @@ inline double total_of(const double* lanes) {
 }
 
 template <class T>
-size_t dense_draw(const T* z, size_t n, T mt, const double* snaps, double t) {
+size_t dense_draw(const T* z, size_t n, T mt, T thr, double min_p, const double* snaps, double t) {
   const size_t segments = n / kSnapEvery + 1;
   for (size_t s = 0; s < segments; ++s) {
     if (!(total_of(snaps + 8 * s) > t)) continue;
@@ -367,7 +448,9 @@ size_t dense_draw(const T* z, size_t n, T mt, const double* snaps, double t) {
     if (s > 0) std::memcpy(l.a, snaps + 8 * (s - 1), sizeof l.a);
     const size_t end = std::min(n, (s + 1) * kSnapEvery);
     for (size_t i = s * kSnapEvery; i < end; ++i) {
-      l.add(i, weight_of(z[i], mt));
+      const double w = weight_of(z[i], mt);
+      if (z[i] < thr || w < min_p || w == 0.0) continue;
+      l.add(i, w);
       if (l.total() > t) return i;
     }
   }
@@ -425,60 +508,75 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
   const bool top_k = a.top_k > 0 && a.top_k < n;
   const bool top_p = a.top_p < 1.0;
   const bool min_p = a.min_p > 0.0;
+  // The kept set is a candidate list (index order) while it is small, else
+  // the dense form: z >= thr and w >= keep_min_p.
+  const size_t cap = std::max<size_t>(n / 8, 256);
   Cand<T>* c = w.cand;
   size_t len = 0;
   bool list = false;
+  T thr = kNegInf<T>;
+  double keep_min_p = 0.0;
   if (top_k) {
-    const T vk = kth_largest(z, n, a.top_k, w.sel);
-    len = gather(z, n, mt, vk, c);
-    list = true;
+    thr = kth_largest(z, n, a.top_k, w.sel);
+    len = gather(z, n, mt, thr, c, cap);
+    list = len != SIZE_MAX;
   }
   if (top_p) {
-    double depth[kDepthCount];
-    const double total = list ? list_total(c, len) : dense_total(z, n, mt, w.snaps, depth);
-    const double pw = a.top_p * total;
-    // Candidates: first down to half a nat below the first depth whose mass
-    // reaches p (approximately), then 32 nats, then every token.
-    double first = 32.0;
-    if (!list)
+    T level;
+    if (list) {
+      level = list_top_p(c, len, m, a.top_p * list_total(c, len), w);
+    } else {
+      double depth[kDepthCount];
+      const double pw = a.top_p * dense_total(z, n, mt, thr, 0.0, w.snaps, depth);
+      // Bins of the tokens down to 1/8 nat below the first depth whose mass
+      // (approximately) reaches p, then of every token if that was not enough.
+      double delta = -1.0;
       for (size_t k = 0; k < kDepthCount; ++k)
         if (depth[k] >= pw) {
-          first = kDepths[k] + 0.5;
+          delta = kDepths[k] + 0.125;
           break;
         }
-    T level = kNegInf<T>;
-    for (size_t attempt = 0;; ++attempt) {
-      size_t complete_bins = kBins + 1;
-      if (!list) {
-        const double delta = attempt == 0 ? first : attempt == 1 && first < 32.0 ? 32.0 : -1.0;
-        len = gather(z, n, mt, delta < 0 ? kNegInf<T> : bound_below<T>(m, -delta), c);
-        if (delta >= 0) complete_bins = size_t(delta * 16.0);
+      size_t b = 0;
+      double above = 0.0;
+      for (;; delta = -1.0) {
+        const T lo = delta < 0 ? thr : std::max(thr, bound_below<T>(m, -delta));
+        dense_bins(z, n, mt, lo, w.bins);
+        if (threshold_bin(w.bins, pw, delta < 0 ? kBins + 1 : size_t(delta * 16.0), &b, &above)) break;
       }
-      if (top_p_level(c, len, m, pw, complete_bins, w.bins, w.members, w.levels, &level)) break;
+      const size_t count = bin_members(z, n, mt, thr, b, w.members);
+      level = level_in_bin(w.members, count, above, pw, w.levels);
+      len = gather(z, n, mt, std::max(thr, level), c, cap);
+      list = len != SIZE_MAX;
     }
-    size_t kept = 0;
-    for (size_t i = 0; i < len; ++i)
-      if (c[i].z >= level) c[kept++] = c[i];
-    len = kept;
-    list = true;
+    if (list) {
+      size_t kept = 0;
+      for (size_t i = 0; i < len; ++i)
+        if (c[i].z >= level) c[kept++] = c[i];
+      len = kept;
+    }
+    thr = std::max(thr, level);
   }
   if (min_p) {
     if (!list) {
-      len = gather(z, n, mt, bound_below<T>(m, std::log(a.min_p)), c);
-      list = true;
+      len = gather(z, n, mt, std::max(thr, bound_below<T>(m, std::log(a.min_p))), c, cap);
+      list = len != SIZE_MAX;
     }
-    size_t kept = 0;
-    for (size_t i = 0; i < len; ++i)
-      if (c[i].w >= a.min_p) c[kept++] = c[i];
-    len = kept;
+    if (list) {
+      size_t kept = 0;
+      for (size_t i = 0; i < len; ++i)
+        if (c[i].w >= a.min_p) c[kept++] = c[i];
+      len = kept;
+    } else {
+      keep_min_p = a.min_p;
+    }
   }
 
   if (out) {
     if (list) {
       std::fill(out, out + n, kNegInf<T>);
       for (size_t i = 0; i < len; ++i) out[c[i].idx] = c[i].z;
-    } else if (out != z) {
-      std::memcpy(out, z, n * sizeof(T));
+    } else {
+      dense_output(z, n, mt, thr, keep_min_p, out);
     }
   }
   if (!draw) return kOk;
@@ -489,8 +587,8 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
     const size_t j = list_draw(c, len, u * total);
     token = j < len ? c[j].idx : n;
   } else {
-    total = dense_total(z, n, mt, w.snaps);
-    token = dense_draw(z, n, mt, w.snaps, u * total);
+    total = dense_total(z, n, mt, thr, keep_min_p, w.snaps);
+    token = dense_draw(z, n, mt, thr, keep_min_p, w.snaps, u * total);
   }
   if (token >= n) return kBadOption;  // cannot happen (see the draws); never a silent token
   if (a.tokens) a.tokens[r] = int32_t(token);
@@ -504,13 +602,13 @@ namespace detail {
 template <class T>
 size_t draw_dense(const T* z, size_t n, T max, double t, double* total) {
   std::vector<double> snaps(8 * (n / kSnapEvery + 1));
-  *total = dense_total(z, n, max, snaps.data());
-  return dense_draw(z, n, max, snaps.data(), t);
+  *total = dense_total(z, n, max, kNegInf<T>, 0.0, snaps.data());
+  return dense_draw(z, n, max, kNegInf<T>, 0.0, snaps.data(), t);
 }
 template <class T>
 size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* total) {
   std::vector<Cand<T>> c(n);
-  const size_t len = gather(z, n, max, keep_from, c.data());
+  const size_t len = gather(z, n, max, keep_from, c.data(), n);
   *total = list_total(c.data(), len);
   const size_t j = list_draw(c.data(), len, t);
   return j < len ? c[j].idx : n;

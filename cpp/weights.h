@@ -112,6 +112,14 @@ inline void weights8(const T* z, T m, Scalar<double>* out) {
 }
 #endif
 
+// The weights of 8 consecutive tokens stored as 8 doubles.
+template <class T>
+inline void weights8_to(const T* z, T m, double* out) {
+  VecD w[kPartsOf8];
+  weights8(z, m, w);
+  for (size_t j = 0; j < kPartsOf8; ++j) w[j].store(out + j * VecD::kLanes);
+}
+
 // 8 consecutive values as kPartsOf8 double vectors.
 #if SOFTMAX_WASM_SIMD128
 inline void load8(const float* p, F64x2* out) {
