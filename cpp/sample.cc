@@ -61,6 +61,7 @@ struct Work {
   double* snaps = nullptr;    // 8 * (vocab / kSnapEvery + 1)
   int32_t* hist = nullptr;    // max_history: one row's history, sorted
   double* bins = nullptr;     // kBins + 1: top-p's bin masses
+  double* weights = nullptr;  // vocab: every token's weight, kept by top-p's first pass
 
   static size_t layout(size_t vocab, size_t max_history, char* base, Work* w) {
     size_t off = 0;
@@ -77,6 +78,7 @@ struct Work {
     char* snaps = take(8 * (vocab / kSnapEvery + 1) * sizeof(double));
     char* hist = take(max_history * sizeof(int32_t));
     char* bins = take((kBins + 1) * sizeof(double));
+    char* weights = take(vocab * sizeof(double));
     if (w) {
       w->z = reinterpret_cast<T*>(z);
       w->cand = reinterpret_cast<Cand<T>*>(cand);
@@ -86,6 +88,7 @@ struct Work {
       w->snaps = reinterpret_cast<double*>(snaps);
       w->hist = reinterpret_cast<int32_t*>(hist);
       w->bins = reinterpret_cast<double*>(bins);
+      w->weights = reinterpret_cast<double*>(weights);
     }
     return off;
   }
@@ -300,24 +303,59 @@ T level_in_bin(const Cand<T>* members, size_t count, double above, double pw, T*
   return levels[lo];
 }
 
+template <class T>
+void list_bins(const Cand<T>* c, size_t len, double m, double* mass) {
+  std::fill(mass, mass + kBins + 1, 0.0);
+  for (size_t i = 0; i < len; ++i) mass[bin_of(double(c[i].z) - m)] += c[i].w;
+}
+
+template <class T>
+size_t list_members(const Cand<T>* c, size_t len, double m, size_t b, Cand<T>* members) {
+  size_t count = 0;
+  for (size_t i = 0; i < len; ++i)
+    if (bin_of(double(c[i].z) - m) == b) members[count++] = c[i];
+  return count;
+}
+
 // Top-p's level on a candidate list holding every kept token.
 template <class T>
 T list_top_p(const Cand<T>* c, size_t len, double m, double pw, Work<T>& w) {
-  std::fill(w.bins, w.bins + kBins + 1, 0.0);
-  for (size_t i = 0; i < len; ++i) w.bins[bin_of(double(c[i].z) - m)] += c[i].w;
+  list_bins(c, len, m, w.bins);
   size_t b = 0;
   double above = 0.0;
   threshold_bin(w.bins, pw, kBins + 1, &b, &above);
-  size_t count = 0;
-  for (size_t i = 0; i < len; ++i)
-    if (bin_of(double(c[i].z) - m) == b) w.members[count++] = c[i];
+  const size_t count = list_members(c, len, m, b, w.members);
   return level_in_bin(w.members, count, above, pw, w.levels);
+}
+
+// gather() with the weights already computed (top-p's first pass stored them).
+template <class T>
+size_t gather_stored(const T* z, size_t n, T lo, const double* weights, Cand<T>* out, size_t cap) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const V lov = V::splat(lo);
+  size_t len = 0;
+  size_t i = 0;
+  auto take = [&](size_t j) {
+    if (!(z[j] >= lo)) return true;
+    if (len == cap) return false;
+    out[len++] = {uint32_t(j), z[j], weights[j]};
+    return true;
+  };
+  for (; i + L <= n; i += L) {
+    if (all(V::load(z + i) < lov)) continue;
+    for (size_t j = 0; j < L; ++j)
+      if (!take(i + j)) return SIZE_MAX;
+  }
+  for (; i < n; ++i)
+    if (!take(i)) return SIZE_MAX;
+  return len;
 }
 
 // The tokens of bin b with z >= thr, in index order, with their weights.
 // Blocks entirely outside the bin's z range (with slack) are skipped.
 template <class T>
-size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, Cand<T>* out) {
+size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, const double* weights, Cand<T>* out) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
   const double m = double(mt);
@@ -326,7 +364,7 @@ size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, Cand<T>* out) {
   const V lov = V::splat(lo), hiv = V::splat(hi);
   size_t len = 0;
   auto take = [&](size_t i) {
-    if (z[i] >= thr && bin_of(double(z[i]) - m) == b) out[len++] = {uint32_t(i), z[i], weight_of(z[i], mt)};
+    if (z[i] >= thr && bin_of(double(z[i]) - m) == b) out[len++] = {uint32_t(i), z[i], weights[i]};
   };
   size_t i = 0;
   for (; i + L <= n; i += L) {
@@ -340,7 +378,7 @@ size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, Cand<T>* out) {
 
 // Bin masses of the tokens with z >= lo (weights by blocks of 8 vectors).
 template <class T>
-void dense_bins(const T* z, size_t n, T mt, T lo, double* mass) {
+void dense_bins(const T* z, size_t n, T mt, T lo, const double* weights, double* mass) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
   const double m = double(mt);
@@ -351,13 +389,11 @@ void dense_bins(const T* z, size_t n, T mt, T lo, double* mass) {
     bool none = true;
     for (size_t j = 0; j < 8; j += L) none = none && all(V::load(z + i + j) < lov);
     if (none) continue;
-    double wv[8];
-    weights8_to(z + i, mt, wv);
     for (size_t j = 0; j < 8; ++j)
-      if (z[i + j] >= lo) mass[bin_of(double(z[i + j]) - m)] += wv[j];
+      if (z[i + j] >= lo) mass[bin_of(double(z[i + j]) - m)] += weights[i + j];
   }
   for (; i < n; ++i)
-    if (z[i] >= lo) mass[bin_of(double(z[i]) - m)] += weight_of(z[i], mt);
+    if (z[i] >= lo) mass[bin_of(double(z[i]) - m)] += weights[i];
 }
 
 // ---- dense mass and draw (temperature only) -----------------------------------
@@ -370,25 +406,29 @@ constexpr double kDepths[] = {1.0, 2.0, 4.0, 8.0, 16.0};
 constexpr size_t kDepthCount = std::size(kDepths);
 
 // Kept: z >= thr and w >= min_p (thr = -inf, min_p = 0 keep every token).
-template <class T>
-double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth = nullptr) {
+// kMasked / kDepth are compile-time so the plain pass carries no unused
+// accumulators (V8 spills SIMD registers early).
+template <bool kMasked, bool kDepth, class T>
+double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth,
+                        double* store) {
   VecD acc[kPartsOf8];
   for (auto& v : acc) v = VecD::splat(0.0);
-  VecD dacc[kDepthCount];
+  VecD dacc[kDepth ? kDepthCount : 1];
   for (auto& v : dacc) v = VecD::splat(0.0);
   const VecD md = VecD::splat(double(mt));
   const VecD thrv = VecD::splat(double(thr)), minv = VecD::splat(min_p);
-  const bool masked = thr > kNegInf<T> || min_p > 0.0;
   size_t i = 0, s = 0;
   for (; i + 8 <= n; i += 8) {
     VecD wv[kPartsOf8];
     weights8(z + i, mt, wv);
     VecD dv[kPartsOf8];
-    if (masked || depth) load8(z + i, dv);
-    if (masked)
+    if (kMasked || kDepth) load8(z + i, dv);
+    if (kDepth)
+      for (size_t j = 0; j < kPartsOf8; ++j) wv[j].store(store + i + j * VecD::kLanes);
+    if (kMasked)
       for (size_t j = 0; j < kPartsOf8; ++j) wv[j] = zero_where(dv[j] < thrv, zero_where(wv[j] < minv, wv[j]));
     for (size_t j = 0; j < kPartsOf8; ++j) acc[j] = acc[j] + wv[j];
-    if (depth) {
+    if (kDepth) {
       for (size_t j = 0; j < kPartsOf8; ++j) {
         const VecD d = dv[j] - md;
         for (size_t k = 0; k < kDepthCount; ++k) dacc[k] = dacc[k] + zero_where(d < VecD::splat(-kDepths[k]), wv[j]);
@@ -400,7 +440,7 @@ double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snap
     }
   }
   Lanes8 l = lanes_of(acc);
-  if (depth) {
+  if (kDepth) {
     for (size_t k = 0; k < kDepthCount; ++k) {
       depth[k] = 0.0;
       for (size_t q = 0; q < VecD::kLanes; ++q) depth[k] += dacc[k].lane(q);
@@ -408,14 +448,26 @@ double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snap
   }
   for (; i < n; ++i) {
     double w = weight_of(z[i], mt);
+    if (kDepth) store[i] = w;
     if (z[i] < thr || w < min_p) w = 0.0;
     l.add(i, w);
-    if (depth)
+    if (kDepth)
       for (size_t k = 0; k < kDepthCount; ++k)
         if (double(z[i]) - double(mt) >= -kDepths[k]) depth[k] += w;
   }
   std::memcpy(snaps + 8 * s, l.a, sizeof l.a);
   return l.total();
+}
+
+// With depth (top-p's first pass), every token's weight is also stored.
+template <class T>
+double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth = nullptr,
+                   double* store = nullptr) {
+  const bool masked = thr > kNegInf<T> || min_p > 0.0;
+  if (depth) return masked ? dense_total_pass<true, true>(z, n, mt, thr, min_p, snaps, depth, store)
+                           : dense_total_pass<false, true>(z, n, mt, thr, min_p, snaps, depth, store);
+  return masked ? dense_total_pass<true, false>(z, n, mt, thr, min_p, snaps, depth, store)
+                : dense_total_pass<false, false>(z, n, mt, thr, min_p, snaps, depth, store);
 }
 
 // The filtered row of the dense form: z where kept, -inf where cut.
@@ -527,26 +579,40 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
       level = list_top_p(c, len, m, a.top_p * list_total(c, len), w);
     } else {
       double depth[kDepthCount];
-      const double pw = a.top_p * dense_total(z, n, mt, thr, 0.0, w.snaps, depth);
-      // Bins of the tokens down to 1/8 nat below the first depth whose mass
-      // (approximately) reaches p, then of every token if that was not enough.
-      double delta = -1.0;
-      for (size_t k = 0; k < kDepthCount; ++k)
-        if (depth[k] >= pw) {
-          delta = kDepths[k] + 0.125;
-          break;
-        }
+      const double pw = a.top_p * dense_total(z, n, mt, thr, 0.0, w.snaps, depth, w.weights);
+      // Bins of the tokens down to a guess of the threshold's depth: linear
+      // in mass between the two measured depths around p, plus half a nat;
+      // then (if the threshold bin was not covered) the first depth whose mass
+      // reaches p plus 1/8 nat; then every token.
+      double guesses[2] = {-1.0, -1.0};
+      for (size_t k = 0; k < kDepthCount; ++k) {
+        if (depth[k] < pw) continue;
+        const double d0 = k ? kDepths[k - 1] : 0.0, m0 = k ? depth[k - 1] : 0.0;
+        const double f = depth[k] > m0 ? (pw - m0) / (depth[k] - m0) : 1.0;
+        guesses[0] = std::min(kDepths[k], d0 + f * (kDepths[k] - d0)) + 0.5;
+        guesses[1] = kDepths[k] + 0.125;
+        break;
+      }
+      // The candidates go in a list while they fit (n / 8), else stay dense.
       size_t b = 0;
       double above = 0.0;
-      for (;; delta = -1.0) {
+      for (size_t attempt = 0;; ++attempt) {
+        const double delta = attempt < 2 ? guesses[attempt] : -1.0;
+        if (attempt == 1 && !(delta > guesses[0])) continue;
         const T lo = delta < 0 ? thr : std::max(thr, bound_below<T>(m, -delta));
-        dense_bins(z, n, mt, lo, w.bins);
+        len = gather_stored(z, n, lo, w.weights, c, cap);
+        list = len != SIZE_MAX;
+        if (list) list_bins(c, len, m, w.bins);
+        else dense_bins(z, n, mt, lo, w.weights, w.bins);
         if (threshold_bin(w.bins, pw, delta < 0 ? kBins + 1 : size_t(delta * 16.0), &b, &above)) break;
       }
-      const size_t count = bin_members(z, n, mt, thr, b, w.members);
+      const size_t count = list ? list_members(c, len, m, b, w.members)
+                                : bin_members(z, n, mt, thr, b, w.weights, w.members);
       level = level_in_bin(w.members, count, above, pw, w.levels);
-      len = gather(z, n, mt, std::max(thr, level), c, cap);
-      list = len != SIZE_MAX;
+      if (!list) {
+        len = gather_stored(z, n, std::max(thr, level), w.weights, c, cap);
+        list = len != SIZE_MAX;
+      }
     }
     if (list) {
       size_t kept = 0;

@@ -31,6 +31,9 @@ function logits(rng, n, mode) {
       case 'neginf': out[i] = rng.bool(0.3) ? -Infinity : 2 * rng.normal(); break;
       case 'wide': out[i] = rng.uniform(-1e4, 1e4) * (rng.bool(0.1) ? 1 : 1e-3); break;
       case 'peaked': out[i] = rng.bool(0.02) ? 15 + rng.normal() : rng.normal(); break;
+      // a few tokens at the top and a cliff 15 nats down holding a few % of the
+      // mass: top-p's first depth guess falls short and its fallback runs
+      case 'cliff': out[i] = i === 0 ? 0 : -14.5 + rng.normal() * 0.1; break;
       default: throw new Error(mode);
     }
   }
@@ -188,9 +191,9 @@ for (const { name: build, sm } of BUILDS) {
       });
 
       seededTest(`${build} ${dtype.name}: long rows (50257 and 131072) with top-k, top-p, min-p`, (rng) => {
-        for (const [n, mode] of [[50257, 'normal3'], [50257, 'uniform10'], [131072, 'peaked'], [50257, 'ties']]) {
+        for (const [n, mode] of [[50257, 'normal3'], [50257, 'uniform10'], [131072, 'peaked'], [50257, 'ties'], [50257, 'cliff']]) {
           for (const opts of [{ topP: 0.9 }, { topK: 50, topP: 0.95, temperature: 0.8 }, { minP: 0.05 }, { temperature: 0.6 },
-            { topP: 0.5, minP: 0.01, temperature: 1.3 }]) {
+            { topP: 0.5, minP: 0.01, temperature: 1.3 }, { topP: 0.99 }, { topK: 20000, topP: 0.97 }]) {
             checkCase(sm, dtype, logits(rng, n, mode), n, opts, opts, rng.int(0, 1e9), `${n} ${mode} ${JSON.stringify(opts)}`);
           }
         }
