@@ -138,8 +138,11 @@ function readAxis(op, axis, rank, shape) {
 
 const HISTORY_KINDS = 'an Int32Array, a BigInt64Array or an array of integers';
 
-/** One row's token ids as a list of numbers, each checked to be in [0, vocab). */
-function historyIds(op, name, value, vocab, sink) {
+/**
+ * One row's token ids as a list of numbers, each checked to be in [0, vocab).
+ * first: a plain array's element 0, when the caller has read it already.
+ */
+function historyIds(op, name, value, vocab, sink, first) {
   const tag = typedTag(value);
   if (tag === 'Int32Array') {
     const n = typedLength(value);
@@ -162,7 +165,7 @@ function historyIds(op, name, value, vocab, sink) {
   if (Array.isArray(value)) {
     const n = value.length;
     for (let i = 0; i < n; i++) {
-      const id = value[i];
+      const id = i === 0 && first !== undefined ? first : value[i];
       if (typeof id !== 'number' || !Number.isInteger(id)) {
         throw new TypeError(`${op}: ${name}[${i}] must be an integer token id, got ${show(id)}`);
       }
@@ -185,17 +188,18 @@ function readHistory(op, history, rows, vocab) {
   if (history === undefined) return undefined;
   const ids = [];
   const ranges = new Int32Array(2 * rows);
-  const perRow = Array.isArray(history) && history.length > 0 && isHistoryRow(history[0]);
+  const count = Array.isArray(history) ? history.length : 0;
+  const first = count > 0 ? history[0] : undefined; // read once: it decides the form and is row 0
+  const perRow = count > 0 && isHistoryRow(first);
   if (!perRow) {
-    const n = historyIds(op, 'history', history, vocab, ids);
+    const n = Array.isArray(history) ? historyIds(op, 'history', history, vocab, ids, first) : historyIds(op, 'history', history, vocab, ids);
     for (let r = 0; r < rows; r++) ranges[2 * r + 1] = n;
   } else {
-    const count = history.length;
     if (count !== rows) {
       throw new RangeError(`${op}: history holds ${count} rows of token ids but the logits have ${rows} rows; give one array per row (or one array for all rows)`);
     }
     for (let r = 0; r < rows; r++) {
-      const row = history[r];
+      const row = r === 0 ? first : history[r];
       if (!isHistoryRow(row)) throw new TypeError(`${op}: history[${r}] must be ${HISTORY_KINDS}, got ${show(row)}`);
       ranges[2 * r] = ids.length;
       historyIds(op, `history[${r}]`, row, vocab, ids);
@@ -427,6 +431,9 @@ export class Sampling {
       ]);
     // Every argument is checked and snapshotted: from here on, only wasm writes.
     const logitsPtr = data.wasm ? WasmArray.pointer(data.wasm, M, op, 'logits') : pLogits;
+    if (!data.wasm && typedLength(data.array) !== size) {
+      throw new TypeError(`${op}: logits changed length (detached?) while the options were read`);
+    }
     if (!data.wasm) (B === 4 ? M.HEAPF32 : M.HEAPF64).set(data.array, pLogits / B);
     const params = [rows, vocab, p.temperature, p.topK, p.topP, p.minP, p.repetitionPenalty, p.presencePenalty,
       p.frequencyPenalty, biasCount, draw ? draw[0] : 0, draw ? draw[1] : 0, draw ? draw[2] : 0];
