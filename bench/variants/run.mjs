@@ -12,9 +12,9 @@ mkdirSync(out, { recursive: true });
 execFileSync('em++', [
   '-O3', '-msimd128', '-ffp-contract=off', '-fno-exceptions', '-std=c++17', `-I${root}cpp`,
   `${root}bench/variants/passes.cc`, `${root}cpp/softmax.cc`, '-o', `${out}/variants.mjs`,
-  '-sMODULARIZE=1', '-sEXPORT_ES6=1', '-sENVIRONMENT=node', '-sALLOW_MEMORY_GROWTH=1',
+  // Glue without Node code (as the package's): it is given the bytes (wasmBinary), never reads a file.
+  '-sMODULARIZE=1', '-sEXPORT_ES6=1', '-sUSE_ES6_IMPORT_META=0', '-sENVIRONMENT=web', '-sALLOW_MEMORY_GROWTH=1',
   '-sEXPORTED_FUNCTIONS=_malloc,_free', '-sEXPORTED_RUNTIME_METHODS=HEAPF32',
-  `--extern-pre-js=${root}bindings/node-prelude.js`,
 ], { env: { ...process.env, NODE_PATH: '/usr/share/nodejs' }, stdio: 'inherit' });
 
 const { default: create } = await import(`${out}/variants.mjs`);
