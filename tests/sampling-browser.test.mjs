@@ -61,7 +61,7 @@ test('Chromium (SIMD and scalar builds) and Node draw the same tokens from the s
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  const entry = new URL('/bindings/index.js', server.url).href;
+  const entry = new URL('/bindings/browser.js', server.url).href;
   await page.goto(entry);
   const inBrowser = await page.evaluate(async ({ url, cases: cs }) => {
     const { load } = await import(url);
