@@ -148,7 +148,15 @@ for (const sm of builds) {
     assert.throws(() => sm.crossEntropy(xw, tw, { shape, grad: true, out: gw }), { name: 'RangeError', message: /target\[2\] = 9 is not a class index in \[0, 5\)/ });
     assert.deepEqual(Array.from(gw.array), new Array(30).fill(7), 'out untouched');
     assert.throws(() => sm.softmax(tw), { name: 'TypeError', message: /x is an int32 WasmArray/ });
-    assert.throws(() => sm.crossEntropy(xw, gw, { shape: [30] }), { name: 'TypeError', message: /WasmArray target must be int32/ });
+    // A float WasmArray target is class probabilities, used in place like the logits.
+    const probs = sm.softmax(logits.map((v) => v / 2), { shape });
+    const pw = wasmCopy(sm, probs, 'float32');
+    assert.equal(sm.crossEntropy(xw, pw, { shape }).loss, sm.crossEntropy(logits, probs, { shape }).loss);
+    const pw64 = sm.alloc(30, 'float64');
+    assert.throws(() => sm.crossEntropy(xw, pw64, { shape }), { name: 'TypeError', message: /probability target is float64 but the logits are float32/ });
+    assert.throws(() => sm.nllLoss(xw, pw, { shape }), { name: 'TypeError', message: /nllLoss: target must be class indices/ });
+    pw.free();
+    pw64.free();
     tw.free();
     assert.throws(() => sm.crossEntropy(xw, tw, { shape }), { name: 'TypeError', message: /target is a WasmArray that was freed/ });
     for (const w of [xw, gw]) w.free();
