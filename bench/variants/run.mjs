@@ -9,13 +9,30 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const out = `${root}build/variants`;
 mkdirSync(out, { recursive: true });
-execFileSync('em++', [
-  '-O3', '-msimd128', '-ffp-contract=off', '-fno-exceptions', '-std=c++17', `-I${root}cpp`,
-  `${root}bench/variants/passes.cc`, `${root}cpp/softmax.cc`, '-o', `${out}/variants.mjs`,
-  // Glue without Node code (as the package's): it is given the bytes (wasmBinary), never reads a file.
-  '-sMODULARIZE=1', '-sEXPORT_ES6=1', '-sUSE_ES6_IMPORT_META=0', '-sENVIRONMENT=web', '-sALLOW_MEMORY_GROWTH=1',
-  '-sEXPORTED_FUNCTIONS=_malloc,_free', '-sEXPORTED_RUNTIME_METHODS=HEAPF32',
-], { env: { ...process.env, NODE_PATH: '/usr/share/nodejs' }, stdio: 'inherit' });
+execFileSync(
+  'em++',
+  [
+    '-O3',
+    '-msimd128',
+    '-ffp-contract=off',
+    '-fno-exceptions',
+    '-std=c++17',
+    `-I${root}cpp`,
+    `${root}bench/variants/passes.cc`,
+    `${root}cpp/softmax.cc`,
+    '-o',
+    `${out}/variants.mjs`,
+    // Glue without Node code (as the package's): it is given the bytes (wasmBinary), never reads a file.
+    '-sMODULARIZE=1',
+    '-sEXPORT_ES6=1',
+    '-sUSE_ES6_IMPORT_META=0',
+    '-sENVIRONMENT=web',
+    '-sALLOW_MEMORY_GROWTH=1',
+    '-sEXPORTED_FUNCTIONS=_malloc,_free',
+    '-sEXPORTED_RUNTIME_METHODS=HEAPF32',
+  ],
+  { env: { ...process.env, NODE_PATH: '/usr/share/nodejs' }, stdio: 'inherit' },
+);
 
 const { default: create } = await import(`${out}/variants.mjs`);
 const M = await create({ wasmBinary: readFileSync(`${out}/variants.wasm`) });
@@ -23,7 +40,10 @@ const n = Number(process.argv[2] ?? 50048);
 const x = M._malloc(n * 4) >>> 0;
 const y = M._malloc(n * 4) >>> 0;
 let seed = 1;
-const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const next = () => {
+  seed = (seed * 16807) % 2147483647;
+  return seed / 2147483647;
+};
 for (let i = 0; i < n; i++) M.HEAPF32[x / 4 + i] = next() * 16 - 8;
 let m = -Infinity;
 for (let i = 0; i < n; i++) m = Math.max(m, M.HEAPF32[x / 4 + i]);
