@@ -13,7 +13,6 @@
 // the whole call succeeded.
 import {
   COPIED,
-  DTYPES,
   INT32,
   WASM,
   checkAxis,
@@ -415,7 +414,7 @@ export class Sampling {
     const p = this.#check(op, logits, r);
     const out = checkTokensOut(op, r.o.out, M, p.rows);
     const logProbs = wantLogProbs ? new Float64Array(p.rows) : undefined;
-    let tokens = out === undefined ? new Int32Array(p.rows) : out.value;
+    const tokens = out === undefined ? new Int32Array(p.rows) : out.value;
     if (p.rows > 0) {
       const [k0, k1, position] = Random.state(random);
       const { pTokens, pLogProbs } = this.#run(op, i, p, { draw: [k0, k1, position], filter: false, wantLogProbs, out });

@@ -278,7 +278,12 @@ for (const op of OPS) {
 // table suite above (float results, a float out) does not fit them, and their
 // suite is tests/sampling.test.mjs (against tests/reference-sampling.mjs; the
 // hostile and op-table suites iterate them from the table like every op).
-const SUITE_ELSEWHERE = { sample: 'sampling.test.mjs', filterLogits: 'sampling.test.mjs', topK: 'sampling.test.mjs', argmax: 'sampling.test.mjs' };
+const SUITE_ELSEWHERE = {
+  sample: 'sampling.test.mjs',
+  filterLogits: 'sampling.test.mjs',
+  topK: 'sampling.test.mjs',
+  argmax: 'sampling.test.mjs',
+};
 
 describe('the op table is covered', () => {
   const native = readFileSync(new URL('../bench/native/bench_native.cc', import.meta.url), 'utf8');
@@ -289,7 +294,9 @@ describe('the op table is covered', () => {
         assert.ok(suite.includes(`sm.${op.name}(`), `tests/${SUITE_ELSEWHERE[op.name]} never calls sm.${op.name}`);
       });
       const pending = SAMPLING_BENCH_PENDING.includes(op.name) && !BENCH_OPS.includes(op.name);
-      test(`${op.name}: has a bench entry and a native bench op`, { todo: pending ? 'issue 10: the sampling benchmark adds it' : false }, () => {
+      test(`${op.name}: has a bench entry and a native bench op`, {
+        todo: pending ? 'issue 10: the sampling benchmark adds it' : false,
+      }, () => {
         assert.ok(BENCH_OPS.includes(op.name), `bench/lib/data.mjs BENCH_OPS does not list ${op.name}`);
         assert.ok(native.includes(`op == "${op.name}"`), `bench/native/bench_native.cc run_op does not run ${op.name}`);
       });

@@ -60,9 +60,8 @@ function pow2(n) {
 }
 
 const fr = Math.fround;
-let fact = 1;
 const FACTORIALS = [1];
-for (let k = 1; k <= 12; k++) FACTORIALS.push((fact *= k));
+for (let k = 1; k <= 12; k++) FACTORIALS.push(FACTORIALS[k - 1] * k);
 
 const DOUBLE = {
   min: -707,
@@ -120,7 +119,7 @@ export class Lanes8 {
   }
   total() {
     const a = this.a;
-    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+    return a[0] + a[1] + (a[2] + a[3]) + (a[4] + a[5] + (a[6] + a[7]));
   }
 }
 
@@ -193,7 +192,7 @@ export function filterRow(z, o, dtype) {
     for (let i = 0; i < n; i++) if (kept[i]) mass[binOf(z[i] - m)] += w[i];
     let above = 0;
     let b = 0;
-    for (;; b++) {
+    for (; ; b++) {
       const next = above + mass[b];
       if (next >= pw || b === NBINS) break;
       above = next;

@@ -34,7 +34,9 @@ export const BENCH = {
 export const SAMPLING_BENCH_PENDING = Object.freeze(['sample', 'filterLogits', 'topK', 'argmax']);
 
 /** Every op of the table, in its order; an op missing from BENCH stops the run. */
-export const OPS = TABLE.map((op) => op.name).filter((name) => !(SAMPLING_BENCH_PENDING.includes(name) && !Object.hasOwn(BENCH, name)));
+export const OPS = TABLE.map((op) => op.name).filter(
+  (name) => !(SAMPLING_BENCH_PENDING.includes(name) && !Object.hasOwn(BENCH, name)),
+);
 export const BENCH_OPS = Object.keys(BENCH);
 
 /** Shapes as ROWSxCLASSES[xINNER][@AXIS]; the note says why each is there. */
