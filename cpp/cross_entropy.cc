@@ -110,7 +110,8 @@ inline void log1p_lanes<F32x4>(const double* y, double* r) {
   for (size_t h = 0; h < 4; h += 2) {
     const v128_t yv = wasm_v128_load(y + h);
     const v128_t u = wasm_f64x2_add(one, yv);
-    const v128_t q = wasm_f64x2_mul(log_f64x2_for_float(u), wasm_f64x2_div(yv, wasm_f64x2_sub(u, one)));
+    const v128_t q =
+        wasm_f64x2_mul(log_f64x2_for_float(u), wasm_f64x2_div(yv, wasm_f64x2_sub(u, one)));
     wasm_v128_store(r + h, wasm_v128_bitselect(yv, q, wasm_f64x2_eq(u, one)));
   }
 }
@@ -199,11 +200,11 @@ void fill_strided(T* p, size_t c, size_t st, T v) {
 // What every sample of a cross-entropy with index targets shares.
 template <class T>
 struct IndexLoss {
-  const T* w;            // class weights, or null
+  const T* w;  // class weights, or null
   int32_t ignore_index;
-  double weight_sum;     // W
-  double eps;            // label smoothing
-  double scale;          // of the gradient
+  double weight_sum;  // W
+  double eps;         // label smoothing
+  double scale;       // of the gradient
   ExpScale<T> unit{1.0};
 };
 
@@ -257,7 +258,8 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
       else
         row_map<V>(g, g, C, [&](V e) { return e * vfa - vb; });
     } else {
-      for (size_t k = 0; k < C; ++k) g[k * st] = T(double(g[k * st]) * double(fa) - scale * ec * weight_of(w, k));
+      for (size_t k = 0; k < C; ++k)
+        g[k * st] = T(double(g[k * st]) * double(fa) - scale * ec * weight_of(w, k));
     }
     g[t * st] = T(scale * (a * (-rest / sum) + ec * (weight_sum - wt)));
   }
@@ -613,7 +615,8 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
     for (size_t o = 0; o < grouped; o += L) {
       rows_to_lanes<V>(a.input + o * C, C, buf);
       double loss[L];
-      if (ce_index_lanes<V>(buf, C, L, a.target_index + o, index_loss, a.grad ? buf : nullptr, loss)) {
+      if (ce_index_lanes<V>(buf, C, L, a.target_index + o, index_loss, a.grad ? buf : nullptr,
+                            loss)) {
         if (a.grad) lanes_to_rows<V>(buf, C, a.grad + o * C);
         for (size_t l = 0; l < L; ++l) emit(o + l, loss[l]);
       } else {

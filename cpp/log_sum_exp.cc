@@ -28,7 +28,8 @@ void lse_all(const T* x, T* y, size_t outer, size_t n, size_t inner) {
       T result = r.max;  // NaN, +inf or -inf: the result as it is (y may alias x: write last)
       if (finite(r.max)) {
         with_exp_mode(s, double(r.max) - double(r.min), [&](auto mode) {
-          result = lse_of(r.max, row_exp_sum<Vec<T>, decltype(mode), false>(row, nullptr, n, r.max, s));
+          result =
+              lse_of(r.max, row_exp_sum<Vec<T>, decltype(mode), false>(row, nullptr, n, r.max, s));
         });
       }
       y[o] = result;
@@ -43,7 +44,8 @@ void lse_all(const T* x, T* y, size_t outer, size_t n, size_t inner) {
       const V ms = select(is_finite(r.max), r.max, V::splat(T(0)));
       with_exp_mode(s, lanes_range(r), [&](auto mode) {
         const Wide<V> sum = strided_exp_sum<V, decltype(mode), false>(p, nullptr, n, inner, ms, s);
-        for (size_t l = 0; l < V::kLanes; ++l) y[o * inner + j + l] = lse_of(r.max.lane(l), sum.lane(l));
+        for (size_t l = 0; l < V::kLanes; ++l)
+          y[o * inner + j + l] = lse_of(r.max.lane(l), sum.lane(l));
       });
     });
   }

@@ -186,8 +186,8 @@ double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typ
   // The rest, in blocks of kSumBlock with the tail handling of row_exp_each.
   for (; i < n; i += kSumBlock<V>) {
     V a0 = V::splat(T(0)), a1 = a0;
-    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i), vm, s,
-                               [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
+    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i), vm,
+                               s, [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
     total += hsum(a0 + a1);
   }
   return total;
@@ -341,7 +341,8 @@ inline void for_row_sweeps(size_t k0, size_t end, Body body) {
 // of the rows x + k * inner, k < n) the lane-wise range, as strided_range
 // gives it: max is NaN in lanes whose fibre holds a NaN.
 template <class V>
-inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, size_t groups, Range<V>* r) {
+inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, size_t groups,
+                          Range<V>* r) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
   typename V::Mask nan[kColumnBlock<T> / L];
@@ -374,7 +375,8 @@ inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, siz
 // kStore also writes each e to y (which may be x).
 template <class V, class M, bool kStore, class Add, class EndBlock>
 inline void strided_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
-                             V m, const ExpScale<typename V::Elem>& s, Add add, EndBlock end_block) {
+                             V m, const ExpScale<typename V::Elem>& s, Add add,
+                             EndBlock end_block) {
   for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
     const size_t end = std::min(n, k0 + kStridedBlock<V>);
     for (size_t k = k0; k < end; ++k) {
@@ -394,10 +396,12 @@ inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, s
   using T = typename V::Elem;
   Wide<V> w;
   V acc = V::splat(T(0));
-  strided_exp_each<V, M, kStore>(x, y, n, inner, m, s, [&](V e) { acc = acc + e; }, [&] {
-    w.add(acc);
-    acc = V::splat(T(0));
-  });
+  strided_exp_each<V, M, kStore>(
+      x, y, n, inner, m, s, [&](V e) { acc = acc + e; },
+      [&] {
+        w.add(acc);
+        acc = V::splat(T(0));
+      });
   return w;
 }
 

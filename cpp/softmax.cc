@@ -19,10 +19,11 @@
 // Non-finite (PyTorch's rules): a fibre whose max is NaN or +inf (it holds a
 // NaN or a +inf) or -inf (all -inf) becomes all NaN; -inf entries of other
 // fibres give 0 (softmax) or -inf (log-softmax).
+#include "softmax.h"
+
 #include <type_traits>
 
 #include "passes.h"
-#include "softmax.h"
 
 namespace smw {
 namespace {
@@ -131,7 +132,8 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
           const V m = ms[g];
           V a = acc[g];
           V e[rows];  // the rows' exps side by side, then stored and added in order
-          for (size_t r = 0; r < rows; ++r) e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
+          for (size_t r = 0; r < rows; ++r)
+            e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
           if (!kLog)
             for (size_t r = 0; r < rows; ++r) e[r].store(q + r * inner + g * L);
           for (size_t r = 0; r < rows; ++r) a = a + e[r];
@@ -227,7 +229,8 @@ void softmax_all(const T* x, T* y, size_t outer, size_t n, size_t inner, const E
 // Temperatures outside ExpScale's regular range: every fibre in double with
 // std::exp (exact to a double rounding, slow, and only for such temperatures).
 template <class T, bool kLog>
-void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner, double temperature) {
+void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner,
+                         double temperature) {
   for (size_t o = 0; o < outer; ++o) {
     for (size_t i = 0; i < inner; ++i) {
       const T* p = x + o * n * inner + i;
@@ -239,7 +242,8 @@ void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner,
         continue;
       }
       double sum = 0.0;
-      for (size_t k = 0; k < n; ++k) sum += std::exp(shifted_quotient(double(p[k * inner]), m.v, temperature));
+      for (size_t k = 0; k < n; ++k)
+        sum += std::exp(shifted_quotient(double(p[k * inner]), m.v, temperature));
       const double log_sum = std::log(sum);
       for (size_t k = 0; k < n; ++k) {
         const double z = shifted_quotient(double(p[k * inner]), m.v, temperature);

@@ -101,16 +101,23 @@ inline Scalar<double> pow2_from_magic(Scalar<double> p, Scalar<double> tm) {
 // Horizontal reductions, done in double so that summing the per-lane partial
 // sums adds no float32 rounding.
 template <class T>
-inline T hmax(Scalar<T> a) { return a.v; }
+inline T hmax(Scalar<T> a) {
+  return a.v;
+}
 template <class T>
-inline T hmin(Scalar<T> a) { return a.v; }
+inline T hmin(Scalar<T> a) {
+  return a.v;
+}
 template <class T>
-inline double hsum(Scalar<T> a) { return double(a.v); }
+inline double hsum(Scalar<T> a) {
+  return double(a.v);
+}
 
 // The lanes of v picked by byte indices (see the SIMD overloads); one lane: v.
 template <class T>
-inline Scalar<T> pick_lanes(Scalar<T> v, const uint8_t*) { return v; }
-
+inline Scalar<T> pick_lanes(Scalar<T> v, const uint8_t*) {
+  return v;
+}
 
 // Per-lane double accumulators of a vector type: add() and add_product()
 // widen each lane to double first (a product of two floats is then exact),
@@ -212,7 +219,8 @@ struct F32x4 {
   friend Mask is_nan(F32x4 a) { return {wasm_f32x4_ne(a.v, a.v)}; }
   friend F32x4 select(Mask m, F32x4 a, F32x4 b) { return {wasm_v128_bitselect(a.v, b.v, m.v)}; }
   static Mask lanes_from(size_t skip) {
-    return {wasm_i32x4_make(skip <= 0 ? -1 : 0, skip <= 1 ? -1 : 0, skip <= 2 ? -1 : 0, skip <= 3 ? -1 : 0)};
+    return {wasm_i32x4_make(skip <= 0 ? -1 : 0, skip <= 1 ? -1 : 0, skip <= 2 ? -1 : 0,
+                            skip <= 3 ? -1 : 0)};
   }
 };
 
@@ -296,7 +304,6 @@ inline double hsum(F32x4 a) {
   return wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
 }
 inline double hsum(F64x2 a) { return a.lane(0) + a.lane(1); }
-
 
 template <>
 struct Wide<F32x4> {
@@ -419,8 +426,12 @@ struct Wide<F64x2> {
 };
 
 // The lanes of v picked by the byte indices at idx (i8x16.swizzle).
-inline F32x4 pick_lanes(F32x4 v, const uint8_t* idx) { return {wasm_i8x16_swizzle(v.v, wasm_v128_load(idx))}; }
-inline F64x2 pick_lanes(F64x2 v, const uint8_t* idx) { return {wasm_i8x16_swizzle(v.v, wasm_v128_load(idx))}; }
+inline F32x4 pick_lanes(F32x4 v, const uint8_t* idx) {
+  return {wasm_i8x16_swizzle(v.v, wasm_v128_load(idx))};
+}
+inline F64x2 pick_lanes(F64x2 v, const uint8_t* idx) {
+  return {wasm_i8x16_swizzle(v.v, wasm_v128_load(idx))};
+}
 
 template <class T>
 struct VecOf;

@@ -76,9 +76,9 @@ static const bool kPrinterRegistered = register_printer();
 // ---- comparisons ----------------------------------------------------------
 
 enum class Measure {
-  kRel,        // |got - ref| / |ref| for |ref| >= kRelFloor, else |got| <= kRelFloor
-  kAbsMax1,    // |got - ref| / max(1, |ref|)
-  kScaled,     // |got - ref| / scale (backward ops), plus an allowance
+  kRel,      // |got - ref| / |ref| for |ref| >= kRelFloor, else |got| <= kRelFloor
+  kAbsMax1,  // |got - ref| / max(1, |ref|)
+  kScaled,   // |got - ref| / scale (backward ops), plus an allowance
 };
 
 // What a comparison needs besides got and ref.
@@ -87,7 +87,7 @@ struct Spec {
   std::string context;  // geometry, temperature, seed: printed on failure
   Measure measure = Measure::kRel;
   double tol = 0;
-  size_t n = 1, inner = 1;                // to print (o, k, i) of an index
+  size_t n = 1, inner = 1;                 // to print (o, k, i) of an index
   const std::vector<LD>* scale = nullptr;  // kScaled: per-component scale
   const std::vector<LD>* allow = nullptr;  // kScaled: absolute allowance per component
 };
@@ -196,9 +196,9 @@ template <class T>
 ::testing::AssertionResult same_bits(const T* a, const T* b, size_t count, const std::string& ctx) {
   for (size_t k = 0; k < count; ++k) {
     if (std::memcmp(a + k, b + k, sizeof(T)) != 0 && !(std::isnan(a[k]) && std::isnan(b[k])))
-      return ::testing::AssertionFailure() << ctx << ": in-place result differs at index " << k
-                                           << ": " << show(a[k]) << " vs out-of-place "
-                                           << show(b[k]);
+      return ::testing::AssertionFailure()
+             << ctx << ": in-place result differs at index " << k << ": " << show(a[k])
+             << " vs out-of-place " << show(b[k]);
   }
   return ::testing::AssertionSuccess();
 }
@@ -241,8 +241,8 @@ class Buffer {
 // Fibre lengths and inner sizes at and around the vector widths (4 float32
 // lanes, 2 float64 lanes, 2 accumulators, kSumBlock = 128).
 inline const std::vector<size_t>& sizes() {
-  static const std::vector<size_t> s = {1,  2,  3,  4,  5,   6,   7,   8,   9,   15,  16,
-                                        17, 31, 32, 33, 63,  64,  65,  127, 128, 129, 1000};
+  static const std::vector<size_t> s = {1,  2,  3,  4,  5,  6,  7,  8,   9,   15,  16,
+                                        17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000};
   return s;
 }
 
@@ -268,8 +268,8 @@ std::vector<T> random_logits(size_t count, double scale, std::mt19937& rng) {
 inline std::string context(size_t outer, size_t n, size_t inner, double t, double scale,
                            uint32_t seed) {
   std::ostringstream s;
-  s << "(outer=" << outer << ", n=" << n << ", inner=" << inner << ") T=" << t
-    << " scale=" << scale << " seed=" << seed;
+  s << "(outer=" << outer << ", n=" << n << ", inner=" << inner << ") T=" << t << " scale=" << scale
+    << " seed=" << seed;
   return s.str();
 }
 

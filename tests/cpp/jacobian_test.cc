@@ -41,7 +41,8 @@ template <class T>
     if (std::memcmp(&x[k], in.data() + k, sizeof(T)) != 0)
       return ::testing::AssertionFailure() << ctx << ": x modified at " << k;
   Spec spec;
-  spec.op = std::string(log ? "log_softmax_jacobian/" : "softmax_jacobian/") + dtype_name<T>() + table;
+  spec.op =
+      std::string(log ? "log_softmax_jacobian/" : "softmax_jacobian/") + dtype_name<T>() + table;
   spec.context = ctx;
   spec.measure = Measure::kRel;
   spec.tol = kTol<T>;
@@ -101,8 +102,9 @@ TYPED_TEST(JacobianTest, DiagonalNearOne) {
   for (bool log : {false, true}) {
     for (T gap : {T(5), T(20), T(40), T(50), T(60)}) {
       const std::vector<T> x = {T(0), -gap, T(-gap - 1)};
-      EXPECT_TRUE(jacobian_result<T>(
-          log, x, 1.0, "x = {0, " + show(-gap) + ", " + show(T(-gap - 1)) + "} T=1", " s_i near 1"));
+      EXPECT_TRUE(jacobian_result<T>(log, x, 1.0,
+                                     "x = {0, " + show(-gap) + ", " + show(T(-gap - 1)) + "} T=1",
+                                     " s_i near 1"));
     }
   }
 }
@@ -119,9 +121,9 @@ TYPED_TEST(JacobianTest, NonFinite) {
         for (size_t pos = 0; pos < n; ++pos) {
           std::vector<T> x = random_logits<T>(n, 4.0, rng);
           x[pos] = special;
-          EXPECT_TRUE(jacobian_result<T>(log, x, 0.5, "special " + show(special) + " at " +
-                                                          std::to_string(pos) + " of " +
-                                                          std::to_string(n)));
+          EXPECT_TRUE(jacobian_result<T>(log, x, 0.5,
+                                         "special " + show(special) + " at " + std::to_string(pos) +
+                                             " of " + std::to_string(n)));
         }
       }
       EXPECT_TRUE(jacobian_result<T>(log, std::vector<T>(n, -kInf), 1.0, "all -inf"));
@@ -135,8 +137,8 @@ TYPED_TEST(JacobianTest, ExtremeTemperatures) {
   const std::vector<T> x = {T(1.5), T(-2), T(0.25), T(1.5), T(7), T(6.5)};
   for (bool log : {false, true}) {
     std::string wrong, first;
-    for (double t : {1e-30, 1e-40, 1e-300, 1e-307, 1e-310, 4.9e-324, 1e30, 1e39, 1e300, 1e308,
-                     DBL_MAX}) {
+    for (double t :
+         {1e-30, 1e-40, 1e-300, 1e-307, 1e-310, 4.9e-324, 1e30, 1e39, 1e300, 1e308, DBL_MAX}) {
       char ctx[48];
       std::snprintf(ctx, sizeof ctx, "T=%g", t);
       ::testing::AssertionResult r = jacobian_result<T>(log, x, t, ctx, " extreme T");

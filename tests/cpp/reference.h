@@ -158,8 +158,8 @@ struct Backward {
 // softmax:     dx = y * (dy - <dy, y>) / T,  scale = |y| (|dy| + |<dy, y>|) / T
 // log-softmax: dx = (dy - exp(y) sum(dy)) / T, scale = (|dy| + exp(y) |sum(dy)|) / T
 template <class T>
-Backward backward(const T* dy, const T* y, size_t outer, size_t n, size_t inner,
-                  double temperature, bool log) {
+Backward backward(const T* dy, const T* y, size_t outer, size_t n, size_t inner, double temperature,
+                  bool log) {
   Backward b;
   b.dx.resize(outer * n * inner);
   b.scale.resize(outer * n * inner);
