@@ -178,53 +178,40 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   });
 }
 
-// Short rows (kShortRow, passes.h), kLanes at a time through softmax_strided.
+// The four layouts of softmax and log-softmax (passes.h run_layouts).
 template <class T, bool kLog>
-void softmax_short_rows(const T* x, T* y, size_t rows, size_t n, const ExpScale<T>& s) {
-  using V = Vec<T>;
-  constexpr size_t L = V::kLanes;
-  alignas(16) T buf[kShortRow * L];
-  for (size_t r = 0; r < rows; r += L) {
-    rows_to_lanes<V>(x + r * n, n, buf);
-    softmax_strided<V, kLog>(buf, buf, n, L, s);
-    lanes_to_rows<V>(buf, n, y + r * n);
-  }
-}
+struct SoftmaxPasses {
+  static constexpr bool kColumns = true;
+  static constexpr size_t kStridedVectors = 1;
+  const T* x;
+  T* y;
+  size_t n, inner;
+  const ExpScale<T>& s;
 
-template <class T, bool kLog>
-void softmax_all(const T* x, T* y, size_t outer, size_t n, size_t inner, const ExpScale<T>& s) {
-  if (inner == 1) {
-    size_t o = 0;
-    if (n <= kShortRow && Vec<T>::kLanes > 1) {
-      const size_t grouped = outer - outer % Vec<T>::kLanes;
-      softmax_short_rows<T, kLog>(x, y, grouped, n, s);
-      o = grouped;
+  void row(size_t o) const { softmax_row<T, kLog>(x + o * n, y + o * n, n, s); }
+  // Short rows (kShortRow), kLanes at a time, transposed into a buffer with
+  // one row per lane, through softmax_strided.
+  bool short_rows_pay(size_t) const { return true; }
+  void short_rows(size_t rows) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    alignas(16) T buf[kShortRow * L];
+    for (size_t r = 0; r < rows; r += L) {
+      rows_to_lanes<V>(x + r * n, n, buf);
+      softmax_strided<V, kLog>(buf, buf, n, L, s);
+      lanes_to_rows<V>(buf, n, y + r * n);
     }
-    for (; o < outer; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n, s);
-    return;
   }
-  using V = Vec<T>;
-  const size_t vector_part = inner - inner % V::kLanes;
-  if (inner >= kColumnInner) {
-    for (size_t o = 0; o < outer; ++o) {
-      const size_t base = o * n * inner;
-      for (size_t j = 0; j < vector_part; j += kColumnBlock<T>) {
-        const size_t width = std::min(kColumnBlock<T>, vector_part - j);
-        softmax_columns<V, kLog>(x + base + j, y + base + j, n, inner, width, s);
-      }
-      for (size_t j = vector_part; j < inner; ++j)
-        softmax_strided<Scalar<T>, kLog>(x + base + j, y + base + j, n, inner, s);
-    }
-    return;
+  template <class V, size_t>
+  void strided(size_t o, size_t j) const {
+    const size_t at = o * n * inner + j;
+    softmax_strided<V, kLog>(x + at, y + at, n, inner, s);
   }
-  for (size_t o = 0; o < outer; ++o) {
-    const size_t base = o * n * inner;
-    for_each_lane_group<T>(inner, [&](size_t j, auto tag) {
-      using V = decltype(tag);
-      softmax_strided<V, kLog>(x + base + j, y + base + j, n, inner, s);
-    });
+  void columns(size_t o, size_t j, size_t width) const {
+    const size_t at = o * n * inner + j;
+    softmax_columns<Vec<T>, kLog>(x + at, y + at, n, inner, width, s);
   }
-}
+};
 
 // Temperatures outside ExpScale's regular range: every fibre in double with
 // std::exp (exact to a double rounding, slow, and only for such temperatures).
@@ -258,9 +245,10 @@ Status softmax_op(const T* x, T* y, size_t outer, size_t n, size_t inner, double
   if (!valid_temperature(temperature)) return kBadTemperature;
   if (Status st = check_geometry(x, y, y, outer, n, inner)) return st;
   const ExpScale<T> s(temperature);
-  if (s.regular)
-    softmax_all<T, kLog>(x, y, outer, n, inner, s);
-  else
+  if (s.regular) {
+    const SoftmaxPasses<T, kLog> passes{x, y, n, inner, s};
+    run_layouts<T>(passes, outer, n, inner);
+  } else
     softmax_double_path<T, kLog>(x, y, outer, n, inner, temperature);
   return kOk;
 }
