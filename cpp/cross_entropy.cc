@@ -25,20 +25,26 @@
 // targets counted but with weights summing to 0 -> loss NaN and, as in
 // torch's backward (x * 1/0), NaN gradient rows for them (nll_loss: NaN at
 // the target only, since no log-softmax backward spreads it).
-// Non-finite (PyTorch's): a sample whose logits hold a NaN or +inf, or are
-// all -inf, has loss NaN (0 if its target is ignored) and an all-NaN gradient
-// row; a -inf logit has p = 0: its class adds +inf to the loss when it is the
-// target or smoothing reaches it, and 0 * -inf = NaN where a probability
-// target or weight is exactly 0 (as torch computes y * log p).
-// Accuracy, float32 logits (|x| <= 100): a sample's loss is computed in
-// double from log S, whose error is the relative error of S: that of the
-// float32 exps (exp.h: <= 4.8e-7, plus <= 9.5e-7 in the mode without
-// TwoSum) and of their sums (<= 4.2e-7), so |error| <= 2e-6 * max(1, |loss|,
-// w) with w the largest class weight that enters the loss (the target's, or
-// any with label smoothing). Worst measured over the C++ tests' cases: 1.4e-7
-// (the exps' errors average out in S). Reduction 'none' stores each loss as
-// float32 (half an ulp more); 'mean' and 'sum' keep their total in double.
-// Gradient within 1e-6 * max |grad|. float64 within 1e-14.
+// Non-finite rules are PyTorch's; besides those below, 0 * -inf = NaN where
+// a probability target or weight is exactly 0 (as torch computes y * log p).
+// Why the loss bound holds (float32 logits, |x| <= 100): a sample's loss is
+// computed in double from log S, whose error is the relative error of S: that
+// of the float32 exps (exp.h: <= 4.8e-7, plus <= 9.5e-7 in the mode without
+// TwoSum) and of their sums (<= 4.2e-7), times w. Reduction 'none' stores
+// each loss as float32 (half an ulp more); 'mean' and 'sum' keep their total
+// in double.
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   crossEntropy:
+//     valid range: float32 logits with |x| <= 100 (float64: any finite), weights >= 0, label
+//       smoothing in [0, 1].
+//     max error of loss: float32 2e-6; float64 1e-14; unit |got - exact| / max(1, |exact|, w), w
+//       the largest class weight that enters the loss (the target's; any with label smoothing).
+//     max error of grad: float32 1e-6; float64 1e-14; unit |got - exact| / max |exact gradient|
+//       (over the call).
+//     NaN/inf: a sample whose logits hold a NaN or +inf, or are all -inf, has loss NaN (0 if its
+//       target is ignored) and an all-NaN gradient row; a -inf logit has p = 0 (+inf loss where
+//       it is the target or smoothing reaches it).
+// ---- end accuracy contract ----
 #include "passes.h"
 #include "softmax.h"
 

@@ -1,10 +1,16 @@
 // log_sum_exp.cc — log(sum(exp(x))) along any axis, float32 and float64.
 //
 // Passes: max -> sum of exp(x - max) in double -> max + log(sum).
-// Accuracy: |error| <= 1e-6 * max(1, |y|) for float32 (2e-15 for float64).
-// Range: any finite input (the max shift prevents overflow).
-// Non-finite (PyTorch's torch.logsumexp): NaN if the fibre holds a NaN, else
-// +inf if it holds a +inf, else -inf if it is all -inf or empty.
+// The absolute error of log(sum) is the relative error of the sum (the exps'
+// and the float32 block sums', as in softmax.cc). Non-finite rules are
+// torch.logsumexp's.
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   logSumExp:
+//     valid range: any finite input (the max shift prevents overflow).
+//     max error of y: float32 2e-6; float64 1e-14; unit |got - exact| / max(1, |exact|).
+//     NaN/inf: NaN if the fibre holds a NaN, else +inf if it holds a +inf, else -inf if it is all
+//       -inf or empty.
+// ---- end accuracy contract ----
 #include "passes.h"
 #include "softmax.h"
 

@@ -8,17 +8,24 @@
 // inner = kColumnInner on, on chunks of kColumnBlock neighbouring fibres
 // that read each row's contiguous segment (softmax_columns).
 //
-// Accuracy, float32 (float64), against the exact result of the same inputs:
-//   softmax: relative error <= 1e-6 (2e-15) for outputs >= 2^-125 (2^-1021);
-//     smaller outputs may be flushed to +0. Tested at 2e-6 (1e-13).
-//   log-softmax: |error| <= 1e-6 * max(1, |y|) (2e-15 * ...).
-// Range: any finite input and any temperature in (0, DBL_MAX]; the shifted
-// argument is carried exactly (exp.h), so large logits and small
-// temperatures lose nothing. Temperatures below 1e-30 or above 1e30 (float64:
-// 1e-290, 1e290) take a double path with std::exp.
-// Non-finite (PyTorch's rules): a fibre whose max is NaN or +inf (it holds a
-// NaN or a +inf) or -inf (all -inf) becomes all NaN; -inf entries of other
-// fibres give 0 (softmax) or -inf (log-softmax).
+// Why the bounds below hold (float32): the exp is within 4.8e-7 (exp.h), the
+// rounding of x - max adds at most 9.5e-7 in the fast mode (with_exp_mode),
+// the sums 4.2e-7 (kSumBlock): 1.9e-6 < 2e-6. The shifted argument is
+// otherwise carried exactly (exp.h), so large logits and small temperatures
+// lose nothing. Temperatures below 1e-30 or above 1e30 (float64: 1e-290,
+// 1e290) take a double path with std::exp. Non-finite rules are PyTorch's.
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   softmax:
+//     valid range: any finite input, any temperature in (0, DBL_MAX].
+//     max error of y: float32 2e-6 for outputs >= 1e-30; float64 1e-14 for outputs >= 1e-30; unit
+//       |got - exact| / |exact|.
+//     NaN/inf: a fibre holding a NaN or +inf, or all -inf, becomes all NaN; -inf entries of other
+//       fibres give 0; outputs below 2^-125 (float64: 2^-1021) may be flushed to +0.
+//   logSoftmax:
+//     valid range: any finite input, any temperature in (0, DBL_MAX].
+//     max error of y: float32 2e-6; float64 1e-14; unit |got - exact| / max(1, |exact|).
+//     NaN/inf: as softmax, with -inf entries giving -inf.
+// ---- end accuracy contract ----
 #include "softmax.h"
 
 #include <type_traits>

@@ -14,16 +14,23 @@
 // on in column chunks of kColumnBlock fibres sweeping contiguous row segments
 // (backward_columns, passes.h). With T == 1 the multiply by
 // 1/T is left out (it would change nothing).
-// Accuracy: the final subtraction may cancel, so the bound is componentwise
-// against the size of its terms: |error_i| <= 1e-6 * |y_i| (|dy_i| + |<dy,y>|) / T
-// (softmax) and 1e-6 * (|dy_i| + exp(y_i) |sum dy|) / T (log-softmax) for
-// float32; 2e-15 for float64.
-// Range: any input and any temperature in (0, DBL_MAX] (where 1/T overflows T,
-// each element is computed in double and divided by T). NaN and inf propagate
-// through the arithmetic: in softmax's VJP a NaN or inf in dy or y reaches
-// every output of its fibre through the dot product; in log-softmax's, one in
-// dy does (through sum(dy)) while one in y stays in its own element.
-// exp(y) follows exp_any (exp.h).
+// The final subtraction may cancel, so the bound is componentwise against
+// the size of its terms (below). Where 1/T overflows T, each element is
+// computed in double and divided by T. exp(y) follows exp_any (exp.h).
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   softmaxBackward:
+//     valid range: any input, any temperature in (0, DBL_MAX].
+//     max error of dx: float32 2e-6; float64 5e-14; unit |got - exact| / (the size of the terms:
+//       softmax |y| (|dy| + |<dy, y>|) / T, log-softmax (|dy| + exp(y) |sum dy|) / T).
+//     NaN/inf: NaN and inf propagate through the arithmetic: one in dy or y reaches its whole
+//       fibre through <dy, y>.
+//   logSoftmaxBackward:
+//     valid range: any input, any temperature in (0, DBL_MAX].
+//     max error of dx: float32 2e-6; float64 5e-14; unit |got - exact| / (the size of the terms:
+//       softmax |y| (|dy| + |<dy, y>|) / T, log-softmax (|dy| + exp(y) |sum dy|) / T).
+//     NaN/inf: NaN and inf propagate through the arithmetic: one in dy reaches its whole fibre
+//       through sum(dy), one in y stays in its element.
+// ---- end accuracy contract ----
 #include "passes.h"
 #include "softmax.h"
 

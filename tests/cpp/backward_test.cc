@@ -4,8 +4,8 @@
 //   log-softmax: dx = (dy - exp(y) * sum(dy)) / T
 //
 // The final subtraction may cancel, so the bound is componentwise against the
-// size of its terms (softmax_backward.cc promises 1e-6 and 2e-15 times it):
-//   |err_i| <= tol * scale_i, tol = 2e-6 (float32) / 1e-13 (float64),
+// size of its terms:
+//   |err_i| <= tol * scale_i, tol the bound of cpp/accuracy.json,
 //   scale_i = |y_i| (|dy_i| + |<dy, y>|) / T           (softmax)
 //   scale_i = (|dy_i| + exp(y_i) |sum dy|) / T           (log-softmax)
 // plus two absolute allowances that the relative bound cannot express (they
@@ -78,7 +78,7 @@ void check_backward(bool log, const std::vector<T>& dy, const std::vector<T>& y,
       std::string(log ? "log_softmax_backward/" : "softmax_backward/") + dtype_name<T>() + table;
   spec.context = ctx;
   spec.measure = Measure::kScaled;
-  spec.tol = kTol<T>;
+  use_contract<T>(spec, log ? "logSoftmaxBackward" : "softmaxBackward", "dx");
   spec.n = n;
   spec.inner = inner;
   spec.scale = &r.scale;

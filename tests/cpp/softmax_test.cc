@@ -3,10 +3,10 @@
 // fibres, in-place and out-of-place, finite and non-finite inputs, and the
 // documented range (any finite logits, any T in (0, DBL_MAX]).
 //
-// Tolerances (softmax.cc promises 1e-6 and 2e-15, half and a fiftieth):
-//   softmax:     relative error <= 2e-6 (float32) / 1e-13 (float64) for
-//                outputs >= 1e-30; smaller outputs must stay <= 1e-30.
-//   log_softmax: |error| <= 2e-6 * max(1, |y|) (1e-13 * ...).
+// Tolerances: the bounds of cpp/accuracy.json (check.h, Contract):
+//   softmax:     relative error for outputs at or above the contract's floor
+//                (1e-30); smaller outputs must stay below the floor.
+//   log_softmax: |error| <= tol * max(1, |y|).
 #include "softmax.h"
 
 #include <gtest/gtest.h>
@@ -39,7 +39,7 @@ Spec forward_spec(bool log, const std::string& ctx, size_t n, size_t inner,
   s.op = std::string(log ? "log_softmax/" : "softmax/") + dtype_name<T>() + table;
   s.context = ctx;
   s.measure = log ? Measure::kAbsMax1 : Measure::kRel;
-  s.tol = kTol<T>;
+  use_contract<T>(s, log ? "logSoftmax" : "softmax", "y");
   s.n = n;
   s.inner = inner;
   return s;
