@@ -184,7 +184,7 @@ double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typ
   double total = 0.0;
   size_t i = 0;
   // Main loop: 4 vectors per iteration into 4 accumulators (measured faster
-  // than 1 or 2 in V8, bench/variants), 8 iterations per block.
+  // than 1 or 2 in V8, bench/VARIANTS.md), 8 iterations per block.
   constexpr size_t kBlock4 = 4 * kSumBlock<V> / 2;
   for (; i + kBlock4 <= n; i += kBlock4) {
     V a0 = V::splat(T(0)), a1 = a0, a2 = a0, a3 = a0;
