@@ -408,13 +408,10 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // true and is neither read further nor written: the caller takes its samples
 // one by one. Losses go to loss[0..width) (lanes of bad groups unset);
 // everything the loss needs is read before g (which may be x) is written.
-// (Not inlined into the loss's dispatch: inlined there, V8 ran it 10-20%
-// slower, measured with bench/ab.mjs on 8x21x16384.)
 template <class V>
-__attribute__((noinline)) void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner,
-                                                size_t width, const int32_t* target,
-                                                const IndexLoss<typename V::Elem>& p,
-                                                typename V::Elem* g, double* loss, bool* bad) {
+void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
+                      const int32_t* target, const IndexLoss<typename V::Elem>& p,
+                      typename V::Elem* g, double* loss, bool* bad) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
   constexpr size_t G = kColumnBlock<T> / L;
