@@ -129,8 +129,8 @@ export interface SoftmaxWasm {
 export interface LoadOptions {
   /** true / false forces the SIMD128 / scalar build; default: SIMD where the engine has it. */
   simd?: boolean;
-  /** The .wasm bytes of the chosen build, if you load them yourself. */
-  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** The .wasm bytes of the chosen build, if you load them yourself (any ArrayBuffer or view; copied). */
+  wasmBinary?: ArrayBuffer | ArrayBufferView;
   /** Maps the .wasm file name ('softmax-simd.wasm' or 'softmax-scalar.wasm') to a URL. */
   locateFile?: (path: string, prefix: string) => string;
 }
@@ -138,5 +138,5 @@ export interface LoadOptions {
 /** Loads a softmax-wasm instance. */
 export function load(options?: LoadOptions): Promise<SoftmaxWasm>;
 
-/** Whether this engine runs WebAssembly SIMD128 (ES module entry only). */
+/** Whether this engine runs WebAssembly SIMD128. */
 export function simdSupported(): boolean;

@@ -22,7 +22,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 // What the playground needs, as URL prefix -> folder (relative to root unless absolute).
 // Keeping the URL layout equal to the repository layout lets web/ use plain relative
-// imports (../bindings/index.js) that also work from any other static server.
+// imports (../bindings/browser.js) that also work from any other static server.
 export const DEFAULT_FOLDERS = [
   'web',
   'bindings',
@@ -247,7 +247,7 @@ if (isMain) {
     log: opts.quiet ? null : (line) => console.log(line),
   });
   // The page needs the wasm build and the chart library; say so now rather than as a 404 later.
-  for (const [need, fix] of [['dist/softmax-simd.wasm', 'npm run build'], ['bindings/index.js', 'npm run build'],
+  for (const [need, fix] of [['dist/softmax-simd.wasm', 'npm run build'], ['bindings/browser.js', 'npm run build'],
     ['node_modules/@observablehq/plot/dist/plot.umd.min.js', 'npm install'], ['node_modules/d3/dist/d3.min.js', 'npm install']]) {
     if (!fs.existsSync(path.join(path.resolve(opts.root ?? REPO_ROOT), need))) console.warn(`serve: ${need} is missing (run ${fix})`);
   }

@@ -19,5 +19,5 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DSOFTMAX_SANITIZE=ON >/dev/nu
 cmake --build build/asan -j"$jobs" >/dev/null
 ctest --test-dir build/asan --output-on-failure
 
-echo "== Node tests (wasm SIMD128 and scalar builds, and the playground in Chromium) =="
+echo "== Node tests (wasm SIMD128 and scalar builds, the playground in Chromium, and tests/consumers: the packed package in bundlers, TypeScript and browsers) =="
 node --test tests/

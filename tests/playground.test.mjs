@@ -119,7 +119,7 @@ async function setValue(p, id, value) {
 
 // Up to 3 min only when Chromium has to be installed first; otherwise a few seconds.
 before(async () => {
-  for (const f of ['bindings/index.js', 'dist/softmax-simd.mjs', 'dist/softmax-scalar.mjs', 'dist/softmax-simd.wasm',
+  for (const f of ['bindings/browser.js', 'dist/softmax-simd.mjs', 'dist/softmax-scalar.mjs', 'dist/softmax-simd.wasm',
     'dist/softmax-scalar.wasm', 'node_modules/d3/dist/d3.min.js', 'node_modules/@observablehq/plot/dist/plot.umd.min.js']) {
     assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run npm install and npm run build first`);
   }
@@ -158,7 +158,7 @@ test('the page loads over HTTP with wasm MIME type, COOP/COEP, and no errors', a
   const wasm = responses.find((r) => r.url().endsWith('.wasm'));
   assert.ok(wasm, 'a .wasm file was fetched');
   assert.equal(wasm.headers()['content-type'], 'application/wasm');
-  const js = responses.find((r) => r.url().endsWith('/bindings/index.js'));
+  const js = responses.find((r) => r.url().endsWith('/bindings/browser.js'));
   assert.match(js.headers()['content-type'], /^text\/javascript/);
   assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
   const cls = await layoutShift(page);

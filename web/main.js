@@ -1,6 +1,6 @@
 // Entry point: loads the library (SIMD build, or the scalar one with ?simd=0),
 // says which build runs, and mounts each panel module from web/panels/.
-import { load } from '../bindings/index.js';
+import { load } from '../bindings/browser.js';
 import { store } from './state.js';
 import { chartsSettled } from './lib/charts.js';
 import * as distributionShift from './panels/distribution-shift.js';

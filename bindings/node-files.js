@@ -1,0 +1,38 @@
+// node-files.js — how the Node entries find and read a .wasm: with fs, never fetch (Node's fetch
+// cannot read files). A locateFile result may be a path, a file: URL, or an http(s) URL (fetched).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileBytes } from './loader.js';
+
+const advice = (file) => `Copy node_modules/softmax-wasm/dist/${file} there (or next to your bundle), or pass load({ locateFile }) or load({ wasmBinary }).`;
+
+/** A load() environment for Node; candidates(flavour) lists where the .wasm may be, best first. */
+export function nodeEnv(candidates) {
+  return {
+    async defaultWasm(flavour) {
+      const tried = candidates(flavour);
+      const found = tried.find((file) => existsSync(file));
+      if (found) return found;
+      throw new Error(`softmax-wasm: ${flavour.wasm} not found; looked for ${tried.join(', ')}. ${advice(flavour.wasm)}`);
+    },
+    directory: (flavour) => path.dirname(candidates(flavour)[0]) + path.sep,
+    async compile(where, prefix) {
+      const file = /^file:/i.test(where) ? fileURLToPath(where) : where;
+      let bytes;
+      if (/^https?:/i.test(where)) {
+        const res = await fetch(where).catch((e) => { throw new Error(`${prefix}cannot fetch ${where}: ${e.message}`, { cause: e }); });
+        if (!res.ok) throw new Error(`${prefix}cannot fetch ${where}: HTTP ${res.status}`);
+        bytes = new Uint8Array(await res.arrayBuffer());
+      } else {
+        try {
+          bytes = await readFile(file);
+        } catch (e) {
+          throw new Error(`${prefix}cannot read ${path.resolve(file)} (${e.code ?? e.message}). ${advice(path.basename(file))}`, { cause: e });
+        }
+      }
+      return compileBytes(bytes, `${prefix}${file}`);
+    },
+  };
+}

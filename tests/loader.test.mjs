@@ -1,0 +1,198 @@
+// load(): the compiled module is cached per build, wasmBinary takes any BufferSource and nothing
+// else, locateFile errors name the path, and where new Function is refused the CSP-safe glue runs.
+// (The package as consumers install it: tests/consumers/.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+// Count compilations: wrap before anything is loaded (each test file is its own process).
+let compiles = 0;
+const realCompile = WebAssembly.compile;
+WebAssembly.compile = function (...args) {
+  compiles++;
+  return realCompile.apply(this, args);
+};
+const { load, simdSupported, SoftmaxWasm } = await import('../bindings/index.js');
+
+const run = promisify(execFile);
+const entry = new URL('../bindings/index.js', import.meta.url).href;
+const SIMD = readFileSync(new URL('../dist/softmax-simd.wasm', import.meta.url));
+const SCALAR = readFileSync(new URL('../dist/softmax-scalar.wasm', import.meta.url));
+const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
+const P123 = [0.09003057317038046, 0.24472847105479767, 0.6652409557748219];
+
+test('a second load() of a build compiles nothing; the instances are separate', async (t) => {
+  const t0 = performance.now();
+  const a = await load();
+  const t1 = performance.now();
+  const b = await load();
+  const t2 = performance.now();
+  assert.equal(compiles, 1, 'the first load compiles the SIMD .wasm once');
+  assert.notEqual(a, b);
+  assert.ok(a instanceof SoftmaxWasm && b instanceof SoftmaxWasm);
+  const x = a.alloc(3, 'float64');
+  x.array.set([1, 2, 3]);
+  assert.ok(near(Array.from(b.softmax([1, 2, 3])), P123), 'b works while a holds memory');
+  x.free();
+  await load({ simd: false });
+  assert.equal(compiles, 2, 'the scalar build is compiled once too');
+  await load({ simd: false });
+  assert.equal(compiles, 2);
+  t.diagnostic(`first load ${(t1 - t0).toFixed(1)} ms, second ${(t2 - t1).toFixed(1)} ms`);
+});
+
+test('wasmBinary: any ArrayBuffer, SharedArrayBuffer, typed array or DataView of the .wasm', async () => {
+  const padded = new Uint8Array(SIMD.length + 16);
+  padded.set(SIMD, 7);
+  const shared = new SharedArrayBuffer(SIMD.length);
+  new Uint8Array(shared).set(SIMD);
+  const forms = {
+    ArrayBuffer: SIMD.buffer.slice(SIMD.byteOffset, SIMD.byteOffset + SIMD.length),
+    Uint8Array: new Uint8Array(SIMD),
+    'Uint8Array at an offset': padded.subarray(7, 7 + SIMD.length),
+    DataView: new DataView(padded.buffer, 7, SIMD.length),
+    'Node Buffer': SIMD,
+    SharedArrayBuffer: shared,
+  };
+  for (const [name, wasmBinary] of Object.entries(forms)) {
+    const sm = await load({ simd: true, wasmBinary });
+    assert.equal(sm.backend, 'wasm-simd128', name);
+    assert.ok(near(Array.from(sm.softmax([1, 2, 3])), P123), name);
+  }
+});
+
+test("wasmBinary is copied at the call: changing the caller's bytes afterwards changes nothing", async () => {
+  const bytes = new Uint8Array(SCALAR);
+  const pending = load({ simd: false, wasmBinary: bytes });
+  bytes.fill(0);
+  assert.equal((await pending).backend, 'wasm-scalar');
+});
+
+test('wasmBinary of the wrong kind is a TypeError naming it; wrong bytes are a RangeError saying why', async () => {
+  const typeErrors = ['wasm', 42, [0, 97, 115, 109], { byteLength: 8 }, new Proxy(new Uint8Array(SIMD), {}), null];
+  for (const [i, wasmBinary] of typeErrors.entries()) {
+    await assert.rejects(
+      load({ wasmBinary }),
+      (e) => e instanceof TypeError && /wasmBinary must be an ArrayBuffer, a typed array or a DataView/.test(e.message),
+      `case ${i}`,
+    );
+  }
+  const detached = new ArrayBuffer(8);
+  structuredClone(detached, { transfer: [detached] });
+  await assert.rejects(
+    load({ wasmBinary: detached }),
+    (e) => e instanceof RangeError && /empty \(or its buffer was detached\)/.test(e.message),
+  );
+  await assert.rejects(load({ wasmBinary: new Uint8Array(0) }), RangeError);
+  await assert.rejects(
+    load({ wasmBinary: new TextEncoder().encode('<!doctype html>') }),
+    (e) =>
+      e instanceof RangeError && /wasmBinary is not a WebAssembly module .*starts with 3c 21 64 6f/.test(e.message),
+  );
+  // A real module, but not this package's: the probe of simdSupported(), a module with no imports.
+  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 4, 1, 2, 0, 11]);
+  await assert.rejects(
+    load({ wasmBinary: probe }),
+    (e) => e instanceof RangeError && /does not fit the glue/.test(e.message),
+  );
+  // The other build's bytes.
+  await assert.rejects(
+    load({ simd: true, wasmBinary: SCALAR }),
+    (e) => e instanceof RangeError && /not the simd build/.test(e.message),
+  );
+  // And the loader still works.
+  assert.equal((await load()).backend, 'wasm-simd128');
+});
+
+test('options: own properties only, unknown keys and wrong types are TypeErrors', async () => {
+  assert.equal((await load(Object.create({ simd: false }))).backend, 'wasm-simd128', 'an inherited simd is ignored');
+  await assert.rejects(load({ simd: 1 }), TypeError);
+  await assert.rejects(load({ smid: true }), /unknown option "smid"/);
+  await assert.rejects(load({ locateFile: 'dist/' }), /locateFile must be a function/);
+  await assert.rejects(
+    load({ locateFile: () => 42 }),
+    (e) => e instanceof TypeError && /must return a URL or a path, got 42/.test(e.message),
+  );
+  await assert.rejects(load({ locateFile: (f) => f, wasmBinary: SIMD }), /not both/);
+  await assert.rejects(load('simd'), TypeError);
+  assert.equal(typeof simdSupported(), 'boolean');
+});
+
+test('locateFile in Node: a path, a file: URL string or a URL object; a missing file names its path', async () => {
+  const dir = fileURLToPath(new URL('../dist/', import.meta.url));
+  const seen = [];
+  assert.equal(
+    (
+      await load({
+        locateFile: (f, d) => {
+          seen.push(f, d);
+          return d + f;
+        },
+      })
+    ).backend,
+    'wasm-simd128',
+  );
+  assert.deepEqual(seen, ['softmax-simd.wasm', dir]);
+  assert.equal(
+    (await load({ simd: false, locateFile: (f) => new URL(`../dist/${f}`, import.meta.url).href })).backend,
+    'wasm-scalar',
+  );
+  assert.equal((await load({ locateFile: (f) => new URL(`../dist/${f}`, import.meta.url) })).backend, 'wasm-simd128');
+  await assert.rejects(load({ locateFile: (f) => `/nowhere/${f}` }), (e) =>
+    /locateFile\("softmax-simd.wasm"\) returned "\/nowhere\/softmax-simd.wasm": cannot read \/nowhere\/softmax-simd.wasm \(ENOENT\)/.test(
+      e.message,
+    ),
+  );
+});
+
+test('where new Function is refused (node --disallow-code-generation-from-strings), load() uses the CSP-safe glue', async () => {
+  const script = `
+    let refused = false;
+    try { new Function('return 1'); } catch { refused = true; }
+    const { load } = await import(${JSON.stringify(entry)});
+    const out = [];
+    for (const simd of [true, false]) {
+      const sm = await load({ simd });
+      out.push(sm.backend, Array.from(sm.softmax([1, 2, 3])));
+    }
+    console.log(JSON.stringify({ refused, out }));`;
+  const { stdout } = await run(process.execPath, [
+    '--disallow-code-generation-from-strings',
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
+  const { refused, out } = JSON.parse(stdout);
+  assert.equal(refused, true, 'the flag refuses new Function');
+  assert.equal(out[0], 'wasm-simd128');
+  assert.ok(near(out[1], P123));
+  assert.equal(out[2], 'wasm-scalar');
+  assert.ok(near(out[3], P123));
+});
+
+test('the CommonJS entry (dist/index.cjs) exports what the ES module does', async () => {
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)('../dist/index.cjs');
+  assert.deepEqual(Object.keys(cjs).sort(), ['SoftmaxWasm', 'load', 'simdSupported']);
+  const sm = await cjs.load({ simd: false });
+  assert.ok(sm instanceof cjs.SoftmaxWasm);
+  assert.ok(near(Array.from(sm.softmax([1, 2, 3])), P123));
+});
+
+test('Node never fetches: load() and locateFile read files with fs', async () => {
+  const fetch = globalThis.fetch;
+  globalThis.fetch = () => {
+    throw new Error('fetch was called');
+  };
+  try {
+    const dir = fileURLToPath(new URL('../dist/', import.meta.url));
+    // A path not seen before, so nothing comes from the cache.
+    const sm = await load({ simd: false, locateFile: (f) => `${dir}./${f}` });
+    assert.equal(sm.backend, 'wasm-scalar');
+  } finally {
+    globalThis.fetch = fetch;
+  }
+});
