@@ -569,6 +569,15 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 //                               (1, 2 or 4: 4, then 2, then 1 are used).
 // The last inner % kLanes fibres of each slice run as lane groups of
 // Scalar<T>. Fibres are visited in order within a slice, slices in order.
+// The ops mark their layout methods SMW_LAYOUT (not inlined): with every
+// layout inlined into one function V8 compiled the hot loops worse (measured
+// with bench/ab.mjs: cross-entropy's column chunks 1.2x slower; with them out
+// of line, softmax and log-softmax rows ran 10-15% faster than before the
+// dispatcher). A layout method runs once per call, row or lane group, so the
+// calls cost nothing measurable. (cross-entropy's columns stay inline: that
+// one measured best.)
+#define SMW_LAYOUT __attribute__((noinline))
+
 template <class T, class Op>
 void run_layouts(const Op& op, size_t outer, size_t n, size_t inner) {
   using V = Vec<T>;

@@ -219,21 +219,21 @@ struct BackwardPasses {
   T inv_t;
   const ExpScale<T>& unit;
 
-  void row(size_t o) const {
+  SMW_LAYOUT void row(size_t o) const {
     using V = Vec<T>;
     backward_row<V, kLog, kUnit>(dy + o * n, y + o * n, dx + o * n, n, V::splat(inv_t), unit);
   }
   bool short_rows_pay(size_t outer) const { return outer >= 8; }
-  void short_rows(size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t rows) const {
     using V = Vec<T>;
     backward_short_rows<V, kLog, kUnit>(dy, y, dx, rows, n, V::splat(inv_t), unit);
   }
   template <class V, size_t U>
-  void strided(size_t o, size_t j) const {
+  SMW_LAYOUT void strided(size_t o, size_t j) const {
     const size_t at = o * n * inner + j;
     backward_strided<V, U, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, V::splat(inv_t), unit);
   }
-  void columns(size_t o, size_t j, size_t width) const {
+  SMW_LAYOUT void columns(size_t o, size_t j, size_t width) const {
     using V = Vec<T>;
     const size_t at = o * n * inner + j;
     backward_columns<V, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, width, V::splat(inv_t),
