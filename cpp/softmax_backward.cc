@@ -219,7 +219,7 @@ struct BackwardPasses {
   T inv_t;
   const ExpScale<T>& unit;
 
-  SMW_LAYOUT void row(size_t o) const {
+  void row(size_t o) const {
     using V = Vec<T>;
     backward_row<V, kLog, kUnit>(dy + o * n, y + o * n, dx + o * n, n, V::splat(inv_t), unit);
   }
