@@ -1,7 +1,16 @@
-// Type declarations of softmax-wasm (hand-written; the implementation is index.js).
+// Type declarations of softmax-wasm (hand-written; the implementation is
+// softmax-wasm.js, its ops listed in ops.js).
+
+/**
+ * `[Symbol.dispose]` where the TypeScript lib declares Symbol.dispose
+ * (lib esnext.disposable / es2025, or @types/node), and nothing where it does
+ * not, so these declarations compile with plain ES2022 libs too.
+ */
+type DisposeKey = SymbolConstructor extends { readonly dispose: infer K extends symbol } ? K : never;
+type Disposable_ = { [K in DisposeKey]: () => void };
 
 /** An array in wasm memory (sm.alloc): ops read and write it in place, with no copy. */
-export interface WasmArray<D extends 'float32' | 'float64' | 'int32' = 'float32' | 'float64' | 'int32'> {
+export type WasmArray<D extends 'float32' | 'float64' | 'int32' = 'float32' | 'float64' | 'int32'> = Disposable_ & {
   readonly dtype: D;
   readonly length: number;
   readonly freed: boolean;
@@ -9,17 +18,27 @@ export interface WasmArray<D extends 'float32' | 'float64' | 'int32' = 'float32'
   readonly array: D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Float64Array;
   /** Releases the memory; later use throws. Idempotent. */
   free(): void;
-  [Symbol.dispose](): void;
-}
+};
 
-/** Arrays the ops take: Float32Array runs the float32 kernels; Float64Array or number[] the float64 ones. */
+/**
+ * Arrays the ops take: Float32Array runs the float32 kernels; Float64Array or
+ * number[] the float64 ones. Any genuine typed array works, including views of
+ * wasm memory (a WasmArray's .array) and arrays over SharedArrayBuffers or
+ * resizable ArrayBuffers; its length is read through the typed-array brand.
+ */
 export type Data = Float32Array | Float64Array | number[] | WasmArray<'float32'> | WasmArray<'float64'>;
 
 /** The typed array an op returns for an input type: Float32Array for float32 input, else Float64Array. */
 export type ResultOf<X extends Data> = X extends Float32Array | WasmArray<'float32'> ? Float32Array : Float64Array;
 
+/** The WasmArray of an input type's dtype. */
+export type WasmOf<X extends Data> = ResultOf<X> extends Float32Array ? WasmArray<'float32'> : WasmArray<'float64'>;
+
 /** What `out` may be: a typed array or a WasmArray of the input's dtype. */
-export type OutOf<X extends Data> = ResultOf<X> | (ResultOf<X> extends Float32Array ? WasmArray<'float32'> : WasmArray<'float64'>);
+export type OutOf<X extends Data> = ResultOf<X> | WasmOf<X>;
+
+/** Options are exact: a key that is not an option of the op is a type error (and a TypeError at run time). */
+export type Exact<O, T> = O & { [K in Exclude<keyof O, keyof T>]: never };
 
 export interface AxisOptions<X extends Data> {
   /** Row-major shape of the input; default [x.length]. The length must be the product. [] is a scalar. */
@@ -40,7 +59,11 @@ export interface JacobianOptions<X extends Data> {
   out?: OutOf<X>;
 }
 
-/** Class-index targets: one per sample (the logits' shape without the class axis). */
+/**
+ * Class-index targets: one per sample (the logits' shape without the class
+ * axis). BigInt64Array / BigUint64Array are what tokenizers and ONNX models
+ * produce; every value is range-checked as the others are.
+ */
 export type IndexTarget =
   | Int32Array
   | Int16Array
@@ -49,22 +72,30 @@ export type IndexTarget =
   | Uint16Array
   | Uint8Array
   | Uint8ClampedArray
+  | BigInt64Array
+  | BigUint64Array
   | number[]
   | number
   | WasmArray<'int32'>;
 
+/** Class probabilities: the logits' dtype and shape. */
+export type ProbabilityTarget<X extends Data> = ResultOf<X> | WasmOf<X>;
+
 export type Reduction = 'mean' | 'sum' | 'none';
 
-export interface NllLossOptions<X extends Data> {
+interface LossOptionsBase<X extends Data> {
   shape?: readonly number[];
   /** The class axis; default -1. PyTorch's [N, C, d1, ...] layout is axis: 1. */
   axis?: number;
   /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
   /** Per-class weights >= 0, length C. */
-  weight?: ResultOf<X> | number[];
+  weight?: ResultOf<X> | WasmOf<X> | number[];
   /** Index targets equal to this add nothing; default -100. */
   ignoreIndex?: number;
+}
+
+export interface NllLossOptions<X extends Data> extends LossOptionsBase<X> {
   /** Also return d loss / d input ('none': of the summed loss). Default false. */
   grad?: boolean;
   /** With grad: true, write the gradient here (typed array or WasmArray of the input's dtype and length). */
@@ -76,15 +107,33 @@ export interface CrossEntropyOptions<X extends Data> extends NllLossOptions<X> {
   labelSmoothing?: number;
 }
 
+/** The loss: a number for 'mean' / 'sum'; per-sample losses for 'none'. */
+export type LossOf<X extends Data, O> = O extends { reduction: 'none' } ? ResultOf<X> : number;
+
+/** A loss call with grad: true: `grad` is always there. */
+export interface LossWithGrad<X extends Data, O> {
+  loss: LossOf<X, O>;
+  /** d loss / d input, the input's shape and dtype (it is `out` when given). */
+  grad: Returned<X, O>;
+}
+
+/** A loss call without grad: only the loss. */
+export interface LossOnly<X extends Data, O> {
+  loss: LossOf<X, O>;
+  grad?: never;
+}
+
+/** grad known only at run time (a boolean): `grad` may be there. */
 export interface LossResult<X extends Data, O> {
-  /** A number for 'mean' / 'sum'; per-sample losses for 'none'. */
-  loss: O extends { reduction: 'none' } ? ResultOf<X> : number;
-  /** d loss / d input, the input's shape and dtype (it is `out` when given); present when grad: true. */
+  loss: LossOf<X, O>;
   grad?: Returned<X, O>;
 }
 
 /** An op returns `out` when given one (typed array or WasmArray), else a new typed array. */
 export type Returned<X extends Data, O> = O extends { out: infer R } ? (R extends undefined ? ResultOf<X> : R) : ResultOf<X>;
+
+type WithGrad<T> = T & { grad: true };
+type NoGrad<T> = Omit<T, 'grad' | 'out'> & { grad?: false };
 
 export interface SoftmaxWasm {
   /** The build that runs: 'wasm-simd128' or 'wasm-scalar'. */
@@ -94,35 +143,94 @@ export interface SoftmaxWasm {
   /** Current size of the wasm memory in bytes. */
   readonly memoryBytes: number;
 
-  /** An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32';
-   *  'int32' holds class-index targets for crossEntropy / nllLoss. */
+  /**
+   * An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32';
+   * 'int32' holds class-index targets for crossEntropy / nllLoss.
+   * @throws {TypeError} length is not a number, or dtype not a string.
+   * @throws {RangeError} length is not a non-negative integer, dtype is unknown, or the memory is full.
+   */
   alloc<D extends 'float32' | 'float64' | 'int32' = 'float32'>(length: number, dtype?: D): WasmArray<D>;
 
-  /** softmax(x / T) along an axis. */
-  softmax<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(x: X, options?: O): Returned<X, O>;
-  /** log(softmax(x / T)) along an axis, computed without the log of a rounded probability. */
-  logSoftmax<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(x: X, options?: O): Returned<X, O>;
-  /** log(sum(exp(x))) along an axis; the result has the shape without that axis. */
-  logSumExp<X extends Data, O extends AxisOptions<X> = AxisOptions<X>>(x: X, options?: O): Returned<X, O>;
-  /** d loss / d x given dy = d loss / d y and y = softmax(x / T): y * (dy - <dy, y>) / T. */
-  softmaxBackward<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(dy: X, y: X, options?: O): Returned<X, O>;
-  /** d loss / d x given dy and y = logSoftmax(x / T): (dy - exp(y) * sum(dy)) / T. */
-  logSoftmaxBackward<X extends Data, O extends SoftmaxOptions<X> = SoftmaxOptions<X>>(dy: X, y: X, options?: O): Returned<X, O>;
-  /** The n x n Jacobian of softmax(x / T) for a 1-D x, row-major: J[i*n + j] = d y_i / d x_j. */
-  softmaxJacobian<X extends Data, O extends JacobianOptions<X> = JacobianOptions<X>>(x: X, options?: O): Returned<X, O>;
-  /** The n x n Jacobian of logSoftmax(x / T) for a 1-D x. */
-  logSoftmaxJacobian<X extends Data, O extends JacobianOptions<X> = JacobianOptions<X>>(x: X, options?: O): Returned<X, O>;
-  /** torch.nn.functional.cross_entropy: targets are class indices or class probabilities (the logits' dtype and shape). */
-  crossEntropy<X extends Data, O extends CrossEntropyOptions<X> = CrossEntropyOptions<X>>(
+  /**
+   * softmax(x / T) along an axis.
+   * @throws {TypeError} x or out is not a float array of one dtype, a WasmArray is freed or foreign, an option is unknown or of the wrong type.
+   * @throws {RangeError} the shape does not hold x's length, axis is out of range, temperature is not a finite number > 0, out has the wrong length.
+   */
+  softmax<X extends Data, const O extends SoftmaxOptions<X> = {}>(x: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  /**
+   * log(softmax(x / T)) along an axis, computed without the log of a rounded probability.
+   * @throws {TypeError} as softmax.
+   * @throws {RangeError} as softmax.
+   */
+  logSoftmax<X extends Data, const O extends SoftmaxOptions<X> = {}>(x: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  /**
+   * log(sum(exp(x))) along an axis; the result has the shape without that axis.
+   * @throws {TypeError} as softmax.
+   * @throws {RangeError} as softmax; also when the result would not fit in wasm memory.
+   */
+  logSumExp<X extends Data, const O extends AxisOptions<X> = {}>(x: X, options?: Exact<O, AxisOptions<X>>): Returned<X, O>;
+  /**
+   * d loss / d x given dy = d loss / d y and y = softmax(x / T): y * (dy - <dy, y>) / T.
+   * @throws {TypeError} dy, y or out is not a float array, or they differ in dtype; as softmax.
+   * @throws {RangeError} dy and y differ in length; as softmax.
+   */
+  softmaxBackward<X extends Data, const O extends SoftmaxOptions<X> = {}>(dy: X, y: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  /**
+   * d loss / d x given dy and y = logSoftmax(x / T): (dy - exp(y) * sum(dy)) / T.
+   * @throws {TypeError} as softmaxBackward.
+   * @throws {RangeError} as softmaxBackward.
+   */
+  logSoftmaxBackward<X extends Data, const O extends SoftmaxOptions<X> = {}>(dy: X, y: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  /**
+   * The n x n Jacobian of softmax(x / T) for a 1-D x, row-major: J[i*n + j] = d y_i / d x_j.
+   * @throws {TypeError} as softmax.
+   * @throws {RangeError} temperature is not a finite number > 0, out is not n * n long, or n * n values do not fit in wasm memory.
+   */
+  softmaxJacobian<X extends Data, const O extends JacobianOptions<X> = {}>(x: X, options?: Exact<O, JacobianOptions<X>>): Returned<X, O>;
+  /**
+   * The n x n Jacobian of logSoftmax(x / T) for a 1-D x.
+   * @throws {TypeError} as softmaxJacobian.
+   * @throws {RangeError} as softmaxJacobian.
+   */
+  logSoftmaxJacobian<X extends Data, const O extends JacobianOptions<X> = {}>(x: X, options?: Exact<O, JacobianOptions<X>>): Returned<X, O>;
+
+  /**
+   * torch.nn.functional.cross_entropy: targets are class indices or class probabilities (the logits' dtype and shape).
+   * With grad: true the result also holds d loss / d logits.
+   * @throws {TypeError} logits, target, weight or out has the wrong type or dtype, out is given without grad: true, an option is unknown or of the wrong type.
+   * @throws {RangeError} the shape, axis, reduction, ignoreIndex or labelSmoothing is out of range, the class axis is empty, a target index is outside [0, C) and not ignoreIndex, a weight is negative or NaN, a length does not match.
+   */
+  crossEntropy<X extends Data, const O extends WithGrad<CrossEntropyOptions<X>>>(
     logits: X,
-    target: IndexTarget | ResultOf<X>,
-    options?: O,
+    target: IndexTarget | ProbabilityTarget<X>,
+    options: Exact<O, CrossEntropyOptions<X>>,
+  ): LossWithGrad<X, O>;
+  crossEntropy<X extends Data, const O extends NoGrad<CrossEntropyOptions<X>> = {}>(
+    logits: X,
+    target: IndexTarget | ProbabilityTarget<X>,
+    options?: Exact<O, NoGrad<CrossEntropyOptions<X>>>,
+  ): LossOnly<X, O>;
+  crossEntropy<X extends Data, const O extends CrossEntropyOptions<X> & { grad: boolean }>(
+    logits: X,
+    target: IndexTarget | ProbabilityTarget<X>,
+    options: Exact<O, CrossEntropyOptions<X>>,
   ): LossResult<X, O>;
-  /** torch.nn.functional.nll_loss on log-probabilities with class-index targets. */
-  nllLoss<X extends Data, O extends NllLossOptions<X> = NllLossOptions<X>>(
+
+  /**
+   * torch.nn.functional.nll_loss on log-probabilities with class-index targets.
+   * @throws {TypeError} as crossEntropy (probability targets are a TypeError here).
+   * @throws {RangeError} as crossEntropy.
+   */
+  nllLoss<X extends Data, const O extends WithGrad<NllLossOptions<X>>>(logProbs: X, target: IndexTarget, options: Exact<O, NllLossOptions<X>>): LossWithGrad<X, O>;
+  nllLoss<X extends Data, const O extends NoGrad<NllLossOptions<X>> = {}>(
     logProbs: X,
     target: IndexTarget,
-    options?: O,
+    options?: Exact<O, NoGrad<NllLossOptions<X>>>,
+  ): LossOnly<X, O>;
+  nllLoss<X extends Data, const O extends NllLossOptions<X> & { grad: boolean }>(
+    logProbs: X,
+    target: IndexTarget,
+    options: Exact<O, NllLossOptions<X>>,
   ): LossResult<X, O>;
 }
 

@@ -1,42 +1,49 @@
 // softmax-wasm.js — the SoftmaxWasm class: the JS API of one wasm instance.
 //
-// The wrapper owns the boundary: it validates every argument (validate.js),
-// places the inputs in one reusable scratch region of wasm memory, calls the
-// Embind function of the op and dtype (bindings/module.cc), and copies the
-// result out. Kernels never throw; a non-zero status becomes an Error here.
-// load() in index.js creates instances.
+// Its public ops come from the op table (ops.js): each entry becomes a method
+// sm[name] run by the driver of its kind (#DRIVERS below). A driver reads the
+// call's arguments through validate.js in two phases — first everything that
+// can run user code (options, plain arrays), then, with no user code any
+// more, the typed arrays and WasmArrays through their brands, and the checks
+// — and only then places the data in one reusable scratch block of wasm
+// memory, calls the op's Embind function (bindings/module.cc) and copies the
+// result out. Kernels never throw; a non-zero status becomes an Error, which
+// the checks make unreachable. load() in index.js creates instances.
+import { OPS } from './ops.js';
 import {
+  Arg,
+  COPIED,
+  OptionValues,
   DTYPES,
   INT32,
+  OPTION_NAMES,
   REDUCTIONS,
-  checkAxis,
-  checkFlag,
-  checkIgnoreIndex,
-  checkIndexTarget,
-  checkLabelSmoothing,
-  checkReduction,
-  checkWeight,
-  checkOptions,
-  checkOut,
-  checkShape,
-  checkTemperature,
-  dtypeOf,
+  WASM,
+  checkAlloc,
+  checkIndexValues,
+  checkNotOut,
+  checkTarget,
+  checkWeightValues,
+  copyIn,
+  copyInto,
+  copyOut,
   geometry,
-  sameDtype,
-  show,
+  pinViews,
+  readIndexTarget,
+  refreshViews,
+  readNumbers,
+  readOptions,
+  readShape,
+  showNumbers,
+  takeData,
 } from './validate.js';
-import { WasmArray, allocDtype } from './wasm-array.js';
+import { WasmArray } from './wasm-array.js';
 
 // wasm32 memory tops out at 2 GiB (Emscripten's default maximum).
 const MAX_WASM_BYTES = 2 ** 31;
 
 // Kernel status codes (cpp/softmax.h, enum Status).
 const STATUS = ['ok', 'null pointer', 'bad temperature', 'size overflow', 'bad index', 'bad weight', 'bad option'];
-
-// The options each kind of op takes.
-const ALONG_AXIS_OPTIONS = ['shape', 'axis', 'temperature', 'out'];
-const NLL_OPTIONS = ['shape', 'axis', 'reduction', 'weight', 'ignoreIndex', 'grad', 'out'];
-const CROSS_ENTROPY_OPTIONS = [...NLL_OPTIONS, 'labelSmoothing'];
 
 function fail(op, status) {
   // The wrapper validates everything a kernel checks, so this is a bug.
@@ -56,9 +63,14 @@ class Scratch {
     this.#module = module;
   }
 
-  /** The block's byte offset, grown first to at least `total` bytes. */
+  /** Whether the block already holds `total` bytes (then base() allocates nothing). */
+  fits(total) {
+    return this.#ptr !== 0 && total <= this.#bytes;
+  }
+
+  /** The block's byte offset (never 0), grown first to at least `total` bytes. */
   base(op, total) {
-    if (total > this.#bytes) {
+    if (total > this.#bytes || this.#ptr === 0) {
       if (total > MAX_WASM_BYTES) {
         throw new RangeError(
           `${op}: the call needs ${formatBytes(total)} of wasm memory, more than the 2 GiB a wasm32 module can address`,
@@ -68,12 +80,13 @@ class Scratch {
       if (this.#ptr) M._free(this.#ptr);
       this.#ptr = 0;
       this.#bytes = 0;
-      const ptr = M._malloc(total) >>> 0;
+      const bytes = Math.max(total, 64);
+      const ptr = M._malloc(bytes) >>> 0;
       if (!ptr) {
         throw new RangeError(`${op}: could not allocate ${formatBytes(total)} of wasm memory (at most 2 GiB in all)`);
       }
       this.#ptr = ptr;
-      this.#bytes = total;
+      this.#bytes = bytes;
     }
     return this.#ptr;
   }
@@ -93,22 +106,65 @@ function heapViews(M) {
   return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
 }
 
+// What the drivers read of each entry (by index in OPS), resolved once at
+// load with own-property lookups only, so that a polluted Object.prototype
+// or Array.prototype cannot add an option, an argument or a target kind.
+const own = (object, key) => (Object.hasOwn(object, key) ? object[key] : undefined);
+const PLANS = OPS.map((e) => {
+  const C = e.options;
+  return Object.freeze({
+    op: e.name,
+    C,
+    // readOptions' `known`: the table's options, or their names when the
+    // fast snapshot (OptionValues) lacks one of them.
+    known: Object.keys(C).every((name) => OPTION_NAMES.includes(name)) ? C : Object.freeze(Object.keys(C)),
+    name0: e.args[0],
+    name1: e.args.length === 2 ? e.args[1] : undefined,
+    shape: own(C, 'shape'),
+    axis: own(C, 'axis'),
+    temperature: own(C, 'temperature'),
+    out: own(C, 'out'),
+    reduction: own(C, 'reduction'),
+    weight: own(C, 'weight'),
+    ignoreIndex: own(C, 'ignoreIndex'),
+    labelSmoothing: own(C, 'labelSmoothing'),
+    grad: own(C, 'grad'),
+    probabilityTargets: own(e, 'probabilityTargets') === true,
+  });
+});
+
 /** The softmax family on one wasm instance. Create it with load(). */
 export class SoftmaxWasm {
   #M;
   #scratch;
-  #kernel = {}; // op -> [float32, float64] Embind functions
+  #kernels; // per op (index in OPS): { float32: fn, float64: fn }
   #views;
+  // The fast path's reusable snapshots (#alongAxis).
+  #busy = false;
+  #slotOptions = new OptionValues();
+  #slot0 = new Arg();
+  #slot1 = new Arg();
+  #slotOut = new Arg();
 
   /** @internal */
   constructor(module, backend) {
     this.#M = module;
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
-    for (const name of Object.keys(module)) {
-      const m = /^(\w+)_(f32|f64)$/.exec(name);
-      if (m) (this.#kernel[m[1]] ??= [])[m[2] === 'f32' ? 0 : 1] = module[name];
-    }
+    this.#kernels = OPS.map((e) => {
+      const fns = {};
+      for (const [dtype, binding] of Object.entries(e.bindings)) {
+        const fn = Object.hasOwn(module, binding) ? module[binding] : undefined;
+        if (typeof fn !== 'function') {
+          throw new Error(
+            `softmax-wasm: op ${e.name} (${dtype}) needs the Embind function ${binding}, which this wasm build does not export; ` +
+              'the .wasm does not match bindings/ops.js (rebuild with npm run build, or bind it in bindings/module.cc)',
+          );
+        }
+        fns[dtype] = fn;
+      }
+      return fns;
+    });
     /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
@@ -127,132 +183,259 @@ export class SoftmaxWasm {
    * free() (or a `using` declaration); a forgotten one is freed when collected.
    */
   alloc(length, dtype = 'float32') {
-    return new WasmArray(this.#M, length, allocDtype(length, dtype), 'alloc');
+    return new WasmArray(this.#M, length, checkAlloc(length, dtype), 'alloc');
   }
 
-  softmax(x, options) {
-    return this.#alongAxis('softmax', 'x', x, undefined, undefined, options);
-  }
+  // ---- the drivers, one per kind of op (ops.js) -----------------------------
 
-  logSoftmax(x, options) {
-    return this.#alongAxis('logSoftmax', 'x', x, undefined, undefined, options);
-  }
+  static #DRIVERS = Object.freeze({
+    __proto__: null,
+    alongAxis: (sm, i, a, b, options) => sm.#alongAxis(i, a, b, options),
+    reduction: (sm, i, a, b, options) => sm.#reduction(i, a, options),
+    jacobian: (sm, i, a, b, options) => sm.#jacobian(i, a, options),
+    loss: (sm, i, a, b, options) => sm.#loss(i, a, b, options),
+  });
 
-  logSumExp(x, options) {
-    const op = 'logSumExp';
-    const o = checkOptions(op, options, ['shape', 'axis', 'out']);
-    const dtype = dtypeOf(op, 'x', x);
-    const shape = checkShape(op, o.shape, x.length, 'x');
-    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
-    const { outer, n, inner } = geometry(shape, axis);
-    const outLength = outer * inner;
-    const out = checkOut(op, o.out, dtype, outLength);
-    this.#checkLive(op, ['x', x], ['out', out]);
-    if (n === 0 || outLength === 0) {
-      // Nothing to sum: every result is -Infinity (logsumexp of an empty set).
-      if (out instanceof WasmArray) {
-        out.array.fill(-Infinity);
-        return out;
-      }
-      return (out ?? new dtype.Array(outLength)).fill(-Infinity);
-    }
-    const [px, py] = this.#place(op, dtype, [
-      ['x', x, x.length, true],
-      ['out', out, outLength, false],
-    ]);
-    const status = this.#kernelOf(op, dtype)(px, py, outer, n, inner);
-    if (status) throw fail(op, status);
-    return this.#read(dtype, py, outLength, out);
-  }
-
-  softmaxBackward(dy, y, options) {
-    return this.#alongAxis('softmaxBackward', 'dy', dy, 'y', y, options);
-  }
-
-  logSoftmaxBackward(dy, y, options) {
-    return this.#alongAxis('logSoftmaxBackward', 'dy', dy, 'y', y, options);
-  }
-
-  softmaxJacobian(x, options) {
-    return this.#jacobian('softmaxJacobian', x, options);
-  }
-
-  logSoftmaxJacobian(x, options) {
-    return this.#jacobian('logSoftmaxJacobian', x, options);
+  // The public methods, one per entry of OPS: sm.softmax(x, options),
+  // sm.softmaxBackward(dy, y, options), sm.crossEntropy(logits, target, options), ...
+  static {
+    OPS.forEach((e, i) => {
+      const drive = SoftmaxWasm.#DRIVERS[e.kind];
+      if (drive === undefined) throw new Error(`softmax-wasm: op ${e.name} has kind ${e.kind}, which no driver runs`);
+      const method =
+        e.args.length === 2
+          ? { [e.name](a, b, options) { return drive(this, i, a, b, options); } }[e.name]
+          : { [e.name](a, options) { return drive(this, i, a, undefined, options); } }[e.name];
+      Object.defineProperty(SoftmaxWasm.prototype, e.name, { __proto__: null, value: method, writable: true, configurable: true });
+    });
   }
 
   /**
-   * Cross-entropy of logits against class indices or class probabilities,
-   * with torch.nn.functional.cross_entropy's semantics; grad: true also
-   * returns d loss / d logits from the same pass.
+   * The ops along an axis with options { shape, axis, temperature, out }: one
+   * input (x) or two of one dtype and length (dy, y); the kernel takes
+   * (...inputs, out, outer, n, inner, temperature). Written to allocate
+   * little but the result: it is the per-call cost of small inputs.
    */
-  crossEntropy(logits, target, options) {
-    return this.#loss('crossEntropy', logits, target, options);
+  #alongAxis(i, x0, x1, options) {
+    // The fast path reuses one options snapshot and three Args per instance
+    // instead of allocating them. A call that re-enters this instance (from a
+    // getter, in phase 1) allocates its own, so nothing it does can reach the
+    // outer call's snapshot.
+    if (this.#busy) return this.#alongAxisWith(i, x0, x1, options, undefined, undefined, undefined, undefined);
+    this.#busy = true;
+    try {
+      return this.#alongAxisWith(i, x0, x1, options, this.#slotOptions, this.#slot0, this.#slot1, this.#slotOut);
+    } finally {
+      this.#busy = false;
+      // Keep no reference to the caller's arrays.
+      this.#slot0.src = this.#slot0.value = undefined;
+      this.#slot1.src = this.#slot1.value = undefined;
+      this.#slotOut.src = this.#slotOut.value = undefined;
+      this.#slotOptions.out = this.#slotOptions.shape = undefined;
+    }
   }
 
-  /** NLL loss of log-probabilities against class indices (torch.nn.functional.nll_loss). */
-  nllLoss(logProbs, target, options) {
-    return this.#loss('nllLoss', logProbs, target, options);
+  #alongAxisWith(i, x0, x1, options, slotOptions, slot0, slot1, slotOut) {
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const name0 = P.name0;
+    const name1 = P.name1;
+    const M = this.#M;
+    // Phase 1: everything that can run user code.
+    const o = readOptions(op, options, P.known, slotOptions);
+    const s0 = readNumbers(op, name0, x0);
+    const s1 = name1 === undefined ? undefined : readNumbers(op, name1, x1);
+    const shapeIn = readShape(op, o.shape);
+    // Phase 2: no user code from here on.
+    const a0 = takeData(op, name0, x0, s0, M, undefined, undefined, slot0);
+    const dtype = a0.type;
+    const length = a0.length;
+    let a1;
+    if (name1 !== undefined) {
+      a1 = takeData(op, name1, x1, s1, M, dtype, name0, slot1);
+      if (a1.length !== length) {
+        throw new RangeError(`${op}: ${name1} has length ${a1.length} but ${name0} has length ${length}; they must match`);
+      }
+    }
+    // A 1-D input along its only axis needs no shape array.
+    let outer = 1;
+    let n = length;
+    let inner = 1;
+    if (shapeIn !== undefined || (o.axis !== undefined && o.axis !== -1 && o.axis !== 0)) {
+      const shape = P.shape(op, shapeIn, length, name0);
+      ({ outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape)));
+    }
+    const temperature = P.temperature(op, o.temperature);
+    const out = P.out(op, o.out, M, dtype, length, slotOut);
+    if (length === 0) return out === undefined ? new dtype.Array(0) : out.value;
+    // WasmArrays are used where they live; the other arrays are copied into
+    // the scratch block, and the result overwrites the copy of the first
+    // input (the kernels work in place) unless `out` or the first input is
+    // a WasmArray.
+    const w0 = a0.kind === WASM;
+    const w1 = a1 !== undefined && a1.kind === WASM;
+    const wOut = out !== undefined && out.kind === WASM;
+    const B = dtype.bytes;
+    const bytes = align16(length * B);
+    let total = 0;
+    const r0 = w0 ? 0 : (total += bytes) - bytes;
+    const r1 = a1 === undefined || w1 ? 0 : (total += bytes) - bytes;
+    const rOut = !wOut && w0 ? (total += bytes) - bytes : 0;
+    const base = total === 0 ? 0 : this.#scratch.fits(total) ? this.#scratch.base(op, total) : this.#reserve(op, total, [a0, a1, out]);
+    const p0 = w0 ? a0.ptr : base + r0;
+    if (!w0) copyIn(M, this.#heap(dtype), dtype, p0, a0);
+    const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
+    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype), dtype, p1, a1);
+    const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
+    const kernel = this.#kernels[i][dtype.name];
+    const status = a1 === undefined ? kernel(p0, pOut, outer, n, inner, temperature) : kernel(p0, p1, pOut, outer, n, inner, temperature);
+    if (status) throw fail(op, status);
+    return this.#result(dtype, pOut, length, out);
   }
 
-  // ---- shared op drivers ---------------------------------------------------
+  /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
+  #reduction(i, x, options) {
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const name = P.name0;
+    const M = this.#M;
+    const o = readOptions(op, options, P.known);
+    const sx = readNumbers(op, name, x);
+    const shapeIn = readShape(op, o.shape);
+    // Phase 2.
+    const a = takeData(op, name, x, sx, M);
+    const dtype = a.type;
+    const shape = P.shape(op, shapeIn, a.length, name);
+    const { outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape));
+    const outLength = outer * inner;
+    if (outLength * dtype.bytes > MAX_WASM_BYTES) {
+      throw new RangeError(
+        `${op}: shape ${showNumbers(shapeIn)} along axis ${o.axis ?? -1} gives a result of ${outLength} values, more than the 2 GiB of wasm memory holds`,
+      );
+    }
+    const out = P.out(op, o.out, M, dtype, outLength);
+    if (n === 0 || outLength === 0) {
+      // Nothing to sum: every result is -Infinity (logsumexp of an empty set).
+      if (out === undefined) return new dtype.Array(outLength).fill(-Infinity);
+      if (out.kind === COPIED) {
+        copyInto(out.src, new dtype.Array(outLength).fill(-Infinity));
+        return out.value;
+      }
+      this.#heap(dtype).fill(-Infinity, out.ptr / dtype.bytes, out.ptr / dtype.bytes + outLength);
+      return out.value;
+    }
+    const [px, py] = this.#place(op, dtype, undefined, [a, out ?? outLength]);
+    const status = this.#kernels[i][dtype.name](px, py, outer, n, inner);
+    if (status) throw fail(op, status);
+    return this.#result(dtype, py, outLength, out);
+  }
 
-  #loss(op, input, target, options) {
-    const nll = op === 'nllLoss';
-    const o = checkOptions(op, options, nll ? NLL_OPTIONS : CROSS_ENTROPY_OPTIONS);
-    const inputName = nll ? 'logProbs' : 'logits';
-    const dtype = dtypeOf(op, inputName, input);
-    const shape = checkShape(op, o.shape, input.length, inputName);
-    const axis = checkAxis(op, o.axis, shape.length, o.shape ?? shape);
+  /** The n x n Jacobian of a 1-D x; options { temperature, out }. */
+  #jacobian(i, x, options) {
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const name = P.name0;
+    const M = this.#M;
+    const o = readOptions(op, options, P.known);
+    const sx = readNumbers(op, name, x);
+    // Phase 2.
+    const a = takeData(op, name, x, sx, M);
+    const dtype = a.type;
+    const temperature = P.temperature(op, o.temperature);
+    const n = a.length;
+    const size = n * n;
+    const bytes = size * dtype.bytes + n * (dtype.bytes + 8);
+    if (bytes > MAX_WASM_BYTES) {
+      throw new RangeError(
+        `${op}: ${name} has length ${n}, and its ${n} x ${n} Jacobian needs ${formatBytes(size * dtype.bytes)}, ` +
+          'more than the 2 GiB a wasm32 module can address; use the O(n) backward ops (softmaxBackward / logSoftmaxBackward) instead',
+      );
+    }
+    const out = P.out(op, o.out, M, dtype, size);
+    if (n === 0) return out === undefined ? new dtype.Array(0) : out.value;
+    const [pj, px, pw] = this.#place(op, dtype, undefined, [out ?? size, a, n * (8 / dtype.bytes)]);
+    const status = this.#kernels[i][dtype.name](px, pj, n, temperature, pw);
+    if (status) throw fail(op, status);
+    return this.#result(dtype, pj, size, out);
+  }
+
+  /**
+   * crossEntropy / nllLoss: input (logits or log-probabilities) and target
+   * (class indices, or probabilities where the entry allows them); options
+   * { shape, axis, reduction, weight, ignoreIndex, [labelSmoothing], grad, out }.
+   */
+  #loss(i, input, target, options) {
+    const P = PLANS[i];
+    const op = P.op;
+    const C = P.C;
+    const inputName = P.name0;
+    const M = this.#M;
+    // Phase 1.
+    const o = readOptions(op, options, P.known);
+    const sIn = readNumbers(op, inputName, input);
+    const sTarget = readIndexTarget(op, target);
+    const sWeight = o.weight === undefined ? undefined : readNumbers(op, 'weight', o.weight);
+    const shapeIn = readShape(op, o.shape);
+    // Phase 2.
+    const a = takeData(op, inputName, input, sIn, M);
+    const dtype = a.type;
+    const size = a.length;
+    const shape = P.shape(op, shapeIn, size, inputName);
+    const axis = P.axis(op, o.axis, shape.length, shapeIn ?? shape);
     const { outer, n: classes, inner } = geometry(shape, axis);
-    const shapeText = () => show(o.shape ?? shape); // for error messages only
+    const shapeText = () => showNumbers(shapeIn ?? shape); // for error messages only
     if (classes < 1) throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText()}) must hold at least one class`);
-    const reduction = checkReduction(op, o.reduction);
-    const ignoreIndex = checkIgnoreIndex(op, o.ignoreIndex);
-    const labelSmoothing = nll ? 0 : checkLabelSmoothing(op, o.labelSmoothing);
-    const wantGrad = checkFlag(op, 'grad', o.grad);
-    const weight = checkWeight(op, o.weight, dtype, classes);
+    const reduction = P.reduction(op, o.reduction);
+    const ignoreIndex = P.ignoreIndex(op, o.ignoreIndex);
+    const labelSmoothing = P.labelSmoothing === undefined ? 0 : P.labelSmoothing(op, o.labelSmoothing);
+    const wantGrad = P.grad(op, o.grad);
+    const w = P.weight(op, o.weight, sWeight, M, dtype, classes);
     if (o.out !== undefined && !wantGrad) {
       throw new TypeError(`${op}: out receives the gradient; it needs grad: true`);
     }
-    const out = checkOut(op, o.out, dtype, input.length);
+    const out = P.out(op, o.out, M, dtype, size);
     const samples = outer * inner;
-    const probTarget = !nll && (target instanceof Float32Array || target instanceof Float64Array);
-    let indices;
-    if (probTarget) {
-      if (!(target instanceof dtype.Array)) {
-        throw new TypeError(`${op}: probability target is ${target.constructor.name} but the logits are ${dtype.name}; they share one dtype`);
-      }
-      if (target.length !== input.length) {
-        throw new RangeError(`${op}: probability target must have the logits' shape ${shapeText()} (length ${input.length}), got length ${target.length}`);
-      }
-    } else {
-      if (target instanceof Float32Array || target instanceof Float64Array) {
-        throw new TypeError(`${op}: target must be class indices (an Int32Array or an array of integers), got ${show(target)}`);
-      }
-      indices = checkIndexTarget(op, target, samples, classes, ignoreIndex, shapeText);
+    const t = checkTarget(op, target, sTarget, M, dtype, size, samples, P.probabilityTargets, shapeText);
+    checkNotOut(op, out, [t, w]);
+    // Class indices the kernel reads where they live are checked there.
+    const heap32 = this.#heap(INT32);
+    if (!t.probabilities && t.kind === WASM) {
+      checkIndexValues(op, heap32, t.ptr / 4, samples, classes, ignoreIndex);
     }
+    if (w !== undefined && w.kind === WASM) checkWeightValues(op, this.#heap(dtype), w.ptr / dtype.bytes, classes);
 
-    const size = input.length;
-    const wasmIndices = indices instanceof WasmArray;
-    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [
-      [inputName, input, size, true],
-      ['target', probTarget ? target : undefined, probTarget ? size : 0, true],
-      ['weight', weight, weight ? classes : 0, true],
-      ['loss', undefined, reduction === 'none' ? samples : 0, false],
-      ['out', out, wantGrad ? size : 0, false],
-      ['target', wasmIndices ? indices : undefined, probTarget || wasmIndices ? 0 : Math.ceil((samples * 4) / dtype.bytes), false],
-      ['loss', undefined, 8 / dtype.bytes, false],
+    // Place everything; copied weights and class indices are checked as they
+    // are copied (each value read once).
+    const indicesCopied = !t.probabilities && t.kind === COPIED;
+    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [t, w], [
+      a,
+      t.probabilities ? t : 0,
+      w === undefined ? 0 : w.kind === COPIED ? classes : w,
+      reduction === 'none' ? samples : 0,
+      out ?? (wantGrad ? size : 0),
+      indicesCopied ? Math.ceil((samples * 4) / dtype.bytes) : t.probabilities ? 0 : t,
+      8 / dtype.bytes,
     ]);
-    if (!probTarget && !wasmIndices) this.#heap(INT32).set(indices, pIndex / 4);
-    const status = this.#kernelOf(op, dtype)(
+    if (indicesCopied) {
+      // Read from the caller's array, or from wasm memory for a view of it.
+      const values = t.src;
+      checkIndexValues(op, values, 0, samples, classes, ignoreIndex, this.#heap(INT32), pIndex / 4, t.type.big === true);
+    }
+    if (w !== undefined && w.kind === COPIED) checkWeightValues(op, w.src, 0, classes, this.#heap(dtype), pWeight / dtype.bytes);
+    // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
+    // more would wrap in its size_t.
+    const empty = samples === 0;
+    const status = this.#kernels[i][dtype.name](
       pIn,
-      probTarget ? 0 : pIndex,
-      probTarget ? pProb : 0,
-      weight ? pWeight : 0,
-      outer,
-      classes,
-      inner,
+      t.probabilities ? 0 : pIndex,
+      t.probabilities ? pProb : 0,
+      w === undefined ? 0 : pWeight,
+      empty ? 0 : outer,
+      empty && w === undefined ? 1 : classes,
+      empty ? 0 : inner,
       ignoreIndex,
       REDUCTIONS[reduction],
       labelSmoothing,
@@ -261,135 +444,66 @@ export class SoftmaxWasm {
       wantGrad ? pGrad : 0,
     );
     if (status) throw fail(op, status);
-    const loss = reduction === 'none' ? this.#read(dtype, pNone, samples) : this.#heap(DTYPES.float64)[pTotal / 8];
-    return wantGrad ? { loss, grad: this.#read(dtype, pGrad, size, out) } : { loss };
+    const loss = reduction === 'none' ? this.#result(dtype, pNone, samples, undefined) : this.#heap(DTYPES.float64)[pTotal / 8];
+    return wantGrad ? { loss, grad: this.#result(dtype, pGrad, size, out) } : { loss };
   }
 
+  // ---- placement and results ------------------------------------------------
+
   /**
-   * The ops along an axis with options { shape, axis, temperature, out }: one
-   * input (x) or two of one dtype and length (dy, y); the kernel takes
-   * (...inputs, out, outer, n, inner, temperature). Written to allocate
-   * nothing but the result: it is the per-call cost of small inputs.
+   * Byte offsets of a call's arrays, each given as an Arg (used where it
+   * lives, or copied into the scratch block) or as a number of dtype
+   * elements (a result or work area in the scratch block; 0 for none).
+   * `also`: Args the caller copies itself, which must survive memory growth.
+   * All checks are done before: nothing here runs user code, and the only
+   * allocation (the scratch block) happens before the copies.
    */
-  #alongAxis(op, name0, x0, name1, x1, options) {
-    const o = checkOptions(op, options, ALONG_AXIS_OPTIONS);
-    const dtype = dtypeOf(op, name0, x0);
-    const length = x0.length;
-    if (name1 !== undefined) {
-      sameDtype(op, name1, x1, dtype, name0);
-      if (x1.length !== length) {
-        throw new RangeError(`${op}: ${name1} has length ${x1.length} but ${name0} has length ${length}; they must match`);
-      }
-    }
-    // A 1-D input along its only axis needs no shape array.
-    let outer = 1;
-    let n = length;
-    let inner = 1;
-    if (o.shape !== undefined || (o.axis !== undefined && o.axis !== -1 && o.axis !== 0)) {
-      const shape = checkShape(op, o.shape, length, name0);
-      ({ outer, n, inner } = geometry(shape, checkAxis(op, o.axis, shape.length, o.shape ?? shape)));
-    }
-    const temperature = checkTemperature(op, o.temperature);
-    const out = checkOut(op, o.out, dtype, length);
-    // WasmArrays are used where they live (all checked before anything is
-    // written); the other arrays are copied into the scratch block, and the
-    // result overwrites the copy of the first input (the kernels work in
-    // place) unless `out` or the first input is a WasmArray.
-    const w0 = this.#wasmPointer(op, name0, x0);
-    const w1 = name1 === undefined ? -1 : this.#wasmPointer(op, name1, x1);
-    const wOut = this.#wasmPointer(op, 'out', out);
-    if (length === 0) return out ?? new dtype.Array(0);
+  #place(op, dtype, also, entries) {
     const B = dtype.bytes;
-    const bytes = align16(length * B);
-    let total = 0;
-    const r0 = w0 < 0 ? (total += bytes) - bytes : 0;
-    const r1 = name1 !== undefined && w1 < 0 ? (total += bytes) - bytes : 0;
-    const rOut = wOut < 0 && w0 >= 0 ? (total += bytes) - bytes : 0;
-    const base = total ? this.#scratch.base(op, total) : 0;
-    const heap = this.#heap(dtype);
-    const p0 = w0 >= 0 ? w0 : base + r0;
-    if (w0 < 0) heap.set(x0, p0 / B);
-    const p1 = name1 === undefined ? 0 : w1 >= 0 ? w1 : base + r1;
-    if (name1 !== undefined && w1 < 0) heap.set(x1, p1 / B);
-    const pOut = wOut >= 0 ? wOut : w0 < 0 ? p0 : base + rOut;
-    const kernel = this.#kernelOf(op, dtype);
-    const status =
-      name1 === undefined
-        ? kernel(p0, pOut, outer, n, inner, temperature)
-        : kernel(p0, p1, pOut, outer, n, inner, temperature);
-    if (status) throw fail(op, status);
-    return this.#read(dtype, pOut, length, out);
-  }
-
-  #jacobian(op, x, options) {
-    const o = checkOptions(op, options, ['temperature', 'out']);
-    const dtype = dtypeOf(op, 'x', x);
-    const temperature = checkTemperature(op, o.temperature);
-    const n = x.length;
-    const size = n * n;
-    const bytes = size * dtype.bytes + n * (dtype.bytes + 8);
-    if (bytes > MAX_WASM_BYTES) {
-      throw new RangeError(
-        `${op}: x has length ${n}, and its ${n} x ${n} Jacobian needs ${formatBytes(size * dtype.bytes)}, ` +
-          'more than the 2 GiB a wasm32 module can address; use the O(n) backward ops (softmaxBackward / logSoftmaxBackward) instead',
-      );
-    }
-    const out = checkOut(op, o.out, dtype, size);
-    if (n === 0) {
-      this.#checkLive(op, ['x', x], ['out', out]);
-      return out ?? new dtype.Array(0);
-    }
-    const [pj, px, pw] = this.#place(op, dtype, [
-      ['out', out, size, false],
-      ['x', x, n, true],
-      ['work', undefined, n * (8 / dtype.bytes), false],
-    ]);
-    const status = this.#kernelOf(op, dtype)(px, pj, n, temperature, pw);
-    if (status) throw fail(op, status);
-    return this.#read(dtype, pj, size, out);
-  }
-
-  #kernelOf(op, dtype) {
-    return this.#kernel[op][dtype === DTYPES.float32 ? 0 : 1];
-  }
-
-  /** Checks [name, value] pairs as #wasmPointer does, for calls that return before placing anything. */
-  #checkLive(op, ...pairs) {
-    for (const [name, value] of pairs) this.#wasmPointer(op, name, value);
-  }
-
-  /** The byte offset of a WasmArray argument (a TypeError if freed or foreign), or -1 for any other value. */
-  #wasmPointer(op, name, value) {
-    return value instanceof WasmArray ? WasmArray.pointer(value, this.#M, op, name) : -1;
-  }
-
-  /**
-   * Byte offsets of a call's arrays, given as [name, data, length in dtype
-   * elements, copy in]: a WasmArray is used where it lives (no copy); any
-   * other array, or none (undefined: a result or work area), gets a region of
-   * the scratch block, and inputs are copied there. Every WasmArray is checked
-   * before anything is written.
-   */
-  #place(op, dtype, entries) {
     const ptrs = new Array(entries.length);
-    const offsets = new Array(entries.length);
     let total = 0;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      ptrs[i] = this.#wasmPointer(op, e[0], e[1]);
-      if (ptrs[i] < 0) {
-        offsets[i] = total;
-        total += align16(e[2] * dtype.bytes);
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
+      if (typeof e === 'number') {
+        ptrs[k] = total;
+        total += align16(e * B);
+      } else if (e.kind === COPIED) {
+        ptrs[k] = total;
+        total += align16(e.length * e.type.bytes);
+      } else {
+        ptrs[k] = -1;
       }
     }
-    const base = total ? this.#scratch.base(op, total) : 0;
-    for (let i = 0; i < entries.length; i++) {
-      if (ptrs[i] >= 0) continue;
-      ptrs[i] = base + offsets[i];
-      const e = entries[i];
-      if (e[3] && e[1] !== undefined) this.#heap(dtype).set(e[1], ptrs[i] / dtype.bytes);
+    const base = this.#reserve(op, total, also === undefined ? entries : [...entries, ...also]);
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
+      if (ptrs[k] < 0) {
+        ptrs[k] = e.ptr;
+        continue;
+      }
+      ptrs[k] += base;
+      // Copied inputs go in now (class indices and weights are given as
+      // sizes: the caller copies them as it checks them); `out` is a result.
+      if (typeof e !== 'number' && e.name !== 'out') copyIn(this.#M, this.#heap(dtype), dtype, ptrs[k], e);
     }
     return ptrs;
+  }
+
+  /**
+   * The scratch block for `total` bytes. Growing it may grow wasm memory,
+   * which detaches every view of it: typed-array views of wasm memory among
+   * the call's arrays are found first, and afterwards read (or, for `out`,
+   * written) through fresh views of the same bytes.
+   */
+  #reserve(op, total, args) {
+    const scratch = this.#scratch;
+    if (scratch.fits(total)) return scratch.base(op, total);
+    const before = this.#M.HEAPU8.buffer;
+    const pinned = pinViews(args, before);
+    const base = scratch.base(op, total);
+    const after = this.#M.HEAPU8.buffer;
+    if (pinned && after !== before) refreshViews(args, after);
+    return base;
   }
 
   /**
@@ -401,15 +515,14 @@ export class SoftmaxWasm {
     return dtype === DTYPES.float32 ? this.#views.f32 : dtype === DTYPES.float64 ? this.#views.f64 : this.#views.i32;
   }
 
-  // Heap views are re-read on every access: growing the memory detaches them.
-  #read(dtype, ptr, length, out) {
-    if (out instanceof WasmArray) return out;
+  /** The result at ptr: `out` itself (a WasmArray, or a typed array it is copied into) or a new array. */
+  #result(dtype, ptr, length, out) {
+    if (out !== undefined && out.kind === WASM) return out.value;
     const start = ptr / dtype.bytes;
     const heap = this.#heap(dtype);
-    if (out) {
-      out.set(heap.subarray(start, start + length));
-      return out;
-    }
-    return heap.slice(start, start + length);
+    if (out === undefined) return heap.slice(start, start + length);
+    copyOut(out.src, heap, start, length);
+    // A view of wasm memory that growing the memory detached: out.src is a fresh view of it.
+    return out.ptr >= 0 ? out.src : out.value;
   }
 }

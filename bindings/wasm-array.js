@@ -1,9 +1,29 @@
 // wasm-array.js — arrays that live in wasm memory (sm.alloc), for the
 // zero-copy path: an op given WasmArrays reads and writes them in place.
-import { DTYPES, INT32, show } from './validate.js';
+//
+// This module imports nothing: validate.js checks the arguments (of alloc and
+// of every op) and reads a WasmArray's private state through the accessors
+// exported below, so the import graph runs one way (validate.js -> here).
+
+/** Element types: the typed array class, its size, and the Embind suffix. */
+export const DTYPES = Object.freeze({
+  float32: Object.freeze({ name: 'float32', Array: Float32Array, bytes: 4 }),
+  float64: Object.freeze({ name: 'float64', Array: Float64Array, bytes: 8 }),
+});
+
+/** Class indices in wasm memory (sm.alloc(n, 'int32')): cross-entropy / NLL targets only. */
+export const INT32 = Object.freeze({ name: 'int32', Array: Int32Array, bytes: 4 });
 
 // Frees what users forget. The held value must not reference the WasmArray.
 const registry = new FinalizationRegistry(({ module, ptr }) => module._free(ptr));
+
+// Accessors of the private state, for validate.js (set in the static block).
+let brand;
+let readInto;
+let ptrOf;
+let moduleOf;
+let lengthOf;
+let dtypeOf;
 
 export class WasmArray {
   #module;
@@ -11,7 +31,7 @@ export class WasmArray {
   #length;
   #dtype;
 
-  /** @internal Use sm.alloc(length, dtype). */
+  /** @internal Use sm.alloc(length, dtype); validate.js has checked length and dtype. */
   constructor(module, length, dtype, op) {
     const ptr = length === 0 ? 0 : module._malloc(length * dtype.bytes) >>> 0;
     if (length !== 0 && !ptr) {
@@ -61,35 +81,55 @@ export class WasmArray {
     this.free();
   }
 
-  /** @internal The byte offset of a live array of this module, or a TypeError naming the argument. */
-  static pointer(value, module, op, name) {
-    if (value.#ptr === -1) throw new TypeError(`${op}: ${name} is a WasmArray that was freed`);
-    if (value.#module !== module) {
-      throw new TypeError(`${op}: ${name} is a WasmArray of another softmax-wasm instance; allocate it with this instance's alloc()`);
-    }
-    return value.#ptr;
-  }
-
-  /** @internal */
-  static dtypeOf(value) {
-    return value.#dtype;
+  static {
+    // The private-brand check runs no user code: a Proxy of a WasmArray, or
+    // an object made with WasmArray.prototype, has no #ptr and is not one.
+    brand = (value) => typeof value === 'object' && value !== null && #ptr in value;
+    readInto = (value, r) => {
+      if (typeof value !== 'object' || value === null || !(#ptr in value)) return false;
+      r.ptr = value.#ptr;
+      r.module = value.#module;
+      r.length = value.#length;
+      r.dtype = value.#dtype;
+      return true;
+    };
+    ptrOf = (value) => value.#ptr;
+    moduleOf = (value) => value.#module;
+    lengthOf = (value) => value.#length;
+    dtypeOf = (value) => value.#dtype;
   }
 }
 
-/** Checks sm.alloc's arguments and returns the dtype. */
-export function allocDtype(length, dtype) {
-  if (typeof length !== 'number') throw new TypeError(`alloc: length must be a number, got ${show(length)}`);
-  if (!Number.isSafeInteger(length) || length < 0) {
-    throw new RangeError(`alloc: length must be a non-negative integer, got ${show(length)}`);
-  }
-  if (typeof dtype !== 'undefined' && typeof dtype !== 'string') {
-    throw new TypeError(`alloc: dtype must be 'float32', 'float64' or 'int32', got ${show(dtype)}`);
-  }
-  const name = dtype ?? 'float32';
-  const d = name === 'int32' ? INT32 : Object.hasOwn(DTYPES, name) ? DTYPES[name] : undefined;
-  if (!d) throw new RangeError(`alloc: dtype must be 'float32', 'float64' or 'int32', got ${show(dtype)}`);
-  if (length * d.bytes > 2 ** 31) {
-    throw new RangeError(`alloc: ${length} ${d.name} values need ${length * d.bytes} bytes, more than the 2 GiB of wasm memory`);
-  }
-  return d;
+/** @internal Whether value is a genuine WasmArray (not a Proxy or a forgery). */
+export function isWasmArray(value) {
+  return brand(value);
+}
+
+/**
+ * @internal If value is a genuine WasmArray, copies its { ptr (-1 once
+ * freed), module, length, dtype } into r and returns true; else false. One
+ * call for the per-call fast path.
+ */
+export function readWasmArray(value, r) {
+  return readInto(value, r);
+}
+
+/** @internal The byte offset of a genuine WasmArray's data; -1 once freed. */
+export function wasmPtr(value) {
+  return ptrOf(value);
+}
+
+/** @internal The Emscripten module a genuine WasmArray belongs to. */
+export function wasmModule(value) {
+  return moduleOf(value);
+}
+
+/** @internal The element count of a genuine WasmArray. */
+export function wasmLength(value) {
+  return lengthOf(value);
+}
+
+/** @internal The dtype (DTYPES.float32, DTYPES.float64 or INT32) of a genuine WasmArray. */
+export function wasmDtype(value) {
+  return dtypeOf(value);
 }
