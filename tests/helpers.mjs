@@ -66,8 +66,8 @@ export function tolerance(op, dtype, quantity) {
   return top.bound + REFERENCE_ERROR;
 }
 
-/** The along-axis ops and Jacobians that share one tolerance per dtype (DTYPES[].tol): their largest. */
-const SHARED_TOL_OPS = ['softmax', 'logSoftmax', 'logSumExp', 'softmaxBackward', 'logSoftmaxBackward', 'softmaxJacobian', 'logSoftmaxJacobian'];
+/** The along-axis ops that share one tolerance per dtype (DTYPES[].tol): their largest. */
+const SHARED_TOL_OPS = ['softmax', 'logSoftmax', 'logSumExp', 'softmaxBackward', 'logSoftmaxBackward'];
 const sharedTol = (dtype) => Math.max(...SHARED_TOL_OPS.map((op) => tolerance(op, dtype)));
 
 // ----------------------------------------------------------------- dtypes ----
