@@ -28,7 +28,8 @@ int forward(uintptr_t x, uintptr_t y, size_t outer, size_t n, size_t inner, doub
 
 template <class T>
 int log_sum_exp(uintptr_t x, uintptr_t y, size_t outer, size_t n, size_t inner) {
-  return smw::log_sum_exp<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(y), outer, n, inner);
+  return smw::log_sum_exp<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(y), outer, n,
+                             inner);
 }
 
 template <class T, Backward<T> F>
@@ -45,9 +46,9 @@ int jacobian(uintptr_t x, uintptr_t jac, size_t n, double temperature, uintptr_t
 }
 
 template <class T, smw::Status (*F)(const smw::LossArgs<T>&)>
-int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr_t weight, size_t outer,
-         size_t classes, size_t inner, int ignore_index, int reduction, double label_smoothing,
-         uintptr_t loss_none, uintptr_t loss_total, uintptr_t grad) {
+int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr_t weight,
+         size_t outer, size_t classes, size_t inner, int ignore_index, int reduction,
+         double label_smoothing, uintptr_t loss_none, uintptr_t loss_total, uintptr_t grad) {
   smw::LossArgs<T> a;
   a.input = reinterpret_cast<const T*>(input);
   a.target_index = reinterpret_cast<const int32_t*>(target_index);
@@ -112,8 +113,8 @@ double sample_workspace(double vocab, double max_history) {
 double top_k_workspace(double n) { return double(smw::top_k_workspace_bytes(size_t(n))); }
 
 template <class T>
-int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t n, size_t inner, size_t k,
-          bool largest, bool sorted, uintptr_t work) {
+int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t n, size_t inner,
+          size_t k, bool largest, bool sorted, uintptr_t work) {
   return smw::top_k<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(values),
                        reinterpret_cast<int32_t*>(indices), outer, n, inner, k, largest, sorted,
                        reinterpret_cast<void*>(work));
@@ -121,7 +122,8 @@ int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t
 
 template <class T>
 int argmax(uintptr_t x, uintptr_t out, size_t outer, size_t n, size_t inner) {
-  return smw::argmax<T>(reinterpret_cast<const T*>(x), reinterpret_cast<int32_t*>(out), outer, n, inner);
+  return smw::argmax<T>(reinterpret_cast<const T*>(x), reinterpret_cast<int32_t*>(out), outer, n,
+                        inner);
 }
 
 }  // namespace
