@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// sampling.mjs — `npm run bench:sampling`: sm.sample against its peers (a benchmark, not a test).
+// sampling.mjs — `npm run bench:sampling`: sm.sample against its peers, and sm.topK, sm.argmax,
+// sm.filterLogits against plain JS and tfjs-backend-wasm (a benchmark, not a test).
 //
 //   node bench/sampling.mjs              the full run (a few minutes on 2 cores): writes
 //                                        bench/results/sampling.json and the "Sampling"
@@ -7,6 +8,7 @@
 //   node bench/sampling.mjs --quick      two shapes, three rounds (writes results/sampling-partial.*)
 //   options: --vocabs=50257,262144 --rows=1,8 --configs=greedy,top-p --rounds=N
 //            --sample-ms=N --clock=cpu|wall --no-transformers
+//            --no-ops (skip the topK / argmax / filterLogits table) --no-tfjs
 //
 // Peers: a straightforward sort-based JS sampler (lib/sort-sampler.mjs) and
 // transformers.js (@huggingface/transformers, pinned in bench/peers/package.json). The
@@ -21,6 +23,11 @@
 // For every case, before timing: our kept set (sm.filterLogits) must equal the JS
 // sampler's on every row, the token sm.sample draws must be in it, greedy tokens must
 // equal the JS argmax, and transformers.js's processed logits must equal the JS ones.
+// The second table times sm.topK (k = 50), sm.argmax and sm.filterLogits (top-p 0.9) on
+// the same rows against the plain JS way (a full sort; one loop; the JS filter) and
+// tfjs-backend-wasm's tf.topk / tf.argMax (a devDependency, loaded as bench/lib/impls.mjs
+// does), after checking that their outputs agree with ours (topK: values, and indices
+// wherever a value is not tied).
 // Timing as in bench/run.mjs (lib/timing.mjs: calibrated samples, interleaved rounds,
 // CPU time). Ratios are medians over the rounds of the per-round ratio.
 import { execFileSync } from 'node:child_process';
@@ -29,6 +36,7 @@ import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { load } from '../bindings/index.js';
+import { loadTfjs } from './lib/impls.mjs';
 import { median, timeInterleaved } from './lib/timing.mjs';
 import * as js from './lib/sort-sampler.mjs';
 
@@ -42,6 +50,16 @@ export const VOCABS = [
   { n: 262144, model: 'Gemma 3' },
 ];
 export const ROWS = [1, 8];
+
+/**
+ * The ops of the op table (bindings/ops.js) this script times: sm.sample per
+ * configuration, and sm.topK, sm.argmax, sm.filterLogits in their own table
+ * (runOpsCase). tests/ops.test.mjs checks every sampling op of the table is here.
+ */
+export const TIMED_OPS = Object.freeze(['sample', 'topK', 'argmax', 'filterLogits']);
+/** runOpsCase's k of sm.topK, and the configuration of its sm.filterLogits. */
+export const OPS_TOP_K = 50;
+export const OPS_FILTER_CONFIG = 'top-p';
 const PENALTIES = { repetitionPenalty: 1.2, presencePenalty: 0.5, frequencyPenalty: 0.3 };
 export const CONFIGS = [
   { id: 'greedy', label: 'greedy (temperature 0)', options: { temperature: 0 } },
@@ -70,11 +88,13 @@ export const CONFIGS = [
 ];
 
 function parseArgs(argv) {
-  const o = { quick: false, transformers: true };
+  const o = { quick: false, transformers: true, ops: true, tfjs: true };
   for (const a of argv) {
     const [k, v] = a.split('=');
     if (k === '--quick') o.quick = true;
     else if (k === '--no-transformers') o.transformers = false;
+    else if (k === '--no-ops') o.ops = false;
+    else if (k === '--no-tfjs') o.tfjs = false;
     else if (k === '--vocabs') o.vocabs = v.split(',').map(Number);
     else if (k === '--rows') o.rows = v.split(',').map(Number);
     else if (k === '--configs') o.configs = v.split(',');
@@ -100,7 +120,9 @@ function parseArgs(argv) {
   for (const c of o.configs ?? [])
     if (!CONFIGS.some((k) => k.id === c))
       throw new Error(`unknown config ${c}; configs: ${CONFIGS.map((k) => k.id).join(', ')}`);
-  o.partial = o.quick || !!(o.vocabs || o.rows || o.configs || o.rounds || o.sampleMs || o.clock || !o.transformers);
+  o.partial =
+    o.quick ||
+    !!(o.vocabs || o.rows || o.configs || o.rounds || o.sampleMs || o.clock || !o.transformers || !o.ops || !o.tfjs);
   o.vocabs ??= o.quick ? [50257, 262144] : VOCABS.map((v) => v.n);
   o.rows ??= o.quick ? [1] : ROWS;
   o.configs ??= CONFIGS.map((c) => c.id);
@@ -194,6 +216,25 @@ export async function loadTransformers(wanted) {
     }
   }
   return { t, version, implemented };
+}
+
+/** tfjs-core on tfjs-backend-wasm (as bench/lib/impls.mjs loads it), for tf.topk and tf.argMax. */
+async function loadTfjsWasm(wanted) {
+  if (!wanted) return { error: 'not run (--no-tfjs)' };
+  try {
+    const { tf, facts } = await loadTfjs();
+    await tf.setBackend('wasm');
+    await tf.ready();
+    const version = JSON.parse(
+      readFileSync(
+        fileURLToPath(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/package.json', import.meta.url)),
+        'utf8',
+      ),
+    ).version;
+    return { tf, facts: { ...facts, version } };
+  } catch (e) {
+    return { error: `tfjs-backend-wasm did not load: ${e.message}` };
+  }
 }
 
 /**
@@ -355,6 +396,152 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
   return result;
 }
 
+// ---- the other sampling ops: topK, argmax, filterLogits ------------------------------
+
+/** tf.topk / tf.argMax on tfjs-backend-wasm, end to end: a tensor from the logits, the op, the result read back. */
+function tfjsOpsCase(tfw, rows, n, x) {
+  const { tf } = tfw;
+  return {
+    topK: () => {
+      let r;
+      tf.tidy(() => {
+        const t = tf.topk(tf.tensor(x, [rows, n]), OPS_TOP_K, true);
+        r = { values: t.values.dataSync(), indices: t.indices.dataSync() };
+      });
+      return r;
+    },
+    argmax: () => {
+      let r;
+      tf.tidy(() => {
+        r = tf.argMax(tf.tensor(x, [rows, n]), 1).dataSync();
+      });
+      return r;
+    },
+  };
+}
+
+/** Values equal; indices equal wherever the value is not tied with another of the row's top k. */
+function sameTopK(a, b, rows, k) {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < k; j++) {
+      const v = a.values[r * k + j];
+      if (v !== b.values[r * k + j]) return `row ${r} value ${j}: ${v} vs ${b.values[r * k + j]}`;
+      const tied = (j > 0 && a.values[r * k + j - 1] === v) || (j < k - 1 && a.values[r * k + j + 1] === v);
+      if (!tied && a.indices[r * k + j] !== b.indices[r * k + j])
+        return `row ${r} index ${j}: ${a.indices[r * k + j]} vs ${b.indices[r * k + j]}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * sm.topK (k = 50, largest, sorted), sm.argmax and sm.filterLogits (top-p 0.9) on the
+ * logits rows of one vocabulary × rows, each against the plain JS way (lib/sort-sampler.mjs)
+ * and, for topK and argmax, tfjs-backend-wasm's tf.topk / tf.argMax. Outputs are compared
+ * before timing.
+ */
+export async function runOpsCase(sm, tfw, rows, n, opts) {
+  const { x } = makeLogits(rows, n);
+  const shape = rows === 1 ? [n] : [rows, n];
+  const xRows = Array.from({ length: rows }, (_, r) => x.subarray(r * n, (r + 1) * n));
+  const k = OPS_TOP_K;
+  const filterOptions = CONFIGS.find((c) => c.id === OPS_FILTER_CONFIG).options;
+  const fail = (msg) => {
+    throw new Error(`ops ${rows}x${n}: ${msg}`);
+  };
+  const checks = [];
+  const tfOps = tfw.tf ? tfjsOpsCase(tfw, rows, n, x) : null;
+
+  // Checks before timing.
+  const jsTopK = () => {
+    const values = new Float32Array(rows * k);
+    const indices = new Int32Array(rows * k);
+    for (let r = 0; r < rows; r++) {
+      const t = js.topK(xRows[r], k);
+      values.set(t.values, r * k);
+      indices.set(t.indices, r * k);
+    }
+    return { values, indices };
+  };
+  const oursTopK = sm.topK(x, k, { shape, largest: true, sorted: true });
+  const refTopK = jsTopK();
+  let bad = sameTopK(oursTopK, refTopK, rows, k);
+  if (bad) fail(`sm.topK vs JS: ${bad}`);
+  if (!sameArray(oursTopK.indices, refTopK.indices)) fail('sm.topK indices differ from JS (tie order)');
+  checks.push('sm.topK values and indices = JS sort');
+  if (tfOps) {
+    bad = sameTopK(oursTopK, tfOps.topK(), rows, k);
+    if (bad) fail(`sm.topK vs tf.topk: ${bad}`);
+    checks.push('tf.topk values = ours, indices too where not tied');
+  }
+  const oursArgmax = sm.argmax(x, { shape });
+  const refArgmax = Int32Array.from(xRows, (row) => js.argmax(row));
+  if (!sameArray(oursArgmax, refArgmax)) fail(`sm.argmax ${oursArgmax} vs JS ${refArgmax}`);
+  checks.push('sm.argmax = JS loop');
+  if (tfOps) {
+    const t = tfOps.argmax();
+    if (!sameArray(oursArgmax, t)) fail(`sm.argmax ${oursArgmax} vs tf.argMax ${t}`);
+    checks.push('tf.argMax = ours');
+  }
+  const oursFiltered = sm.filterLogits(x, { shape, ...filterOptions });
+  const kept = [];
+  for (let r = 0; r < rows; r++) {
+    const a = js.keptSet(oursFiltered.subarray(r * n, (r + 1) * n));
+    const b = js.keptSet(js.filter(xRows[r], filterOptions));
+    if (!sameArray(a, b)) fail(`filterLogits kept sets differ on row ${r}: ours ${a.length}, JS ${b.length}`);
+    kept.push(a.length);
+  }
+  checks.push('sm.filterLogits kept sets = JS sort-based filter');
+
+  // The rows to time, one interleaved set per op.
+  const floatOut = new Float32Array(rows * n);
+  const tokenOut = new Int32Array(rows);
+  const sink = [];
+  const table = {
+    topK: {
+      ours: () => sm.topK(x, k, { shape }),
+      js: () => {
+        for (let r = 0; r < rows; r++) sink[0] = js.topK(xRows[r], k);
+      },
+      ...(tfOps ? { tfjs: tfOps.topK } : {}),
+    },
+    argmax: {
+      ours: () => sm.argmax(x, { shape }),
+      js: () => {
+        for (let r = 0; r < rows; r++) tokenOut[r] = js.argmax(xRows[r]);
+      },
+      ...(tfOps ? { tfjs: tfOps.argmax } : {}),
+    },
+    filterLogits: {
+      ours: () => sm.filterLogits(x, { shape, ...filterOptions, out: floatOut }),
+      js: () => {
+        for (let r = 0; r < rows; r++) sink[0] = js.filter(xRows[r], filterOptions);
+      },
+    },
+  };
+  const result = { vocab: n, rows, checks, kept, ops: {} };
+  for (const [op, impls] of Object.entries(table)) {
+    const entries = Object.entries(impls).map(([id, run]) => ({ id, prepared: { run } }));
+    const timings = await timeInterleaved(entries, {
+      clock: opts.clock,
+      sampleMs: opts.sampleMs,
+      rounds: opts.roundsFor,
+      warmMs: opts.quick ? 50 : 200,
+      log: (r, m) => process.stderr.write(`\r  ${op} ${rows}x${n}: round ${r}/${m}   `),
+    });
+    process.stderr.write('\n');
+    const paired = (a, b) =>
+      median(timings[a][opts.clock].samples.map((v, i) => v / timings[b][opts.clock].samples[i]));
+    result.ops[op] = {
+      usPerRow: Object.fromEntries(entries.map((e) => [e.id, timings[e.id].median / 1000 / rows])),
+      timing: timings,
+      jsOverOurs: paired('js', 'ours'),
+      tfjsOverOurs: timings.tfjs ? paired('tfjs', 'ours') : undefined,
+    };
+  }
+  return result;
+}
+
 // ---- report ----------------------------------------------------------------------------
 
 const f = (v) =>
@@ -423,6 +610,7 @@ export function markdown(results) {
     '² not run: greedy has no exported transformers.js path (its GreedySampler and `max` are internal); top-k and top-p throw in its warpers, min-p does not exist.',
     '',
   );
+  if (results.opsCases?.length) out.push(...opsMarkdown(results), '');
   out.push('### Targets', '');
   for (const g of targets) out.push(`- **${g.pass ? 'PASS' : 'MISS'}** — ${g.title}: ${g.detail}`);
   out.push('');
@@ -432,6 +620,29 @@ export function markdown(results) {
     '',
   );
   return out.join('\n');
+}
+
+function opsMarkdown({ opsCases, meta }) {
+  const out = [];
+  const t = meta.tfjs;
+  out.push('### sm.topK, sm.argmax, sm.filterLogits', '');
+  out.push(
+    `The same logits rows. **µs per row** = median time of one call ÷ rows. topK = \`sm.topK(logits, ${OPS_TOP_K}, { shape })\` (largest, sorted: torch.topk's defaults) against sorting every index of the row in JS (lib/sort-sampler.mjs \`topK\`) and \`tf.topk(tensor, ${OPS_TOP_K}, true)\`; argmax = \`sm.argmax(logits, { shape })\` against a plain JS loop and \`tf.argMax(tensor, 1)\`; filterLogits = \`sm.filterLogits(logits, { shape, temperature: 1, topP: 0.9, out })\` against the sort-based JS filter (tfjs has no such op). tfjs = ${t.error ? `not run (${t.error})` : `tfjs-backend-wasm ${t.version} (${t.simd ? 'SIMD' : 'no SIMD'}${t.multithread ? ', threaded' : ''})`}, end to end as a tfjs user calls it: \`tf.tensor\` from the Float32Array, the op, \`dataSync()\` of the result, in \`tf.tidy\` (ours too copies the logits in and the result out). **JS ×** and **tfjs ×** = the peer's time ÷ ours.`,
+    '',
+  );
+  out.push('| op | vocab × rows | ours µs/row | JS µs/row | JS × | tfjs-wasm µs/row | tfjs × |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const op of ['topK', 'argmax', 'filterLogits']) {
+    for (const c of opsCases) {
+      const o = c.ops[op];
+      out.push(
+        `| ${op === 'filterLogits' ? 'filterLogits, top-p 0.9' : op === 'topK' ? `topK, k = ${OPS_TOP_K}` : op} | ${c.vocab} × ${c.rows} | **${f(o.usPerRow.ours)}** | ${f(o.usPerRow.js)} | ${o.jsOverOurs.toFixed(1)} | ${f(o.usPerRow.tfjs)} | ${o.tfjsOverOurs !== undefined ? o.tfjsOverOurs.toFixed(1) : '–'} |`,
+      );
+    }
+  }
+  out.push('');
+  out.push(`Checks before timing: ${[...new Set(opsCases.flatMap((c) => c.checks))].join('; ')}.`);
+  return out;
 }
 
 export const SECTION_START = '<!-- sampling:start (bench/sampling.mjs writes this section; bench/run.mjs keeps it) -->';
@@ -469,6 +680,7 @@ async function main() {
   const tjs = await loadTransformers(opts.transformers);
   if (tjs.error) log(`transformers.js: ${tjs.error}`);
   const cases = [];
+  let opsTfjs = { error: 'not run (--no-ops)' };
   for (const n of opts.vocabs) {
     for (const rows of opts.rows) {
       for (const id of opts.configs) {
@@ -485,6 +697,13 @@ async function main() {
       }
     }
   }
+  const opsCases = [];
+  if (opts.ops) {
+    const tfw = await loadTfjsWasm(opts.tfjs);
+    if (tfw.error) log(`tfjs: ${tfw.error}`);
+    opsTfjs = tfw.error ? { error: tfw.error } : tfw.facts;
+    for (const n of opts.vocabs) for (const rows of opts.rows) opsCases.push(await runOpsCase(sm, tfw, rows, n, opts));
+  }
   // Table order: configuration, then vocabulary, then rows.
   cases.sort(
     (a, b) => opts.configs.indexOf(a.config) - opts.configs.indexOf(b.config) || a.vocab - b.vocab || a.rows - b.rows,
@@ -494,6 +713,7 @@ async function main() {
     backend: sm.backend,
     kernels: sm.kernels,
     transformers: tjs.error ? { error: tjs.error } : { version: tjs.version, implemented: tjs.implemented },
+    tfjs: opsTfjs,
     cpu: cpuModel(),
     cores: os.cpus().length,
     node: process.version,
@@ -506,6 +726,7 @@ async function main() {
     meta,
     options: { quick: opts.quick, clock: opts.clock, sampleMs: opts.sampleMs },
     cases,
+    opsCases,
     targets: evaluate(cases),
   };
   const md = markdown(results);

@@ -233,7 +233,8 @@ function tfjsOps(tf, shape) {
   };
 }
 
-async function loadTfjs() {
+/** tfjs-core with its wasm and cpu backends registered (the cpu one current); also used by bench/sampling.mjs. */
+export async function loadTfjs() {
   const tf = require('@tensorflow/tfjs-core');
   require('@tensorflow/tfjs-backend-cpu');
   const wasm = require('@tensorflow/tfjs-backend-wasm');

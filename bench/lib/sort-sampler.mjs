@@ -112,3 +112,19 @@ export function keptSet(x) {
   for (let i = 0; i < x.length; i++) if (x[i] !== -Infinity) out.push(i);
   return out;
 }
+
+/** torch.topk of one row, the plain way: sort all indices by value (ties: lower index first), keep k. */
+export function topK(row, k) {
+  const order = Int32Array.from({ length: row.length }, (_, i) => i).sort((a, b) => row[b] - row[a] || a - b);
+  const indices = order.slice(0, k);
+  const values = new Float32Array(k);
+  for (let j = 0; j < k; j++) values[j] = row[indices[j]];
+  return { values, indices };
+}
+
+/** The first index of the largest value of one row: one loop. */
+export function argmax(row) {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
