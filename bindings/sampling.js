@@ -445,7 +445,8 @@ export class Sampling {
     return out.value;
   }
 
-  topK(entry, i, x, k, options) {
+  /** topK's and argmax's common start: options and x read (phase 1), then x taken and its shape and axis checked. */
+  #alongAxis(entry, x, options) {
     const op = entry.name;
     const M = this.#M;
     const o = readOptions(op, options, optionNames(entry));
@@ -455,7 +456,11 @@ export class Sampling {
     const a = takeData(op, 'x', x, snap, M);
     const shape = checkShape(op, shapeIn, a.length, 'x');
     const axis = checkAxis(op, o.axis, shape.length, shapeIn ?? shape);
-    const n = shape[axis];
+    return { op, M, o, a, shape, axis, n: shape[axis] };
+  }
+
+  topK(entry, i, x, k, options) {
+    const { op, M, o, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (typeof k !== 'number') throw new TypeError(`${op}: k must be an integer, got ${show(k)}`);
     if (!Number.isSafeInteger(k) || k < 0 || k > n) {
       throw new RangeError(`${op}: k must be an integer in [0, ${n}] (the length of axis ${axis} of shape ${showNumbers(shape)}), got ${show(k)}`);
@@ -484,16 +489,7 @@ export class Sampling {
   }
 
   argmax(entry, i, x, options) {
-    const op = entry.name;
-    const M = this.#M;
-    const o = readOptions(op, options, optionNames(entry));
-    const snap = readNumbers(op, 'x', x);
-    const shapeIn = readShape(op, o.shape);
-    // Phase 2.
-    const a = takeData(op, 'x', x, snap, M);
-    const shape = checkShape(op, shapeIn, a.length, 'x');
-    const axis = checkAxis(op, o.axis, shape.length, shapeIn ?? shape);
-    const n = shape[axis];
+    const { op, M, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (n === 0) throw new RangeError(`${op}: axis ${axis} of shape ${showNumbers(shape)} is empty; argmax needs at least one value`);
     let outer = 1;
     let inner = 1;

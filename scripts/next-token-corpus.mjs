@@ -14,23 +14,12 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { rng as mulberry32 } from '../web/lib/format.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CORPUS_PATH = path.join(ROOT, 'data/next-token/corpus.txt');
 export const SENTENCES = 4000;
 const SEED = 20240611;
-
-/** mulberry32: a small seeded generator (the same one web/lib/format.js uses). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- word lists: [word, weight] or a plain word (weight 1) -------------------------
 const PETS = [['cat', 8], ['dog', 6], 'kitten', 'puppy', 'rabbit', 'mouse', 'duck', 'hen', 'fox', 'frog', 'goat', 'pig', 'owl', 'bear', 'lion', 'sheep', 'cow', 'horse'];

@@ -30,6 +30,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load } from '../bindings/index.js';
+import { rng as mulberry32 } from '../web/lib/format.js';
 import { MODEL_FORMAT, encodeFloat32, loadModel, tokenize } from '../web/lib/next-token-model.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,17 +41,6 @@ const EMBED = 16;
 const HIDDEN = 64;
 const BATCH = 128;
 const HELD_OUT = 0.1;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The corpus as token ids: vocabulary sorted by count (ties by word), and the held-out split. */
 export function prepareCorpus(text) {

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { rng as mulberry32 } from '../web/lib/format.js';
 import * as R from './reference.mjs';
 
 // ------------------------------------------------------- module and builds ----
@@ -101,14 +102,7 @@ function hashString(text) {
 
 /** mulberry32: small, fast, and the same sequence on every machine. */
 export function makeRng(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const rng = {
     seed,
     next,

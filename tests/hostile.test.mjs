@@ -613,6 +613,20 @@ function viewCase(name, body) {
   });
 }
 
+/**
+ * Calls call(ow.array) and checks that both its result and out (read afresh
+ * through ow, since growing memory detaches the old view) hold want.
+ * Returns whether the call grew wasm memory.
+ */
+function outCall(sm, ow, want, call) {
+  const before = sm.memoryBytes;
+  const got = call(ow.array);
+  const grew = sm.memoryBytes > before;
+  same(got, want);
+  same(ow.array, want, 'out WasmArray');
+  return grew;
+}
+
 viewCase('softmax, x and out', (sm, n, ref) => {
   const x = f32(n);
   const want = ref.softmax(x);
@@ -635,12 +649,7 @@ viewCase('softmaxBackward, dy, y and out', (sm, n, ref) => {
   const dw = wasmOf(sm, dy);
   const yw = wasmOf(sm, y);
   const ow = sm.alloc(n);
-  const before = sm.memoryBytes;
-  const got = sm.softmaxBackward(dw.array, yw.array, { out: ow.array });
-  const grew = sm.memoryBytes > before;
-  same(got, want);
-  same(ow.array, want, 'out WasmArray');
-  return grew;
+  return outCall(sm, ow, want, (out) => sm.softmaxBackward(dw.array, yw.array, { out }));
 });
 
 viewCase('logSumExp, x and out', (sm, n, ref) => {
@@ -650,12 +659,7 @@ viewCase('logSumExp, x and out', (sm, n, ref) => {
   const want = ref.logSumExp(x, { shape: [rows, cols], axis: 0 });
   const xw = wasmOf(sm, x, 'float64');
   const ow = sm.alloc(cols, 'float64');
-  const before = sm.memoryBytes;
-  const got = sm.logSumExp(xw.array, { shape: [rows, cols], axis: 0, out: ow.array });
-  const grew = sm.memoryBytes > before;
-  same(got, want);
-  same(ow.array, want, 'out WasmArray');
-  return grew;
+  return outCall(sm, ow, want, (out) => sm.logSumExp(xw.array, { shape: [rows, cols], axis: 0, out }));
 });
 
 viewCase('crossEntropy: logits, index target, weight and out', (sm, n, ref) => {
@@ -699,12 +703,7 @@ viewCase('softmaxJacobian, x and out', (sm, n, ref) => {
   const want = ref.softmaxJacobian(x);
   const xw = wasmOf(sm, x);
   const ow = sm.alloc(k * k);
-  const before = sm.memoryBytes;
-  const got = sm.softmaxJacobian(xw.array, { out: ow.array });
-  const grew = sm.memoryBytes > before;
-  same(got, want);
-  same(ow.array, want, 'out WasmArray');
-  return grew;
+  return outCall(sm, ow, want, (out) => sm.softmaxJacobian(xw.array, { out }));
 });
 
 // ---------------------------------------------------------------- fuzz -----

@@ -8,12 +8,12 @@
 // screenshots to test-artifacts/. Needs the built library (bindings/, dist/).
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
+import { launchChromium } from './chromium.mjs';
 import * as R from './reference.mjs';
 import { referenceSample } from './reference-sampling.mjs';
 
@@ -24,8 +24,6 @@ const DEFAULT_LOGITS = [3.2, 2.4, 1.8, 1.5, 1.1, 0.3];
 const DEFAULT_UPSTREAM = [1.0, -0.5, 0.25, 0.0, 0.75, -1.0];
 const PANELS = ['distribution-shift', 'softmax-focus', 'overflow', 'jacobian', 'backward-pass',
   'cross-entropy', 'axis', 'temperature', 'gradient-check', 'training', 'speed', 'next-token'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // ---- the float64 reference (tests/reference.mjs), in the shapes the panels show ----
 const softmaxRef = (x, T = 1) => Array.from(R.softmax(x, { temperature: T }));
@@ -150,21 +148,9 @@ before(async () => {
     'dist/softmax-scalar.wasm', 'node_modules/d3/dist/d3.min.js', 'node_modules/@observablehq/plot/dist/plot.umd.min.js']) {
     assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run npm install and npm run build first`);
   }
-  const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  assert.equal(ensure.status, 0, 'Chromium is not available (see the message above)');
-  const executablePath = ensure.stdout.trim().split('\n').pop();
-
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch {
-    assert.fail('playwright-core is not installed: run npm install');
-  }
   server = await startServer({ port: 0 });
   userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softmax-wasm-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath, args: CHROMIUM_ARGS, headless: true, viewport: { width: 1280, height: 900 }, timeout: 30000,
-  });
+  context = await launchChromium({ userDataDir, viewport: { width: 1280, height: 900 } });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   page = await openPage();
 }, { timeout: 180_000 });

@@ -3,26 +3,13 @@
 // loads them) and in Node give the same tokens, thousands of draws over
 // ties, -Infinity entries, wide logits and every warper.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
+import { launchChromium } from './chromium.mjs';
 import { builds, makeRng } from './helpers.mjs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let server;
 let context;
@@ -30,21 +17,9 @@ let userDataDir;
 
 before(
   async () => {
-    const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    assert.equal(ensure.status, 0, 'Chromium is not available (see the message above)');
-    const executablePath = ensure.stdout.trim().split('\n').pop();
-    const { chromium } = await import('playwright-core');
     server = await startServer({ port: 0, folders: ['bindings', 'dist'], index: '/bindings/index.js' });
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softmax-wasm-sampling-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath,
-      args: CHROMIUM_ARGS,
-      headless: true,
-      timeout: 30000,
-    });
+    context = await launchChromium({ userDataDir });
   },
   { timeout: 180_000 },
 );

@@ -2,7 +2,7 @@
 // install the tarball once into a throwaway project, serve folders over 127.0.0.1, drive Debian's
 // Chromium, and the README quick start as the program every setup runs. Not a test file.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   createReadStream,
   existsSync,
@@ -159,30 +159,7 @@ export function serve(dir, headers = () => ({})) {
 
 // ------------------------------------------------------------------------------ browser ----
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export async function launchBrowser() {
-  const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  assert.equal(ensure.status, 0, 'Chromium is not available');
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: ensure.stdout.trim().split('\n').pop(),
-    args: CHROMIUM_ARGS,
-    headless: true,
-    timeout: 30_000,
-  });
-}
+export { launchChromium as launchBrowser } from '../chromium.mjs';
 
 /**
  * Opens url, waits until the page sets window.__smw to { lines } or { error }, and returns it with
