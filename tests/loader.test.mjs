@@ -197,3 +197,56 @@ test('Node never fetches: load() and locateFile read files with fs', async () =>
     globalThis.fetch = fetch;
   }
 });
+
+test('softmax-wasm/embedded: the .wasm from the JS, only the chosen build decoded, compiled once, no fetch', async () => {
+  const embedded = await import(import.meta.resolve('softmax-wasm/embedded'));
+  for (const [file, wasm] of [
+    ['softmax-simd', SIMD],
+    ['softmax-scalar', SCALAR],
+  ]) {
+    const { default: base64 } = await import(`../dist/${file}-embedded.mjs`);
+    assert.ok(Buffer.from(base64, 'base64').equals(wasm), `dist/${file}-embedded.mjs holds dist/${file}.wasm`);
+  }
+  const realAtob = globalThis.atob;
+  const realFetch = globalThis.fetch;
+  const decoded = [];
+  globalThis.atob = (s) => {
+    decoded.push(s.length);
+    return realAtob(s);
+  };
+  globalThis.fetch = () => {
+    throw new Error('fetch was called');
+  };
+  try {
+    const before = compiles;
+    const a = await embedded.load();
+    const b = await embedded.load();
+    assert.equal(a.backend, 'wasm-simd128');
+    assert.ok(b instanceof embedded.SoftmaxWasm && b instanceof SoftmaxWasm, 'the same class as the main entry');
+    assert.ok(near(Array.from(b.softmax([1, 2, 3])), P123));
+    assert.deepEqual(
+      decoded,
+      [Math.ceil(SIMD.length / 3) * 4],
+      'the SIMD build decoded once, the scalar one not at all',
+    );
+    assert.equal(compiles, before + 1, 'compiled once');
+    const s = await embedded.load({ simd: false });
+    assert.equal(s.backend, 'wasm-scalar');
+    assert.ok(near(Array.from(s.softmax([1, 2, 3])), P123));
+    assert.equal(decoded.length, 2);
+    assert.equal((await embedded.load({ wasmBinary: SCALAR, simd: false })).backend, 'wasm-scalar');
+  } finally {
+    globalThis.atob = realAtob;
+    globalThis.fetch = realFetch;
+  }
+  await assert.rejects(
+    embedded.load({ locateFile: (f) => f }),
+    (e) => e instanceof TypeError && /locateFile has no use in softmax-wasm\/embedded/.test(e.message),
+  );
+  await assert.rejects(embedded.load({ smid: true }), /unknown option "smid"/);
+  await assert.rejects(embedded.load({ simd: 'yes' }), TypeError);
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)('softmax-wasm/embedded');
+  assert.deepEqual(Object.keys(cjs).sort(), ['SoftmaxWasm', 'load', 'simdSupported']);
+  assert.ok(near(Array.from((await cjs.load({ simd: false })).softmax([1, 2, 3])), P123));
+});

@@ -70,6 +70,9 @@ after(async () => {
   cleanup(packDir);
 });
 
+/** The browser app over softmax-wasm/embedded. */
+const EMBEDDED_APP = BROWSER_APP.replace("from 'softmax-wasm'", "from 'softmax-wasm/embedded'");
+
 const quickstartIn = (dir) => write(project, { [`${dir}/quickstart.js`]: QUICK_START_FUNCTION });
 
 // ----------------------------------------------------------------------------- the tarball ----
@@ -86,6 +89,12 @@ describe('the tarball', () => {
       'bindings/index.d.ts',
       'dist/index.cjs',
       'dist/index.d.cts',
+      'bindings/embedded.js',
+      'bindings/embedded.d.ts',
+      'dist/embedded.cjs',
+      'dist/embedded.d.cts',
+      'dist/softmax-simd-embedded.mjs',
+      'dist/softmax-scalar-embedded.mjs',
       'dist/wasm-urls.mjs',
       'dist/softmax-simd.mjs',
       'dist/softmax-simd-csp.mjs',
@@ -126,8 +135,10 @@ describe('the tarball', () => {
     ).catch((e) => ({ stdout: e.stdout, failed: e }));
     const report = JSON.parse(stdout);
     assert.deepEqual(report.analysis.problems, [], JSON.stringify(report.analysis.problems, null, 1));
-    const modes = Object.values(report.analysis.entrypoints['.'].resolutions);
-    assert.equal(modes.length, 4, 'node10, node16 CJS, node16 ESM and bundler were all checked');
+    for (const entry of ['.', './embedded']) {
+      const modes = Object.values(report.analysis.entrypoints[entry].resolutions);
+      assert.equal(modes.length, 4, `${entry}: node10, node16 CJS, node16 ESM and bundler were all checked`);
+    }
   });
 });
 
@@ -422,6 +433,10 @@ describe('browsers, no bundler (Chromium)', () => {
 });
 
 describe('bundlers for the browser (Chromium)', () => {
+  // gzip -9 of the esbuild ESM bundles, for the size of embedding (reported by the embedded case).
+  const esmBundleGzip = {};
+  const gzipOf = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
+
   test('esbuild --bundle --format=esm, the .wasm files copied next to the bundle', T, async () => {
     const { build } = await import('esbuild');
     write(project, { 'esbuild-esm/app.js': BROWSER_APP, 'esbuild-esm/out/index.html': page('./app.js') });
@@ -440,35 +455,76 @@ describe('bundlers for the browser (Chromium)', () => {
       [],
     );
     assertNoNodeCode(out);
+    esmBundleGzip.copied = gzipOf(path.join(out, 'app.js'));
     copyWasm(out);
     await checkPage(`${server.url}esbuild-esm/out/`);
   });
 
-  test('esbuild --bundle (default IIFE format): works from a classic script', T, async () => {
+  test('esbuild --bundle --format=esm, softmax-wasm/embedded: nothing copied, no .wasm fetched', T, async (t) => {
     const { build } = await import('esbuild');
-    write(project, {
-      'esbuild-iife/app.js': BROWSER_APP,
-      'esbuild-iife/out/index.html': page('./app.js', { module: false }),
-    });
-    quickstartIn('esbuild-iife');
-    const out = path.join(project, 'esbuild-iife/out');
+    write(project, { 'esbuild-embedded/app.js': EMBEDDED_APP, 'esbuild-embedded/out/index.html': page('./app.js') });
+    quickstartIn('esbuild-embedded');
+    const out = path.join(project, 'esbuild-embedded/out');
     const result = await build({
-      entryPoints: [path.join(project, 'esbuild-iife/app.js')],
+      entryPoints: [path.join(project, 'esbuild-embedded/app.js')],
       bundle: true,
+      format: 'esm',
       outdir: out,
       logLevel: 'silent',
       absWorkingDir: project,
     });
-    // esbuild says import.meta is empty in an IIFE: the one warning, and why the entry falls back
-    // to the script's URL there.
     assert.deepEqual(
-      [...new Set(result.warnings.map((w) => w.id))].filter((id) => id !== 'empty-import-meta'),
+      result.warnings.map((w) => w.text),
       [],
     );
     assertNoNodeCode(out);
-    copyWasm(out);
-    await checkPage(`${server.url}esbuild-iife/out/`);
+    assert.deepEqual(listFiles(out), ['app.js', 'index.html'], 'one bundle, no asset');
+    const before = server.requests.length;
+    await checkPage(`${server.url}esbuild-embedded/out/`);
+    assert.deepEqual(server.requests.slice(before), ['/esbuild-embedded/out/', '/esbuild-embedded/out/app.js']);
+    // The price of embedding, in gzip -9 bytes: this bundle against the copied-.wasm bundle plus
+    // the .wasm files (both builds: SIMD support is only known at run time, so both are embedded).
+    const embedded = gzipOf(path.join(out, 'app.js'));
+    const wasm = WASMS.map((f) => gzipOf(dist(f)));
+    if (esmBundleGzip.copied) {
+      const more = embedded - esmBundleGzip.copied;
+      t.diagnostic(
+        `gzip: embedded bundle ${embedded} B, copied-.wasm bundle ${esmBundleGzip.copied} B (+${more} B = ` +
+          `${(more / 1024).toFixed(0)} KiB); the .wasm files ${wasm.join(' B + ')} B = ${wasm[0] + wasm[1]} B; ` +
+          `a SIMD engine downloads ${embedded - esmBundleGzip.copied - wasm[0]} B more than bundle + SIMD .wasm`,
+      );
+    }
   });
+
+  test(
+    'esbuild --bundle (default IIFE format), softmax-wasm/embedded: a classic script, nothing copied',
+    T,
+    async () => {
+      const { build } = await import('esbuild');
+      write(project, {
+        'esbuild-iife/app.js': EMBEDDED_APP,
+        'esbuild-iife/out/index.html': page('./app.js', { module: false }),
+      });
+      quickstartIn('esbuild-iife');
+      const out = path.join(project, 'esbuild-iife/out');
+      const result = await build({
+        entryPoints: [path.join(project, 'esbuild-iife/app.js')],
+        bundle: true,
+        outdir: out,
+        logLevel: 'silent',
+        absWorkingDir: project,
+      });
+      // esbuild says import.meta is empty in an IIFE: the one warning, and why the entry falls back
+      // to the script's URL there.
+      assert.deepEqual(
+        [...new Set(result.warnings.map((w) => w.id))].filter((id) => id !== 'empty-import-meta'),
+        [],
+      );
+      assertNoNodeCode(out);
+      assert.deepEqual(listFiles(out), ['app.js', 'index.html'], 'one bundle, no asset');
+      await checkPage(`${server.url}esbuild-iife/out/`);
+    },
+  );
 
   test('esbuild without the .wasm copied: the error names the URL it tried', T, async () => {
     const { build } = await import('esbuild');
@@ -515,35 +571,52 @@ describe('bundlers for the browser (Chromium)', () => {
     await checkPage(`${server.url}webpack/dist/`);
   });
 
-  test('Rollup + @rollup/plugin-node-resolve, the .wasm files copied next to the chunks', T, async () => {
-    const { rollup } = await import('rollup');
-    const { nodeResolve } = await import('@rollup/plugin-node-resolve');
-    write(project, {
-      'rollup/app.js': BROWSER_APP,
-      'rollup/quickstart.js': QUICK_START_FUNCTION,
-      'rollup/out/index.html': page('./app.js'),
-    });
-    const warnings = [];
-    const bundle = await rollup({
-      input: path.join(project, 'rollup/app.js'),
-      plugins: [nodeResolve({ browser: true })],
-      onwarn: (w) => warnings.push(w),
-    });
-    const out = path.join(project, 'rollup/out');
-    await bundle.write({ dir: out, format: 'es' });
-    await bundle.close();
-    // Tolerated only while it exists: the import cycle validate.js <-> wasm-array.js (issue 9
-    // removes it). Any other warning, another cycle included, fails.
-    const knownCycle = (w) =>
-      w.code === 'CIRCULAR_DEPENDENCY' && w.ids?.every((id) => /bindings\/(validate|wasm-array)\.js$/.test(id));
-    assert.deepEqual(
-      warnings.filter((w) => !knownCycle(w)).map((w) => w.message),
-      [],
-    );
-    assertNoNodeCode(out);
-    copyWasm(out);
-    await checkPage(`${server.url}rollup/out/`);
-  });
+  test(
+    'Rollup + @rollup/plugin-node-resolve, softmax-wasm/embedded: nothing copied, the scalar bytes not fetched',
+    T,
+    async () => {
+      const { rollup } = await import('rollup');
+      const { nodeResolve } = await import('@rollup/plugin-node-resolve');
+      write(project, {
+        'rollup/app.js': EMBEDDED_APP,
+        'rollup/quickstart.js': QUICK_START_FUNCTION,
+        'rollup/out/index.html': page('./app.js'),
+      });
+      const warnings = [];
+      const bundle = await rollup({
+        input: path.join(project, 'rollup/app.js'),
+        plugins: [nodeResolve({ browser: true })],
+        onwarn: (w) => warnings.push(w),
+      });
+      const out = path.join(project, 'rollup/out');
+      await bundle.write({ dir: out, format: 'es' });
+      await bundle.close();
+      // Tolerated only while it exists: the import cycle validate.js <-> wasm-array.js (issue 9
+      // removes it). Any other warning, another cycle included, fails.
+      const knownCycle = (w) =>
+        w.code === 'CIRCULAR_DEPENDENCY' && w.ids?.every((id) => /bindings\/(validate|wasm-array)\.js$/.test(id));
+      assert.deepEqual(
+        warnings.filter((w) => !knownCycle(w)).map((w) => w.message),
+        [],
+      );
+      assertNoNodeCode(out);
+      const files = listFiles(out);
+      assert.deepEqual(
+        files.filter((f) => !f.endsWith('.js') && f !== 'index.html'),
+        [],
+        'no asset',
+      );
+      // Rollup splits each build's bytes into a chunk of its own, imported only when chosen.
+      const chunk = (name) => files.filter((f) => f.startsWith(`softmax-${name}-embedded`));
+      assert.equal(chunk('simd').length, 1, files.join());
+      assert.equal(chunk('scalar').length, 1, files.join());
+      const before = server.requests.length;
+      await checkPage(`${server.url}rollup/out/`);
+      const fetched = server.requests.slice(before);
+      assert.ok(fetched.includes(`/rollup/out/${chunk('simd')[0]}`), fetched.join());
+      assert.ok(!fetched.includes(`/rollup/out/${chunk('scalar')[0]}`), fetched.join());
+    },
+  );
 
   describe('Vite', () => {
     const viteLogger = (messages) => ({
