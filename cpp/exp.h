@@ -196,14 +196,14 @@ inline void with_exp_mode(const ExpScale<T>& s, double range, F f) {
   const bool two_sum = sizeof(T) == 8 || !(shift_rounding(range, s.temperature, kZ12) <= 0x1p-20 &&
                                            shift_rounding(range, s.temperature, kZ30) <= 0x1p-18);
   const bool ftz = !(z * kLog2e <= 120.0);
+  // Every combination can occur: a float32 fibre wider than 83 / T at T = 1
+  // flushes without TwoSum.
   if (s.unit) {
-    if (!two_sum) return f(ExpMode<true, false, false>{});
-    if (!ftz) return f(ExpMode<true, true, false>{});
-    return f(ExpMode<true, true, true>{});
+    if (!two_sum) return ftz ? f(ExpMode<true, false, true>{}) : f(ExpMode<true, false, false>{});
+    return ftz ? f(ExpMode<true, true, true>{}) : f(ExpMode<true, true, false>{});
   }
-  if (!two_sum) return f(ExpMode<false, false, false>{});
-  if (!ftz) return f(ExpMode<false, true, false>{});
-  return f(ExpMode<false, true, true>{});
+  if (!two_sum) return ftz ? f(ExpMode<false, false, true>{}) : f(ExpMode<false, false, false>{});
+  return ftz ? f(ExpMode<false, true, true>{}) : f(ExpMode<false, true, false>{});
 }
 
 // exp((d + e) / T) for d + e <= 0 (or d = -inf); see the header comment.

@@ -43,7 +43,8 @@ namespace {
 template <class T, bool kLog>
 void softmax_row(const T* x, T* y, size_t n, const ExpScale<T>& s) {
   using V = Vec<T>;
-  const Range<T> r = row_range<V>(x, n);
+  // NaN is not tracked per element: it makes the exp-sum NaN, checked once.
+  const Range<T> r = row_range<V, false>(x, n);
   const T m = r.max;
   if (!finite(m)) {
     std::fill(y, y + n, kNaN<T>);
@@ -51,12 +52,17 @@ void softmax_row(const T* x, T* y, size_t n, const ExpScale<T>& s) {
   }
   with_exp_mode(s, double(m) - double(r.min), [&](auto mode) {
     using M = decltype(mode);
+    const double sum = row_exp_sum<V, M, !kLog>(x, kLog ? nullptr : y, n, m, s);
+    if (std::isnan(sum)) {
+      std::fill(y, y + n, kNaN<T>);
+      return;
+    }
     if (kLog) {
-      const V lse = V::splat(T(std::log(row_exp_sum<V, M, false>(x, nullptr, n, m, s))));
+      const V lse = V::splat(T(std::log(sum)));
       const V vm = V::splat(m), inv_t = V::splat(s.inv_t);
       row_map<V>(x, y, n, [&](V v) { return (M::unit_t ? v - vm : (v - vm) * inv_t) - lse; });
     } else {
-      const V scale = V::splat(T(1.0 / row_exp_sum<V, M, true>(x, y, n, m, s)));
+      const V scale = V::splat(T(1.0 / sum));
       row_map<V>(y, y, n, [&](V v) { return v * scale; });
     }
   });
