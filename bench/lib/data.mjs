@@ -26,8 +26,17 @@ export const BENCH = {
   nllLoss: { args: ['ly', 'target'], alongAxis: true, outLength: (s) => s.size, loss: true },
 };
 
+/**
+ * The sampling ops (sample, filterLogits, topK, argmax) are benchmarked by
+ * issue 10's sampling benchmark, which adds their entries here; until then
+ * the run leaves them out (tests/ops.test.mjs lists the gap as a todo).
+ */
+export const SAMPLING_BENCH_PENDING = Object.freeze(['sample', 'filterLogits', 'topK', 'argmax']);
+
 /** Every op of the table, in its order; an op missing from BENCH stops the run. */
-export const OPS = TABLE.map((op) => op.name);
+export const OPS = TABLE.map((op) => op.name).filter(
+  (name) => !(SAMPLING_BENCH_PENDING.includes(name) && !Object.hasOwn(BENCH, name)),
+);
 export const BENCH_OPS = Object.keys(BENCH);
 
 /** Shapes as ROWSxCLASSES[xINNER][@AXIS]; the note says why each is there. */
