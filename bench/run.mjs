@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: softmax-wasm against its peers (a benchmark, not a test).
 //
-//   node bench/run.mjs                 the full run (every op; 5 min on 2 cores for the first four, about
-//                                      twice that for all nine): writes
-//                                      bench/results/latest.json and bench/RESULTS.md
+//   node bench/run.mjs                 the full run (every op on the realistic and uniform logits; 5 min on
+//                                      2 cores per data set for the first four ops, about twice that for
+//                                      all nine): writes bench/results/latest.json, bench/RESULTS.md and
+//                                      bench/chart.svg (ns per element of the first data set, drawn by
+//                                      lib/chart.mjs)
 //   node bench/run.mjs --quick         two shapes (the Jacobians one), three rounds, short samples
 //   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
 //                                      (without --ops, every op of the op table; the Jacobians only on
@@ -15,7 +17,7 @@
 //            cpu: see lib/timing.mjs), --no-native, --impls=id,id of ours-zero-copy,
 //            ours-out, ours-kernel, memcpy, result-alloc, tfjs-wasm-kernel, tfjs-wasm-e2e,
 //            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
-//   A quick or filtered run writes bench/results/partial.{json,md} instead.
+//   A quick or filtered run writes bench/results/partial.{json,md,svg} instead.
 //   Needs the wasm build in dist/ (npm run build); builds bench/native itself.
 //
 // One Node process. For each op and shape: every implementation's output is
@@ -87,7 +89,8 @@ function parseArgs(argv) {
   for (const op of OPS)
     if (!BENCH[op]) throw new Error(`op ${op} of the op table has no entry in bench/lib/data.mjs BENCH`);
   for (const s of o.shapes ?? []) parseShape(s); // any ROWSxCLASSES[xINNER][@AXIS] is accepted
-  for (const d of o.data ?? []) if (!DATA_NAMES.includes(d)) throw new Error(`unknown data set ${d}; data sets: ${DATA_NAMES.join(', ')}`);
+  for (const d of o.data ?? [])
+    if (!DATA_NAMES.includes(d)) throw new Error(`unknown data set ${d}; data sets: ${DATA_NAMES.join(', ')}`);
   o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || o.clock || o.data || !o.native);
   o.data ??= ['realistic', 'uniform'];
   o.clock ??= 'cpu';
@@ -229,7 +232,10 @@ function markdown(results, impls, opts) {
     '',
   );
   out.push('Data sets (bench/lib/data.mjs, drawn bit for bit the same by the native program):', '');
-  for (const d of DATA_NAMES) out.push(`- **${DATA_SETS[d].label}**: ${DATA_SETS[d].how}${opts.data.includes(d) ? '' : ' (errors only, not timed in this run)'}.`);
+  for (const d of DATA_NAMES)
+    out.push(
+      `- **${DATA_SETS[d].label}**: ${DATA_SETS[d].how}${opts.data.includes(d) ? '' : ' (errors only, not timed in this run)'}.`,
+    );
   out.push('');
   for (const data of opts.data) {
     for (const op of opts.ops) {
@@ -341,7 +347,9 @@ async function main() {
     for (const data of DATA_NAMES.filter((d) => !opts.data.includes(d))) {
       for (const shapeName of opts.shapesOf('softmax')) {
         log(`  softmax ${shapeName} (${data}): errors only`);
-        results.byData[data].errors[shapeName] = (await runCase('softmax', shapeName, impls, sm, opts, data, { timeIt: false })).errors;
+        results.byData[data].errors[shapeName] = (
+          await runCase('softmax', shapeName, impls, sm, opts, data, { timeIt: false })
+        ).errors;
       }
     }
   }
@@ -371,7 +379,11 @@ async function main() {
   writeFileSync(mdPath, md);
   // The chart of the first data set (the README shows bench/chart.svg above its table).
   const svgPath = opts.partial ? `${dir}/partial.svg` : `${HERE}chart.svg`;
-  const svg = chartSvg(results.cases, results.meta.labels, `ns per element, ${DATA_SETS[opts.data[0]].label} logits, float32, one thread (${f0(results.meta)})`);
+  const svg = chartSvg(
+    results.cases,
+    results.meta.labels,
+    `ns per element, ${DATA_SETS[opts.data[0]].label} logits, float32, one thread (${f0(results.meta)})`,
+  );
   if (svg) {
     writeFileSync(svgPath, svg);
     log(`wrote ${svgPath}`);

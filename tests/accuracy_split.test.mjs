@@ -73,9 +73,15 @@ for (const { name: build, sm } of BUILDS) {
           total[k].max = Math.max(total[k].max, e[k].max);
         }
       }
-      assert.ok(total.high.n >= 1000 && total.low.n >= 1000, `too few outputs on a side: ${total.high.n} >= 1e-12, ${total.low.n} in [1e-30, 1e-12)`);
+      assert.ok(
+        total.high.n >= 1000 && total.low.n >= 1000,
+        `too few outputs on a side: ${total.high.n} >= 1e-12, ${total.low.n} in [1e-30, 1e-12)`,
+      );
       assert.ok(total.high.max <= LINES[1].tol, `max relative error above 1e-12: ${total.high.max} > ${LINES[1].tol}`);
-      assert.ok(total.low.max <= LINES[0].tol, `max relative error in [1e-30, 1e-12): ${total.low.max} > ${LINES[0].tol}`);
+      assert.ok(
+        total.low.max <= LINES[0].tol,
+        `max relative error in [1e-30, 1e-12): ${total.low.max} > ${LINES[0].tol}`,
+      );
       if (process.env.SPLIT_VERBOSE) console.log(build, T, spread, total);
     });
   }

@@ -5,7 +5,15 @@ import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 
 /** The rows the chart shows, in legend order (the rest are in RESULTS.md). */
-const SHOWN = ['ours-zero-copy', 'ours-inout', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'ort', 'naive-js', 'native-simde128'];
+const SHOWN = [
+  'ours-zero-copy',
+  'ours-inout',
+  'tfjs-wasm-kernel',
+  'tfjs-wasm-e2e',
+  'ort',
+  'naive-js',
+  'native-simde128',
+];
 /** The ops the chart shows when the run has them. */
 const OPS = ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy'];
 
@@ -58,7 +66,14 @@ export function chartSvg(cases, labels, title) {
   add(svg, 'text', { x: 10, y: 18, 'font-size': 13, 'font-weight': 'bold', 'text-anchor': 'start' }, title);
   impls.forEach((label, i) => {
     const y = 36 + 16 * i;
-    add(svg, 'circle', { cx: 220, cy: y - 4, r: 4, fill: 'none', stroke: color.range[color.domain.indexOf(label) % color.range.length], 'stroke-width': 1.5 });
+    add(svg, 'circle', {
+      cx: 220,
+      cy: y - 4,
+      r: 4,
+      fill: 'none',
+      stroke: color.range[color.domain.indexOf(label) % color.range.length],
+      'stroke-width': 1.5,
+    });
     add(svg, 'text', { x: 232, y, 'text-anchor': 'start' }, label);
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n${svg.outerHTML}\n`;

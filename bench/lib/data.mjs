@@ -132,7 +132,7 @@ export const DATA_SETS = {
   },
   gpt2: {
     label: 'GPT-2-like (range > 60)',
-    how: 'x = −90 + 3.5·N(0, 1), one entry in 32 raised by 10·U[0, 1) and one in 1024 by 35 + 20·U[0, 1): a language model\'s long right tail, range about 70 on vocabulary rows (25–60 on rows of 1000)',
+    how: "x = −90 + 3.5·N(0, 1), one entry in 32 raised by 10·U[0, 1) and one in 1024 by 35 + 20·U[0, 1): a language model's long right tail, range about 70 on vocabulary rows (25–60 on rows of 1000)",
   },
   uniform: {
     label: 'uniform [−8, 8)',

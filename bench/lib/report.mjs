@@ -228,7 +228,13 @@ export function evaluateTargets(results) {
       parts.push({ shape, value: e.high, status: e.high <= 2e-6 && e.low <= 5e-6 ? 'pass' : 'fail' });
     }
     targets.push(
-      summarise({ title: 'softmax float32 max relative error ≤ 2e-6 for outputs ≥ 1e-12 and ≤ 5e-6 in [1e-30, 1e-12), every shape (value: the first)', limit: 2e-6, unit: 'err', parts }),
+      summarise({
+        title:
+          'softmax float32 max relative error ≤ 2e-6 for outputs ≥ 1e-12 and ≤ 5e-6 in [1e-30, 1e-12), every shape (value: the first)',
+        limit: 2e-6,
+        unit: 'err',
+        parts,
+      }),
     );
   }
   return targets;
@@ -299,7 +305,8 @@ export function errorTable(results, impls) {
   const lines = ids.map((id) => {
     const impl = impls.find((i) => i.id === id);
     const label = impl.kind === 'ours' ? `**${impl.label}**` : impl.label;
-    const cell = (e) => (e === undefined ? '' : `${e.high.toExponential(1)} / ${!e.nLow ? '—' : e.low.toExponential(1)}`);
+    const cell = (e) =>
+      e === undefined ? '' : `${e.high.toExponential(1)} / ${!e.nLow ? '—' : e.low.toExponential(1)}`;
     return `| ${label} | ${shapes.map((s) => cell(results.errors[s][id])).join(' | ')} |`;
   });
   return [head, sep, ...lines].join('\n');
