@@ -1,7 +1,7 @@
-// Shared test machinery: the module under test, its builds and dtypes, a seeded
-// PRNG, random shapes and logits, and comparison helpers that implement the
-// accuracy contract of cpp/accuracy.json exactly. Not a test file (node --test only runs
-// *.test.mjs here).
+// Shared test machinery: the module under test and its build matrix, dtypes,
+// a seeded PRNG, random shapes and logits, and comparison helpers that
+// implement the accuracy contract of cpp/accuracy.json. Not a test file (node --test only
+// runs *.test.mjs here).
 //
 // Environment:
 //   SOFTMAX_WASM_ENTRY  path of the module to test (default: the package
@@ -79,8 +79,8 @@ export function toleranceLines(op, dtype, quantity) {
     .sort((a, b) => a.from - b.from);
 }
 
-/** The along-axis ops and Jacobians that share one tolerance per dtype (DTYPES[].tol): their largest. */
-const SHARED_TOL_OPS = ['softmax', 'logSoftmax', 'logSumExp', 'softmaxBackward', 'logSoftmaxBackward', 'softmaxJacobian', 'logSoftmaxJacobian'];
+/** The along-axis ops that share one tolerance per dtype (DTYPES[].tol): their largest. */
+const SHARED_TOL_OPS = ['softmax', 'logSoftmax', 'logSumExp', 'softmaxBackward', 'logSoftmaxBackward'];
 const sharedTol = (dtype) => Math.max(...SHARED_TOL_OPS.map((op) => tolerance(op, dtype)));
 
 // ----------------------------------------------------------------- dtypes ----
