@@ -4,7 +4,7 @@
 // refactors that must change nothing but the code's shape.
 //
 //   node bench/ab.mjs BEFORE_DIR [AFTER_DIR] [--rounds=N] [--sample-ms=N] [--no-time]
-//                     [--ops=a,b] [--shapes=1x8,65536x10]
+//                     [--ops=a,b] [--shapes=1x8,65536x10] [--data=realistic|gpt2|uniform]
 //
 // BEFORE_DIR and AFTER_DIR hold softmax-simd.wasm and softmax-scalar.wasm
 // (AFTER_DIR defaults to dist/). Both run through this checkout's JS API
@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { load } from '../bindings/index.js';
+import { makeLogits } from './lib/data.mjs';
 
 const args = process.argv.slice(2);
 const list = (name) =>
@@ -42,6 +43,8 @@ const before = dirs[0];
 const after = dirs[1] ?? new URL('../dist', import.meta.url).pathname;
 const ROUNDS = flag('rounds', 15);
 const SAMPLE_MS = flag('sample-ms', 20);
+// The timed logits: a data set of bench/lib/data.mjs (realistic, gpt2, uniform).
+const DATA = list('data')?.[0] ?? 'realistic';
 
 async function builds(dir) {
   const bytes = (f) => readFileSync(path.join(dir, f));
@@ -183,7 +186,8 @@ function prepare(sm, op, [, outer, n, inner]) {
     for (let i = 0; i < h.length; i++) h.array[i] = f();
     return h;
   };
-  const x = fill(sm.alloc(size, 'float32'), () => rand() * 16 - 8);
+  const x = sm.alloc(size, 'float32');
+  x.array.set(makeLogits(size, DATA));
   const handles = [x];
   let call;
   if (op === 'crossEntropy') {

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: softmax-wasm against its peers (a benchmark, not a test).
 //
-//   node bench/run.mjs                 the full run (every op; 5 min on 2 cores for the first four, about
-//                                      twice that for all nine): writes
-//                                      bench/results/latest.json and bench/RESULTS.md
+//   node bench/run.mjs                 the full run (every op on the realistic and uniform logits; 5 min on
+//                                      2 cores per data set for the first four ops, about twice that for
+//                                      all nine): writes bench/results/latest.json, bench/RESULTS.md and
+//                                      bench/chart.svg (ns per element of the first data set, drawn by
+//                                      lib/chart.mjs)
 //   node bench/run.mjs --quick         two shapes (the Jacobians one), three rounds, short samples
 //   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
 //                                      (without --ops, every op of the op table; the Jacobians only on
 //                                      1xN shapes with N <= 4096, default bench/lib/data.mjs)
+//   --data=realistic,uniform (default): the logit data sets timed, in order (bench/lib/data.mjs
+//            DATA_SETS: realistic, gpt2, uniform); the first one's cases are the ones the targets
+//            judge. The softmax error table covers every data set (checked, not timed, where not listed).
 //   options: --rounds=N (every case), --sample-ms=N, --clock=cpu|wall (default
 //            cpu: see lib/timing.mjs), --no-native, --impls=id,id of ours-zero-copy,
 //            ours-out, ours-kernel, memcpy, result-alloc, tfjs-wasm-kernel, tfjs-wasm-e2e,
 //            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
-//   A quick or filtered run writes bench/results/partial.{json,md} instead.
+//   A quick or filtered run writes bench/results/partial.{json,md,svg} instead.
 //   Needs the wasm build in dist/ (npm run build); builds bench/native itself.
 //
 // One Node process. For each op and shape: every implementation's output is
@@ -26,6 +31,8 @@ import { fileURLToPath } from 'node:url';
 
 import {
   BENCH,
+  DATA_NAMES,
+  DATA_SETS,
   OPS,
   agrees,
   makeInputs,
@@ -38,6 +45,7 @@ import {
 import { checksumAgrees, loadImplementations } from './lib/impls.mjs';
 import {
   RATIO_BASE,
+  breakdownTable,
   checkNotes,
   errorTable,
   evaluateTargets,
@@ -45,6 +53,7 @@ import {
   stridedTable,
   targetsMarkdown,
 } from './lib/report.mjs';
+import { chartSvg } from './lib/chart.mjs';
 import { timeInterleaved } from './lib/timing.mjs';
 import { SECTION_END, SECTION_START, withSection } from './sampling.mjs';
 
@@ -59,6 +68,7 @@ function parseArgs(argv) {
     else if (k === '--ops') o.ops = v.split(',');
     else if (k === '--shapes') o.shapes = v.split(',');
     else if (k === '--impls') o.impls = v.split(',');
+    else if (k === '--data') o.data = v.split(',');
     else if (k === '--rounds') o.rounds = Number(v);
     else if (k === '--sample-ms') o.sampleMs = Number(v);
     else if (k === '--clock') {
@@ -80,7 +90,10 @@ function parseArgs(argv) {
   for (const op of OPS)
     if (!BENCH[op]) throw new Error(`op ${op} of the op table has no entry in bench/lib/data.mjs BENCH`);
   for (const s of o.shapes ?? []) parseShape(s); // any ROWSxCLASSES[xINNER][@AXIS] is accepted
-  o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || o.clock || !o.native);
+  for (const d of o.data ?? [])
+    if (!DATA_NAMES.includes(d)) throw new Error(`unknown data set ${d}; data sets: ${DATA_NAMES.join(', ')}`);
+  o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || o.clock || o.data || !o.native);
+  o.data ??= ['realistic', 'uniform'];
   o.clock ??= 'cpu';
   o.ops ??= OPS;
   // The shapes of each op (the Jacobians have their own; given --shapes, the ones that apply).
@@ -112,9 +125,9 @@ function cpuModel() {
   }
 }
 
-async function runCase(op, shapeName, impls, sm, opts) {
+async function runCase(op, shapeName, impls, sm, opts, data, { timeIt = true } = {}) {
   const shape = parseShape(shapeName);
-  const inputs = makeInputs(shape);
+  const inputs = makeInputs(shape, data);
   inputs.y = sm.softmax(inputs.x, { shape: shape.dims, axis: shape.axis });
   inputs.ly = sm.logSoftmax(inputs.x, { shape: shape.dims, axis: shape.axis });
   const rows = {};
@@ -170,6 +183,10 @@ async function runCase(op, shapeName, impls, sm, opts) {
     prepared.push({ id: impl.id, prepared: p });
   }
   if (!ours) throw new Error(`${op} ${shapeName}: ours (${RATIO_BASE}) produced no result`);
+  if (!timeIt) {
+    for (const { prepared: p } of prepared) p.dispose?.();
+    return { errors };
+  }
   const timings = await timeInterleaved(prepared, {
     clock: opts.clock,
     sampleMs: opts.sampleMs,
@@ -177,7 +194,7 @@ async function runCase(op, shapeName, impls, sm, opts) {
     // tfjs needs ~200 ms of calls before its 1x8 softmax settles at its
     // steady speed (55 µs per call at first, 3 µs after); every row gets the same.
     warmMs: opts.quick ? 100 : 300,
-    log: (r, n) => process.stderr.write(`\r  ${op} ${shapeName}: round ${r}/${n}   `),
+    log: (r, n) => process.stderr.write(`\r  ${op} ${shapeName} (${data}): round ${r}/${n}   `),
   });
   process.stderr.write('\n');
   for (const { id, prepared: p } of prepared) {
@@ -189,7 +206,7 @@ async function runCase(op, shapeName, impls, sm, opts) {
   }
   const base = rows[RATIO_BASE].timing.median;
   for (const row of Object.values(rows)) if (row.timing) row.ratioToOurs = row.timing.median / base;
-  return { case: { op, shape: shapeName, size: shape.size, note: shapeNote(shapeName), rows }, errors };
+  return { case: { op, shape: shapeName, data, size: shape.size, note: shapeNote(shapeName), rows }, errors };
 }
 
 function describeRows(facts) {
@@ -215,27 +232,47 @@ function markdown(results, impls, opts) {
     `Median of ${opts.quick ? '3' : '5–21'} interleaved rounds per case (fewer for the slowest cases), each sample about ${opts.sampleMs} ms of calls, timed by the ${opts.clock === 'cpu' ? "process's CPU time (user + system; wall-clock medians are in results/latest.json — on this shared machine they include waiting for other tenants' processes)" : 'wall clock'}. Each cell: **ns per element**, **µs per call**, and the time as a multiple of **${impls.find((i) => i.id === RATIO_BASE).label}** (lower is faster). float32 data, one thread everywhere.¹`,
     '',
   );
-  for (const op of opts.ops) {
-    const t = opTable(results, op, impls);
-    if (!t) continue;
-    out.push(`## ${op}`, '', t, '');
+  out.push('Data sets (bench/lib/data.mjs, drawn bit for bit the same by the native program):', '');
+  for (const d of DATA_NAMES)
+    out.push(
+      `- **${DATA_SETS[d].label}**: ${DATA_SETS[d].how}${opts.data.includes(d) ? '' : ' (errors only, not timed in this run)'}.`,
+    );
+  out.push('');
+  for (const data of opts.data) {
+    for (const op of opts.ops) {
+      const t = opTable({ ...results, cases: results.byData[data].cases }, op, impls);
+      if (!t) continue;
+      out.push(`## ${op} — ${DATA_SETS[data].label}`, '', t, '');
+    }
   }
   out.push(
     '## Targets',
     '',
-    "Ratios are ours ÷ peer (time), each the median over the rounds of the ratio of the two rows' samples in that round (a slowdown of the machine that outlasts a round cancels; strided ÷ contiguous compares two cases, so there the ratio of the medians); PASS when every shape listed meets the bound.",
+    `On the ${DATA_SETS[opts.data[0]].label} data. Ratios are ours ÷ peer (time), each the median over the rounds of the ratio of the two rows' samples in that round (a slowdown of the machine that outlasts a round cancels; strided ÷ contiguous compares two cases, so there the ratio of the medians); PASS when every shape listed meets the bound.`,
     '',
     targetsMarkdown(results.targets),
     '',
   );
-  const errs = errorTable(results, impls);
-  if (errs) {
+  for (const data of DATA_NAMES) {
+    const errs = errorTable({ errors: results.byData[data].errors }, impls);
+    if (!errs) continue;
     out.push(
-      '## softmax float32 accuracy',
+      `## softmax float32 accuracy — ${DATA_SETS[data].label}`,
       '',
-      'Max relative error against a float64 JS reference on the same float32 inputs (outputs ≥ 1e-30).',
+      'Max relative error against a float64 JS reference on the same float32 inputs, split as the contract is: outputs ≥ 1e-12 / outputs in [1e-30, 1e-12) (ours: ≤ 2e-6 / ≤ 5e-6; — where a shape has no output in the range).',
       '',
       errs,
+      '',
+    );
+  }
+  const breakdown = breakdownTable(results);
+  if (breakdown) {
+    out.push(
+      `## Where the typed-array time goes — ${DATA_SETS[opts.data[0]].label}`,
+      '',
+      'µs per call (median) and share of the typed in/out call: the kernel (internal Embind call, no copies), the wrapper (zero-copy − kernel: validation and the JS driver), a new result array (allocation + copy out, the same for every peer that returns one), and copy in with whatever remains.',
+      '',
+      breakdown,
       '',
     );
   }
@@ -292,14 +329,34 @@ async function main() {
     errors: {},
   };
   const shapeNames = [...new Set(opts.ops.flatMap((op) => opts.shapesOf(op)))];
-  for (const shapeName of shapeNames) {
-    for (const op of opts.ops) {
-      if (!opts.shapesOf(op).includes(shapeName)) continue;
-      const { case: c, errors } = await runCase(op, shapeName, impls, sm, opts);
-      results.cases.push(c);
-      if (op === 'softmax') results.errors[shapeName] = errors;
+  // Per data set: its timed cases and the softmax errors; results.cases / results.errors are the
+  // first set's (the one the targets judge).
+  results.byData = {};
+  for (const data of DATA_NAMES) results.byData[data] = { cases: [], errors: {} };
+  for (const data of opts.data) {
+    for (const shapeName of shapeNames) {
+      for (const op of opts.ops) {
+        if (!opts.shapesOf(op).includes(shapeName)) continue;
+        const { case: c, errors } = await runCase(op, shapeName, impls, sm, opts, data);
+        results.byData[data].cases.push(c);
+        if (op === 'softmax') results.byData[data].errors[shapeName] = errors;
+      }
     }
   }
+  // The softmax errors of the data sets not timed: every implementation checked, none timed.
+  if (opts.ops.includes('softmax')) {
+    for (const data of DATA_NAMES.filter((d) => !opts.data.includes(d))) {
+      for (const shapeName of opts.shapesOf('softmax')) {
+        log(`  softmax ${shapeName} (${data}): errors only`);
+        results.byData[data].errors[shapeName] = (
+          await runCase('softmax', shapeName, impls, sm, opts, data, { timeIt: false })
+        ).errors;
+      }
+    }
+  }
+  results.options.data = opts.data;
+  results.cases = results.byData[opts.data[0]].cases;
+  results.errors = results.byData[opts.data[0]].errors;
   // Table order: as listed in impls.mjs, ours first.
   const ordered = impls.slice().sort((a, b) => order(a) - order(b));
   results.targets = evaluateTargets(results);
@@ -321,11 +378,25 @@ async function main() {
     : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
   writeFileSync(mdPath, opts.partial ? md : keepSamplingSection(mdPath, md));
+  // The chart of the first data set (the README shows bench/chart.svg above its table).
+  const svgPath = opts.partial ? `${dir}/partial.svg` : `${HERE}chart.svg`;
+  const svg = chartSvg(
+    results.cases,
+    results.meta.labels,
+    `ns per element, ${DATA_SETS[opts.data[0]].label} logits, float32, one thread (${f0(results.meta)})`,
+  );
+  if (svg) {
+    writeFileSync(svgPath, svg);
+    log(`wrote ${svgPath}`);
+  }
   console.log(md);
   log(`wrote ${jsonPath} and ${mdPath}`);
   // Peers keep wasm instances and worker handles alive; the run is over.
   process.exit(0);
 }
+
+/** The run's date and load, for the chart's title. */
+const f0 = (m) => `${m.date}, load ${m.loadStart[0].toFixed(1)}`;
 
 /** The new RESULTS.md text with the sampling section bench/sampling.mjs wrote into the old one kept. */
 function keepSamplingSection(mdPath, md) {

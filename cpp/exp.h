@@ -19,9 +19,15 @@
 // prints the measured maxima: about 2.2 eps for both types):
 //   float32: relative error <= 4 ulp (4.8e-7) for results >= 2^-125.
 //   float64: relative error <= 4 ulp (8.9e-16) for results >= 2^-1021.
-//   exp_shifted in a mode without TwoSum (only used when (x - m) / T >= -16,
-//   see with_exp_mode) adds the rounding of x - m, at most 2^-24 |x - m| / T
-//   (<= 9.5e-7) in float32.
+//   exp_shifted in a mode without TwoSum adds the rounding of d = fl(x - m):
+//   half an ulp of d, over T, in exp's argument. with_exp_mode takes that
+//   mode only where this stays <= 2^-20 (9.5e-7) for every result >= 1e-12
+//   and <= 2^-18 (3.8e-6) for every result >= 1e-30 (the float32 softmax
+//   contract, cpp/accuracy.json): always at T = 1 (|x - m| < 32 and < 128
+//   there), and for most other temperatures; the exact (TwoSum) argument is
+//   kept for float64, and for float32 fibres wider than 16 / T whose
+//   temperature puts 27.64 T or 69.08 T just above a power of two (up to
+//   1.65e-6 and 4.1e-6 rounding at the worst T), see shift_rounding.
 // Range and special values:
 //   exp_shifted: d + e <= 0 or d = -inf; NaN is never passed (the kernels
 //   handle NaN fibres before calling). Results below 2^-125 (float32) or
@@ -30,6 +36,8 @@
 //   exp_any: any input. Underflow as above; overflow (z > 127 / 1023 in
 //   log2 units) gives +inf; NaN gives NaN.
 #pragma once
+
+#include <algorithm>
 
 #include "vec.h"
 
@@ -154,26 +162,48 @@ struct ExpMode {
   static constexpr bool unit_t = kUnitT, two_sum = kTwoSum, ftz = kFtz;
 };
 
+// The largest rounding error of d = fl(x - m) in float32, divided by T,
+// over the d of a fibre spanning `range` whose results exp(d / T) are
+// >= e^-z: |d| <= min(range, z T) < 2^k gives half an ulp <= 2^(k - 25).
+inline double shift_rounding(double range, double t, double z) {
+  const double dmax = std::min(range, z * t);
+  if (!(dmax > 0.0)) return 0.0;
+  if (!std::isfinite(dmax)) return HUGE_VAL;
+  int k;
+  std::frexp(dmax, &k);  // dmax < 2^k
+  return std::ldexp(1.0, k - 25) / t;
+}
+
+// The float32 softmax contract's split (cpp/accuracy.json): a softmax output
+// y = exp(z) / S with S >= 1 is >= 1e-12 only where z >= -kZ12, >= 1e-30
+// only where z >= -kZ30 (both rounded up).
+constexpr double kZ12 = 27.64;  // -ln(1e-12) = 27.631
+constexpr double kZ30 = 69.08;  // -ln(1e-30) = 69.078
+
 // Calls f(ExpMode<...>{}) with the cheapest mode that keeps the accuracy
-// block above for a fibre whose values span `range` = max - min:
-//   * z = range / T <= 16: no TwoSum. The rounding of x - m is at most
-//     2^-24 |x - m|, i.e. <= 9.5e-7 relative after exp; with the polynomial
-//     (<= 4e-7) and the sums (<= 4.2e-7, kSumBlock) the float32 softmax stays
-//     within 1.9e-6 < 2e-6. Float64 never skips it (the bound would be 3.6e-15).
+// contract for a fibre whose values span `range` = max - min:
+//   * no TwoSum (float32) where the rounding of x - m (shift_rounding) is
+//     <= 2^-20 for results >= 1e-12 and <= 2^-18 for results >= 1e-30: with
+//     the polynomial (<= 4.8e-7) and the sums (<= 4.2e-7, kSumBlock) the
+//     float32 softmax stays within 1.9e-6 < 2e-6 above 1e-12 and 4.8e-6 <
+//     5e-6 in [1e-30, 1e-12). Always true at T = 1 and for range / T <= 16;
+//     the TwoSum mode remains for the temperatures named in the header.
+//     Float64 never skips it (the bound would be 3.6e-15).
 //   * z * log2(e) <= 120: no result can fall below 2^-125, no flush needed.
 template <class T, class F>
 inline void with_exp_mode(const ExpScale<T>& s, double range, F f) {
   const double z = range / s.temperature;
-  const bool two_sum = sizeof(T) == 8 || !(z <= 16.0);
+  const bool two_sum = sizeof(T) == 8 || !(shift_rounding(range, s.temperature, kZ12) <= 0x1p-20 &&
+                                           shift_rounding(range, s.temperature, kZ30) <= 0x1p-18);
   const bool ftz = !(z * kLog2e <= 120.0);
+  // Every combination can occur: a float32 fibre wider than 83 / T at T = 1
+  // flushes without TwoSum.
   if (s.unit) {
-    if (!two_sum) return f(ExpMode<true, false, false>{});
-    if (!ftz) return f(ExpMode<true, true, false>{});
-    return f(ExpMode<true, true, true>{});
+    if (!two_sum) return ftz ? f(ExpMode<true, false, true>{}) : f(ExpMode<true, false, false>{});
+    return ftz ? f(ExpMode<true, true, true>{}) : f(ExpMode<true, true, false>{});
   }
-  if (!two_sum) return f(ExpMode<false, false, false>{});
-  if (!ftz) return f(ExpMode<false, true, false>{});
-  return f(ExpMode<false, true, true>{});
+  if (!two_sum) return ftz ? f(ExpMode<false, false, true>{}) : f(ExpMode<false, false, false>{});
+  return ftz ? f(ExpMode<false, true, true>{}) : f(ExpMode<false, true, false>{});
 }
 
 // exp((d + e) / T) for d + e <= 0 (or d = -inf); see the header comment.

@@ -89,7 +89,10 @@ struct Range {
   T max, min;
 };
 
-template <class V>
+// kTrackNaN false: NaN elements are skipped (pmax / pmin keep their first
+// argument), for callers that find a NaN later from their exp-sum (a NaN
+// makes it NaN), once per fibre instead of per element.
+template <class V, bool kTrackNaN = true>
 Range<typename V::Elem> row_range(const typename V::Elem* x, size_t n) {
   using T = typename V::Elem;
   constexpr size_t N = V::kLanes;
@@ -103,7 +106,7 @@ Range<typename V::Elem> row_range(const typename V::Elem* x, size_t n) {
     m1 = pmax(m1, b);
     l0 = pmin(l0, a);
     l1 = pmin(l1, b);
-    nan = nan | (is_nan(a) | is_nan(b));
+    if (kTrackNaN) nan = nan | (is_nan(a) | is_nan(b));
   }
   if (i < n) {
     // The rest: one vector and/or the tail vector ending at n (overlaps are harmless here).
@@ -113,9 +116,9 @@ Range<typename V::Elem> row_range(const typename V::Elem* x, size_t n) {
     m1 = pmax(m1, b);
     l0 = pmin(l0, a);
     l1 = pmin(l1, b);
-    nan = nan | (is_nan(a) | is_nan(b));
+    if (kTrackNaN) nan = nan | (is_nan(a) | is_nan(b));
   }
-  if (any(nan)) return {kNaN<T>, kNaN<T>};
+  if (kTrackNaN && any(nan)) return {kNaN<T>, kNaN<T>};
   return {hmax(max(m0, m1)), hmin(min(l0, l1))};
 }
 

@@ -68,7 +68,13 @@ function alongAxisCase(op, compareKind) {
       opts,
       outLength: ref.length,
       check: (got) =>
-        assertClose(compareKind, got, ref, { tol: dtype.tol, what: op, shape, ctx: { shape, axis, temperature } }),
+        assertClose(compareKind, got, ref, {
+          tol: dtype.tol,
+          lines: dtype.lines,
+          what: op,
+          shape,
+          ctx: { shape, axis, temperature },
+        }),
     };
   };
 }

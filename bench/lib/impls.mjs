@@ -384,8 +384,8 @@ function nativeImpl(exe, facts) {
       throw new Error(`${exe} ${args.join(' ')}: ${r.error ? r.error.message : r.stderr.trim()}`);
     return JSON.parse(r.stdout);
   };
-  return (op, shape) => {
-    const which = [`--ops=${op}`, `--shapes=${shape.name}`];
+  return (op, shape, inp) => {
+    const which = [`--ops=${op}`, `--shapes=${shape.name}`, `--data=${inp.data}`];
     const timeOf = (extra) => {
       const b = runExe([...which, ...extra, '--benchmark_format=json']).benchmarks[0];
       if (b.error_occurred) throw new Error(`${exe}: ${b.error_message}`);

@@ -3,7 +3,8 @@
 // Benchmark on the same ops and shapes.
 //
 //   bench-native --ops=softmax,crossEntropy --shapes=1x50257,256x1000x8@1
-//                [--iterations=N | --min_time_s=S] [--check] [Google Benchmark flags]
+//                [--data=realistic|gpt2|uniform] [--iterations=N | --min_time_s=S] [--check]
+//                [Google Benchmark flags]
 //
 // Shapes are ROWSxCLASSES[xINNER][@AXIS] (row-major; the op runs along AXIS,
 // default the last). The harness passes its own shape list, so the two
@@ -62,6 +63,35 @@ std::vector<float> uniform_floats(size_t n, uint32_t seed, double lo, double hi)
   return v;
 }
 
+// The logit data sets of bench/lib/data.mjs (DATA_SETS, makeLogits): every
+// step exact in double until the rounding to float; N(0, 1) is Irwin-Hall's
+// sum of 12 uniforms minus 6.
+std::vector<float> make_logits(size_t n, const std::string& data) {
+  if (data == "uniform") return uniform_floats(n, kSeedX, -8.0, 8.0);
+  if (data != "realistic" && data != "gpt2") throw std::invalid_argument("unknown data set " + data);
+  XorShift32 g{kSeedX};
+  std::vector<float> v(n);
+  for (auto& x : v) {
+    double s = 0;
+    for (int k = 0; k < 12; ++k) s += g.uniform();
+    s -= 6.0;
+    const uint32_t d = g.next();
+    double y;
+    if (data == "realistic") {
+      y = 3.0 * s;
+      if (d % 256 == 0) y += 8.0 + 10.0 * g.uniform();
+    } else {
+      y = -90.0 + 3.5 * s;
+      if (d % 1024 == 0) y += 35.0 + 20.0 * g.uniform();
+      else if (d % 32 == 0) y += 10.0 * g.uniform();
+    }
+    x = float(y);
+  }
+  return v;
+}
+
+std::string g_data = "realistic";  // --data=
+
 struct Shape {
   std::string name;
   size_t outer = 1, n = 1, inner = 1;
@@ -116,7 +146,7 @@ Data& data_for(const Shape& s) {
   auto& d = cache[s.name];
   if (!d) {
     d = std::make_unique<Data>();
-    d->x = uniform_floats(s.size(), kSeedX, -8.0, 8.0);
+    d->x = make_logits(s.size(), g_data);
     d->dy = uniform_floats(s.size(), kSeedDy, -1.0, 1.0);
     d->y.resize(s.size());
     d->ly.resize(s.size());
@@ -224,6 +254,7 @@ int main(int argc, char** argv) {
       for (const auto& t : split(value("--shapes="))) shapes.push_back(parse_shape(t));
     } else if (a.rfind("--iterations=", 0) == 0) iterations = std::stoll(value("--iterations="));
     else if (a.rfind("--min_time_s=", 0) == 0) min_time = std::stod(value("--min_time_s="));
+    else if (a.rfind("--data=", 0) == 0) g_data = value("--data=");
     else if (a == "--check") check = true;
     else rest.push_back(argv[i]);
   }
