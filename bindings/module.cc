@@ -27,7 +27,8 @@ int forward(uintptr_t x, uintptr_t y, size_t outer, size_t n, size_t inner, doub
 
 template <class T>
 int log_sum_exp(uintptr_t x, uintptr_t y, size_t outer, size_t n, size_t inner) {
-  return smw::log_sum_exp<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(y), outer, n, inner);
+  return smw::log_sum_exp<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(y), outer, n,
+                             inner);
 }
 
 template <class T, Backward<T> F>
@@ -44,9 +45,9 @@ int jacobian(uintptr_t x, uintptr_t jac, size_t n, double temperature, uintptr_t
 }
 
 template <class T, smw::Status (*F)(const smw::LossArgs<T>&)>
-int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr_t weight, size_t outer,
-         size_t classes, size_t inner, int ignore_index, int reduction, double label_smoothing,
-         uintptr_t loss_none, uintptr_t loss_total, uintptr_t grad) {
+int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr_t weight,
+         size_t outer, size_t classes, size_t inner, int ignore_index, int reduction,
+         double label_smoothing, uintptr_t loss_none, uintptr_t loss_total, uintptr_t grad) {
   smw::LossArgs<T> a;
   a.input = reinterpret_cast<const T*>(input);
   a.target_index = reinterpret_cast<const int32_t*>(target_index);

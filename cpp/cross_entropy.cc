@@ -25,20 +25,26 @@
 // targets counted but with weights summing to 0 -> loss NaN and, as in
 // torch's backward (x * 1/0), NaN gradient rows for them (nll_loss: NaN at
 // the target only, since no log-softmax backward spreads it).
-// Non-finite (PyTorch's): a sample whose logits hold a NaN or +inf, or are
-// all -inf, has loss NaN (0 if its target is ignored) and an all-NaN gradient
-// row; a -inf logit has p = 0: its class adds +inf to the loss when it is the
-// target or smoothing reaches it, and 0 * -inf = NaN where a probability
-// target or weight is exactly 0 (as torch computes y * log p).
-// Accuracy, float32 logits (|x| <= 100): a sample's loss is computed in
-// double from log S, whose error is the relative error of S: that of the
-// float32 exps (exp.h: <= 4.8e-7, plus <= 9.5e-7 in the mode without
-// TwoSum) and of their sums (<= 4.2e-7), so |error| <= 2e-6 * max(1, |loss|,
-// w) with w the largest class weight that enters the loss (the target's, or
-// any with label smoothing). Worst measured over the C++ tests' cases: 1.4e-7
-// (the exps' errors average out in S). Reduction 'none' stores each loss as
-// float32 (half an ulp more); 'mean' and 'sum' keep their total in double.
-// Gradient within 1e-6 * max |grad|. float64 within 1e-14.
+// Non-finite rules are PyTorch's; besides those below, 0 * -inf = NaN where
+// a probability target or weight is exactly 0 (as torch computes y * log p).
+// Why the loss bound holds (float32 logits, |x| <= 100): a sample's loss is
+// computed in double from log S, whose error is the relative error of S: that
+// of the float32 exps (exp.h: <= 4.8e-7, plus <= 9.5e-7 in the mode without
+// TwoSum) and of their sums (<= 4.2e-7), times w. Reduction 'none' stores
+// each loss as float32 (half an ulp more); 'mean' and 'sum' keep their total
+// in double.
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   crossEntropy:
+//     valid range: float32 logits with |x| <= 100 (float64: any finite), weights >= 0, label
+//       smoothing in [0, 1].
+//     max error of loss: float32 2e-6; float64 1e-14; unit |got - exact| / max(1, |exact|, w), w
+//       the largest class weight that enters the loss (the target's; any with label smoothing).
+//     max error of grad: float32 1e-6; float64 1e-14; unit |got - exact| / max |exact gradient|
+//       (over the call).
+//     NaN/inf: a sample whose logits hold a NaN or +inf, or are all -inf, has loss NaN (0 if its
+//       target is ignored) and an all-NaN gradient row; a -inf logit has p = 0 (+inf loss where
+//       it is the target or smoothing reaches it).
+// ---- end accuracy contract ----
 #include "passes.h"
 #include "softmax.h"
 
@@ -81,40 +87,6 @@ Status check_loss(const LossArgs<T>& a, bool nll, double* denom, double* weight_
   *denom = sum;
   return kOk;
 }
-
-// log1p(y) for y >= 0 through log, which is fast in musl and glibc where
-// log1p is not (it was a third of the time of 65536 rows of 10 classes):
-// with u = fl(1 + y), log(u) * y / (u - 1) is within a few ulps of log1p(y)
-// (Goldberg, "What every computer scientist should know about floating-point
-// arithmetic", theorem 4), so a small S - 1 keeps its relative precision.
-inline double log1p_of(double y) {
-  const double u = 1.0 + y;
-  return u == 1.0 ? y : std::log(u) * (y / (u - 1.0));
-}
-
-// log1p_of for the kLanes samples of a lane group.
-template <class V>
-inline void log1p_lanes(const double* y, double* r) {
-  for (size_t l = 0; l < V::kLanes; ++l) r[l] = log1p_of(y[l]);
-}
-
-#if SOFTMAX_WASM_SIMD128
-// float32 samples: log1p_of's identity (u = 1 + y; y where u == 1, else
-// log(u) * y / (u - 1)) two lanes at a time, with vec.h's f64x2 log series, relative
-// error <= 1e-10 (near u = 1 the series is relative: m - 1 is exact), far
-// inside float32's loss bound; float64 keeps std::log. Four std::log calls
-// per group were a third of the time on rows of 10 classes.
-template <>
-inline void log1p_lanes<F32x4>(const double* y, double* r) {
-  const v128_t one = wasm_f64x2_splat(1.0);
-  for (size_t h = 0; h < 4; h += 2) {
-    const v128_t yv = wasm_v128_load(y + h);
-    const v128_t u = wasm_f64x2_add(one, yv);
-    const v128_t q = wasm_f64x2_mul(log_f64x2_for_float(u), wasm_f64x2_div(yv, wasm_f64x2_sub(u, one)));
-    wasm_v128_store(r + h, wasm_v128_bitselect(yv, q, wasm_f64x2_eq(u, one)));
-  }
-}
-#endif
 
 // Exp values (<= 1) summed in T in two parts: those below 1, and those equal
 // to 1 (the max) counted apart, so that S - 1 = below + (ones - 1) keeps its
@@ -196,23 +168,104 @@ void fill_strided(T* p, size_t c, size_t st, T v) {
   for (size_t k = 0; k < c; ++k) p[k * st] = v;
 }
 
-// What every sample of a cross-entropy with index targets shares.
+// ---- the per-sample arithmetic of an index target --------------------------
+// Written once, here: the contiguous-row path (ce_index_sample), the lane
+// groups (ce_index_lanes, also the short rows) and the column chunks
+// (ce_index_columns) all compute a sample's loss and gradient through
+// IndexLoss, exp_grad, add_smoothing_term, LaneTarget and LaneSums.
+
+// What every sample of a cross-entropy with index targets shares, and the
+// formulas of the header for one sample.
 template <class T>
 struct IndexLoss {
-  const T* w;            // class weights, or null
+  const T* w;  // class weights, or null
   int32_t ignore_index;
-  double weight_sum;     // W
-  double eps;            // label smoothing
-  double scale;          // of the gradient
+  double weight_sum;  // W
+  double eps;         // label smoothing
+  double scale;       // of the gradient
+  double ec;          // eps / C
   ExpScale<T> unit{1.0};
+
+  double weight(size_t c) const { return weight_of(w, c); }
+  // The loss from x_t - m, wx = sum_c w_c (x_c - m) (read only with
+  // smoothing) and log S: (1 - eps) w_t (log S - (x_t - m)) + eps/C (W log S - wx).
+  double loss(double wt, double xt, double wx, double log_sum) const {
+    double v = -wt * (xt - log_sum);
+    if (eps != 0.0) v = (1.0 - eps) * v + ec * (weight_sum * log_sum - wx);
+    return v;
+  }
+  // A = (1 - eps) w_t + eps/C W.
+  double grad_a(double wt) const { return (1.0 - eps) * wt + ec * weight_sum; }
+  // fa, the factor of e_c in grad_c = e_c fa - scale eps/C w_c (c != t).
+  T exp_factor(double a, double sum) const { return T(scale * a / sum); }
+  // scale eps/C w_c, the smoothing part of grad_c.
+  double smoothing_grad(size_t c) const { return scale * ec * weight(c); }
+  // grad_t = scale (A (p_t - 1) + eps/C (W - w_t)), with p_t - 1 = -(S - e_t) / S
+  // and S - e_t the sum of the other e_c: S - 1 when e_t is the max's 1.
+  T target_grad(double a, double wt, double et, double sum, double excess) const {
+    const double rest = et == 1.0 ? excess : sum - et;
+    return T(scale * (a * (-rest / sum) + ec * (weight_sum - wt)));
+  }
 };
+
+// grad_c for c != t from the stored e_c: e_c fa, minus the smoothing part b
+// when kSmooth (per-lane vectors and scalars, T or double, share it).
+template <bool kSmooth, class V>
+inline V exp_grad(V e, V fa, V b) {
+  return kSmooth ? e * fa - b : e * fa;
+}
+
+// Adds w_c (x_c - m) to wx exactly, as d + e (two_diff; e is NaN where
+// x_c = -inf, and d = -inf says it all there); wk = w_c when weighted.
+template <bool kWeighted, class V>
+inline void add_smoothing_term(Wide<V>& wx, V x, V m, V wk) {
+  V d, e;
+  two_diff(x, m, d, e);
+  e = keep_where(is_finite(x), e);
+  if (kWeighted) {
+    wx.add_product(d, wk);
+    wx.add_product(e, wk);
+  } else {
+    wx.add(d);
+    wx.add(e);
+  }
+}
+
+// One lane's sample: whether it counts, its target (0 when ignored, so reads
+// stay inside the fibre) and the target's weight (0 when ignored).
+struct LaneTarget {
+  bool on;
+  size_t t;
+  double wt;
+};
+
+template <class T>
+inline LaneTarget lane_target(const IndexLoss<T>& p, int32_t target) {
+  const bool on = target != p.ignore_index;
+  const size_t t = on ? size_t(target) : 0;
+  return {on, t, on ? p.weight(t) : 0.0};
+}
+
+// A lane group's sums per lane: S = below + ones, S - 1 = below + (ones - 1)
+// (SplitSum), and log S = log1p(S - 1).
+template <class V>
+struct LaneSums {
+  double sum[V::kLanes], excess[V::kLanes], log_sum[V::kLanes];
+  LaneSums(const Wide<V>& below, const Wide<V>& ones) {
+    for (size_t l = 0; l < V::kLanes; ++l) {
+      sum[l] = below.lane(l) + ones.lane(l);
+      excess[l] = below.lane(l) + (ones.lane(l) - 1.0);
+    }
+    log1p_lanes<V>(excess, log_sum);
+  }
+};
+
+// ---- the layouts' passes ------------------------------------------------------
 
 // Loss of one sample with an index target; writes its gradient row if g.
 template <class T>
 double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p, T* g) {
   const size_t C = f.c, st = f.st;
-  const T* const w = p.w;
-  const double weight_sum = p.weight_sum, eps = p.eps, scale = p.scale;
   const bool ignored = target == p.ignore_index;
   const Range<T> range = f.range();
   const T m = range.max;
@@ -227,39 +280,38 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
   // 'mean' whose counted weights sum to 0: torch's backward multiplies by
   // 1/0, and log-softmax's backward spreads the NaN over the whole row
   // (written last, after the loss has read the logits).
-  T* const nan_row = g && scale == kInf<double> ? g : nullptr;
+  T* const nan_row = g && p.scale == kInf<double> ? g : nullptr;
   if (nan_row) g = nullptr;
   // Everything the loss reads of the logits is read before g is written: g
   // may be the logits themselves (in-place use).
   const size_t t = size_t(target);
-  const double wt = weight_of(w, t);
+  const double wt = p.weight(t);
   const double xt = double(f.at(t)) - m;
-  const double ec = eps / double(C);
   double wx = 0.0;  // sum_c w_c (x_c - m), for label smoothing
-  if (eps != 0.0)
-    for (size_t k = 0; k < C; ++k) wx += weight_of(w, k) * (double(f.at(k)) - m);
+  if (p.eps != 0.0)
+    for (size_t k = 0; k < C; ++k) wx += p.weight(k) * (double(f.at(k)) - m);
   double excess;
   const double sum = f.exp_sum(range, g, p.unit, &excess);
-  const double log_sum = log1p_of(excess);
-  double loss = -wt * (xt - log_sum);
-  if (eps != 0.0) loss = (1.0 - eps) * loss + ec * (weight_sum * log_sum - wx);
+  const double loss = p.loss(wt, xt, wx, log1p_of(excess));
   if (nan_row) fill_strided(nan_row, C, st, kNaN<T>);
   if (g) {
-    const double a = (1.0 - eps) * wt + ec * weight_sum;
+    const double a = p.grad_a(wt);
     const double et = double(g[t * st]);
-    const double rest = et == 1.0 ? excess : sum - et;  // sum of e_c over c != t
-    const T fa = T(scale * a / sum);
-    if (st == 1 && (eps == 0.0 || !w)) {
+    const T fa = p.exp_factor(a, sum);
+    if (st == 1 && (p.eps == 0.0 || !p.w)) {
       using V = Vec<T>;
-      const V vfa = V::splat(fa), vb = V::splat(T(scale * ec));
-      if (eps == 0.0)
-        row_map<V>(g, g, C, [&](V e) { return e * vfa; });
+      const V vfa = V::splat(fa), vb = V::splat(T(p.smoothing_grad(0)));
+      if (p.eps == 0.0)
+        row_map<V>(g, g, C, [&](V e) { return exp_grad<false>(e, vfa, vb); });
       else
-        row_map<V>(g, g, C, [&](V e) { return e * vfa - vb; });
+        row_map<V>(g, g, C, [&](V e) { return exp_grad<true>(e, vfa, vb); });
     } else {
-      for (size_t k = 0; k < C; ++k) g[k * st] = T(double(g[k * st]) * double(fa) - scale * ec * weight_of(w, k));
+      using D = Scalar<double>;
+      for (size_t k = 0; k < C; ++k)
+        g[k * st] =
+            T(exp_grad<true>(D{double(g[k * st])}, D{double(fa)}, D{p.smoothing_grad(k)}).v);
     }
-    g[t * st] = T(scale * (a * (-rest / sum) + ec * (weight_sum - wt)));
+    g[t * st] = p.target_grad(a, wt, et, sum, excess);
   }
   return loss;
 }
@@ -278,36 +330,21 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
   const Range<V> range = strided_range<V>(x, C, inner);
   if (!all(is_finite(range.max))) return false;
   const V m = range.max;
-  const double ec = p.eps / double(C);
   // Per lane, read before g is written: target, its weight and x_t - m.
-  size_t t[L];
-  bool on[L];
-  double wt[L], xt[L];
-  T active[L];
+  LaneTarget lt[L];
+  double xt[L];
   for (size_t l = 0; l < L; ++l) {
-    on[l] = target[l] != p.ignore_index;
-    t[l] = on[l] ? size_t(target[l]) : 0;
-    wt[l] = on[l] ? weight_of(p.w, t[l]) : 0.0;
-    xt[l] = double(x[t[l] * inner + l]) - double(m.lane(l));
-    active[l] = T(on[l]);
+    lt[l] = lane_target(p, target[l]);
+    xt[l] = double(x[lt[l].t * inner + l]) - double(m.lane(l));
   }
-  // sum_c w_c (x_c - m) for label smoothing, exactly: x_c - m = d + e
-  // (two_diff; e is NaN where x_c = -inf, d = -inf says it all there).
-  Wide<V> wx;
+  Wide<V> wx;  // sum_c w_c (x_c - m) for label smoothing
   if (p.eps != 0.0) {
     for (size_t k = 0; k < C; ++k) {
-      const V xk = V::load(x + k * inner);
-      V d, e;
-      two_diff(xk, m, d, e);
-      e = keep_where(is_finite(xk), e);
-      if (p.w) {
-        const V wk = V::splat(p.w[k]);
-        wx.add_product(d, wk);
-        wx.add_product(e, wk);
-      } else {
-        wx.add(d);
-        wx.add(e);
-      }
+      const V wk = V::splat(p.w ? p.w[k] : T(1));
+      if (p.w)
+        add_smoothing_term<true>(wx, V::load(x + k * inner), m, wk);
+      else
+        add_smoothing_term<false>(wx, V::load(x + k * inner), m, wk);
     }
   }
   Wide<V> below, ones;  // as Fibre::exp_sum, per lane
@@ -325,42 +362,35 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
     else
       strided_exp_each<V, M, false>(x, nullptr, C, inner, m, p.unit, add, end_block);
   });
-  double sum[L], excess[L], log_sums[L];
+  const LaneSums<V> s(below, ones);
   for (size_t l = 0; l < L; ++l) {
-    sum[l] = below.lane(l) + ones.lane(l);
-    excess[l] = below.lane(l) + (ones.lane(l) - 1.0);
-  }
-  log1p_lanes<V>(excess, log_sums);
-  for (size_t l = 0; l < L; ++l) {
-    const double log_sum = log_sums[l];
-    double v = -wt[l] * (xt[l] - log_sum);
-    if (p.eps != 0.0) v = (1.0 - p.eps) * v + ec * (p.weight_sum * log_sum - wx.lane(l));
-    loss[l] = on[l] ? v : 0.0;
+    const double v = p.loss(lt[l].wt, xt[l], p.eps != 0.0 ? wx.lane(l) : 0.0, s.log_sum[l]);
+    loss[l] = lt[l].on ? v : 0.0;
   }
   if (!g) return true;
   // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes), then the targets.
   double a[L], et[L];
-  T fa[L];
+  T fa[L], active[L];
   for (size_t l = 0; l < L; ++l) {
-    a[l] = (1.0 - p.eps) * wt[l] + ec * p.weight_sum;
-    et[l] = double(g[t[l] * inner + l]);
-    fa[l] = on[l] ? T(p.scale * a[l] / sum[l]) : T(0);
+    a[l] = p.grad_a(lt[l].wt);
+    et[l] = double(g[lt[l].t * inner + l]);
+    fa[l] = lt[l].on ? p.exp_factor(a[l], s.sum[l]) : T(0);
+    active[l] = T(lt[l].on);
   }
   const V vfa = V::load(fa);
   if (p.eps == 0.0) {
-    for (size_t k = 0; k < C; ++k) (V::load(g + k * inner) * vfa).store(g + k * inner);
+    for (size_t k = 0; k < C; ++k)
+      exp_grad<false>(V::load(g + k * inner), vfa, vfa).store(g + k * inner);
   } else {
     const V vactive = V::load(active);
     for (size_t k = 0; k < C; ++k) {
-      const V b = V::splat(T(p.scale * ec * weight_of(p.w, k))) * vactive;
-      (V::load(g + k * inner) * vfa - b).store(g + k * inner);
+      const V b = V::splat(T(p.smoothing_grad(k))) * vactive;
+      exp_grad<true>(V::load(g + k * inner), vfa, b).store(g + k * inner);
     }
   }
-  for (size_t l = 0; l < L; ++l) {
-    if (!on[l]) continue;
-    const double rest = et[l] == 1.0 ? excess[l] : sum[l] - et[l];  // sum of e_c over c != t
-    g[t[l] * inner + l] = T(p.scale * (a[l] * (-rest / sum[l]) + ec * (p.weight_sum - wt[l])));
-  }
+  for (size_t l = 0; l < L; ++l)
+    if (lt[l].on)
+      g[lt[l].t * inner + l] = p.target_grad(a[l], lt[l].wt, et[l], s.sum[l], s.excess[l]);
   return true;
 }
 
@@ -371,13 +401,13 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // walks C rows `inner` apart per 16 bytes, too many streams for the
 // prefetcher (8x21x16384 ran 4x slower per element than contiguous rows).
 // Per lane the arithmetic and its order are those of ce_index_lanes (the same
-// range, two_diff smoothing sum, SplitSum blocks of kStridedBlock rows,
-// log1p_lanes, gradient and target fix); only the exp mode is chosen once per
-// chunk, from the widest range of its finite lane groups (conservative).
-// A lane group with a non-finite sample gets bad[group] = true and is
-// neither read further nor written: the caller takes its samples one by one.
-// Losses go to loss[0..width) (lanes of bad groups unset); everything the
-// loss needs is read before g (which may be x) is written.
+// range, add_smoothing_term, SplitSum blocks of kStridedBlock rows,
+// LaneSums, the IndexLoss formulas, gradient and target fix); only the exp mode is chosen
+// once per chunk, from the widest range of its finite lane groups
+// (conservative). A lane group with a non-finite sample gets bad[group] =
+// true and is neither read further nor written: the caller takes its samples
+// one by one. Losses go to loss[0..width) (lanes of bad groups unset);
+// everything the loss needs is read before g (which may be x) is written.
 template <class V>
 void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
                       const int32_t* target, const IndexLoss<typename V::Elem>& p,
@@ -405,20 +435,19 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
     for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
   }
   if (n_good == 0) return;
-  const double eps = p.eps, ec = eps / double(C);
+  const double eps = p.eps;
   // Per lane, before g is written: x_t - m.
   double xt[kColumnBlock<T>];
   for (size_t i = 0; i < n_good; ++i) {
     const size_t q = good[i];
     for (size_t l = 0; l < L; ++l) {
       const size_t j = q * L + l;
-      const size_t t = target[j] != p.ignore_index ? size_t(target[j]) : 0;
-      xt[j] = double(x[t * inner + j]) - double(ms[q].lane(l));
+      xt[j] = double(x[lane_target(p, target[j]).t * inner + j]) - double(ms[q].lane(l));
     }
   }
-  // Pass 2: sum_c w_c (x_c - m) for label smoothing (two_diff, as
-  // ce_index_lanes) and the exps, stored to g and summed as SplitSum in
-  // blocks of kStridedBlock rows, each block added in Wide<V>.
+  // Pass 2: wx for label smoothing (add_smoothing_term) and the exps, stored
+  // to g and summed as SplitSum in blocks of kStridedBlock rows, each block
+  // added in Wide<V>.
   Wide<V> wx[G], below[G], ones[G];
   SplitSum<V> part[G];
   with_exp_mode(p.unit, range, [&](auto mode) {
@@ -439,16 +468,10 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
           if (eps != 0.0) {
             Wide<V> w = wx[q];
             for (size_t r = 0; r < rows; ++r) {
-              V d, e;
-              two_diff(a[r], m, d, e);
-              e = keep_where(is_finite(a[r]), e);
-              if (p.w) {
-                w.add_product(d, wk[r]);
-                w.add_product(e, wk[r]);
-              } else {
-                w.add(d);
-                w.add(e);
-              }
+              if (p.w)
+                add_smoothing_term<true>(w, a[r], m, wk[r]);
+              else
+                add_smoothing_term<false>(w, a[r], m, wk[r]);
             }
             wx[q] = w;
           }
@@ -475,29 +498,18 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
   T tv[kColumnBlock<T>];
   for (size_t i = 0; i < n_good; ++i) {
     const size_t q = good[i];
-    double sum[L], excess[L], log_sums[L];
-    for (size_t l = 0; l < L; ++l) {
-      sum[l] = below[q].lane(l) + ones[q].lane(l);
-      excess[l] = below[q].lane(l) + (ones[q].lane(l) - 1.0);
-    }
-    log1p_lanes<V>(excess, log_sums);
+    const LaneSums<V> s(below[q], ones[q]);
     T fa[L] = {}, act[L] = {};
     for (size_t l = 0; l < L; ++l) {
       const size_t j = q * L + l;
-      const bool on = target[j] != p.ignore_index;
-      const size_t t = on ? size_t(target[j]) : 0;
-      const double wt = on ? weight_of(p.w, t) : 0.0;
-      const double log_sum = log_sums[l];
-      double v = -wt * (xt[j] - log_sum);
-      if (eps != 0.0) v = (1.0 - eps) * v + ec * (p.weight_sum * log_sum - wx[q].lane(l));
-      loss[j] = on ? v : 0.0;
+      const LaneTarget lt = lane_target(p, target[j]);
+      const double v = p.loss(lt.wt, xt[j], eps != 0.0 ? wx[q].lane(l) : 0.0, s.log_sum[l]);
+      loss[j] = lt.on ? v : 0.0;
       if (!g) continue;
-      const double a = (1.0 - eps) * wt + ec * p.weight_sum;
-      const double et = double(g[t * inner + j]);
-      const double rest = et == 1.0 ? excess[l] : sum[l] - et;  // sum of e_c over c != t
-      fa[l] = on ? T(p.scale * a / sum[l]) : T(0);
-      act[l] = T(on);
-      tv[j] = T(p.scale * (a * (-rest / sum[l]) + ec * (p.weight_sum - wt)));
+      const double a = p.grad_a(lt.wt);
+      fa[l] = lt.on ? p.exp_factor(a, s.sum[l]) : T(0);
+      act[l] = T(lt.on);
+      tv[j] = p.target_grad(a, lt.wt, double(g[lt.t * inner + j]), s.sum[l], s.excess[l]);
     }
     if (!g) continue;
     fav[q] = V::load(fa);
@@ -509,14 +521,17 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
     constexpr size_t rows = decltype(rows_tag)::value;
     T* pg = g + k * inner;
     V b[rows];
-    for (size_t r = 0; r < rows; ++r) b[r] = V::splat(T(p.scale * ec * weight_of(p.w, k + r)));
+    for (size_t r = 0; r < rows; ++r) b[r] = V::splat(T(p.smoothing_grad(k + r)));
     for (size_t i = 0; i < n_good; ++i) {
       const size_t q = good[i];
       const V fa = fav[q];
       V v[rows];
-      for (size_t r = 0; r < rows; ++r) v[r] = V::load(pg + r * inner + q * L) * fa;
       if (eps != 0.0)
-        for (size_t r = 0; r < rows; ++r) v[r] = v[r] - b[r] * active[q];
+        for (size_t r = 0; r < rows; ++r)
+          v[r] = exp_grad<true>(V::load(pg + r * inner + q * L), fa, b[r] * active[q]);
+      else
+        for (size_t r = 0; r < rows; ++r)
+          v[r] = exp_grad<false>(V::load(pg + r * inner + q * L), fa, fa);
       for (size_t r = 0; r < rows; ++r) v[r].store(pg + r * inner + q * L);
     }
   });
@@ -573,6 +588,70 @@ double nll_sample(const Fibre<T>& f, int32_t target, bool ignored, const T* w, d
   return loss;
 }
 
+// Cross-entropy with index targets in the four layouts (passes.h
+// run_layouts): long rows one sample at a time (ce_index_sample); short rows
+// kLanes at a time, transposed as softmax does, through ce_index_lanes; a
+// strided class axis kLanes neighbouring samples at a time (ce_index_lanes),
+// or from kColumnInner on in column chunks (ce_index_columns). A lane group
+// holding a non-finite sample is redone sample by sample. Results are
+// emitted in sample order.
+template <class T, class Emit, class OneSample>
+struct IndexLossPasses {
+  static constexpr bool kColumns = true;
+  static constexpr size_t kStridedVectors = 1;
+  const LossArgs<T>& a;
+  const IndexLoss<T>& p;
+  const Emit& emit;             // emit(sample, loss)
+  const OneSample& one_sample;  // one_sample(o, i): sample (o, i) on its own
+
+  void row(size_t o) const { one_sample(o, 0); }
+  bool short_rows_pay(size_t) const { return true; }
+  void short_rows(size_t rows) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    const size_t C = a.classes;
+    T buf[kShortRow * L];
+    for (size_t o = 0; o < rows; o += L) {
+      rows_to_lanes<V>(a.input + o * C, C, buf);
+      double loss[L];
+      if (ce_index_lanes<V>(buf, C, L, a.target_index + o, p, a.grad ? buf : nullptr, loss)) {
+        if (a.grad) lanes_to_rows<V>(buf, C, a.grad + o * C);
+        for (size_t l = 0; l < L; ++l) emit(o + l, loss[l]);
+      } else {
+        for (size_t l = 0; l < L; ++l) one_sample(o + l, 0);
+      }
+    }
+  }
+  template <class V, size_t>
+  void strided(size_t o, size_t j) const {
+    const size_t base = o * a.classes * a.inner + j, s = o * a.inner + j;
+    double loss[V::kLanes];
+    if (ce_index_lanes<V>(a.input + base, a.classes, a.inner, a.target_index + s, p,
+                          a.grad ? a.grad + base : nullptr, loss)) {
+      for (size_t l = 0; l < V::kLanes; ++l) emit(s + l, loss[l]);
+    } else {
+      for (size_t l = 0; l < V::kLanes; ++l) one_sample(o, j + l);
+    }
+  }
+  void columns(size_t o, size_t j0, size_t width) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    const size_t base = o * a.classes * a.inner + j0, s = o * a.inner + j0;
+    double loss[kColumnBlock<T>];
+    bool bad[kColumnBlock<T> / L];
+    ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p,
+                        a.grad ? a.grad + base : nullptr, loss, bad);
+    for (size_t q = 0; q < width / L; ++q) {
+      for (size_t l = 0; l < L; ++l) {
+        if (bad[q])
+          one_sample(o, j0 + q * L + l);
+        else
+          emit(s + q * L + l, loss[q * L + l]);
+      }
+    }
+  }
+};
+
 template <class T>
 Status loss_op(const LossArgs<T>& a, bool nll) {
   double denom = 0.0, weight_sum = 0.0;
@@ -586,7 +665,8 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
     else
       total += loss;
   };
-  const IndexLoss<T> index_loss{a.weight, a.ignore_index, weight_sum, a.label_smoothing, scale};
+  const IndexLoss<T> index_loss{a.weight,          a.ignore_index, weight_sum,
+                                a.label_smoothing, scale,          a.label_smoothing / double(C)};
   // The general path: sample (o, i) on its own.
   auto one_sample = [&](size_t o, size_t i) {
     const size_t s = o * a.inner + i;
@@ -601,67 +681,12 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
     else
       emit(s, ce_index_sample(f, t[s], index_loss, g));
   };
-  // Cross-entropy with index targets runs kLanes samples at a time where
-  // they are neighbours on a strided class axis, or short rows (transposed
-  // as softmax does); not under 'mean' with a zero denominator (NaN rows).
-  const bool lanes = !nll && a.target_index && finite(scale);
-  constexpr size_t L = Vec<T>::kLanes;
-  if (lanes && a.inner == 1 && C <= kShortRow && L > 1) {
-    using V = Vec<T>;
-    T buf[kShortRow * L];
-    const size_t grouped = a.outer - a.outer % L;
-    for (size_t o = 0; o < grouped; o += L) {
-      rows_to_lanes<V>(a.input + o * C, C, buf);
-      double loss[L];
-      if (ce_index_lanes<V>(buf, C, L, a.target_index + o, index_loss, a.grad ? buf : nullptr, loss)) {
-        if (a.grad) lanes_to_rows<V>(buf, C, a.grad + o * C);
-        for (size_t l = 0; l < L; ++l) emit(o + l, loss[l]);
-      } else {
-        for (size_t l = 0; l < L; ++l) one_sample(o + l, 0);
-      }
-    }
-    for (size_t o = grouped; o < a.outer; ++o) one_sample(o, 0);
-  } else if (lanes && a.inner > 1) {
-    // The lane group at inner position j of outer slice o.
-    auto lane_group = [&](size_t o, size_t j, auto tag) {
-      using V = decltype(tag);
-      const size_t base = o * C * a.inner + j, s = o * a.inner + j;
-      double loss[V::kLanes];
-      if (ce_index_lanes<V>(a.input + base, C, a.inner, a.target_index + s, index_loss,
-                            a.grad ? a.grad + base : nullptr, loss)) {
-        for (size_t l = 0; l < V::kLanes; ++l) emit(s + l, loss[l]);
-      } else {
-        for (size_t l = 0; l < V::kLanes; ++l) one_sample(o, j + l);
-      }
-    };
-    if (a.inner >= kColumnInner) {
-      // Column chunks (ce_index_columns); the last inner % kLanes samples
-      // one lane at a time. Results are emitted in sample order.
-      using V = Vec<T>;
-      const size_t vector_part = a.inner - a.inner % L;
-      for (size_t o = 0; o < a.outer; ++o) {
-        for (size_t j0 = 0; j0 < vector_part; j0 += kColumnBlock<T>) {
-          const size_t width = std::min(kColumnBlock<T>, vector_part - j0);
-          const size_t base = o * C * a.inner + j0, s = o * a.inner + j0;
-          double loss[kColumnBlock<T>];
-          bool bad[kColumnBlock<T> / L];
-          ce_index_columns<V>(a.input + base, C, a.inner, width, a.target_index + s, index_loss,
-                              a.grad ? a.grad + base : nullptr, loss, bad);
-          for (size_t q = 0; q < width / L; ++q) {
-            for (size_t l = 0; l < L; ++l) {
-              if (bad[q])
-                one_sample(o, j0 + q * L + l);
-              else
-                emit(s + q * L + l, loss[q * L + l]);
-            }
-          }
-        }
-        for (size_t j = vector_part; j < a.inner; ++j) lane_group(o, j, Scalar<T>{});
-      }
-    } else {
-      for (size_t o = 0; o < a.outer; ++o)
-        for_each_lane_group<T>(a.inner, [&](size_t j, auto tag) { lane_group(o, j, tag); });
-    }
+  // Cross-entropy with index targets takes the layouts; not under 'mean'
+  // with a zero denominator (NaN rows), nor probability targets or nll_loss.
+  if (!nll && a.target_index && finite(scale)) {
+    const IndexLossPasses<T, decltype(emit), decltype(one_sample)> passes{a, index_loss, emit,
+                                                                          one_sample};
+    run_layouts<T>(passes, a.outer, C, a.inner);
   } else {
     for (size_t o = 0; o < a.outer; ++o)
       for (size_t i = 0; i < a.inner; ++i) one_sample(o, i);

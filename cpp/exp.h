@@ -40,15 +40,18 @@ struct ExpConsts;
 
 template <>
 struct ExpConsts<float> {
-  static constexpr float kMagic = 0x1.8p23f;      // 1.5 * 2^23: t + kMagic rounds t to an integer
-  static constexpr float kMinT = -125.0f;          // log2 of the smallest result kept (normal)
-  static constexpr float kMaxT = 127.0f;           // log2 of the largest finite result
-  static constexpr int kHiBits = 15;               // bits kept in c_hi: |n| < 2^9 keeps n * c_hi exact
+  static constexpr float kMagic = 0x1.8p23f;  // 1.5 * 2^23: t + kMagic rounds t to an integer
+  static constexpr float kMinT = -125.0f;     // log2 of the smallest result kept (normal)
+  static constexpr float kMaxT = 127.0f;      // log2 of the largest finite result
+  static constexpr int kHiBits = 15;          // bits kept in c_hi: |n| < 2^9 keeps n * c_hi exact
   static constexpr int kDegree = 5;
   // 1, 1, then c2..c5 of the fit (exact rational least squares on 400
   // Chebyshev nodes, reweighted towards the error peaks).
-  static constexpr double kCoef[kDegree + 1] = {1.0, 1.0, 0x1.fffde83b3a505p-2, 0x1.5557c7d166334p-3,
+  // clang-format off
+  static constexpr double kCoef[kDegree + 1] = {1.0,                  1.0,
+                                                0x1.fffde83b3a505p-2, 0x1.5557c7d166334p-3,
                                                 0x1.573328fc34059p-5, 0x1.105e68fec93a2p-7};
+  // clang-format on
 };
 
 template <>
@@ -56,11 +59,15 @@ struct ExpConsts<double> {
   static constexpr double kMagic = 0x1.8p52;
   static constexpr double kMinT = -1021.0;
   static constexpr double kMaxT = 1023.0;
-  static constexpr int kHiBits = 41;               // |n| < 2^12 keeps n * c_hi exact
-  static constexpr int kDegree = 12;               // Taylor: truncation error 1.7e-16 at |r| = ln2/2
-  static constexpr double kCoef[kDegree + 1] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720,
-                                                1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800,
-                                                1.0 / 39916800, 1.0 / 479001600};
+  static constexpr int kHiBits = 41;  // |n| < 2^12 keeps n * c_hi exact
+  static constexpr int kDegree = 12;  // Taylor: truncation error 1.7e-16 at |r| = ln2/2
+  // clang-format off
+  static constexpr double kCoef[kDegree + 1] = {1.0,          1.0,           1.0 / 2,
+                                                1.0 / 6,      1.0 / 24,      1.0 / 120,
+                                                1.0 / 720,    1.0 / 5040,    1.0 / 40320,
+                                                1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800,
+                                                1.0 / 479001600};
+  // clang-format on
 };
 
 // ln(2) as a double-double, and log2(e).
@@ -80,10 +87,10 @@ inline double keep_high_bits(double x, int bits) {
 // Constants of exp((x - m) / T) for one temperature, computed once per call.
 template <class T>
 struct ExpScale {
-  T k;      // log2(e) / T, picks n
-  T c_hi;   // T * ln(2) = c_hi + c_lo, to about 2^-75 relative
+  T k;     // log2(e) / T, picks n
+  T c_hi;  // T * ln(2) = c_hi + c_lo, to about 2^-75 relative
   T c_lo;
-  T inv_t;  // 1 / T
+  T inv_t;    // 1 / T
   bool unit;  // T == 1: skip the multiplication by inv_t
   double temperature;
   // Whether these constants are all normal numbers of T. Outside
@@ -133,8 +140,8 @@ inline V exp_poly(V r) {
 template <class V>
 inline void two_diff(V x, V m, V& d, V& e) {
   d = x - m;
-  V bv = d - x;      // the part of d that came from -m
-  V av = d - bv;     // the part that came from x
+  V bv = d - x;   // the part of d that came from -m
+  V av = d - bv;  // the part that came from x
   e = (x - av) - (m + bv);
 }
 
@@ -192,7 +199,8 @@ template <class V>
 inline V exp_any(V x, const ExpScale<typename V::Elem>& s) {
   using T = typename V::Elem;
   V y = exp_shifted<V, ExpMode<true, false, true>>(x, V::splat(T(0)), s);
-  y = select(x * V::splat(s.k) > V::splat(ExpConsts<T>::kMaxT), V::splat(std::numeric_limits<T>::infinity()), y);
+  y = select(x * V::splat(s.k) > V::splat(ExpConsts<T>::kMaxT),
+             V::splat(std::numeric_limits<T>::infinity()), y);
   return select(is_nan(x), x, y);
 }
 

@@ -8,10 +8,21 @@
 // S = sum e_i, s_i = e_i / S, and 1 - s_i as (sum of e_j, j != i) / S, with
 // the terms equal to 1 (the max) counted apart from the others, so the
 // diagonal does not cancel when s_i is near 1.
-// Accuracy: each entry within a few double ulps before the final rounding to T
-// (float32 entries are correctly rounded or one ulp off).
-// Non-finite: if x holds a NaN or +inf, or is all -inf, every entry is NaN;
-// -inf entries have s_i = 0.
+// Float32 entries are correctly rounded or one ulp off; float64 entries carry
+// the rounding of x - max and of its quotient by T (2^-53 |x - max| / T each).
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   softmaxJacobian:
+//     valid range: any finite 1-D input, any temperature in (0, DBL_MAX]; computed in double.
+//     max error of J: float32 2e-6 for outputs >= 1e-30; float64 5e-14 for outputs >= 1e-30; unit
+//       |got - exact| / |exact|.
+//     NaN/inf: an input holding a NaN or +inf, or all -inf, gives an all-NaN matrix; -inf entries
+//       have s_i = 0.
+//   logSoftmaxJacobian:
+//     valid range: any finite 1-D input, any temperature in (0, DBL_MAX]; computed in double.
+//     max error of J: float32 2e-6 for outputs >= 1e-30; float64 5e-14 for outputs >= 1e-30; unit
+//       |got - exact| / |exact|.
+//     NaN/inf: as softmaxJacobian.
+// ---- end accuracy contract ----
 #include "passes.h"
 #include "softmax.h"
 

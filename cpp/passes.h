@@ -1,11 +1,34 @@
-// passes.h — the small passes the softmax-family ops are composed of.
+// passes.h — the small passes the softmax-family ops are composed of, and
+// the one dispatcher that picks each fibre's layout.
 //
-// Two layouts (see softmax.h for the (outer, n, inner) view):
-//   row_*      one contiguous fibre (inner == 1): vectors run along the fibre,
-//              reductions end in a horizontal sum/max;
-//   strided_*  V::kLanes neighbouring fibres at once (inner > 1): lane l of
-//              every vector is fibre l, element k sits at p[k * inner + l],
-//              so no reduction crosses lanes and nothing is transposed.
+// Where things live:
+//   vec.h      the vector types (F32x4, F64x2 on SIMD128; Scalar<T>), the
+//              Wide<V> double accumulators and everything else written with
+//              raw wasm intrinsics, each overload next to its generic form
+//              (reciprocal, log_of, log1p_lanes, rows4_sums_f32, ...);
+//   exp.h      the exp and its modes (with_exp_mode);
+//   passes.h   (this file) the passes of each layout and run_layouts;
+//   each .cc   one op family: its per-fibre arithmetic, its passes for each
+//              layout bundled in a small struct (SoftmaxPasses,
+//              BackwardPasses, LogSumExpPasses, IndexLossPasses) that
+//              run_layouts calls, and its status checks. cross_entropy.cc
+//              writes a sample's loss and gradient once (IndexLoss and the
+//              helpers after it); every layout calls them.
+//
+// The four layouts (see softmax.h for the (outer, n, inner) view), chosen by
+// run_layouts at the end of this file, the only place that chooses:
+//   rows        inner == 1: one contiguous fibre at a time (row_*): vectors
+//               run along the fibre, reductions end in a horizontal sum/max;
+//   short rows  inner == 1 and n <= kShortRow: kLanes rows at once, one row
+//               per lane (rows_to_lanes / lanes_to_rows around the strided
+//               passes, or the backward pass's own group reductions);
+//   lane groups inner > 1: V::kLanes neighbouring fibres at once (strided_*):
+//               lane l of every vector is fibre l, element k sits at
+//               p[k * inner + l], so no reduction crosses lanes and nothing is
+//               transposed; the last inner % kLanes fibres use Scalar<T>;
+//   columns     inner >= kColumnInner: chunks of kColumnBlock neighbouring
+//               fibres whose passes sweep each row's contiguous segment
+//               (column_ranges, for_row_sweeps).
 // Row passes handle the last n % kLanes elements with one full vector that
 // ends at the end of the fibre and overlaps the previous one: its inputs are
 // loaded before the main loop (so in-place use still sees the original
@@ -161,7 +184,7 @@ double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typ
   double total = 0.0;
   size_t i = 0;
   // Main loop: 4 vectors per iteration into 4 accumulators (measured faster
-  // than 1 or 2 in V8, bench/variants), 8 iterations per block.
+  // than 1 or 2 in V8, bench/VARIANTS.md), 8 iterations per block.
   constexpr size_t kBlock4 = 4 * kSumBlock<V> / 2;
   for (; i + kBlock4 <= n; i += kBlock4) {
     V a0 = V::splat(T(0)), a1 = a0, a2 = a0, a3 = a0;
@@ -186,8 +209,8 @@ double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typ
   // The rest, in blocks of kSumBlock with the tail handling of row_exp_each.
   for (; i < n; i += kSumBlock<V>) {
     V a0 = V::splat(T(0)), a1 = a0;
-    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i), vm, s,
-                               [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
+    row_exp_each<V, M, kStore>(x + i, kStore ? y + i : nullptr, std::min(kSumBlock<V>, n - i), vm,
+                               s, [&](V e, int k) { (k ? a1 : a0) = (k ? a1 : a0) + e; });
     total += hsum(a0 + a1);
   }
   return total;
@@ -341,7 +364,8 @@ inline void for_row_sweeps(size_t k0, size_t end, Body body) {
 // of the rows x + k * inner, k < n) the lane-wise range, as strided_range
 // gives it: max is NaN in lanes whose fibre holds a NaN.
 template <class V>
-inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, size_t groups, Range<V>* r) {
+inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, size_t groups,
+                          Range<V>* r) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
   typename V::Mask nan[kColumnBlock<T> / L];
@@ -374,7 +398,8 @@ inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, siz
 // kStore also writes each e to y (which may be x).
 template <class V, class M, bool kStore, class Add, class EndBlock>
 inline void strided_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
-                             V m, const ExpScale<typename V::Elem>& s, Add add, EndBlock end_block) {
+                             V m, const ExpScale<typename V::Elem>& s, Add add,
+                             EndBlock end_block) {
   for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
     const size_t end = std::min(n, k0 + kStridedBlock<V>);
     for (size_t k = k0; k < end; ++k) {
@@ -394,10 +419,12 @@ inline Wide<V> strided_exp_sum(const typename V::Elem* x, typename V::Elem* y, s
   using T = typename V::Elem;
   Wide<V> w;
   V acc = V::splat(T(0));
-  strided_exp_each<V, M, kStore>(x, y, n, inner, m, s, [&](V e) { acc = acc + e; }, [&] {
-    w.add(acc);
-    acc = V::splat(T(0));
-  });
+  strided_exp_each<V, M, kStore>(
+      x, y, n, inner, m, s, [&](V e) { acc = acc + e; },
+      [&] {
+        w.add(acc);
+        acc = V::splat(T(0));
+      });
   return w;
 }
 
@@ -413,14 +440,6 @@ inline Wide<V> strided_wide_sum(const typename V::Elem* a, const typename V::Ele
       w.add(V::load(a + k * inner));
   }
   return w;
-}
-
-// A vector whose lane l is f(w.lane(l)).
-template <class V, class F>
-inline V lanes_of(const Wide<V>& w, F f) {
-  typename V::Elem t[V::kLanes];
-  for (size_t l = 0; l < V::kLanes; ++l) t[l] = typename V::Elem(f(w.lane(l)));
-  return V::load(t);
 }
 
 // ---- short rows, kLanes at a time ---------------------------------------
@@ -474,26 +493,115 @@ inline void lanes_to_rows(const typename V::Elem* buf, size_t n, typename V::Ele
   }
 }
 
-// T(1 / total) per lane (vec.h has a register-only version for F32x4).
-template <class V>
-inline V reciprocal(const Wide<V>& w) {
-  return lanes_of<V>(w, [](double v) { return 1.0 / v; });
+// The reductions of short rows for the backward passes (softmax_backward.cc):
+// sum(a * b), or sum(a) when kLog, of one row of n, every term in double:
+// whole vectors and one masked vector ending at n (n >= kLanes), else one
+// lane at a time.
+template <class V, bool kLog>
+double short_reduce(const typename V::Elem* a, const typename V::Elem* b, size_t n) {
+  using T = typename V::Elem;
+  constexpr size_t L = V::kLanes;
+  if (n < L) {
+    Wide<Scalar<T>> w;
+    for (size_t k = 0; k < n; ++k) {
+      if (kLog)
+        w.add(Scalar<T>{a[k]});
+      else
+        w.add_product(Scalar<T>{a[k]}, Scalar<T>{b[k]});
+    }
+    return w.sum();
+  }
+  Wide<V> w;
+  size_t k = 0;
+  for (; k + L <= n; k += L) {
+    if (kLog)
+      w.add(V::load(a + k));
+    else
+      add_product_at(w, a + k, b + k);
+  }
+  if (k < n) {
+    const auto tail = V::lanes_from(L - n % L);
+    if (kLog)
+      w.add(keep_where(tail, V::load(a + n - L)));
+    else
+      w.add_product(keep_where(tail, V::load(a + n - L)), keep_where(tail, V::load(b + n - L)));
+  }
+  return w.sum();
 }
 
-// T(log(total)) per lane (vec.h has a vector version for F32x4).
-template <class V>
-inline V log_of(const Wide<V>& w) {
-  return lanes_of<V>(w, [](double v) { return std::log(v); });
+// short_reduce of kLanes consecutive rows of n, as a vector (lane l: row l);
+// float32 SIMD has its own loop over the 4 rows at once (vec.h rows4_sums_f32).
+template <class V, bool kLog>
+inline V short_group_reduce(const typename V::Elem* g, const typename V::Elem* s, size_t n) {
+  using T = typename V::Elem;
+  alignas(16) T c[V::kLanes];
+  for (size_t l = 0; l < V::kLanes; ++l) c[l] = T(short_reduce<V, kLog>(g + l * n, s + l * n, n));
+  return V::load(c);
 }
+#if SOFTMAX_WASM_SIMD128
+template <>
+inline F32x4 short_group_reduce<F32x4, false>(const float* g, const float* s, size_t n) {
+  return rows4_sums_f32<false>(g, s, n);
+}
+template <>
+inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, size_t n) {
+  return rows4_sums_f32<true>(g, s, n);
+}
+#endif
 
-// Runs body(offset, V-tag) over the inner positions of one outer slice: full
-// vectors of Vec<T> first, then single lanes with Scalar<T>.
-template <class T, class Body>
-inline void for_each_lane_group(size_t inner, Body body) {
+// ---- the one layout dispatcher ---------------------------------------------
+
+// Runs an op over the outer * inner fibres of an (outer, n, inner) tensor,
+// each in one of the four layouts (the header comment); the op object says
+// what each layout does:
+//   op.row(o)                   the contiguous fibre o (inner == 1);
+//   op.short_rows(rows)         rows [0, rows), rows a multiple of kLanes
+//                               (inner == 1, n <= kShortRow);
+//   op.strided<V, U>(o, j)      U vectors of V (V::kLanes * U neighbouring
+//                               fibres) at inner position j of slice o;
+//   op.columns(o, j, width)     the column chunk of `width` fibres (a multiple
+//                               of kLanes, <= kColumnBlock<T>) at j;
+// and which layouts it takes:
+//   op.short_rows_pay(outer)    whether short rows are worth it here;
+//   Op::kColumns                whether it has a column pass (from inner >=
+//                               kColumnInner on; else lane groups);
+//   Op::kStridedVectors         the most vectors a lane-group call takes
+//                               (1, 2 or 4: 4, then 2, then 1 are used).
+// The last inner % kLanes fibres of each slice run as lane groups of
+// Scalar<T>. Fibres are visited in order within a slice, slices in order.
+template <class T, class Op>
+void run_layouts(const Op& op, size_t outer, size_t n, size_t inner) {
   using V = Vec<T>;
-  size_t j = 0;
-  for (; j + V::kLanes <= inner; j += V::kLanes) body(j, V{});
-  for (; j < inner; ++j) body(j, Scalar<T>{});
+  constexpr size_t L = V::kLanes;
+  if (inner == 1) {
+    size_t o = 0;
+    if (L > 1 && n <= kShortRow && op.short_rows_pay(outer)) {
+      o = outer - outer % L;
+      op.short_rows(o);
+    }
+    for (; o < outer; ++o) op.row(o);
+    return;
+  }
+  const size_t vector_part = inner - inner % L;
+  for (size_t o = 0; o < outer; ++o) {
+    size_t j = 0;
+    if (Op::kColumns && inner >= kColumnInner) {
+      for (; j < vector_part; j += kColumnBlock<T>)
+        op.columns(o, j, std::min(kColumnBlock<T>, vector_part - j));
+      j = vector_part;
+    } else if constexpr (L > 1) {
+      if constexpr (Op::kStridedVectors >= 4)
+        for (; j + 4 * L <= inner; j += 4 * L) op.template strided<V, 4>(o, j);
+      if constexpr (Op::kStridedVectors >= 2) {
+        if (j + 2 * L <= inner) {
+          op.template strided<V, 2>(o, j);
+          j += 2 * L;
+        }
+      }
+      for (; j + L <= inner; j += L) op.template strided<V, 1>(o, j);
+    }
+    for (; j < inner; ++j) op.template strided<Scalar<T>, 1>(o, j);
+  }
 }
 
 // Shared argument checks of the (outer, n, inner) ops.

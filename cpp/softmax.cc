@@ -8,21 +8,29 @@
 // inner = kColumnInner on, on chunks of kColumnBlock neighbouring fibres
 // that read each row's contiguous segment (softmax_columns).
 //
-// Accuracy, float32 (float64), against the exact result of the same inputs:
-//   softmax: relative error <= 1e-6 (2e-15) for outputs >= 2^-125 (2^-1021);
-//     smaller outputs may be flushed to +0. Tested at 2e-6 (1e-13).
-//   log-softmax: |error| <= 1e-6 * max(1, |y|) (2e-15 * ...).
-// Range: any finite input and any temperature in (0, DBL_MAX]; the shifted
-// argument is carried exactly (exp.h), so large logits and small
-// temperatures lose nothing. Temperatures below 1e-30 or above 1e30 (float64:
-// 1e-290, 1e290) take a double path with std::exp.
-// Non-finite (PyTorch's rules): a fibre whose max is NaN or +inf (it holds a
-// NaN or a +inf) or -inf (all -inf) becomes all NaN; -inf entries of other
-// fibres give 0 (softmax) or -inf (log-softmax).
+// Why the bounds below hold (float32): the exp is within 4.8e-7 (exp.h), the
+// rounding of x - max adds at most 9.5e-7 in the fast mode (with_exp_mode),
+// the sums 4.2e-7 (kSumBlock): 1.9e-6 < 2e-6. The shifted argument is
+// otherwise carried exactly (exp.h), so large logits and small temperatures
+// lose nothing. Temperatures below 1e-30 or above 1e30 (float64: 1e-290,
+// 1e290) take a double path with std::exp. Non-finite rules are PyTorch's.
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   softmax:
+//     valid range: any finite input, any temperature in (0, DBL_MAX].
+//     max error of y: float32 2e-6 for outputs >= 1e-30; float64 1e-14 for outputs >= 1e-30; unit
+//       |got - exact| / |exact|.
+//     NaN/inf: a fibre holding a NaN or +inf, or all -inf, becomes all NaN; -inf entries of other
+//       fibres give 0; outputs below 2^-125 (float64: 2^-1021) may be flushed to +0.
+//   logSoftmax:
+//     valid range: any finite input, any temperature in (0, DBL_MAX].
+//     max error of y: float32 2e-6; float64 1e-14; unit |got - exact| / max(1, |exact|).
+//     NaN/inf: as softmax, with -inf entries giving -inf.
+// ---- end accuracy contract ----
+#include "softmax.h"
+
 #include <type_traits>
 
 #include "passes.h"
-#include "softmax.h"
 
 namespace smw {
 namespace {
@@ -131,7 +139,8 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
           const V m = ms[g];
           V a = acc[g];
           V e[rows];  // the rows' exps side by side, then stored and added in order
-          for (size_t r = 0; r < rows; ++r) e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
+          for (size_t r = 0; r < rows; ++r)
+            e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
           if (!kLog)
             for (size_t r = 0; r < rows; ++r) e[r].store(q + r * inner + g * L);
           for (size_t r = 0; r < rows; ++r) a = a + e[r];
@@ -176,58 +185,46 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   });
 }
 
-// Short rows (kShortRow, passes.h), kLanes at a time through softmax_strided.
+// The four layouts of softmax and log-softmax (passes.h run_layouts).
 template <class T, bool kLog>
-void softmax_short_rows(const T* x, T* y, size_t rows, size_t n, const ExpScale<T>& s) {
-  using V = Vec<T>;
-  constexpr size_t L = V::kLanes;
-  alignas(16) T buf[kShortRow * L];
-  for (size_t r = 0; r < rows; r += L) {
-    rows_to_lanes<V>(x + r * n, n, buf);
-    softmax_strided<V, kLog>(buf, buf, n, L, s);
-    lanes_to_rows<V>(buf, n, y + r * n);
-  }
-}
+struct SoftmaxPasses {
+  static constexpr bool kColumns = true;
+  static constexpr size_t kStridedVectors = 1;
+  const T* x;
+  T* y;
+  size_t n, inner;
+  const ExpScale<T>& s;
 
-template <class T, bool kLog>
-void softmax_all(const T* x, T* y, size_t outer, size_t n, size_t inner, const ExpScale<T>& s) {
-  if (inner == 1) {
-    size_t o = 0;
-    if (n <= kShortRow && Vec<T>::kLanes > 1) {
-      const size_t grouped = outer - outer % Vec<T>::kLanes;
-      softmax_short_rows<T, kLog>(x, y, grouped, n, s);
-      o = grouped;
+  void row(size_t o) const { softmax_row<T, kLog>(x + o * n, y + o * n, n, s); }
+  // Short rows (kShortRow), kLanes at a time, transposed into a buffer with
+  // one row per lane, through softmax_strided.
+  bool short_rows_pay(size_t) const { return true; }
+  void short_rows(size_t rows) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    alignas(16) T buf[kShortRow * L];
+    for (size_t r = 0; r < rows; r += L) {
+      rows_to_lanes<V>(x + r * n, n, buf);
+      softmax_strided<V, kLog>(buf, buf, n, L, s);
+      lanes_to_rows<V>(buf, n, y + r * n);
     }
-    for (; o < outer; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n, s);
-    return;
   }
-  using V = Vec<T>;
-  const size_t vector_part = inner - inner % V::kLanes;
-  if (inner >= kColumnInner) {
-    for (size_t o = 0; o < outer; ++o) {
-      const size_t base = o * n * inner;
-      for (size_t j = 0; j < vector_part; j += kColumnBlock<T>) {
-        const size_t width = std::min(kColumnBlock<T>, vector_part - j);
-        softmax_columns<V, kLog>(x + base + j, y + base + j, n, inner, width, s);
-      }
-      for (size_t j = vector_part; j < inner; ++j)
-        softmax_strided<Scalar<T>, kLog>(x + base + j, y + base + j, n, inner, s);
-    }
-    return;
+  template <class V, size_t>
+  void strided(size_t o, size_t j) const {
+    const size_t at = o * n * inner + j;
+    softmax_strided<V, kLog>(x + at, y + at, n, inner, s);
   }
-  for (size_t o = 0; o < outer; ++o) {
-    const size_t base = o * n * inner;
-    for_each_lane_group<T>(inner, [&](size_t j, auto tag) {
-      using V = decltype(tag);
-      softmax_strided<V, kLog>(x + base + j, y + base + j, n, inner, s);
-    });
+  void columns(size_t o, size_t j, size_t width) const {
+    const size_t at = o * n * inner + j;
+    softmax_columns<Vec<T>, kLog>(x + at, y + at, n, inner, width, s);
   }
-}
+};
 
 // Temperatures outside ExpScale's regular range: every fibre in double with
 // std::exp (exact to a double rounding, slow, and only for such temperatures).
 template <class T, bool kLog>
-void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner, double temperature) {
+void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner,
+                         double temperature) {
   for (size_t o = 0; o < outer; ++o) {
     for (size_t i = 0; i < inner; ++i) {
       const T* p = x + o * n * inner + i;
@@ -239,7 +236,8 @@ void softmax_double_path(const T* x, T* y, size_t outer, size_t n, size_t inner,
         continue;
       }
       double sum = 0.0;
-      for (size_t k = 0; k < n; ++k) sum += std::exp(shifted_quotient(double(p[k * inner]), m.v, temperature));
+      for (size_t k = 0; k < n; ++k)
+        sum += std::exp(shifted_quotient(double(p[k * inner]), m.v, temperature));
       const double log_sum = std::log(sum);
       for (size_t k = 0; k < n; ++k) {
         const double z = shifted_quotient(double(p[k * inner]), m.v, temperature);
@@ -254,9 +252,10 @@ Status softmax_op(const T* x, T* y, size_t outer, size_t n, size_t inner, double
   if (!valid_temperature(temperature)) return kBadTemperature;
   if (Status st = check_geometry(x, y, y, outer, n, inner)) return st;
   const ExpScale<T> s(temperature);
-  if (s.regular)
-    softmax_all<T, kLog>(x, y, outer, n, inner, s);
-  else
+  if (s.regular) {
+    const SoftmaxPasses<T, kLog> passes{x, y, n, inner, s};
+    run_layouts<T>(passes, outer, n, inner);
+  } else
     softmax_double_path<T, kLog>(x, y, outer, n, inner, temperature);
   return kOk;
 }

@@ -20,12 +20,12 @@ namespace smw {
 
 enum Status : int32_t {
   kOk = 0,
-  kNullPointer = 1,       // a pointer is null while the tensor is not empty
-  kBadTemperature = 2,    // temperature is not a finite number > 0
-  kSizeOverflow = 3,      // outer * n * inner does not fit in size_t
-  kBadIndex = 4,          // a class index is outside [0, C) and not ignore_index
-  kBadWeight = 5,         // a class weight is negative or NaN
-  kBadOption = 6,         // an option (reduction, label smoothing) is out of range
+  kNullPointer = 1,     // a pointer is null while the tensor is not empty
+  kBadTemperature = 2,  // temperature is not a finite number > 0
+  kSizeOverflow = 3,    // outer * n * inner does not fit in size_t
+  kBadIndex = 4,        // a class index is outside [0, C) and not ignore_index
+  kBadWeight = 5,       // a class weight is negative or NaN
+  kBadOption = 6,       // an option (reduction, label smoothing) is out of range
 };
 
 // Softmax along the axis: y = exp((x - max) / T) / sum(...).
@@ -71,17 +71,17 @@ enum Reduction : int32_t { kReduceNone = 0, kReduceMean = 1, kReduceSum = 2 };
 
 template <class T>
 struct LossArgs {
-  const T* input = nullptr;             // logits (cross_entropy) or log-probabilities (nll_loss)
+  const T* input = nullptr;               // logits (cross_entropy) or log-probabilities (nll_loss)
   const int32_t* target_index = nullptr;  // class indices, outer * inner of them, or null
-  const T* target_prob = nullptr;       // class probabilities, the input's shape, or null
-  const T* weight = nullptr;            // C class weights >= 0, or null for all ones
+  const T* target_prob = nullptr;         // class probabilities, the input's shape, or null
+  const T* weight = nullptr;              // C class weights >= 0, or null for all ones
   size_t outer = 0, classes = 0, inner = 0;
-  int32_t ignore_index = -100;          // index targets equal to it add nothing
+  int32_t ignore_index = -100;  // index targets equal to it add nothing
   int32_t reduction = kReduceMean;
-  double label_smoothing = 0.0;         // in [0, 1]; cross_entropy only
-  T* loss_none = nullptr;               // reduction none: outer * inner losses
-  double* loss_total = nullptr;         // reduction mean / sum: the loss
-  T* grad = nullptr;                    // d loss / d input (none: of the sum), or null
+  double label_smoothing = 0.0;  // in [0, 1]; cross_entropy only
+  T* loss_none = nullptr;        // reduction none: outer * inner losses
+  double* loss_total = nullptr;  // reduction mean / sum: the loss
+  T* grad = nullptr;             // d loss / d input (none: of the sum), or null
 };
 
 template <class T>

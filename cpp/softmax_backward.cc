@@ -14,16 +14,23 @@
 // on in column chunks of kColumnBlock fibres sweeping contiguous row segments
 // (backward_columns, passes.h). With T == 1 the multiply by
 // 1/T is left out (it would change nothing).
-// Accuracy: the final subtraction may cancel, so the bound is componentwise
-// against the size of its terms: |error_i| <= 1e-6 * |y_i| (|dy_i| + |<dy,y>|) / T
-// (softmax) and 1e-6 * (|dy_i| + exp(y_i) |sum dy|) / T (log-softmax) for
-// float32; 2e-15 for float64.
-// Range: any input and any temperature in (0, DBL_MAX] (where 1/T overflows T,
-// each element is computed in double and divided by T). NaN and inf propagate
-// through the arithmetic: in softmax's VJP a NaN or inf in dy or y reaches
-// every output of its fibre through the dot product; in log-softmax's, one in
-// dy does (through sum(dy)) while one in y stays in its own element.
-// exp(y) follows exp_any (exp.h).
+// The final subtraction may cancel, so the bound is componentwise against
+// the size of its terms (below). Where 1/T overflows T, each element is
+// computed in double and divided by T. exp(y) follows exp_any (exp.h).
+// ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
+//   softmaxBackward:
+//     valid range: any input, any temperature in (0, DBL_MAX].
+//     max error of dx: float32 2e-6; float64 5e-14; unit |got - exact| / (the size of the terms:
+//       softmax |y| (|dy| + |<dy, y>|) / T, log-softmax (|dy| + exp(y) |sum dy|) / T).
+//     NaN/inf: NaN and inf propagate through the arithmetic: one in dy or y reaches its whole
+//       fibre through <dy, y>.
+//   logSoftmaxBackward:
+//     valid range: any input, any temperature in (0, DBL_MAX].
+//     max error of dx: float32 2e-6; float64 5e-14; unit |got - exact| / (the size of the terms:
+//       softmax |y| (|dy| + |<dy, y>|) / T, log-softmax (|dy| + exp(y) |sum dy|) / T).
+//     NaN/inf: NaN and inf propagate through the arithmetic: one in dy reaches its whole fibre
+//       through sum(dy), one in y stays in its element.
+// ---- end accuracy contract ----
 #include "passes.h"
 #include "softmax.h"
 
@@ -60,9 +67,8 @@ void backward_row(const typename V::Elem* g, const typename V::Elem* s, typename
 // independent additions per iteration (measured: U = 2 with two, 0.84 ns per
 // element at 256x1000x8 against 0.89 with one).
 template <class V, size_t U, bool kLog, bool kUnit>
-void backward_strided(const typename V::Elem* g, const typename V::Elem* s,
-                      typename V::Elem* out, size_t n, size_t inner, V vt,
-                      const ExpScale<typename V::Elem>& unit) {
+void backward_strided(const typename V::Elem* g, const typename V::Elem* s, typename V::Elem* out,
+                      size_t n, size_t inner, V vt, const ExpScale<typename V::Elem>& unit) {
   constexpr size_t N = V::kLanes;
   constexpr size_t K = U >= 4 ? 1 : 2;
   Wide<V> w[U * K];
@@ -113,8 +119,8 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s,
 constexpr size_t kBackwardColumnRows = 2;
 
 template <class V, bool kLog, bool kUnit>
-void backward_columns(const typename V::Elem* g, const typename V::Elem* s,
-                      typename V::Elem* out, size_t n, size_t inner, size_t width, V vt,
+void backward_columns(const typename V::Elem* g, const typename V::Elem* s, typename V::Elem* out,
+                      size_t n, size_t inner, size_t width, V vt,
                       const ExpScale<typename V::Elem>& unit) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
@@ -167,93 +173,8 @@ void backward_columns(const typename V::Elem* g, const typename V::Elem* s,
 // internal kernel call, ns per element): 65536x10 1.1-1.7 -> 0.61-0.67,
 // 65536x5 2.3-3.0 -> 0.76, 65536x3 3.5-6.0 -> 0.99. Transposing kLanes x
 // kLanes blocks in registers and running the strided arithmetic lost (2.1 at
-// 65536x10; 1.4 with n a template parameter and 2.3x the code). kShortRow:
-// passes.h.
-
-// The reduction of one short row: whole vectors and one masked vector
-// ending at n (n >= kLanes), else one lane at a time.
-template <class V, bool kLog>
-double short_reduce(const typename V::Elem* a, const typename V::Elem* b, size_t n) {
-  using T = typename V::Elem;
-  constexpr size_t L = V::kLanes;
-  if (n < L) {
-    Wide<Scalar<T>> w;
-    for (size_t k = 0; k < n; ++k) {
-      if (kLog)
-        w.add(Scalar<T>{a[k]});
-      else
-        w.add_product(Scalar<T>{a[k]}, Scalar<T>{b[k]});
-    }
-    return w.sum();
-  }
-  Wide<V> w;
-  size_t k = 0;
-  for (; k + L <= n; k += L) {
-    if (kLog)
-      w.add(V::load(a + k));
-    else
-      add_product_at(w, a + k, b + k);
-  }
-  if (k < n) {
-    const auto tail = V::lanes_from(L - n % L);
-    if (kLog)
-      w.add(keep_where(tail, V::load(a + n - L)));
-    else
-      w.add_product(keep_where(tail, V::load(a + n - L)), keep_where(tail, V::load(b + n - L)));
-  }
-  return w.sum();
-}
-
-// The reductions of kLanes consecutive rows of n, as a vector (lane l: row l).
-template <class V, bool kLog>
-inline V short_group_reduce(const typename V::Elem* g, const typename V::Elem* s, size_t n) {
-  using T = typename V::Elem;
-  alignas(16) T c[V::kLanes];
-  for (size_t l = 0; l < V::kLanes; ++l) c[l] = T(short_reduce<V, kLog>(g + l * n, s + l * n, n));
-  return V::load(c);
-}
-
-#if SOFTMAX_WASM_SIMD128
-// float32: the 4 rows in one loop, two elements of each at a time (64-bit
-// loads promoted to f64x2), an odd last one through a 32-bit load (the other
-// lane 0 in both): no masks, no per-row loops.
-template <bool kLog>
-inline v128_t pair_term(const float* a, const float* b, bool one) {
-  const v128_t x = wasm_f64x2_promote_low_f32x4(one ? wasm_v128_load32_zero(a) : wasm_v128_load64_zero(a));
-  if (kLog) return x;
-  const v128_t y = wasm_f64x2_promote_low_f32x4(one ? wasm_v128_load32_zero(b) : wasm_v128_load64_zero(b));
-  return wasm_f64x2_mul(x, y);
-}
-
-template <bool kLog>
-inline F32x4 short_group_reduce_f32(const float* g, const float* s, size_t n) {
-  v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0, a2 = a0, a3 = a0;
-  size_t k = 0;
-  for (; k + 2 <= n; k += 2) {
-    a0 = wasm_f64x2_add(a0, pair_term<kLog>(g + k, s + k, false));
-    a1 = wasm_f64x2_add(a1, pair_term<kLog>(g + n + k, s + n + k, false));
-    a2 = wasm_f64x2_add(a2, pair_term<kLog>(g + 2 * n + k, s + 2 * n + k, false));
-    a3 = wasm_f64x2_add(a3, pair_term<kLog>(g + 3 * n + k, s + 3 * n + k, false));
-  }
-  if (k < n) {
-    a0 = wasm_f64x2_add(a0, pair_term<kLog>(g + k, s + k, true));
-    a1 = wasm_f64x2_add(a1, pair_term<kLog>(g + n + k, s + n + k, true));
-    a2 = wasm_f64x2_add(a2, pair_term<kLog>(g + 2 * n + k, s + 2 * n + k, true));
-    a3 = wasm_f64x2_add(a3, pair_term<kLog>(g + 3 * n + k, s + 3 * n + k, true));
-  }
-  const v128_t d01 = wasm_f64x2_add(wasm_i64x2_shuffle(a0, a1, 0, 2), wasm_i64x2_shuffle(a0, a1, 1, 3));
-  const v128_t d23 = wasm_f64x2_add(wasm_i64x2_shuffle(a2, a3, 0, 2), wasm_i64x2_shuffle(a2, a3, 1, 3));
-  return {wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(d01), wasm_f32x4_demote_f64x2_zero(d23), 0, 1, 4, 5)};
-}
-template <>
-inline F32x4 short_group_reduce<F32x4, false>(const float* g, const float* s, size_t n) {
-  return short_group_reduce_f32<false>(g, s, n);
-}
-template <>
-inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, size_t n) {
-  return short_group_reduce_f32<true>(g, s, n);
-}
-#endif
+// 65536x10; 1.4 with n a template parameter and 2.3x the code). kShortRow
+// and the rows' reductions (short_group_reduce): passes.h.
 
 template <class V, bool kLog, bool kUnit>
 void backward_short_rows(const typename V::Elem* g, const typename V::Elem* s,
@@ -277,77 +198,56 @@ void backward_short_rows(const typename V::Elem* g, const typename V::Elem* s,
     const V cv = short_group_reduce<V, kLog>(gr, sr, n);
     for (size_t m = 0; m < n; ++m) {
       const V gv = V::load(gr + m * L), sv = V::load(sr + m * L);
-      grad<kLog, kUnit>(gv, sv, pick_lanes(cv, reinterpret_cast<const uint8_t*>(pick[m])), vt, unit).store(outr + m * L);
+      grad<kLog, kUnit>(gv, sv, pick_lanes(cv, reinterpret_cast<const uint8_t*>(pick[m])), vt, unit)
+          .store(outr + m * L);
     }
   }
 }
+
+// The four layouts of the backward passes (passes.h run_layouts): long
+// rows one at a time; short rows kLanes at a time (from 8 rows: below that,
+// setting up the group path costs more than it saves); a strided axis 4, 2
+// or 1 vectors of neighbouring fibres at a time (whole cache lines per
+// element row where inner allows), or from kColumnInner on column chunks.
+template <class T, bool kLog, bool kUnit>
+struct BackwardPasses {
+  static constexpr bool kColumns = true;
+  static constexpr size_t kStridedVectors = 4;
+  const T *dy, *y;
+  T* dx;
+  size_t n, inner;
+  T inv_t;
+  const ExpScale<T>& unit;
+
+  void row(size_t o) const {
+    using V = Vec<T>;
+    backward_row<V, kLog, kUnit>(dy + o * n, y + o * n, dx + o * n, n, V::splat(inv_t), unit);
+  }
+  bool short_rows_pay(size_t outer) const { return outer >= 8; }
+  void short_rows(size_t rows) const {
+    using V = Vec<T>;
+    backward_short_rows<V, kLog, kUnit>(dy, y, dx, rows, n, V::splat(inv_t), unit);
+  }
+  template <class V, size_t U>
+  void strided(size_t o, size_t j) const {
+    const size_t at = o * n * inner + j;
+    backward_strided<V, U, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, V::splat(inv_t), unit);
+  }
+  void columns(size_t o, size_t j, size_t width) const {
+    using V = Vec<T>;
+    const size_t at = o * n * inner + j;
+    backward_columns<V, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, width, V::splat(inv_t),
+                                     unit);
+  }
+};
 
 template <class T, bool kLog, bool kUnit>
 void backward_all(const T* dy, const T* y, T* dx, size_t outer, size_t n, size_t inner,
                   double temperature) {
   if (outer * n * inner == 0) return;
   const ExpScale<T> unit(1.0);
-  const T inv_t = T(1.0 / temperature);
-  if (inner == 1) {
-    using V = Vec<T>;
-    constexpr size_t L = V::kLanes;
-    const V vt = V::splat(inv_t);
-    size_t o = 0;
-    // (From 8 rows: below that, setting up the group path costs more than it saves.)
-    if (n <= kShortRow && L > 1 && outer >= 8) {
-      o = outer - outer % L;
-      backward_short_rows<V, kLog, kUnit>(dy, y, dx, o, n, vt, unit);
-    }
-    for (; o < outer; ++o)
-      backward_row<V, kLog, kUnit>(dy + o * n, y + o * n, dx + o * n, n, vt, unit);
-    return;
-  }
-  // Strided: from kColumnInner on, column chunks of neighbouring fibres
-  // (backward_columns); below, 4, 2 or 1 vectors of neighbouring fibres at a
-  // time (whole cache lines per element row where inner allows). Then the
-  // last inner % kLanes fibres one at a time.
-  using V = Vec<T>;
-  using S = Scalar<T>;
-  constexpr size_t N = V::kLanes;
-  const V vt = V::splat(inv_t);
-  const S st = S::splat(inv_t);
-  const ExpScale<T>& u = unit;
-  if (inner >= kColumnInner) {
-    const size_t vector_part = inner - inner % N;
-    for (size_t o = 0; o < outer; ++o) {
-      const size_t base = o * n * inner;
-      for (size_t j = 0; j < vector_part; j += kColumnBlock<T>) {
-        const size_t width = std::min(kColumnBlock<T>, vector_part - j);
-        backward_columns<V, kLog, kUnit>(dy + base + j, y + base + j, dx + base + j, n, inner,
-                                         width, vt, u);
-      }
-      for (size_t j = vector_part; j < inner; ++j)
-        backward_strided<S, 1, kLog, kUnit>(dy + base + j, y + base + j, dx + base + j, n, inner,
-                                            st, u);
-    }
-    return;
-  }
-  for (size_t o = 0; o < outer; ++o) {
-    const size_t base = o * n * inner;
-    const T* g = dy + base;
-    const T* s = y + base;
-    T* out = dx + base;
-    size_t j = 0;
-    if (N > 1) {
-      for (; j + 4 * N <= inner; j += 4 * N)
-        backward_strided<V, 4, kLog, kUnit>(g + j, s + j, out + j, n, inner, vt, u);
-      if (j + 2 * N <= inner) {
-        backward_strided<V, 2, kLog, kUnit>(g + j, s + j, out + j, n, inner, vt, u);
-        j += 2 * N;
-      }
-      if (j + N <= inner) {
-        backward_strided<V, 1, kLog, kUnit>(g + j, s + j, out + j, n, inner, vt, u);
-        j += N;
-      }
-    }
-    for (; j < inner; ++j)
-      backward_strided<S, 1, kLog, kUnit>(g + j, s + j, out + j, n, inner, st, u);
-  }
+  const BackwardPasses<T, kLog, kUnit> passes{dy, y, dx, n, inner, T(1.0 / temperature), unit};
+  run_layouts<T>(passes, outer, n, inner);
 }
 
 // Temperatures whose 1/T overflows T: every element in double, divided by T.
@@ -403,9 +303,13 @@ Status log_softmax_backward(const T* dy, const T* y, T* dx, size_t outer, size_t
   return backward_op<T, true>(dy, y, dx, outer, n, inner, temperature);
 }
 
-template Status softmax_backward<float>(const float*, const float*, float*, size_t, size_t, size_t, double);
-template Status softmax_backward<double>(const double*, const double*, double*, size_t, size_t, size_t, double);
-template Status log_softmax_backward<float>(const float*, const float*, float*, size_t, size_t, size_t, double);
-template Status log_softmax_backward<double>(const double*, const double*, double*, size_t, size_t, size_t, double);
+template Status softmax_backward<float>(const float*, const float*, float*, size_t, size_t, size_t,
+                                        double);
+template Status softmax_backward<double>(const double*, const double*, double*, size_t, size_t,
+                                         size_t, double);
+template Status log_softmax_backward<float>(const float*, const float*, float*, size_t, size_t,
+                                            size_t, double);
+template Status log_softmax_backward<double>(const double*, const double*, double*, size_t, size_t,
+                                             size_t, double);
 
 }  // namespace smw

@@ -24,6 +24,7 @@ if [ "$want_native" = 1 ]; then
   command -v g++ >/dev/null 2>&1 || missing+=(g++)
   [ -f /usr/include/simde/wasm/simd128.h ] || missing+=(libsimde-dev)
   [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+  command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --native
 bash scripts/ensure-chromium.sh >/dev/null   # Debian's Chromium for the playground's end-to-end test
+clang-format --dry-run -Werror cpp/*.h cpp/*.cc tests/cpp/*.h tests/cpp/*.cc bindings/module.cc  # C++ style: .clang-format
 
 jobs=$(nproc)
 echo "== native kernel tests (SIMDe SIMD128 + scalar) =="

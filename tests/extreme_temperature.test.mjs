@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { load } from '../bindings/index.js';
+import { tolerance } from './helpers.mjs';
 
 const builds = [await load({ simd: true }), await load({ simd: false })];
 
@@ -23,7 +24,8 @@ function close(got, want, tol, what) {
 }
 
 for (const sm of builds) {
-  for (const [T, name, tol] of [[Float32Array, 'float32', 2e-6], [Float64Array, 'float64', 1e-13]]) {
+  for (const [T, name] of [[Float32Array, 'float32'], [Float64Array, 'float64']]) {
+    const tol = Math.max(tolerance('softmax', name), tolerance('logSoftmax', name));
     const temperatures = name === 'float32' ? [1e-39, 1e-31, 1e31, 3e38, 1e300] : [1e-309, 1e-291, 1e291, 1.7e308];
     test(`${sm.backend} ${name}: softmax and logSoftmax at extreme temperatures`, () => {
       const x = T.from([1.5, -2, 0.25, 1.5, -1000, 7, 6.5, -0.125]);

@@ -1,6 +1,6 @@
 // Shared test machinery: the module under test, its builds and dtypes, a seeded
 // PRNG, random shapes and logits, and comparison helpers that implement the
-// accuracy contract of API.md exactly. Not a test file (node --test only runs
+// accuracy contract of cpp/accuracy.json exactly. Not a test file (node --test only runs
 // *.test.mjs here).
 //
 // Environment:
@@ -9,6 +9,7 @@
 //                       failure message names the SEED that reproduces it.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +39,30 @@ export async function builds() {
   return [{ name: 'simd', sm: simd }, { name: 'scalar', sm: scalar }];
 }
 
+// ------------------------------------------------------ accuracy contract ----
+
+/** cpp/accuracy.json: the one table of bounds (the GoogleTests, the README and the kernels' headers read it too). */
+export const ACCURACY = JSON.parse(readFileSync(new URL('../cpp/accuracy.json', import.meta.url), 'utf8'));
+/** The error of tests/reference.mjs itself (float64 arithmetic), added to every bound here. */
+export const REFERENCE_ERROR = ACCURACY.referenceError.value;
+
+/**
+ * The Node tests' tolerance for op's quantity and dtype ('array' is float64):
+ * the contract's bound (its highest range: a range split needs compare() to
+ * take the lines) plus REFERENCE_ERROR.
+ */
+export function tolerance(op, dtype, quantity) {
+  const d = dtype === 'array' ? 'float64' : dtype;
+  const lines = ACCURACY.bounds.filter((b) => b.op === op && b.dtype === d && (quantity === undefined || b.quantity === quantity));
+  if (lines.length === 0) throw new Error(`cpp/accuracy.json has no bound for ${op} ${quantity ?? ''} ${d}`);
+  const top = lines.reduce((a, b) => ((b.from ?? 0) > (a.from ?? 0) ? b : a));
+  return top.bound + REFERENCE_ERROR;
+}
+
+/** The along-axis ops and Jacobians that share one tolerance per dtype (DTYPES[].tol): their largest. */
+const SHARED_TOL_OPS = ['softmax', 'logSoftmax', 'logSumExp', 'softmaxBackward', 'logSoftmaxBackward', 'softmaxJacobian', 'logSoftmaxJacobian'];
+const sharedTol = (dtype) => Math.max(...SHARED_TOL_OPS.map((op) => tolerance(op, dtype)));
+
 // ----------------------------------------------------------------- dtypes ----
 
 /**
@@ -48,9 +73,9 @@ export async function builds() {
  * that it does not matter whether the binding narrows T.
  */
 export const DTYPES = [
-  { name: 'float32', tol: 2e-6, Result: Float32Array, make: (v) => Float32Array.from(v), num: Math.fround, minNormal: 2 ** -126 },
-  { name: 'float64', tol: 1e-13, Result: Float64Array, make: (v) => Float64Array.from(v), num: (t) => t, minNormal: 2 ** -1022 },
-  { name: 'array', tol: 1e-13, Result: Float64Array, make: (v) => Array.from(v, Number), num: (t) => t, minNormal: 2 ** -1022 },
+  { name: 'float32', tol: sharedTol('float32'), Result: Float32Array, make: (v) => Float32Array.from(v), num: Math.fround, minNormal: 2 ** -126 },
+  { name: 'float64', tol: sharedTol('float64'), Result: Float64Array, make: (v) => Float64Array.from(v), num: (t) => t, minNormal: 2 ** -1022 },
+  { name: 'array', tol: sharedTol('float64'), Result: Float64Array, make: (v) => Array.from(v, Number), num: (t) => t, minNormal: 2 ** -1022 },
 ];
 export const dtypeNamed = (name) => DTYPES.find((d) => d.name === name);
 
@@ -176,9 +201,10 @@ export function randomGradient(rng, count) {
 //               floor only matters for subnormal results, which cannot carry relative accuracy)
 //   jacobian    |ref| >= 1e-30: |got - ref| <= tol * |ref|; else |got| <= 1e-30 (1 + tol)
 //
-// tol = 2e-6 for float32 kernels and 1e-13 for float64 kernels (and plain arrays).
+// tol: tolerance(op, dtype) (cpp/accuracy.json), or DTYPES[].tol where one
+// tolerance serves several ops; TINY: the contract's smallest output (from).
 
-export const TINY = 1e-30;
+export const TINY = Math.min(...ACCURACY.bounds.filter((b) => b.op === 'softmax').map((b) => b.from));
 
 function allowanceFor(kind, ref, i, { tol, scale, minNormal }) {
   switch (kind) {
@@ -351,7 +377,7 @@ export function runOpCase(sm, dtype, op, params, rng, label = '') {
   const refOpts = { shape, axis, temperature };
   const libOpts = options({ shape, axis, temperature });
   const ctx = { label, op, dtype: dtype.name, shape: shape ?? [size], axis, temperature, useOut, mode };
-  const tol = dtype.tol;
+  const tol = tolerance(op, dtype.name);
   const logits = randomLogits(rng, size, mode);
 
   if (op === 'softmax' || op === 'logSoftmax' || op === 'logSumExp') {

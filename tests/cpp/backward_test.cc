@@ -4,8 +4,8 @@
 //   log-softmax: dx = (dy - exp(y) * sum(dy)) / T
 //
 // The final subtraction may cancel, so the bound is componentwise against the
-// size of its terms (softmax_backward.cc promises 1e-6 and 2e-15 times it):
-//   |err_i| <= tol * scale_i, tol = 2e-6 (float32) / 1e-13 (float64),
+// size of its terms:
+//   |err_i| <= tol * scale_i, tol the bound of cpp/accuracy.json,
 //   scale_i = |y_i| (|dy_i| + |<dy, y>|) / T           (softmax)
 //   scale_i = (|dy_i| + exp(y_i) |sum dy|) / T           (log-softmax)
 // plus two absolute allowances that the relative bound cannot express (they
@@ -32,8 +32,8 @@ namespace {
 using namespace smw_test;
 
 template <class T>
-smw::Status backward(bool log, const T* dy, const T* y, T* dx, size_t outer, size_t n,
-                     size_t inner, double t) {
+smw::Status backward(bool log, const T* dy, const T* y, T* dx, size_t outer, size_t n, size_t inner,
+                     double t) {
   return log ? smw::log_softmax_backward<T>(dy, y, dx, outer, n, inner, t)
              : smw::softmax_backward<T>(dy, y, dx, outer, n, inner, t);
 }
@@ -74,10 +74,11 @@ void check_backward(bool log, const std::vector<T>& dy, const std::vector<T>& y,
       }
   }
   Spec spec;
-  spec.op = std::string(log ? "log_softmax_backward/" : "softmax_backward/") + dtype_name<T>() + table;
+  spec.op =
+      std::string(log ? "log_softmax_backward/" : "softmax_backward/") + dtype_name<T>() + table;
   spec.context = ctx;
   spec.measure = Measure::kScaled;
-  spec.tol = kTol<T>;
+  use_contract<T>(spec, log ? "logSoftmaxBackward" : "softmaxBackward", "dx");
   spec.n = n;
   spec.inner = inner;
   spec.scale = &r.scale;
@@ -233,8 +234,8 @@ TYPED_TEST(BackwardTest, ReductionCancels) {
         dy8.insert(dy8.end(), dy.begin(), dy.end());
         y8.insert(y8.end(), y.begin(), y.end());
       }
-      check_backward<T>(log, dy8, y8, 8, n, 1, t, "cancelling reduction x8 n=" + std::to_string(n), 0,
-                        " cancelling");
+      check_backward<T>(log, dy8, y8, 8, n, 1, t, "cancelling reduction x8 n=" + std::to_string(n),
+                        0, " cancelling");
       if (failures_so_far() > mark) break;  // the first failing case is enough
     }
   }
@@ -257,11 +258,13 @@ TYPED_TEST(BackwardTest, NonFinite) {
         for (T special : {kNaN, kInf, -kInf}) {
           for (size_t pos = 0; pos < count; pos += 3) {
             std::vector<T> dy = random_logits<T>(count, 1.0, rng);
-            const std::string where = " at " + std::to_string(pos) + " (outer=2, n=" +
-                                      std::to_string(n) + ", inner=" + std::to_string(inner) + ")";
+            const std::string where = " at " + std::to_string(pos) +
+                                      " (outer=2, n=" + std::to_string(n) +
+                                      ", inner=" + std::to_string(inner) + ")";
             std::vector<T> dy_bad = dy;
             dy_bad[pos] = special;
-            check_backward<T>(log, dy_bad, y, 2, n, inner, 1.0, "dy special " + show(special) + where);
+            check_backward<T>(log, dy_bad, y, 2, n, inner, 1.0,
+                              "dy special " + show(special) + where);
             if (!(log && special == kInf)) {  // exp(+inf) = +inf: no valid forward output
               std::vector<T> y_bad = y;
               y_bad[pos] = special;
@@ -286,8 +289,8 @@ TYPED_TEST(BackwardTest, NonFiniteGroups) {
   const T kInf = std::numeric_limits<T>::infinity(), kNaN = std::numeric_limits<T>::quiet_NaN();
   std::mt19937 rng(43);
   for (bool log : {false, true}) {
-    for (const Geometry& g : {Geometry{9, 3, 1}, Geometry{8, 5, 1}, Geometry{9, 10, 1}, Geometry{8, 16, 1},
-                              Geometry{2, 5, 16}, Geometry{1, 6, 24}}) {
+    for (const Geometry& g : {Geometry{9, 3, 1}, Geometry{8, 5, 1}, Geometry{9, 10, 1},
+                              Geometry{8, 16, 1}, Geometry{2, 5, 16}, Geometry{1, 6, 24}}) {
       const size_t count = g.outer * g.n * g.inner;
       const std::vector<T> x = random_logits<T>(count, 3.0, rng);
       const std::vector<LD> yr = ref::softmax(x.data(), g.outer, g.n, g.inner, 1.0, log);
@@ -296,14 +299,17 @@ TYPED_TEST(BackwardTest, NonFiniteGroups) {
       for (T special : {kNaN, kInf, -kInf}) {
         for (size_t pos = 0; pos < count; pos += 7) {
           const std::vector<T> dy = random_logits<T>(count, 1.0, rng);
-          const std::string where = " at " + std::to_string(pos) + " " + context(g.outer, g.n, g.inner, 1.0, 3.0, 43);
+          const std::string where =
+              " at " + std::to_string(pos) + " " + context(g.outer, g.n, g.inner, 1.0, 3.0, 43);
           std::vector<T> dy_bad = dy;
           dy_bad[pos] = special;
-          check_backward<T>(log, dy_bad, y, g.outer, g.n, g.inner, 1.0, "dy special " + show(special) + where);
+          check_backward<T>(log, dy_bad, y, g.outer, g.n, g.inner, 1.0,
+                            "dy special " + show(special) + where);
           if (!(log && special == kInf)) {
             std::vector<T> y_bad = y;
             y_bad[pos] = special;
-            check_backward<T>(log, dy, y_bad, g.outer, g.n, g.inner, 0.5, "y special " + show(special) + where);
+            check_backward<T>(log, dy, y_bad, g.outer, g.n, g.inner, 0.5,
+                              "y special " + show(special) + where);
           }
         }
       }
@@ -361,8 +367,8 @@ TYPED_TEST(BackwardTest, ColumnChunks) {
         }
         for (double t : {1.0, 0.5})
           check_backward<T>(log, dy, y, 2, n, inner, t,
-                            "specials in column chunks n=" + std::to_string(n) + " inner=" +
-                                std::to_string(inner) + " T=" + std::to_string(t));
+                            "specials in column chunks n=" + std::to_string(n) +
+                                " inner=" + std::to_string(inner) + " T=" + std::to_string(t));
       }
     }
   }

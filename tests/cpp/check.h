@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "accuracy_table.h"
 #include "reference.h"
 #include "softmax.h"
 
@@ -28,18 +30,47 @@ namespace smw_test {
 
 using ref::LD;
 
-// The tolerances of the brief and of the kernels' accuracy blocks, which
-// promise about half of them (1e-6 for float32, 2e-15 for float64).
-template <class T>
-constexpr double kTol = std::is_same<T, float>::value ? 2e-6 : 1e-13;
-
-// Softmax outputs and Jacobian entries below this are not checked relatively:
-// the kernels flush exp results below 2^-125 (float32) to zero.
-constexpr LD kRelFloor = 1e-30L;
-
 template <class T>
 const char* dtype_name() {
   return std::is_same<T, float>::value ? "float32" : "float64";
+}
+
+// The accuracy contract of one op's quantity for dtype T, from
+// cpp/accuracy.json (CMake writes it into accuracy_table.h): its lines,
+// ordered by `from`. at(x) is the bound covering an output of magnitude x (the
+// line with the largest from <= x: a range split is one more line in the
+// JSON); floor() the smallest output any line covers (relative bounds; below
+// it an output only has to stay below it in magnitude, as exp results under
+// 2^-125 are flushed to zero); top() the bound of the highest range.
+struct Contract {
+  std::vector<std::pair<double, double>> lines;  // (from, bound), from ascending
+
+  template <class T>
+  static Contract of(const std::string& op, const std::string& quantity) {
+    Contract c;
+    for (const auto& b : smw_accuracy::kBounds)
+      if (op == b.op && quantity == b.quantity && std::string(dtype_name<T>()) == b.dtype)
+        c.lines.emplace_back(b.from, b.bound);
+    std::sort(c.lines.begin(), c.lines.end());
+    if (c.lines.empty())
+      ADD_FAILURE() << "cpp/accuracy.json has no bound for " << op << " " << quantity << " "
+                    << dtype_name<T>();
+    return c;
+  }
+  double at(LD x) const {
+    double b = lines.empty() ? 0 : lines.front().second;
+    for (const auto& l : lines)
+      if (LD(l.first) <= x) b = l.second;
+    return b;
+  }
+  LD floor() const { return lines.empty() ? 0 : LD(lines.front().first); }
+  double top() const { return lines.empty() ? 0 : lines.back().second; }
+};
+
+// The contract's bound for op / quantity and dtype T (its highest range).
+template <class T>
+double contract_bound(const std::string& op, const std::string& quantity) {
+  return Contract::of<T>(op, quantity).top();
 }
 
 // ---- largest error seen, per (op, dtype) ----------------------------------
@@ -76,9 +107,9 @@ static const bool kPrinterRegistered = register_printer();
 // ---- comparisons ----------------------------------------------------------
 
 enum class Measure {
-  kRel,        // |got - ref| / |ref| for |ref| >= kRelFloor, else |got| <= kRelFloor
-  kAbsMax1,    // |got - ref| / max(1, |ref|)
-  kScaled,     // |got - ref| / scale (backward ops), plus an allowance
+  kRel,      // |got - ref| / |ref| for |ref| >= the contract's floor, else |got| <= floor
+  kAbsMax1,  // |got - ref| / max(1, |ref|)
+  kScaled,   // |got - ref| / scale (backward ops), plus an allowance
 };
 
 // What a comparison needs besides got and ref.
@@ -86,11 +117,21 @@ struct Spec {
   std::string op;       // key of the max-error table, e.g. "softmax/float32"
   std::string context;  // geometry, temperature, seed: printed on failure
   Measure measure = Measure::kRel;
-  double tol = 0;
-  size_t n = 1, inner = 1;                // to print (o, k, i) of an index
+  double tol = 0;           // use_contract sets it: the contract's bound (highest range)
+  std::string contract;     // op of cpp/accuracy.json, e.g. "softmax"
+  std::string quantity;     // its quantity, e.g. "y"
+  size_t n = 1, inner = 1;  // to print (o, k, i) of an index
   const std::vector<LD>* scale = nullptr;  // kScaled: per-component scale
   const std::vector<LD>* allow = nullptr;  // kScaled: absolute allowance per component
 };
+
+// Points spec at op / quantity of the contract (spec.tol: its highest range).
+template <class T>
+void use_contract(Spec& spec, const std::string& op, const std::string& quantity) {
+  spec.contract = op;
+  spec.quantity = quantity;
+  spec.tol = contract_bound<T>(op, quantity);
+}
 
 template <class T>
 std::string show(T v) {
@@ -111,6 +152,7 @@ template <class T>
   size_t fails = 0, worst = SIZE_MAX;
   double worst_ratio = -1, max_err = 0;
   size_t max_err_at = SIZE_MAX;
+  const Contract contract = Contract::of<T>(spec.contract, spec.quantity);
   for (size_t k = 0; k < ref.size(); ++k) {
     const LD r = ref[k], g = LD(got[k]);
     const T rt = T(r);  // the reference rounded to T: may overflow to inf
@@ -128,11 +170,11 @@ template <class T>
     } else {
       switch (spec.measure) {
         case Measure::kRel:
-          if (std::fabs(r) >= kRelFloor) {
+          if (std::fabs(r) >= contract.floor()) {
             err = double(std::fabs(g - r) / std::fabs(r));
-            ratio = err / spec.tol;
+            ratio = err / contract.at(std::fabs(r));
           } else {
-            ratio = err = std::fabs(g) <= kRelFloor * (1 + spec.tol) ? 0 : INFINITY;
+            ratio = err = std::fabs(g) <= contract.floor() * (1 + spec.tol) ? 0 : INFINITY;
           }
           break;
         case Measure::kAbsMax1:
@@ -196,9 +238,9 @@ template <class T>
 ::testing::AssertionResult same_bits(const T* a, const T* b, size_t count, const std::string& ctx) {
   for (size_t k = 0; k < count; ++k) {
     if (std::memcmp(a + k, b + k, sizeof(T)) != 0 && !(std::isnan(a[k]) && std::isnan(b[k])))
-      return ::testing::AssertionFailure() << ctx << ": in-place result differs at index " << k
-                                           << ": " << show(a[k]) << " vs out-of-place "
-                                           << show(b[k]);
+      return ::testing::AssertionFailure()
+             << ctx << ": in-place result differs at index " << k << ": " << show(a[k])
+             << " vs out-of-place " << show(b[k]);
   }
   return ::testing::AssertionSuccess();
 }
@@ -241,8 +283,8 @@ class Buffer {
 // Fibre lengths and inner sizes at and around the vector widths (4 float32
 // lanes, 2 float64 lanes, 2 accumulators, kSumBlock = 128).
 inline const std::vector<size_t>& sizes() {
-  static const std::vector<size_t> s = {1,  2,  3,  4,  5,   6,   7,   8,   9,   15,  16,
-                                        17, 31, 32, 33, 63,  64,  65,  127, 128, 129, 1000};
+  static const std::vector<size_t> s = {1,  2,  3,  4,  5,  6,  7,  8,   9,   15,  16,
+                                        17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000};
   return s;
 }
 
@@ -268,8 +310,8 @@ std::vector<T> random_logits(size_t count, double scale, std::mt19937& rng) {
 inline std::string context(size_t outer, size_t n, size_t inner, double t, double scale,
                            uint32_t seed) {
   std::ostringstream s;
-  s << "(outer=" << outer << ", n=" << n << ", inner=" << inner << ") T=" << t
-    << " scale=" << scale << " seed=" << seed;
+  s << "(outer=" << outer << ", n=" << n << ", inner=" << inner << ") T=" << t << " scale=" << scale
+    << " seed=" << seed;
   return s.str();
 }
 

@@ -7,9 +7,9 @@
 // NaN, +inf or -inf into a few samples so that lane groups fall back to the
 // per-sample path next to groups that do not.
 //
-// Tolerances are cross_entropy.cc's own contract: loss within
-// 1e-7 * max(1, |loss|) per sample, gradient within 1e-6 * max |grad|
-// (float64: 1e-14 for both). Per-sample losses are returned in T, so half an
+// Tolerances are the contract of cpp/accuracy.json: loss within
+// tol * max(1, |loss|, w) per sample, gradient within tol * max |grad|.
+// Per-sample losses are returned in T, so half an
 // ulp of T (up to 6e-8 relative in float32) is allowed on top of that for
 // them; the 'mean' total is a double and gets the contract alone. The
 // in-place call (gradient into the logits) must give the same bits.
@@ -30,12 +30,12 @@ namespace {
 using namespace smw_test;
 using ref::LD;
 
-// The loss bound of cross_entropy.cc's header: float32 2e-6 (the exps' and
-// sums' worst case; the measured maximum is printed with the other maxima).
+// The contract's loss and gradient bounds (cpp/accuracy.json); the measured
+// maxima are printed with the other maxima.
 template <class T>
-constexpr double kLossTol = std::is_same<T, float>::value ? 2e-6 : 1e-14;
+const double kLossTol = contract_bound<T>("crossEntropy", "loss");
 template <class T>
-constexpr double kGradTol = std::is_same<T, float>::value ? 1e-6 : 1e-14;
+const double kGradTol = contract_bound<T>("crossEntropy", "grad");
 
 struct Case {
   size_t outer, classes, inner;
@@ -54,8 +54,8 @@ struct Expected {
 // cross_entropy.cc (a NaN, +inf or all -inf fibre: loss NaN, or 0 when
 // ignored, and an all-NaN gradient row).
 template <class T>
-Expected reference(const std::vector<T>& x, const std::vector<int32_t>& target, const std::vector<T>& w,
-                   const Case& c) {
+Expected reference(const std::vector<T>& x, const std::vector<int32_t>& target,
+                   const std::vector<T>& w, const Case& c) {
   const size_t C = c.classes;
   Expected r;
   r.loss.assign(c.outer * c.inner, 0);
@@ -92,8 +92,8 @@ Expected reference(const std::vector<T>& x, const std::vector<int32_t>& target, 
         const LD wk = w.empty() ? 1 : LD(w[k]);
         if (eps != 0) loss.add(-ec * wk * (f[k] - lse));
         const LD p = std::exp(f[k] - lse);
-        r.grad[ref::at(o, k, i, C, c.inner)] = ((1 - eps) * wt + ec * weight_sum) * p - ec * wk -
-                                               (k == t ? (1 - eps) * wt : 0);
+        r.grad[ref::at(o, k, i, C, c.inner)] =
+            ((1 - eps) * wt + ec * weight_sum) * p - ec * wk - (k == t ? (1 - eps) * wt : 0);
       }
       r.loss[s] = loss.value();
     }
@@ -103,11 +103,11 @@ Expected reference(const std::vector<T>& x, const std::vector<int32_t>& target, 
 
 template <class T>
 std::string describe(const Case& c, uint32_t seed) {
-  return std::string(dtype_name<T>()) + " (outer=" + std::to_string(c.outer) + ", C=" +
-         std::to_string(c.classes) + ", inner=" + std::to_string(c.inner) + ")" +
-         (c.weighted ? " weighted" : "") + " eps=" + std::to_string(c.eps) + " ignore=" +
-         std::to_string(c.ignore_index) + (c.non_finite ? " non-finite" : "") + " seed=" +
-         std::to_string(seed);
+  return std::string(dtype_name<T>()) + " (outer=" + std::to_string(c.outer) +
+         ", C=" + std::to_string(c.classes) + ", inner=" + std::to_string(c.inner) + ")" +
+         (c.weighted ? " weighted" : "") + " eps=" + std::to_string(c.eps) +
+         " ignore=" + std::to_string(c.ignore_index) + (c.non_finite ? " non-finite" : "") +
+         " seed=" + std::to_string(seed);
 }
 
 // Logits: most samples uniform in [-5, 5], some confident (one class 20
@@ -123,12 +123,24 @@ std::vector<T> logits(const Case& c, std::mt19937& rng) {
     for (size_t i = 0; i < c.inner; ++i) {
       auto at = [&](size_t k) -> T& { return x[ref::at(o, k, i, C, c.inner)]; };
       switch (kind(rng)) {
-        case 0: at(size_t(cls(rng))) += T(20); break;       // confident
-        case 1: if (C > 1) at(size_t(cls(rng))) = -inf; break;  // p = 0 for one class
-        case 2: if (c.non_finite) at(size_t(cls(rng))) = std::numeric_limits<T>::quiet_NaN(); break;
-        case 3: if (c.non_finite) at(size_t(cls(rng))) = inf; break;
-        case 4: if (c.non_finite) for (size_t k = 0; k < C; ++k) at(k) = -inf; break;
-        default: break;
+        case 0:
+          at(size_t(cls(rng))) += T(20);
+          break;  // confident
+        case 1:
+          if (C > 1) at(size_t(cls(rng))) = -inf;
+          break;  // p = 0 for one class
+        case 2:
+          if (c.non_finite) at(size_t(cls(rng))) = std::numeric_limits<T>::quiet_NaN();
+          break;
+        case 3:
+          if (c.non_finite) at(size_t(cls(rng))) = inf;
+          break;
+        case 4:
+          if (c.non_finite)
+            for (size_t k = 0; k < C; ++k) at(k) = -inf;
+          break;
+        default:
+          break;
       }
     }
   }
@@ -176,18 +188,21 @@ void check_case(const Case& c, uint32_t seed) {
   for (size_t s = 0; s < samples; ++s) {
     const LD r = want.loss[s];
     if (std::isnan(r)) {
-      EXPECT_TRUE(std::isnan(loss[s])) << ctx << ": loss[" << s << "] " << show(loss[s]) << ", want NaN";
+      EXPECT_TRUE(std::isnan(loss[s]))
+          << ctx << ": loss[" << s << "] " << show(loss[s]) << ", want NaN";
     } else if (std::isinf(r)) {
       EXPECT_EQ(LD(loss[s]), r) << ctx << ": loss[" << s << "]";
     } else {
       const double err = double(std::fabs(LD(loss[s]) - r));
       const T rt = T(std::fabs(r));
-      const double half_ulp = 0.5 * double(std::nextafter(rt, std::numeric_limits<T>::infinity()) - rt);
+      const double half_ulp =
+          0.5 * double(std::nextafter(rt, std::numeric_limits<T>::infinity()) - rt);
       // A loss carries w times the absolute error of log S, w the largest
       // class weight that enters it (the target's; any with smoothing).
       const size_t tg = size_t(target[s]);
       double wt = target[s] == c.ignore_index || w.empty() ? 1.0 : double(w[tg]);
-      if (c.eps != 0 && !w.empty()) wt = std::max(wt, double(*std::max_element(w.begin(), w.end())));
+      if (c.eps != 0 && !w.empty())
+        wt = std::max(wt, double(*std::max_element(w.begin(), w.end())));
       const double unit = std::max({1.0, double(std::fabs(r)), wt});
       max_errors().note(std::string("cross_entropy loss/") + dtype_name<T>(), err / unit, ctx);
       EXPECT_LE(err, kLossTol<T> * unit + half_ulp)
@@ -200,11 +215,14 @@ void check_case(const Case& c, uint32_t seed) {
   for (size_t j = 0; j < count; ++j) {
     const LD r = want.grad[j];
     if (std::isnan(r)) {
-      EXPECT_TRUE(std::isnan(grad.data()[j])) << ctx << ": grad[" << j << "] " << show(grad.data()[j]) << ", want NaN";
+      EXPECT_TRUE(std::isnan(grad.data()[j]))
+          << ctx << ": grad[" << j << "] " << show(grad.data()[j]) << ", want NaN";
       continue;
     }
     const double err = double(std::fabs(LD(grad.data()[j]) - r));
-    if (scale > 0) max_errors().note(std::string("cross_entropy grad/") + dtype_name<T>(), err / double(scale), ctx);
+    if (scale > 0)
+      max_errors().note(std::string("cross_entropy grad/") + dtype_name<T>(), err / double(scale),
+                        ctx);
     EXPECT_LE(err, kGradTol<T> * double(scale))
         << ctx << ": grad[" << j << "] " << show(grad.data()[j]) << ", ref " << show_ld(r);
   }
@@ -235,7 +253,8 @@ void check_case(const Case& c, uint32_t seed) {
     if (std::isinf(r))
       EXPECT_EQ(LD(total), r) << ctx << " (mean)";
     else
-      EXPECT_LE(std::fabs(LD(total) - r), kLossTol<T> * std::max<LD>(1, std::fabs(r))) << ctx << " (mean)";
+      EXPECT_LE(std::fabs(LD(total) - r), kLossTol<T> * std::max<LD>(1, std::fabs(r)))
+          << ctx << " (mean)";
   }
 }
 
@@ -287,7 +306,8 @@ TYPED_TEST(CrossEntropyTest, StridedClassAxis) {
 TYPED_TEST(CrossEntropyTest, ColumnChunks) {
   std::vector<Geometry> geos;
   for (size_t inner : {17, 30, 259, 515, 1031, 1099})
-    for (size_t n : {1, 3, 5, 9, 21, 40}) geos.push_back({inner > 600 ? size_t(1) : size_t(2), n, inner});
+    for (size_t n : {1, 3, 5, 9, 21, 40})
+      geos.push_back({inner > 600 ? size_t(1) : size_t(2), n, inner});
   run_geometries<TypeParam>(geos, 1300);
 }
 
@@ -327,7 +347,8 @@ TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
     const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
     for (size_t s = 0; s < samples; ++s)
       EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
-          << "C=" << g.n << " inner=" << g.inner << " loss[" << s << "] " << loss[s] << ", want " << double(want);
+          << "C=" << g.n << " inner=" << g.inner << " loss[" << s << "] " << loss[s] << ", want "
+          << double(want);
   }
 }
 

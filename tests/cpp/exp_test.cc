@@ -19,6 +19,8 @@
 // few roundings away from the exact z log2(e); inside that band (1e-4 log2
 // units for float32, 1e-11 for float64) either outcome is accepted, but a
 // result that is not flushed must still meet the error bound.
+#include "exp.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -32,7 +34,6 @@
 #include <vector>
 
 #include "check.h"
-#include "exp.h"
 #include "vec.h"
 
 namespace {
@@ -97,7 +98,8 @@ std::string describe(const char* name, T x, T m, double t, T got, LD ref) {
 // extra_rel: an allowance added to the 4-eps bound (the rounding of x - m that
 // the cheaper exp modes accept, exp.h with_exp_mode).
 template <class T, class What>
-void check_one(Stats& st, LD t_exact, LD ref, T got, bool overflow_rule, What what, LD extra_rel = 0) {
+void check_one(Stats& st, LD t_exact, LD ref, T got, bool overflow_rule, What what,
+               LD extra_rel = 0) {
   const LD g = got;
   if (t_exact < Lim<T>::kMinT - Lim<T>::kBand) {
     if (!positive_zero(g)) st.fail("not flushed to +0: " + what());
@@ -148,9 +150,14 @@ void shifted_pairs(double temperature, std::mt19937& rng, std::vector<T>& xs, st
     const double m = (u01(rng) < 0.5 ? -1 : 1) * std::pow(10.0, lg(rng));
     double z;
     switch (k % 16) {
-      case 0: z = -std::pow(10.0, tiny(rng)); break;   // near 0
-      case 1: z = 0; break;                             // x == m
-      default: z = uz(rng);
+      case 0:
+        z = -std::pow(10.0, tiny(rng));
+        break;  // near 0
+      case 1:
+        z = 0;
+        break;  // x == m
+      default:
+        z = uz(rng);
     }
     const T mt = T(m);
     T xt = T(double(mt) + z * temperature);
@@ -187,9 +194,11 @@ Stats sweep_shifted(double temperature, uint32_t seed) {
       const LD z = (LD(x) - LD(m)) / LD(temperature);
       const LD ref = std::exp(z);
       const T got = out[l];
-      const LD extra = M::two_sum ? 0 : std::ldexp(LD(1), -std::numeric_limits<T>::digits) * std::fabs(z);
-      check_one<T>(st, z * kLog2e, ref, got, false,
-                   [&] { return describe("exp_shifted", x, m, temperature, got, ref); }, extra);
+      const LD extra =
+          M::two_sum ? 0 : std::ldexp(LD(1), -std::numeric_limits<T>::digits) * std::fabs(z);
+      check_one<T>(
+          st, z * kLog2e, ref, got, false,
+          [&] { return describe("exp_shifted", x, m, temperature, got, ref); }, extra);
     }
   }
   return st;

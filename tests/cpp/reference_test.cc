@@ -2,14 +2,14 @@
 // failure elsewhere means the kernel, not the reference, is off:
 // known values, identities between the ops, a finite-difference derivative
 // of the Jacobian, and the non-finite rules spelled out once by hand.
+#include "reference.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
-
-#include "reference.h"
 
 namespace {
 
@@ -47,7 +47,8 @@ TEST(Reference, Identities) {
               const size_t a = ref::at(o, k, i, n, inner);
               sum += s[a];
               // log_softmax = log(softmax) = x / T - logsumexp(x / T)
-              EXPECT_NEAR(double(ls[a]), double(std::log(s[a])), 1e-12 * std::max(1.0, std::fabs(double(ls[a]))));
+              EXPECT_NEAR(double(ls[a]), double(std::log(s[a])),
+                          1e-12 * std::max(1.0, std::fabs(double(ls[a]))));
               EXPECT_NEAR(double(ls[a]), double(LD(xt[a]) - lse[o * inner + i]),
                           1e-12 * std::max(1.0, std::fabs(double(ls[a]))));
             }
@@ -99,7 +100,9 @@ TEST(Reference, JacobianAndBackwardAgree) {
 
 TEST(Reference, NonFiniteRules) {
   const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
-  auto sm = [](std::vector<double> x, bool log) { return ref::softmax(x.data(), 1, x.size(), 1, 1.0, log); };
+  auto sm = [](std::vector<double> x, bool log) {
+    return ref::softmax(x.data(), 1, x.size(), 1, 1.0, log);
+  };
   auto lse = [](std::vector<double> x) { return ref::log_sum_exp(x.data(), 1, x.size(), 1)[0]; };
   for (bool log : {false, true}) {
     for (LD v : sm({1, nan, 2}, log)) EXPECT_TRUE(std::isnan(v));

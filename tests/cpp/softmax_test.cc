@@ -3,10 +3,12 @@
 // fibres, in-place and out-of-place, finite and non-finite inputs, and the
 // documented range (any finite logits, any T in (0, DBL_MAX]).
 //
-// Tolerances (softmax.cc promises 1e-6 and 2e-15, half and a fiftieth):
-//   softmax:     relative error <= 2e-6 (float32) / 1e-13 (float64) for
-//                outputs >= 1e-30; smaller outputs must stay <= 1e-30.
-//   log_softmax: |error| <= 2e-6 * max(1, |y|) (1e-13 * ...).
+// Tolerances: the bounds of cpp/accuracy.json (check.h, Contract):
+//   softmax:     relative error for outputs at or above the contract's floor
+//                (1e-30); smaller outputs must stay below the floor.
+//   log_softmax: |error| <= tol * max(1, |y|).
+#include "softmax.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,7 +19,6 @@
 
 #include "check.h"
 #include "reference.h"
-#include "softmax.h"
 
 namespace {
 
@@ -25,7 +26,8 @@ using namespace smw_test;
 
 template <class T>
 smw::Status forward(bool log, const T* x, T* y, size_t outer, size_t n, size_t inner, double t) {
-  return log ? smw::log_softmax<T>(x, y, outer, n, inner, t) : smw::softmax<T>(x, y, outer, n, inner, t);
+  return log ? smw::log_softmax<T>(x, y, outer, n, inner, t)
+             : smw::softmax<T>(x, y, outer, n, inner, t);
 }
 
 // `table` names the row of the max-error table: the tests of the extreme
@@ -37,7 +39,7 @@ Spec forward_spec(bool log, const std::string& ctx, size_t n, size_t inner,
   s.op = std::string(log ? "log_softmax/" : "softmax/") + dtype_name<T>() + table;
   s.context = ctx;
   s.measure = log ? Measure::kAbsMax1 : Measure::kRel;
-  s.tol = kTol<T>;
+  use_contract<T>(s, log ? "logSoftmax" : "softmax", "y");
   s.n = n;
   s.inner = inner;
   return s;
@@ -47,15 +49,15 @@ Spec forward_spec(bool log, const std::string& ctx, size_t n, size_t inner,
 // reference. `offset` shifts the arrays off 16-byte alignment.
 template <class T>
 void check_forward(bool log, const std::vector<T>& x, size_t outer, size_t n, size_t inner,
-                   double t, const std::string& ctx, size_t offset = 0,
-                   const char* table = "") {
+                   double t, const std::string& ctx, size_t offset = 0, const char* table = "") {
   const size_t count = outer * n * inner;
   ASSERT_EQ(x.size(), count);
   Buffer<T> in(x, offset), out(count, (offset + 1) % 4, T(0));
   ASSERT_EQ(smw::kOk, forward<T>(log, in.data(), out.data(), outer, n, inner, t)) << ctx;
   EXPECT_TRUE(in.guard_intact() && out.guard_intact()) << ctx << ": wrote before its output";
   for (size_t k = 0; k < count; ++k)
-    ASSERT_EQ(0, std::memcmp(&x[k], in.data() + k, sizeof(T))) << ctx << ": input modified at " << k;
+    ASSERT_EQ(0, std::memcmp(&x[k], in.data() + k, sizeof(T)))
+        << ctx << ": input modified at " << k;
   const std::vector<LD> r = ref::softmax(x.data(), outer, n, inner, t, log);
   EXPECT_TRUE(compare(out.data(), r, forward_spec<T>(log, ctx, n, inner, table)));
 
@@ -101,9 +103,9 @@ TYPED_TEST(SoftmaxTest, AllGeometries) {
 
 // Every temperature with every logit scale, on a few geometries of each path.
 TYPED_TEST(SoftmaxTest, TemperatureScaleGrid) {
-  const Geometry geos[] = {{1, 1, 1},  {3, 5, 1},   {1, 17, 1},  {2, 129, 1}, {1, 1000, 1},
-                           {2, 7, 3},  {1, 9, 4},   {1, 33, 5},  {1, 4, 17},  {1, 50257, 1},
-                           {2, 65, 2}, {1, 128, 9}};
+  const Geometry geos[] = {{1, 1, 1},    {3, 5, 1},     {1, 17, 1}, {2, 129, 1},
+                           {1, 1000, 1}, {2, 7, 3},     {1, 9, 4},  {1, 33, 5},
+                           {1, 4, 17},   {1, 50257, 1}, {2, 65, 2}, {1, 128, 9}};
   uint32_t seed = 77;
   for (bool log : {false, true})
     for (const Geometry& g : geos)
@@ -122,9 +124,9 @@ TYPED_TEST(SoftmaxTest, StructuredInputs) {
       for (size_t inner : {1, 4, 5}) {
         for (T c : {T(0), T(-7.25), T(88), T(1e6)}) {
           std::vector<T> x(n * inner, c);
-          check_forward<T>(log, x, 1, n, inner, 0.5, "constant " + show(c) + " n=" +
-                                                          std::to_string(n) + " inner=" +
-                                                          std::to_string(inner));
+          check_forward<T>(log, x, 1, n, inner, 0.5,
+                           "constant " + show(c) + " n=" + std::to_string(n) +
+                               " inner=" + std::to_string(inner));
         }
       }
     }
@@ -161,8 +163,8 @@ TYPED_TEST(SoftmaxTest, NonFinite) {
             // A -inf in a neighbouring fibre of the second outer slice.
             x[n * inner + (pos + 1) % (n * inner)] = -kInf;
             std::string ctx = "special " + show(special) + " at " + std::to_string(pos) +
-                              " (outer=2, n=" + std::to_string(n) + ", inner=" +
-                              std::to_string(inner) + ")";
+                              " (outer=2, n=" + std::to_string(n) +
+                              ", inner=" + std::to_string(inner) + ")";
             check_forward<T>(log, x, 2, n, inner, pos % 2 ? 1.0 : 0.5, ctx);
           }
         }
@@ -172,8 +174,9 @@ TYPED_TEST(SoftmaxTest, NonFinite) {
         if (inner > 2) {
           for (size_t k = 0; k < n; ++k) x[k * inner + 2] = k % 2 ? -kInf : kNaN;
         }
-        check_forward<T>(log, x, 1, n, inner, 2.0,
-                         "all -inf fibre n=" + std::to_string(n) + " inner=" + std::to_string(inner));
+        check_forward<T>(
+            log, x, 1, n, inner, 2.0,
+            "all -inf fibre n=" + std::to_string(n) + " inner=" + std::to_string(inner));
       }
     }
   }
@@ -221,9 +224,9 @@ TYPED_TEST(SoftmaxTest, ColumnChunks) {
         x[(2 * n - 1) * inner + 6] = -kInf;
         x[(n / 2) * inner + 9] = T(1e4);
         const double t = n == 3 ? 0.25 : 1.0;
-        check_forward<T>(log, x, 2, n, inner, t,
-                         "specials in column chunks n=" + std::to_string(n) + " inner=" +
-                             std::to_string(inner));
+        check_forward<T>(
+            log, x, 2, n, inner, t,
+            "specials in column chunks n=" + std::to_string(n) + " inner=" + std::to_string(inner));
       }
     }
   }
@@ -259,9 +262,10 @@ TYPED_TEST(SoftmaxTest, DominantLogitEqualRest) {
       for (float delta : deltas) {
         std::vector<T> x(n, T(-delta));
         x[0] = T(0);
-        check_forward<T>(log, x, 1, n, 1, 1.0,
-                         "dominant logit 0, " + std::to_string(n - 1) + " logits at " + show(-delta),
-                         0, " dominant logit");
+        check_forward<T>(
+            log, x, 1, n, 1, 1.0,
+            "dominant logit 0, " + std::to_string(n - 1) + " logits at " + show(-delta), 0,
+            " dominant logit");
         if (failures_so_far() > mark) break;
       }
     }
@@ -327,8 +331,8 @@ TYPED_TEST(SoftmaxTest, ExtremeTemperatures) {
 TYPED_TEST(SoftmaxTest, HugeLogits) {
   using T = TypeParam;
   const T big = std::numeric_limits<T>::max();
-  const std::vector<T> x = {T(0.9 * big), T(0.5 * big), T(-0.9 * big), T(0), T(0.89 * big),
-                            T(-0.9 * big)};
+  const std::vector<T> x = {T(0.9 * big), T(0.5 * big),  T(-0.9 * big),
+                            T(0),         T(0.89 * big), T(-0.9 * big)};
   check_range<T>(x, {1.0, double(big) * 1e-4, double(big) * 0.01, double(big) * 0.1, double(big)},
                  "huge logits", " huge x");
 }

@@ -110,8 +110,8 @@ TYPED_TEST(StatusTest, BadTemperatureWritesNothing) {
       std::vector<T*> p = arr.pointers();
       EXPECT_EQ(smw::kBadTemperature, op.call(p.data(), 2, n, 4, t))
           << op.name << "<" << dtype_name<T>() << "> T=" << t;
-      EXPECT_TRUE(arr.untouched()) << op.name << "<" << dtype_name<T>() << "> T=" << t
-                                   << ": wrote with a bad temperature";
+      EXPECT_TRUE(arr.untouched())
+          << op.name << "<" << dtype_name<T>() << "> T=" << t << ": wrote with a bad temperature";
     }
     // The ends of the valid range are accepted.
     for (double t : {4.9e-324, 1e-300, 1.0, 1e300, std::numeric_limits<double>::max()}) {
@@ -135,8 +135,8 @@ TYPED_TEST(StatusTest, NullPointerWithNonEmptyTensor) {
       for (auto g : {std::vector<size_t>{1, 1, 1}, std::vector<size_t>{2, 3, 4},
                      std::vector<size_t>{1, 7, 1}}) {
         EXPECT_EQ(smw::kNullPointer, op.call(p.data(), g[0], g[1], g[2], 1.0))
-            << op.name << "<" << dtype_name<T>() << "> null mask " << mask << " geometry ("
-            << g[0] << ", " << g[1] << ", " << g[2] << ")";
+            << op.name << "<" << dtype_name<T>() << "> null mask " << mask << " geometry (" << g[0]
+            << ", " << g[1] << ", " << g[2] << ")";
         EXPECT_TRUE(arr.untouched()) << op.name << ": wrote although a pointer was null";
       }
     }
@@ -149,8 +149,9 @@ TYPED_TEST(StatusTest, SizeOverflow) {
   // SIZE_MAX = 3 * 5 * 17 * 257 * 641 * 65537 * 6700417: (3, 5, SIZE_MAX / 15)
   // is exactly SIZE_MAX elements (fits), one more inner overflows.
   const std::vector<std::vector<size_t>> overflowing = {
-      {kMax, 2, 1}, {2, kMax, 1}, {1, 2, kMax}, {k32, k32, 1}, {1, k32, k32},
-      {size_t(1) << 22, size_t(1) << 21, size_t(1) << 21}, {3, 5, kMax / 15 + 1}, {kMax, kMax, kMax}};
+      {kMax, 2, 1},          {2, kMax, 1},      {1, 2, kMax},
+      {k32, k32, 1},         {1, k32, k32},     {size_t(1) << 22, size_t(1) << 21, size_t(1) << 21},
+      {3, 5, kMax / 15 + 1}, {kMax, kMax, kMax}};
   for (const Op<T>& op : ops<T>()) {
     if (is_jacobian(op.name)) continue;
     for (const auto& g : overflowing) {
@@ -184,8 +185,8 @@ TYPED_TEST(StatusTest, SizeOverflow) {
 
 TYPED_TEST(StatusTest, EmptyTensorsTouchNothing) {
   using T = TypeParam;
-  const std::vector<std::vector<size_t>> empty = {{0, 0, 0}, {0, 5, 3}, {2, 0, 3}, {2, 5, 0},
-                                                  {0, SIZE_MAX, 7}, {3, SIZE_MAX, 0}};
+  const std::vector<std::vector<size_t>> empty = {{0, 0, 0}, {0, 5, 3},        {2, 0, 3},
+                                                  {2, 5, 0}, {0, SIZE_MAX, 7}, {3, SIZE_MAX, 0}};
   for (const Op<T>& op : ops<T>()) {
     const bool jac = is_jacobian(op.name);
     for (const auto& g : empty) {

@@ -7,6 +7,8 @@
 // and for Scalar<T>, with the NaN in either operand; then through the
 // reductions built on them (hmax, row_range, strided_range of passes.h) with the
 // NaN at every position of fibres of every length up to 4 vectors + tail.
+#include "vec.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,7 +16,6 @@
 #include <vector>
 
 #include "passes.h"
-#include "vec.h"
 
 namespace {
 
@@ -40,15 +41,15 @@ void max_min_propagate_nan() {
         if (side == 0) bb[lane] = other;
         if (side == 1) aa[lane] = other;
         max(V::load(aa), V::load(bb)).store(r);
-        EXPECT_TRUE(std::isnan(r[lane])) << "max: lane " << lane << " side " << side
-                                         << " other " << other << " gave " << r[lane];
+        EXPECT_TRUE(std::isnan(r[lane])) << "max: lane " << lane << " side " << side << " other "
+                                         << other << " gave " << r[lane];
         for (size_t l = 0; l < N; ++l)
           if (l != lane) {
             EXPECT_EQ(std::max(aa[l], bb[l]), r[l]) << "max: lane " << l;
           }
         min(V::load(aa), V::load(bb)).store(r);
-        EXPECT_TRUE(std::isnan(r[lane])) << "min: lane " << lane << " side " << side
-                                         << " other " << other << " gave " << r[lane];
+        EXPECT_TRUE(std::isnan(r[lane])) << "min: lane " << lane << " side " << side << " other "
+                                         << other << " gave " << r[lane];
         for (size_t l = 0; l < N; ++l)
           if (l != lane) {
             EXPECT_EQ(std::min(aa[l], bb[l]), r[l]) << "min: lane " << l;
@@ -120,7 +121,8 @@ void reductions_see_nan() {
 TEST(VecLog, F32x4LogOf) {
   std::vector<double> xs;
   for (int e = 0; e <= 40; ++e)
-    for (double m : {1.0, 1.0 + 1e-15, 1.2, 0.70710678118654752, 0.7071067811865476, 1.4142135623730951, 1.5, 1.9999999})
+    for (double m : {1.0, 1.0 + 1e-15, 1.2, 0.70710678118654752, 0.7071067811865476,
+                     1.4142135623730951, 1.5, 1.9999999})
       xs.push_back(std::ldexp(m, e));
   for (double d = 1e-12; d < 1; d *= 3.7) xs.push_back(1.0 + d);
   for (int i = 0; i < 4000; ++i) xs.push_back(1.0 + i * 12.345);
@@ -138,7 +140,8 @@ TEST(VecLog, F32x4LogOf) {
       if (xs[i + l] < 1.0) continue;  // m < 1 above only builds larger totals
       const double exact = std::log(xs[i + l]);
       EXPECT_LE(std::fabs(d[l] - exact), 2e-11) << "log(" << xs[i + l] << ") before rounding";
-      const double half_ulp = exact == 0.0 ? 0.0 : 0.5 * std::ldexp(1.0, std::ilogb(float(exact)) - 23);
+      const double half_ulp =
+          exact == 0.0 ? 0.0 : 0.5 * std::ldexp(1.0, std::ilogb(float(exact)) - 23);
       EXPECT_LE(std::fabs(double(r[l]) - exact), half_ulp + 2e-11) << "log(" << xs[i + l] << ")";
     }
   }
