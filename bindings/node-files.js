@@ -2,15 +2,20 @@
 // cannot read files). A locateFile result may be a path, a file: URL, or an http(s) URL (fetched).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { compileBytes } from './loader.js';
+import { nodeSpawner } from './threads.js';
 
 const advice = (file) => `Copy node_modules/softmax-wasm/dist/${file} there (or next to your bundle), or pass load({ locateFile }) or load({ wasmBinary }).`;
 
 /** A load() environment for Node; candidates(flavour) lists where the .wasm may be, best first. */
 export function nodeEnv(candidates) {
   return {
+    cores: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length),
+    spawner: () => nodeSpawner(Worker),
     async defaultWasm(flavour) {
       const tried = candidates(flavour);
       const found = tried.find((file) => existsSync(file));

@@ -103,7 +103,7 @@ function formatBytes(n) {
 }
 
 function heapViews(M) {
-  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
+  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32, buffer: M.HEAPF32.buffer };
 }
 
 // What the drivers read of each entry (by index in OPS), resolved once at
@@ -139,6 +139,8 @@ export class SoftmaxWasm {
   #scratch;
   #kernels; // per op (index in OPS): { float32: fn, float64: fn }
   #views;
+  #pool; // the threaded build's ThreadPool (threads.js), else undefined
+  #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
   #busy = false;
   #slotOptions = new OptionValues();
@@ -147,8 +149,9 @@ export class SoftmaxWasm {
   #slotOut = new Arg();
 
   /** @internal */
-  constructor(module, backend) {
+  constructor(module, backend, pool) {
     this.#M = module;
+    this.#pool = pool;
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
     this.#kernels = OPS.map((e) => {
@@ -165,11 +168,49 @@ export class SoftmaxWasm {
       }
       return fns;
     });
-    /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
+    /** 'wasm-simd128', 'wasm-simd128-threads' or 'wasm-scalar': the build that runs. */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
     this.kernels = module.kernelVariant();
     Object.freeze(this);
+  }
+
+  /**
+   * How many threads share a big call (the calling thread included); 1 for the single-thread
+   * builds. On the threaded build it may be set from 1 to the number load() started with.
+   */
+  get threads() {
+    return this.#pool === undefined || this.#pool.lost ? 1 : this.#pool.threads;
+  }
+
+  set threads(k) {
+    const max = this.#pool === undefined ? 1 : this.#pool.size;
+    if (!Number.isInteger(k) || k < 1 || k > max) {
+      throw new RangeError(`threads must be an integer from 1 to ${max} (the threads this instance was loaded with), got ${String(k)}`);
+    }
+    this.#live('threads');
+    if (this.#pool !== undefined) this.#pool.threads = k;
+  }
+
+  /**
+   * Ends this instance: its worker threads stop, and every later call throws. Its WasmArrays
+   * must not be used any more. Also `using sm = await load()`.
+   */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool?.dispose();
+  }
+
+  [Symbol.dispose]() {
+    this.dispose();
+  }
+
+  #live(op) {
+    if (this.#disposed) throw new Error(`${op}: this softmax-wasm instance was disposed; load() a new one`);
+    if (this.#pool !== undefined && this.#pool.lost) {
+      throw new Error(`${op}: ${this.#pool.lost.message}; dispose this instance and load() a new one`, { cause: this.#pool.lost });
+    }
   }
 
   /** Current size of the wasm memory in bytes. */
@@ -183,6 +224,7 @@ export class SoftmaxWasm {
    * free() (or a `using` declaration); a forgotten one is freed when collected.
    */
   alloc(length, dtype = 'float32') {
+    this.#live('alloc');
     return new WasmArray(this.#M, length, checkAlloc(length, dtype), 'alloc');
   }
 
@@ -190,10 +232,10 @@ export class SoftmaxWasm {
 
   static #DRIVERS = Object.freeze({
     __proto__: null,
-    alongAxis: (sm, i, a, b, options) => sm.#alongAxis(i, a, b, options),
-    reduction: (sm, i, a, b, options) => sm.#reduction(i, a, options),
-    jacobian: (sm, i, a, b, options) => sm.#jacobian(i, a, options),
-    loss: (sm, i, a, b, options) => sm.#loss(i, a, b, options),
+    alongAxis: (sm, i, a, b, options) => (sm.#disposed || sm.#pool ? sm.#live(OPS[i].name) : 0, sm.#alongAxis(i, a, b, options)),
+    reduction: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#reduction(i, a, options)),
+    jacobian: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#jacobian(i, a, options)),
+    loss: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#loss(i, a, b, options)),
   });
 
   // The public methods, one per entry of OPS: sm.softmax(x, options),
@@ -511,7 +553,9 @@ export class SoftmaxWasm {
    * grows (growing detaches them: their length becomes 0).
    */
   #heap(dtype) {
-    if (this.#views.f32.length === 0) this.#views = heapViews(this.#M);
+    // Growing detaches the views of an ArrayBuffer (length 0); a shared memory (the threaded
+    // build) keeps them valid but short, with a new buffer object: compare buffers.
+    if (this.#views.buffer !== this.#M.HEAPF32.buffer) this.#views = heapViews(this.#M);
     return dtype === DTYPES.float32 ? this.#views.f32 : dtype === DTYPES.float64 ? this.#views.f64 : this.#views.i32;
   }
 
