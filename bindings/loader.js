@@ -30,7 +30,7 @@ export const FLAVOURS = {
   // load() runs more than one thread, so the default import never fetches it.
   threads: {
     name: 'threads',
-    backend: 'wasm-simd128-threads',
+    backend: 'wasm-simd128', // the same kernels; sm.threads tells the builds apart
     kernels: /^simd128_/,
     wasm: 'softmax-threads.wasm',
     glue: () => import('../dist/softmax-threads.mjs'),

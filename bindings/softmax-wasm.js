@@ -168,7 +168,7 @@ export class SoftmaxWasm {
       }
       return fns;
     });
-    /** 'wasm-simd128', 'wasm-simd128-threads' or 'wasm-scalar': the build that runs. */
+    /** 'wasm-simd128' or 'wasm-scalar': the kernels that run (sm.threads: on how many threads). */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
     this.kernels = module.kernelVariant();

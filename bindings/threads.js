@@ -72,8 +72,12 @@ export function nodeSpawner(Worker) {
     w.unref();
     let terminating = false;
     return {
-      post: (m) => w.postMessage(m),
+      post: (m) => {
+        w.postMessage(m);
+        w.unref(); // again: posting before the worker is online refs its port (Node 20)
+      },
       on: (onMessage, onError) => {
+        w.on('online', () => w.unref());
         w.on('message', onMessage);
         w.on('error', onError);
         w.on('exit', (code) => {
