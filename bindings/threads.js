@@ -45,8 +45,9 @@ function WORKER_MAIN(post, listen) {
 }
 
 const BROWSER_SOURCE = `(${WORKER_MAIN})((m) => postMessage(m), (f) => { self.onmessage = (e) => f(e.data); });`;
-const NODE_SOURCE = `const { parentPort } = require('worker_threads');
-(${WORKER_MAIN})((m) => parentPort.postMessage(m), (f) => parentPort.once('message', f));`;
+// Evaluated as CommonJS, or as an ES module when Node runs with --input-type=module.
+const NODE_SOURCE = `(typeof require === 'function' ? Promise.resolve(require('node:worker_threads')) : import('node:worker_threads'))
+  .then(({ parentPort }) => (${WORKER_MAIN})((m) => parentPort.postMessage(m), (f) => parentPort.once('message', f)));`;
 
 /** A worker spawner for browsers and Web Workers (a Blob URL of WORKER_MAIN). */
 export function browserSpawner() {
@@ -61,6 +62,7 @@ export function browserSpawner() {
         w.onerror = (e) => onError(new Error(e.message || 'worker error'));
       },
       terminate: () => w.terminate(),
+      worker: w,
     };
   };
 }
@@ -88,6 +90,7 @@ export function nodeSpawner(Worker) {
         terminating = true;
         w.terminate();
       },
+      worker: w,
     };
   };
 }
@@ -128,7 +131,7 @@ export class ThreadPool {
   #module;
   #memory;
   #spawn;
-  #names;
+  names;
   #size;
   #active;
   #workers = [];
@@ -145,7 +148,7 @@ export class ThreadPool {
     this.#spawn = spawn;
     this.#size = size;
     this.#active = size;
-    this.#names = {
+    this.names = {
       main: exportName(M, '_smw_thread_main', instance.exports),
       stackRestore: exportName(M, 'stackRestore', instance.exports),
     };
@@ -171,6 +174,11 @@ export class ThreadPool {
   /** Workers in their loop now. */
   get ready() {
     return this.#ready;
+  }
+
+  /** How many tasks the workers (not the calling thread) have run so far (tests). */
+  get workerTasks() {
+    return this.#M._smw_threads_worker_tasks();
   }
 
   /** The workers' handles (tests). */
@@ -218,7 +226,9 @@ export class ThreadPool {
         },
         (e) => this.#fail(new Error(`softmax-wasm: worker thread ${id} died: ${e.message}`, { cause: e })),
       );
-      w.post({ module: this.#module, memory: this.#memory, names: this.#names, id, stackTop: stack + STACK_BYTES, tls });
+      // The stack pointer must be 16-byte aligned (malloc gives 8): the compiled code relies on
+      // it, e.g. addressing an alignas(16) local with an OR instead of an ADD.
+      w.post({ module: this.#module, memory: this.#memory, names: this.names, id, stackTop: (stack + STACK_BYTES) & ~15, tls });
     }
   }
 

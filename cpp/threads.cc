@@ -35,6 +35,7 @@ struct Pool {
   std::atomic<int32_t> wake{0};  // bumped per job and on quit; workers wait on it
   std::atomic<uint32_t> quit{0};
   std::atomic<uint32_t> ready{0};  // workers in smw_thread_main
+  std::atomic<uint32_t> worker_tasks{0};  // tasks run by workers (tests)
   uint32_t workers = 0;            // workers the pool was asked for (threads - 1)
   uint32_t active = 0;             // of those, how many may claim tasks
   uint32_t requested = 0;          // whether JS was asked to start them
@@ -130,6 +131,10 @@ EMSCRIPTEN_KEEPALIVE void smw_threads_configure(uint32_t workers, uint32_t activ
   smw::pool.active = active < workers ? active : workers;
 }
 
+EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_worker_tasks() {
+  return smw::pool.worker_tasks.load(std::memory_order_relaxed);
+}
+
 EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_ready() {
   return smw::pool.ready.load(std::memory_order_acquire);
 }
@@ -151,7 +156,10 @@ EMSCRIPTEN_KEEPALIVE void smw_thread_main(uint32_t id, uint32_t tls) {
     if (id < pool.active) {
       const uint64_t job = pool.ticket.load(std::memory_order_acquire) >> (2 * smw::kTaskBits);
       uint64_t task;
-      while (smw::claim(job, task)) smw::run_claimed(task);
+      while (smw::claim(job, task)) {
+        smw::run_claimed(task);
+        pool.worker_tasks.fetch_add(1, std::memory_order_relaxed);
+      }
     }
     __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&pool.wake), seen, -1);
     seen = pool.wake.load(std::memory_order_acquire);
