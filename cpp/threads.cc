@@ -34,11 +34,11 @@ struct Pool {
   std::atomic<uint32_t> done{0};
   std::atomic<int32_t> wake{0};  // bumped per job and on quit; workers wait on it
   std::atomic<uint32_t> quit{0};
-  std::atomic<uint32_t> ready{0};  // workers in smw_thread_main
+  std::atomic<uint32_t> ready{0};         // workers in smw_thread_main
   std::atomic<uint32_t> worker_tasks{0};  // tasks run by workers (tests)
-  uint32_t workers = 0;            // workers the pool was asked for (threads - 1)
-  uint32_t active = 0;             // of those, how many may claim tasks
-  uint32_t requested = 0;          // whether JS was asked to start them
+  uint32_t workers = 0;                   // workers the pool was asked for (threads - 1)
+  uint32_t active = 0;                    // of those, how many may claim tasks
+  uint32_t requested = 0;                 // whether JS was asked to start them
   TaskFn fn = nullptr;
   const void* ctx = nullptr;
   size_t units = 0, per = 0;
