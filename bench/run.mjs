@@ -250,7 +250,7 @@ async function main() {
 }
 
 function order(impl) {
-  const ids = ['ours-zero-copy', 'ours-inout', 'ours-out', 'ours-kernel', 'memcpy', 'result-alloc', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js', 'native-simde128', 'native-march'];
+  const ids = ['ours-zero-copy', 'ours-inout', 'ours-out', 'ours-out-t2', 'ours-out-auto', 'ours-kernel', 'memcpy', 'result-alloc', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js', 'native-simde128', 'native-march'];
   return ids.indexOf(impl.id);
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { compileBytes } from './loader.js';
-import { nodeSpawner } from './threads.js';
+import { WORKER_MAIN } from './threads.js';
 
 const advice = (file) => `Copy node_modules/softmax-wasm/dist/${file} there (or next to your bundle), or pass load({ locateFile }) or load({ wasmBinary }).`;
 
@@ -41,3 +41,38 @@ export function nodeEnv(candidates) {
     },
   };
 }
+
+// The worker code of threads.js for worker_threads, evaluated as CommonJS, or as an ES module when
+// Node runs with --input-type=module (kept out of threads.js: browser bundles must not mention
+// Node modules).
+const NODE_SOURCE = `(typeof require === 'function' ? Promise.resolve(require('node:worker_threads')) : import('node:worker_threads'))
+  .then(({ parentPort }) => (${WORKER_MAIN})((m) => parentPort.postMessage(m), (f) => parentPort.once('message', f)));`;
+
+/** A worker spawner for Node, given worker_threads' Worker. Workers never keep Node alive. */
+export function nodeSpawner(Worker) {
+  return () => {
+    const w = new Worker(NODE_SOURCE, { eval: true, name: 'softmax-wasm thread' });
+    w.unref();
+    let terminating = false;
+    return {
+      post: (m) => {
+        w.postMessage(m);
+        w.unref(); // again: posting before the worker is online refs its port (Node 20)
+      },
+      on: (onMessage, onError) => {
+        w.on('online', () => w.unref());
+        w.on('message', onMessage);
+        w.on('error', onError);
+        w.on('exit', (code) => {
+          if (!terminating) onError(new Error(`the worker exited (code ${code})`));
+        });
+      },
+      terminate: () => {
+        terminating = true;
+        w.terminate();
+      },
+      worker: w,
+    };
+  };
+}
+

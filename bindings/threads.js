@@ -20,7 +20,7 @@ const STACK_BYTES = 256 * 1024;
  * The code each worker runs. Self-contained (it is turned into a string): `post` sends a
  * message to the creator, `listen` registers the message handler.
  */
-function WORKER_MAIN(post, listen) {
+export function WORKER_MAIN(post, listen) {
   listen((d) => {
     try {
       const imports = {};
@@ -45,10 +45,6 @@ function WORKER_MAIN(post, listen) {
 }
 
 const BROWSER_SOURCE = `(${WORKER_MAIN})((m) => postMessage(m), (f) => { self.onmessage = (e) => f(e.data); });`;
-// Evaluated as CommonJS, or as an ES module when Node runs with --input-type=module.
-const NODE_SOURCE = `(typeof require === 'function' ? Promise.resolve(require('node:worker_threads')) : import('node:worker_threads'))
-  .then(({ parentPort }) => (${WORKER_MAIN})((m) => parentPort.postMessage(m), (f) => parentPort.once('message', f)));`;
-
 /** A worker spawner for browsers and Web Workers (a Blob URL of WORKER_MAIN). */
 export function browserSpawner() {
   let url;
@@ -62,34 +58,6 @@ export function browserSpawner() {
         w.onerror = (e) => onError(new Error(e.message || 'worker error'));
       },
       terminate: () => w.terminate(),
-      worker: w,
-    };
-  };
-}
-
-/** A worker spawner for Node, given worker_threads' Worker. Workers never keep Node alive. */
-export function nodeSpawner(Worker) {
-  return () => {
-    const w = new Worker(NODE_SOURCE, { eval: true, name: 'softmax-wasm thread' });
-    w.unref();
-    let terminating = false;
-    return {
-      post: (m) => {
-        w.postMessage(m);
-        w.unref(); // again: posting before the worker is online refs its port (Node 20)
-      },
-      on: (onMessage, onError) => {
-        w.on('online', () => w.unref());
-        w.on('message', onMessage);
-        w.on('error', onError);
-        w.on('exit', (code) => {
-          if (!terminating) onError(new Error(`the worker exited (code ${code})`));
-        });
-      },
-      terminate: () => {
-        terminating = true;
-        w.terminate();
-      },
       worker: w,
     };
   };

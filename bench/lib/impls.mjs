@@ -456,7 +456,12 @@ export async function loadImplementations({ native = true } = {}) {
   const facts = { versions: {} };
   const impls = [];
   const { load } = await import('../../bindings/index.js');
-  const sm = await load();
+  const { poolOf } = await import('../../bindings/threads.js');
+  // The single-thread build for every existing row; threads get their own rows (issue 13).
+  const sm = await load({ threads: 1 });
+  const sm2 = await load({ threads: 2 });
+  const smAuto = await load();
+  await Promise.all([sm2, smAuto].map((s) => poolOf(s)?.start()));
   const M = await loadRawModule();
   facts.versions['softmax-wasm'] = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version;
   const ours = `softmax-wasm ${facts.versions['softmax-wasm']}`;
@@ -465,6 +470,8 @@ export async function loadImplementations({ native = true } = {}) {
     { id: 'ours-zero-copy', kind: 'ours', label: `${ours}, zero-copy (sm.alloc)`, prepare: oursZeroCopy(sm) },
     { id: 'ours-inout', kind: 'ours', label: `${ours}, typed array in, new array out`, prepare: oursApi(sm, { withOut: false }) },
     { id: 'ours-out', kind: 'ours', label: `${ours}, typed array in, \`out\` given`, prepare: oursApi(sm, { withOut: true }) },
+    { id: 'ours-out-t2', kind: 'ours', label: `${ours}, \`out\` given, 2 threads`, prepare: oursApi(sm2, { withOut: true }) },
+    { id: 'ours-out-auto', kind: 'ours', label: `${ours}, \`out\` given, threads 'auto' (${smAuto.threads})`, prepare: oursApi(smAuto, { withOut: true }) },
     { id: 'ours-kernel', kind: 'ours', label: `${ours}, internal kernel call (no copies; not public API)`, prepare: oursKernel(M) },
     { id: 'memcpy', kind: 'limit', label: 'wasm memcpy of the 8N bytes y, dy (HEAPU8.copyWithin)', prepare: memcpyBound(M) },
     { id: 'result-alloc', kind: 'limit', label: 'a new result array alone: HEAPF32.slice of N floats (allocation + copy out)', prepare: resultAllocFloor(M) },
