@@ -5,6 +5,9 @@
 // its own child process (the same op, shape and timing loop).
 //
 //   node bench/threads.mjs [--quick] [--rounds=N] [--json=FILE]   (npm run bench:threads)
+//   node bench/threads.mjs --threshold   how the threshold (kParallelMin, cpp/parallel.h) was
+//       chosen: softmax and crossEntropy on rows of 1000 and of 64 from 4k to 256k elements, with
+//       sharing forced on for every size, 1 thread against 2; sharing pays from where 2 threads win.
 //
 // Prints a Markdown table (ms per call and the speed-up over one thread) and a text chart.
 import { spawnSync } from 'node:child_process';
@@ -72,6 +75,32 @@ async function ortChild(numThreads) {
 
 if (args['ort-child'] !== undefined) {
   await ortChild(Number(args['ort-child']));
+} else if (args.threshold !== undefined) {
+  const { load } = await import('../bindings/index.js');
+  const { poolOf } = await import('../bindings/threads.js');
+  const one = await load({ threads: 1 });
+  const two = await load({ threads: 2 });
+  await poolOf(two).start();
+  poolOf(two).setMinWork(1); // share every call that has more than one task
+  console.log(`Threshold sweep: Node ${process.versions.node}, load average ${os.loadavg()[0].toFixed(2)}; medians of ${ROUNDS} interleaved rounds; 2 threads / 1 thread time (below 1: sharing pays).`);
+  console.log('| elements | softmax rows of 1000 | softmax rows of 64 | crossEntropy rows of 1000 | crossEntropy rows of 64 |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const size of [4096, 8192, 16384, 32768, 65536, 131072, 262144]) {
+    const cells = [];
+    for (const op of ['softmax', 'crossEntropy']) {
+      for (const width of [1000, 64]) {
+        const shape = parseShape(`${Math.max(1, Math.round(size / width))}x${width}`);
+        const inp = makeInputs(shape);
+        const calls = [oursCall(one, op, shape, inp), oursCall(two, op, shape, inp)];
+        for (const c of calls) await sample(c, false);
+        const t = [[], []];
+        for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < 2; i++) t[i].push(await sample(calls[i], false));
+        cells.push((median(t[1]) / median(t[0])).toFixed(2));
+      }
+    }
+    console.log(`| ${size} | ${cells.join(' | ')} |`);
+  }
+  poolOf(two).setMinWork(0);
 } else {
   const { load } = await import('../bindings/index.js');
   const { poolOf } = await import('../bindings/threads.js');

@@ -149,6 +149,11 @@ export class ThreadPool {
     return this.#M._smw_threads_worker_tasks();
   }
 
+  /** Shares calls from `elements` on (0: the built-in threshold). For bench/threads.mjs --threshold. */
+  setMinWork(elements) {
+    this.#M._smw_threads_set_min_work(elements);
+  }
+
   /** The workers' handles (tests). */
   get workers() {
     return this.#workers;

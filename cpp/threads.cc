@@ -39,6 +39,7 @@ struct Pool {
   uint32_t workers = 0;                   // workers the pool was asked for (threads - 1)
   uint32_t active = 0;                    // of those, how many may claim tasks
   uint32_t requested = 0;                 // whether JS was asked to start them
+  size_t min_work = kParallelMin;         // bench/threads.mjs --threshold lowers it to measure
   TaskFn fn = nullptr;
   const void* ctx = nullptr;
   size_t units = 0, per = 0;
@@ -78,7 +79,7 @@ EM_JS(void, smw_worker_lost, (), {
 });
 
 bool parallel_wanted(size_t work) {
-  if (work < kParallelMin || pool.active == 0) return false;
+  if (work < pool.min_work || pool.active == 0) return false;
   if (pool.ready.load(std::memory_order_acquire) == 0) {
     if (!pool.requested) {
       pool.requested = 1;
@@ -129,6 +130,11 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE void smw_threads_configure(uint32_t workers, uint32_t active) {
   smw::pool.workers = workers;
   smw::pool.active = active < workers ? active : workers;
+}
+
+// The smallest call (in elements) that is shared; 0 restores kParallelMin. For measuring it.
+EMSCRIPTEN_KEEPALIVE void smw_threads_set_min_work(uint32_t work) {
+  smw::pool.min_work = work ? work : smw::kParallelMin;
 }
 
 EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_worker_tasks() {
