@@ -75,13 +75,16 @@ export function threadsPossible(hasWorkers) {
   }
 }
 
-/** The wasm export behind a glue function name (the glue maps minified exports lazily). */
-function exportName(M, name, exports) {
+/**
+ * The wasm export behind a glue function (its export names are minified). The glue's wrapper
+ * replaces itself with the export on its first call, so `probe` calls it once harmlessly first;
+ * then the export is found by identity, whatever a bundler's minifier did to the glue's text.
+ */
+function exportName(M, name, exports, probe) {
+  probe();
   const fn = M[name];
-  const m = /\["asm"\]\["([^"]+)"\]/.exec(String(fn));
-  if (m && typeof exports[m[1]] === 'function') return m[1];
   for (const key of Object.keys(exports)) if (exports[key] === fn) return key;
-  throw new Error(`softmax-wasm: the threaded build exports no ${name}`);
+  throw new Error(`softmax-wasm: the threaded build exports no ${name} (is softmax-threads.wasm from this version?)`);
 }
 
 const pools = new WeakMap();
@@ -117,8 +120,8 @@ export class ThreadPool {
     this.#size = size;
     this.#active = size;
     this.names = {
-      main: exportName(M, '_smw_thread_main', instance.exports),
-      stackRestore: exportName(M, 'stackRestore', instance.exports),
+      main: exportName(M, '_smw_thread_main', instance.exports, () => M._smw_thread_main(0xffffffff, 0)),
+      stackRestore: exportName(M, 'stackRestore', instance.exports, () => M.stackRestore(M.stackSave())),
     };
     M._smw_threads_configure(size - 1, size - 1);
     // Called from inside the first big call: start the workers once it has returned.

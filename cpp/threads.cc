@@ -154,6 +154,7 @@ void __wasm_init_tls(void* block);  // made by the linker in a shared-memory bui
 // set by the caller (stackRestore); tls is its thread-local block, or 0.
 EMSCRIPTEN_KEEPALIVE void smw_thread_main(uint32_t id, uint32_t tls) {
   using smw::pool;
+  if (id == UINT32_MAX) return;  // a probe: the package resolves this export's name by a call
   if (tls) __wasm_init_tls(reinterpret_cast<void*>(uintptr_t(tls)));
   pool.ready.fetch_add(1, std::memory_order_acq_rel);
   int32_t seen = pool.wake.load(std::memory_order_acquire);

@@ -226,13 +226,15 @@ console.log(JSON.stringify({ backends: [a.backend, b.backend, c.backend], seen, 
     const { stdout } = await run(process.execPath, ['node-locate/app.mjs'], { cwd: project });
     const r = JSON.parse(stdout);
     assert.deepEqual(r.backends, ['wasm-simd128', 'wasm-scalar', 'wasm-simd128']);
-    assert.equal(r.seen[0][0], 'softmax-simd.wasm');
+    // threads 'auto': the threaded build wherever Node reports more than one core.
+    const first = (await import('node:os')).availableParallelism() > 1 ? 'softmax-threads' : 'softmax-simd';
+    assert.equal(r.seen[0][0], `${first}.wasm`);
     assert.equal(
       r.seen[0][1],
       path.join(project, 'node_modules/softmax-wasm/dist') + path.sep,
       'the second argument is where the package keeps it',
     );
-    assert.match(r.error, /\/no\/such\/dir\/softmax-simd\.wasm.*ENOENT/);
+    assert.match(r.error, new RegExp(`/no/such/dir/${first}\\.wasm.*ENOENT`));
     assert.ok(Math.abs(r.p[2] - 0.6652409557748219) < 1e-12);
   });
 
