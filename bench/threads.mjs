@@ -19,7 +19,7 @@ import { modelFor } from './lib/onnx.mjs';
 
 const SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
 const OPS = ['softmax', 'logSoftmax', 'crossEntropy'];
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, v = ''] = a.replace(/^--/, '').split('='); return [k, v]; }));
 const ROUNDS = Number(args.rounds ?? (args.quick !== undefined ? 5 : 9));
 const SAMPLE_MS = args.quick !== undefined ? 15 : 40;
 
