@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // run.mjs — `npm run bench`: softmax-wasm against its peers (a benchmark, not a test).
 //
-//   node bench/run.mjs                 the full run (about 5 min on 2 cores): writes
+//   node bench/run.mjs                 the full run (every op; 5 min on 2 cores for the first four, about
+//                                      twice that for all nine): writes
 //                                      bench/results/latest.json and bench/RESULTS.md
-//   node bench/run.mjs --quick         two shapes, three rounds, short samples
+//   node bench/run.mjs --quick         two shapes (the Jacobians one), three rounds, short samples
 //   node bench/run.mjs --ops=softmax,logSoftmax --shapes=1x8,1024x1000
+//                                      (without --ops, every op of the op table; the Jacobians only on
+//                                      1xN shapes with N <= 4096, default bench/lib/data.mjs)
 //   options: --rounds=N (every case), --sample-ms=N, --clock=cpu|wall (default
 //            cpu: see lib/timing.mjs), --no-native, --impls=id,id of ours-zero-copy,
 //            ours-out, ours-kernel, memcpy, result-alloc, tfjs-wasm-kernel, tfjs-wasm-e2e,
@@ -21,9 +24,27 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-import { OPS, SHAPES, agrees, makeInputs, maxRelError, naiveOps, parseShape } from './lib/data.mjs';
+import {
+  BENCH,
+  OPS,
+  agrees,
+  makeInputs,
+  maxRelError,
+  parseShape,
+  reference,
+  shapeNote,
+  shapesFor,
+} from './lib/data.mjs';
 import { checksumAgrees, loadImplementations } from './lib/impls.mjs';
-import { RATIO_BASE, checkNotes, errorTable, evaluateTargets, opTable, stridedTable, targetsMarkdown } from './lib/report.mjs';
+import {
+  RATIO_BASE,
+  checkNotes,
+  errorTable,
+  evaluateTargets,
+  opTable,
+  stridedTable,
+  targetsMarkdown,
+} from './lib/report.mjs';
 import { timeInterleaved } from './lib/timing.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -42,23 +63,38 @@ function parseArgs(argv) {
     else if (k === '--clock') {
       if (v !== 'cpu' && v !== 'wall') throw new Error(`--clock must be cpu or wall, got ${v}`);
       o.clock = v;
-    }
-    else if (k === '--help' || k === '-h') {
+    } else if (k === '--help' || k === '-h') {
       const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
       const end = lines.findIndex((l) => l.startsWith('// One Node process'));
-      console.log(lines.slice(1, end - 1).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(
+        lines
+          .slice(1, end - 1)
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n'),
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   for (const op of o.ops ?? []) if (!OPS.includes(op)) throw new Error(`unknown op ${op}; ops: ${OPS.join(', ')}`);
+  for (const op of OPS)
+    if (!BENCH[op]) throw new Error(`op ${op} of the op table has no entry in bench/lib/data.mjs BENCH`);
   for (const s of o.shapes ?? []) parseShape(s); // any ROWSxCLASSES[xINNER][@AXIS] is accepted
   o.partial = o.quick || !!(o.ops || o.shapes || o.impls || o.rounds || o.sampleMs || o.clock || !o.native);
   o.clock ??= 'cpu';
   o.ops ??= OPS;
-  o.shapes ??= o.quick ? ['1024x1000', '1x8'] : SHAPES.map((s) => s.name);
+  // The shapes of each op (the Jacobians have their own; given --shapes, the ones that apply).
+  o.shapesOf = (op) => {
+    if (o.shapes) return shapesFor(op, o.shapes);
+    if (o.quick) return BENCH[op].jacobian ? ['1x100'] : ['1024x1000', '1x8'];
+    return shapesFor(op);
+  };
   o.sampleMs ??= 10;
   // Rounds per case: fewer when one sample is long (big shapes with slow peers).
-  o.roundsFor = o.rounds ? () => o.rounds : o.quick ? () => 3 : (slowestMs) => (slowestMs <= 30 ? 21 : slowestMs <= 100 ? 15 : slowestMs <= 300 ? 9 : 5);
+  o.roundsFor = o.rounds
+    ? () => o.rounds
+    : o.quick
+      ? () => 3
+      : (slowestMs) => (slowestMs <= 30 ? 21 : slowestMs <= 100 ? 15 : slowestMs <= 300 ? 9 : 5);
   return o;
 }
 
@@ -79,10 +115,12 @@ async function runCase(op, shapeName, impls, sm, opts) {
   const shape = parseShape(shapeName);
   const inputs = makeInputs(shape);
   inputs.y = sm.softmax(inputs.x, { shape: shape.dims, axis: shape.axis });
+  inputs.ly = sm.logSoftmax(inputs.x, { shape: shape.dims, axis: shape.axis });
   const rows = {};
   const prepared = [];
   const errors = {};
-  const reference = op === 'softmax' ? naiveOps(Float64Array).softmax(inputs.x, shape) : null;
+  // The float64 reference (tests/reference.mjs) that ours must match before anything is timed.
+  const ref = reference(op, shape, inputs);
   let ours;
   for (const impl of impls) {
     let p;
@@ -93,8 +131,7 @@ async function runCase(op, shapeName, impls, sm, opts) {
       continue;
     }
     if (p.skip) {
-      const inapplicable = /only$|has no `out` option/.test(p.skip);
-      rows[impl.id] = { status: inapplicable ? 'omitted' : 'skipped', reason: p.skip };
+      rows[impl.id] = { status: p.inapplicable ? 'omitted' : 'skipped', reason: p.skip };
       continue;
     }
     if (!p.result) {
@@ -106,6 +143,11 @@ async function runCase(op, shapeName, impls, sm, opts) {
     try {
       const res = await p.result();
       if (impl.id === RATIO_BASE) {
+        const check = agrees(res, ref);
+        if (!check.ok)
+          throw new Error(
+            `${op} ${shapeName}: ours (${RATIO_BASE}) disagrees with the float64 reference: ${check.reason}`,
+          );
         ours = res;
       } else {
         if (!ours) throw new Error(`${RATIO_BASE} must come first`);
@@ -117,7 +159,7 @@ async function runCase(op, shapeName, impls, sm, opts) {
           continue;
         }
       }
-      if (reference && res.out) errors[impl.id] = maxRelError(res.out, reference);
+      if (op === 'softmax' && res.out) errors[impl.id] = maxRelError(res.out, ref.out);
     } catch (e) {
       rows[impl.id] = { status: 'error', reason: e.message };
       p.dispose?.();
@@ -146,21 +188,21 @@ async function runCase(op, shapeName, impls, sm, opts) {
   }
   const base = rows[RATIO_BASE].timing.median;
   for (const row of Object.values(rows)) if (row.timing) row.ratioToOurs = row.timing.median / base;
-  return { case: { op, shape: shapeName, size: shape.size, note: SHAPES.find((s) => s.name === shapeName)?.note, rows }, errors };
+  return { case: { op, shape: shapeName, size: shape.size, note: shapeNote(shapeName), rows }, errors };
 }
 
 function describeRows(facts) {
   return [
     `- **zero-copy**: inputs and output allocated in wasm memory with \`sm.alloc\`, so a call copies nothing${facts.ours.alloc ? '' : ' — not measured yet: this build has no `sm.alloc`'}.`,
     '- **typed array in, new array out**: the public API as in the README, `sm.softmax(x, { shape, axis })`; the wrapper copies x into wasm memory and the result out.',
-    '- **`out` given**: the same with a preallocated `out` array (crossEntropy has no `out` option).',
-    '- **internal kernel call**: the Embind function of `dist/softmax-simd.mjs` called on heap pointers, as the wrapper calls it, without its validation and copies (separate input and output buffers). Not public API: the difference to zero-copy is the wrapper\'s own per-call cost.',
+    '- **`out` given**: the same with a preallocated `out` array (for crossEntropy and nllLoss, `grad: true` writes the gradient into it).',
+    "- **internal kernel call**: the Embind function of `dist/softmax-simd.mjs` called on heap pointers, as the wrapper calls it, without its validation and copies (separate input and output buffers). Not public API: the difference to zero-copy is the wrapper's own per-call cost.",
     '- **wasm memcpy**: `HEAPU8.copyWithin` inside the wasm heap (a native memmove in V8) of the 8N bytes of y and dy that softmaxBackward reads, to a separate region (reads 8N, writes 8N bytes; softmaxBackward reads 8N and writes 4N).',
-    '- **a new result array alone**: `HEAPF32.slice` of the N result floats, i.e. allocating a fresh Float32Array and copying into it: the floor under every row that returns a new array (ours typed in/out, tfjs end to end, onnxruntime-web). A fresh array\'s pages are new to the process, so most of it is page faults (`MALLOC_MMAP_THRESHOLD_` or a reused `out` avoids them).',
-    '- **tfjs kernel only**: the input tensors exist before the clock starts; timed is the op inside `tf.tidy` (output disposed). **end to end**: `tf.tensor(typedArray)` → op → `dataSync()`. softmax/logSoftmax: `tf.softmax` / `tf.logSoftmax` (last axis only, so the strided case is transpose → op → transpose). softmaxBackward: tfjs\'s own Softmax gradient expression, `dy·y − sum(dy·y, axis)·y`, given y. crossEntropy: `tf.oneHot(targets)` and `tf.valueAndGrad` of `tf.losses.softmaxCrossEntropy` (mean over samples), loss and gradient read back.',
-    '- **onnxruntime-web**: one `InferenceSession` per op and shape on a model the harness encodes itself (bench/lib/onnx.mjs): one Softmax / LogSoftmax node (opset 13, the axis as given); softmaxBackward as Mul, ReduceSum, Sub, Mul; crossEntropy as SoftmaxCrossEntropyLoss (mean, int32 class indices) with the gradient (exp(log p) − OneHot(t)) / N. Timed: `ort.Tensor` over the typed arrays → `await session.run()` → output `.data`.',
-    '- **naive JS**: three passes per fibre (max, exp-sum, scale) in JS numbers, Float32Array out.',
-    '- **native C++**: cpp/\'s kernel sources compiled natively under Google Benchmark (bench/native/), same inputs, separate input and output buffers; one child process per sample with a fixed iteration count (Google Benchmark\'s cpu_time, or real_time with --clock=wall), taken inside the same rounds as the rest. Debian\'s libbenchmark warns that it was built as DEBUG; that is the library\'s loop bookkeeping, the kernels are built -O3.',
+    "- **a new result array alone**: `HEAPF32.slice` of the N result floats, i.e. allocating a fresh Float32Array and copying into it: the floor under every row that returns a new array (ours typed in/out, tfjs end to end, onnxruntime-web). A fresh array's pages are new to the process, so most of it is page faults (`MALLOC_MMAP_THRESHOLD_` or a reused `out` avoids them).",
+    "- **tfjs kernel only**: the input tensors exist before the clock starts; timed is the op inside `tf.tidy` (output disposed). **end to end**: `tf.tensor(typedArray)` → op → `dataSync()`. softmax/logSoftmax: `tf.softmax` / `tf.logSoftmax` (last axis only, so the strided case is transpose → op → transpose). softmaxBackward: tfjs's own Softmax gradient expression, `dy·y − sum(dy·y, axis)·y`, given y. logSoftmaxBackward: tfjs's own LogSoftmax gradient expression, `dy − sum(dy, axis)·exp(ly)`, given ly. logSumExp: `tf.logSumExp(x, axis)`. crossEntropy: `tf.oneHot(targets)` and `tf.valueAndGrad` of `tf.losses.softmaxCrossEntropy` (mean over samples), loss and gradient read back. tfjs has no Jacobian or NLL-loss op: those rows are left out.",
+    '- **onnxruntime-web**: one `InferenceSession` per op and shape on a model the harness encodes itself (bench/lib/onnx.mjs): one Softmax / LogSoftmax node (opset 13, the axis as given); logSumExp as ReduceLogSumExp; softmaxBackward as Mul, ReduceSum, Sub, Mul; logSoftmaxBackward as ReduceSum, Exp, Mul, Sub; crossEntropy as SoftmaxCrossEntropyLoss (mean, int32 class indices) with the gradient (exp(log p) − OneHot(t)) / N; nllLoss as NegativeLogLikelihoodLoss (mean) with the gradient −OneHot(t) / N (one OneHot node). ONNX has no Jacobian operator: those rows are left out. Timed: `ort.Tensor` over the typed arrays → `await session.run()` → output `.data`.',
+    '- **naive JS**: the textbook formula in JS numbers, Float32Array out: three passes per fibre (max, exp-sum, scale) for softmax, the same sums for the others; the Jacobians as diag(s) − s sᵀ and δ − s.',
+    "- **native C++**: cpp/'s kernel sources compiled natively under Google Benchmark (bench/native/), same inputs, separate input and output buffers; one child process per sample with a fixed iteration count (Google Benchmark's cpu_time, or real_time with --clock=wall), taken inside the same rounds as the rest. Debian's libbenchmark warns that it was built as DEBUG; that is the library's loop bookkeeping, the kernels are built -O3.",
   ].join('\n');
 }
 
@@ -177,20 +219,45 @@ function markdown(results, impls, opts) {
     if (!t) continue;
     out.push(`## ${op}`, '', t, '');
   }
-  out.push('## Targets', '', 'Ratios are ours ÷ peer (time), each the median over the rounds of the ratio of the two rows\' samples in that round (a slowdown of the machine that outlasts a round cancels; strided ÷ contiguous compares two cases, so there the ratio of the medians); PASS when every shape listed meets the bound.', '', targetsMarkdown(results.targets), '');
+  out.push(
+    '## Targets',
+    '',
+    "Ratios are ours ÷ peer (time), each the median over the rounds of the ratio of the two rows' samples in that round (a slowdown of the machine that outlasts a round cancels; strided ÷ contiguous compares two cases, so there the ratio of the medians); PASS when every shape listed meets the bound.",
+    '',
+    targetsMarkdown(results.targets),
+    '',
+  );
   const errs = errorTable(results, impls);
   if (errs) {
-    out.push('## softmax float32 accuracy', '', 'Max relative error against a float64 JS reference on the same float32 inputs (outputs ≥ 1e-30).', '', errs, '');
+    out.push(
+      '## softmax float32 accuracy',
+      '',
+      'Max relative error against a float64 JS reference on the same float32 inputs (outputs ≥ 1e-30).',
+      '',
+      errs,
+      '',
+    );
   }
   const strided = stridedTable(results);
   if (strided) out.push('## Strided axis vs contiguous, per element', '', strided, '');
   const notes = checkNotes(results, impls);
-  out.push('## Checks and rows not timed', '', 'Before timing, every output was compared with ours (elements within 1e-3·|ours| + 1e-4·max|ours|, losses within 1e-4; native rows by checksum).', '');
+  out.push(
+    '## Checks and rows not timed',
+    '',
+    'Before timing, every output was compared with ours (elements within 1e-3·|ours| + 1e-4·max|ours|, losses within 1e-4; native rows by checksum).',
+    '',
+  );
   out.push(notes || '- every implementation agreed with ours and was timed.', '');
   out.push('## What each row times', '', describeRows(f), '');
-  const tf = f.tfjs.error ? `tfjs failed to load (${f.tfjs.error})` : `tfjs-backend-wasm ran ${f.tfjs.wasmFile} (SIMD: ${f.tfjs.simd}, threads: ${f.tfjs.multithread ? f.tfjs.threadsCount : 'none'})`;
-  const ort = f.ort.error ? `onnxruntime-web failed to load (${f.ort.error})` : `onnxruntime-web ran ${f.ort.wasmFile} via ${f.ort.entry} with numThreads = ${f.ort.numThreads}`;
-  const native = f.native.error ? `native rows not measured: ${f.native.error}` : `native: ${f.native.compiler}, Google Benchmark ${f.native.benchmarkLibrary ?? ''}`.trim();
+  const tf = f.tfjs.error
+    ? `tfjs failed to load (${f.tfjs.error})`
+    : `tfjs-backend-wasm ran ${f.tfjs.wasmFile} (SIMD: ${f.tfjs.simd}, threads: ${f.tfjs.multithread ? f.tfjs.threadsCount : 'none'})`;
+  const ort = f.ort.error
+    ? `onnxruntime-web failed to load (${f.ort.error})`
+    : `onnxruntime-web ran ${f.ort.wasmFile} via ${f.ort.entry} with numThreads = ${f.ort.numThreads}`;
+  const native = f.native.error
+    ? `native rows not measured: ${f.native.error}`
+    : `native: ${f.native.compiler}, Google Benchmark ${f.native.benchmarkLibrary ?? ''}`.trim();
   out.push(
     `¹ ${f.cpu} (${f.cores} cores), Node ${f.node}, ${f.date}; load average ${f.loadStart.map((l) => l.toFixed(2)).join(' ')} at the start and ${f.loadEnd.map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine). ours: ${f.ours.backend}, kernels ${f.ours.kernels}. ${tf}. ${ort}. ${native}. Generated by \`${opts.command}\` in ${f.durationS.toFixed(0)} s.`,
     '',
@@ -213,12 +280,20 @@ async function main() {
   impls.sort((a, b) => (b.id === RATIO_BASE) - (a.id === RATIO_BASE));
   const results = {
     meta: facts,
-    options: { ops: opts.ops, shapes: opts.shapes, clock: opts.clock, sampleMs: opts.sampleMs, quick: opts.quick },
+    options: {
+      ops: opts.ops,
+      shapes: Object.fromEntries(opts.ops.map((op) => [op, opts.shapesOf(op)])),
+      clock: opts.clock,
+      sampleMs: opts.sampleMs,
+      quick: opts.quick,
+    },
     cases: [],
     errors: {},
   };
-  for (const shapeName of opts.shapes) {
+  const shapeNames = [...new Set(opts.ops.flatMap((op) => opts.shapesOf(op)))];
+  for (const shapeName of shapeNames) {
     for (const op of opts.ops) {
+      if (!opts.shapesOf(op).includes(shapeName)) continue;
       const { case: c, errors } = await runCase(op, shapeName, impls, sm, opts);
       results.cases.push(c);
       if (op === 'softmax') results.errors[shapeName] = errors;
@@ -240,7 +315,9 @@ async function main() {
   const md = markdown(results, ordered, opts);
   const dir = `${HERE}results`;
   mkdirSync(dir, { recursive: true });
-  const [jsonPath, mdPath] = opts.partial ? [`${dir}/partial.json`, `${dir}/partial.md`] : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
+  const [jsonPath, mdPath] = opts.partial
+    ? [`${dir}/partial.json`, `${dir}/partial.md`]
+    : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
   writeFileSync(mdPath, md);
   console.log(md);
@@ -250,7 +327,23 @@ async function main() {
 }
 
 function order(impl) {
-  const ids = ['ours-zero-copy', 'ours-inout', 'ours-out', 'ours-out-t2', 'ours-out-auto', 'ours-kernel', 'memcpy', 'result-alloc', 'tfjs-wasm-kernel', 'tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js', 'native-simde128', 'native-march'];
+  const ids = [
+    'ours-zero-copy',
+    'ours-inout',
+    'ours-out',
+    'ours-out-t2',
+    'ours-out-auto',
+    'ours-kernel',
+    'memcpy',
+    'result-alloc',
+    'tfjs-wasm-kernel',
+    'tfjs-wasm-e2e',
+    'tfjs-cpu-e2e',
+    'ort',
+    'naive-js',
+    'native-simde128',
+    'native-march',
+  ];
   return ids.indexOf(impl.id);
 }
 

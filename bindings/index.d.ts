@@ -262,3 +262,80 @@ export function load(options?: LoadOptions): Promise<SoftmaxWasm & Disposable_>;
 
 /** Whether this engine runs WebAssembly SIMD128. */
 export function simdSupported(): boolean;
+
+// ---- Sampling (bindings/sampling.js) -------------------------------------------
+// Kept as a separate block, merged into SoftmaxWasm by interface merging.
+
+/** A seeded Philox4x32-10 stream for sample(): one draw per sampled row. */
+export interface Random {
+  /** The seed, in [0, 2^64). */
+  readonly seed: bigint;
+  /** The number of draws made so far; it moves only when a call succeeds. */
+  readonly position: number;
+}
+
+/** Token ids already seen: one array (for one row, or shared by every row) or one array per row. */
+export type TokenIds = Int32Array | BigInt64Array | readonly number[];
+export type History = TokenIds | readonly TokenIds[];
+
+export interface ProcessOptions {
+  /** [vocab] or [rows, vocab] (any leading dims are rows); default [logits.length]. */
+  shape?: readonly number[];
+  /** >= 0, default 1; 0 is greedy (argmax). */
+  temperature?: number;
+  /** Keep the topK largest (and every value tied with the k-th); 0 (default) = off. */
+  topK?: number;
+  /** Keep the smallest group of most probable tokens whose mass reaches topP; in (0, 1], 1 (default) = off. */
+  topP?: number;
+  /** Keep tokens with probability >= minP x the largest; in [0, 1), 0 (default) = off. */
+  minP?: number;
+  /** > 0, default 1: a seen token's logit is divided by it when positive, multiplied when negative. */
+  repetitionPenalty?: number;
+  /** Subtracted once from a seen token's logit (OpenAI); default 0. */
+  presencePenalty?: number;
+  /** Subtracted per occurrence from a seen token's logit (OpenAI); default 0. */
+  frequencyPenalty?: number;
+  /** Token ids already seen, for the penalties. */
+  history?: History;
+  /** Added to a token's logit; -Infinity bans it. */
+  logitBias?: Readonly<Record<number, number>> | ReadonlyMap<number | string, number>;
+}
+
+export interface SampleOptions extends ProcessOptions {
+  /** sm.random(seed), a seed (safe integer or BigInt), or none: a generator seeded from crypto.getRandomValues. */
+  random?: Random | number | bigint;
+  /** true: return { tokens, logProbs }, each token's log-probability under the distribution it was drawn from. */
+  logProbs?: boolean;
+  /** One token per row goes here. */
+  out?: Int32Array;
+}
+
+export interface FilterOptions<X extends Data> extends ProcessOptions {
+  out?: OutOf<X>;
+}
+
+export interface TopKOptions {
+  shape?: readonly number[];
+  /** Default -1. */
+  axis?: number;
+  /** Default true: the k largest; false: the k smallest. */
+  largest?: boolean;
+  /** Default true: by value, ties by index; false: in index order. */
+  sorted?: boolean;
+}
+
+export interface SoftmaxWasm {
+  /** A seeded generator (a non-negative safe integer or a BigInt below 2^64); none: seeded from crypto.getRandomValues. */
+  random(seed?: number | bigint): Random;
+  /** The next token of every row (penalties, bias, temperature, top-k, top-p, min-p, a seeded draw). */
+  sample<O extends SampleOptions = SampleOptions>(
+    logits: Data,
+    options?: O,
+  ): O extends { logProbs: true } ? { tokens: Int32Array; logProbs: Float64Array } : Int32Array;
+  /** The logits sample() draws from: processed values where kept, -Infinity where cut. */
+  filterLogits<X extends Data, O extends FilterOptions<X> = FilterOptions<X>>(logits: X, options?: O): Returned<X, O>;
+  /** torch.topk along an axis: values (the input's dtype) and indices, of the shape with that axis set to k. */
+  topK<X extends Data>(x: X, k: number, options?: TopKOptions): { values: ResultOf<X>; indices: Int32Array };
+  /** torch.argmax along an axis: the first index of the largest value (NaN counts as largest). */
+  argmax(x: Data, options?: { shape?: readonly number[]; axis?: number }): Int32Array;
+}

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "../cpp/sample.h"
 #include "../cpp/softmax.h"
 
 namespace {
@@ -66,6 +67,63 @@ int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr
 }
 
 std::string kernel_variant() { return smw::kernel_variant(); }
+std::string sampling_variant() { return smw::sampling_variant(); }
+
+// sample / filterLogits. The scalar options come as 13 doubles at `params`:
+// rows, vocab, temperature, topK, topP, minP, repetitionPenalty,
+// presencePenalty, frequencyPenalty, biasCount, key0, key1, position.
+// history_range: 2 * rows uint32 [begin, end) into history, or 0 for none.
+template <class T>
+int sample(uintptr_t params, uintptr_t logits, uintptr_t history, uintptr_t history_range,
+           uintptr_t bias_ids, uintptr_t bias_values, uintptr_t tokens, uintptr_t log_probs,
+           uintptr_t filtered, uintptr_t work, uintptr_t bad_row) {
+  const double* p = reinterpret_cast<const double*>(params);
+  smw::SampleArgs<T> a;
+  a.rows = size_t(p[0]);
+  a.vocab = size_t(p[1]);
+  a.temperature = p[2];
+  a.top_k = size_t(p[3]);
+  a.top_p = p[4];
+  a.min_p = p[5];
+  a.repetition_penalty = p[6];
+  a.presence_penalty = p[7];
+  a.frequency_penalty = p[8];
+  a.bias_count = size_t(p[9]);
+  a.key0 = uint32_t(p[10]);
+  a.key1 = uint32_t(p[11]);
+  a.position = uint64_t(p[12]);
+  a.logits = reinterpret_cast<const T*>(logits);
+  a.history = reinterpret_cast<const int32_t*>(history);
+  a.history_range = reinterpret_cast<const uint32_t*>(history_range);
+  a.bias_ids = reinterpret_cast<const int32_t*>(bias_ids);
+  a.bias_values = reinterpret_cast<const double*>(bias_values);
+  a.tokens = reinterpret_cast<int32_t*>(tokens);
+  a.log_probs = reinterpret_cast<double*>(log_probs);
+  a.filtered = reinterpret_cast<T*>(filtered);
+  a.work = reinterpret_cast<void*>(work);
+  a.bad_row = reinterpret_cast<uint32_t*>(bad_row);
+  return smw::sample<T>(a);
+}
+
+template <class T>
+double sample_workspace(double vocab, double max_history) {
+  return double(smw::sample_workspace_bytes<T>(size_t(vocab), size_t(max_history)));
+}
+
+double top_k_workspace(double n) { return double(smw::top_k_workspace_bytes(size_t(n))); }
+
+template <class T>
+int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t n, size_t inner, size_t k,
+          bool largest, bool sorted, uintptr_t work) {
+  return smw::top_k<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(values),
+                       reinterpret_cast<int32_t*>(indices), outer, n, inner, k, largest, sorted,
+                       reinterpret_cast<void*>(work));
+}
+
+template <class T>
+int argmax(uintptr_t x, uintptr_t out, size_t outer, size_t n, size_t inner) {
+  return smw::argmax<T>(reinterpret_cast<const T*>(x), reinterpret_cast<int32_t*>(out), outer, n, inner);
+}
 
 }  // namespace
 
@@ -90,4 +148,14 @@ EMSCRIPTEN_BINDINGS(softmax_wasm) {
   function("nllLoss_f32", &loss<float, smw::nll_loss<float>>);
   function("nllLoss_f64", &loss<double, smw::nll_loss<double>>);
   function("kernelVariant", &kernel_variant);
+  function("sample_f32", &sample<float>);
+  function("sample_f64", &sample<double>);
+  function("sampleWorkspaceBytes_f32", &sample_workspace<float>);
+  function("sampleWorkspaceBytes_f64", &sample_workspace<double>);
+  function("topKWorkspaceBytes", &top_k_workspace);
+  function("topK_f32", &top_k<float>);
+  function("topK_f64", &top_k<double>);
+  function("argmax_f32", &argmax<float>);
+  function("argmax_f64", &argmax<double>);
+  function("samplingVariant", &sampling_variant);
 }

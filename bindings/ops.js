@@ -10,6 +10,11 @@
 //               'reduction'  x -> the shape without the axis (logSumExp)
 //               'jacobian'   1-D x -> its n x n Jacobian
 //               'loss'       input + target -> { loss, grad? } (crossEntropy, nllLoss)
+//               'sample'     logits -> one token per row (sampling.js drives
+//                            the four sampling kinds)
+//               'filter'     logits -> the logits sample draws from
+//               'topK'       x, k -> { values, indices } along one axis
+//               'argmax'     x -> the index of the largest along one axis
 //   args      the data arguments, in call order (the options object follows)
 //   options   every option the op takes -> the validate.js check of its value
 //             (the kind's driver calls it); any other own key of the options
@@ -44,6 +49,19 @@ import {
   checkTemperature,
   checkWeight,
 } from './validate.js';
+import {
+  checkAdditivePenalty,
+  checkFlag,
+  checkMinP,
+  checkRepetition,
+  checkTemperature as checkSamplingTemperature,
+  checkTokensOut,
+  checkTopK,
+  checkTopP,
+  readHistory,
+  readLogitBias,
+  readRandom,
+} from './sampling.js';
 
 const AXIS_OPTIONS = { shape: checkShape, axis: checkAxis, temperature: checkTemperature, out: checkOut };
 const LOSS_OPTIONS = {
@@ -54,6 +72,20 @@ const LOSS_OPTIONS = {
   ignoreIndex: checkIgnoreIndex,
   grad: checkGrad,
   out: checkOut,
+};
+
+// The processors and warpers of sample and filterLogits (README "Sampling").
+const PROCESS_OPTIONS = {
+  shape: checkShape,
+  temperature: checkSamplingTemperature,
+  topK: checkTopK,
+  topP: checkTopP,
+  minP: checkMinP,
+  repetitionPenalty: checkRepetition,
+  presencePenalty: checkAdditivePenalty,
+  frequencyPenalty: checkAdditivePenalty,
+  history: readHistory,
+  logitBias: readLogitBias,
 };
 
 const entry = (e) => {
@@ -137,6 +169,38 @@ export const OPS = Object.freeze([
     bindings: { float32: 'nllLoss_f32', float64: 'nllLoss_f64' },
     probabilityTargets: false,
     summary: 'negative log-likelihood of log-probabilities against class indices, with its gradient',
+  }),
+  entry({
+    name: 'sample',
+    kind: 'sample',
+    args: ['logits'],
+    options: { ...PROCESS_OPTIONS, random: readRandom, logProbs: checkFlag, out: checkTokensOut },
+    bindings: { float32: 'sample_f32', float64: 'sample_f64' },
+    summary: 'the next token of every row: penalties, bias, temperature, top-k, top-p, min-p, a seeded draw',
+  }),
+  entry({
+    name: 'filterLogits',
+    kind: 'filter',
+    args: ['logits'],
+    options: { ...PROCESS_OPTIONS, out: checkOut },
+    bindings: { float32: 'sample_f32', float64: 'sample_f64' },
+    summary: 'the logits sample draws from: processed values where kept, -Infinity where cut',
+  }),
+  entry({
+    name: 'topK',
+    kind: 'topK',
+    args: ['x', 'k'],
+    options: { shape: checkShape, axis: checkAxis, largest: checkFlag, sorted: checkFlag },
+    bindings: { float32: 'topK_f32', float64: 'topK_f64' },
+    summary: 'torch.topk along an axis: values and indices of the k largest (or smallest)',
+  }),
+  entry({
+    name: 'argmax',
+    kind: 'argmax',
+    args: ['x'],
+    options: { shape: checkShape, axis: checkAxis },
+    bindings: { float32: 'argmax_f32', float64: 'argmax_f64' },
+    summary: 'torch.argmax along an axis: the first index of the largest value',
   }),
 ]);
 

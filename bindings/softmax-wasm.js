@@ -38,6 +38,7 @@ import {
   takeData,
 } from './validate.js';
 import { WasmArray } from './wasm-array.js';
+import { Sampling, makeRandom } from './sampling.js';
 
 // wasm32 memory tops out at 2 GiB (Emscripten's default maximum).
 const MAX_WASM_BYTES = 2 ** 31;
@@ -139,6 +140,7 @@ export class SoftmaxWasm {
   #scratch;
   #kernels; // per op (index in OPS): { float32: fn, float64: fn }
   #views;
+  #sampling; // the sampling ops' driver (sampling.js)
   #pool; // the threaded build's ThreadPool (threads.js), else undefined
   #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
@@ -168,10 +170,11 @@ export class SoftmaxWasm {
       }
       return fns;
     });
+    this.#sampling = new Sampling(module, this.#kernels);
     /** 'wasm-simd128' or 'wasm-scalar': the kernels that run (sm.threads: on how many threads). */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
-    this.kernels = module.kernelVariant();
+    this.kernels = `${module.kernelVariant()}; ${module.samplingVariant()}`;
     Object.freeze(this);
   }
 
@@ -228,6 +231,16 @@ export class SoftmaxWasm {
     return new WasmArray(this.#M, length, checkAlloc(length, dtype), 'alloc');
   }
 
+  /**
+   * A seeded generator for sample() (Philox4x32-10, sampling.js): a
+   * non-negative safe integer or a BigInt below 2^64; none: seeded from
+   * crypto.getRandomValues. Not an op (no kernel): it only holds a key and a
+   * position, and any instance accepts it.
+   */
+  random(seed) {
+    return makeRandom(seed);
+  }
+
   // ---- the drivers, one per kind of op (ops.js) -----------------------------
 
   static #DRIVERS = Object.freeze({
@@ -236,6 +249,13 @@ export class SoftmaxWasm {
     reduction: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#reduction(i, a, options)),
     jacobian: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#jacobian(i, a, options)),
     loss: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#loss(i, a, b, options)),
+    // The sampling kinds (sampling.js reads, checks, places and runs them by
+    // the same two-phase rules).
+    // The sampling ops run on the calling thread (their rows could use run_tasks: parallel.h).
+    sample: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.sample(OPS[i], i, a, options)),
+    filter: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.filterLogits(OPS[i], i, a, options)),
+    topK: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.topK(OPS[i], i, a, b, options)),
+    argmax: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.argmax(OPS[i], i, a, options)),
   });
 
   // The public methods, one per entry of OPS: sm.softmax(x, options),

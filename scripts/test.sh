@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# test.sh — `npm test`: set-up, the native C++ kernel tests (the same source
-# through SIMDe and as scalar, then under AddressSanitizer + UBSan), and the
-# Node suite against both wasm builds.
+# test.sh — `npm test`: set-up, lint (Biome: `npm run lint`), the native C++
+# kernel tests (the same source through SIMDe and as scalar, then under
+# AddressSanitizer + UBSan), and the Node suite against both wasm builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --native
 bash scripts/ensure-chromium.sh >/dev/null   # Debian's Chromium for the playground's end-to-end test
 clang-format --dry-run -Werror cpp/*.h cpp/*.cc tests/cpp/*.h tests/cpp/*.cc bindings/module.cc  # C++ style: .clang-format
+
+echo "== lint and format check of the JS (Biome) =="
+npm run --silent lint
 
 jobs=$(nproc)
 echo "== native kernel tests (SIMDe SIMD128 + scalar) =="

@@ -2,9 +2,9 @@
 // memory growth, and the errors of freed or foreign arrays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { load } from '../bindings/index.js';
+import { builds as matrix } from './helpers.mjs';
 
-const builds = [await load({ simd: true }), await load({ simd: false })];
+const builds = (await matrix()).map((b) => b.sm);
 
 function wasmCopy(sm, data, dtype) {
   const w = sm.alloc(data.length, dtype);
@@ -89,21 +89,36 @@ for (const sm of builds) {
     assert.throws(() => sm.softmax(w), { name: 'TypeError', message: /softmax: x is a WasmArray that was freed/ });
     const out = sm.alloc(4);
     out.array.fill(7);
-    assert.throws(() => sm.softmax(new Float32Array(4), { out: w }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
-    assert.throws(() => sm.softmaxBackward(new Float32Array(4), w, { out }), { name: 'TypeError', message: /y is a WasmArray that was freed/ });
+    assert.throws(() => sm.softmax(new Float32Array(4), { out: w }), {
+      name: 'TypeError',
+      message: /out is a WasmArray that was freed/,
+    });
+    assert.throws(() => sm.softmaxBackward(new Float32Array(4), w, { out }), {
+      name: 'TypeError',
+      message: /y is a WasmArray that was freed/,
+    });
     assert.deepEqual(Array.from(out.array), [7, 7, 7, 7], 'out untouched');
     const other = builds.find((b) => b !== sm);
     assert.throws(() => other.softmax(out), { name: 'TypeError', message: /another softmax-wasm instance/ });
-    assert.throws(() => sm.softmax(new Float64Array(4), { out }), { name: 'TypeError', message: /out must be a Float64Array or a float64 WasmArray/ });
+    assert.throws(() => sm.softmax(new Float64Array(4), { out }), {
+      name: 'TypeError',
+      message: /out must be a Float64Array or a float64 WasmArray/,
+    });
     out[Symbol.dispose]();
     assert.equal(out.freed, true);
   });
 
   test(`${sm.backend}: alloc validates its arguments`, () => {
-    assert.throws(() => sm.alloc(-1), { name: 'RangeError', message: /alloc: length must be a non-negative integer, got -1/ });
+    assert.throws(() => sm.alloc(-1), {
+      name: 'RangeError',
+      message: /alloc: length must be a non-negative integer, got -1/,
+    });
     assert.throws(() => sm.alloc(1.5), { name: 'RangeError', message: /got 1.5/ });
     assert.throws(() => sm.alloc('3'), { name: 'TypeError', message: /alloc: length must be a number/ });
-    assert.throws(() => sm.alloc(3, 'int8'), { name: 'RangeError', message: /dtype must be 'float32', 'float64' or 'int32', got "int8"/ });
+    assert.throws(() => sm.alloc(3, 'int8'), {
+      name: 'RangeError',
+      message: /dtype must be 'float32', 'float64' or 'int32', got "int8"/,
+    });
     assert.throws(() => sm.alloc(2 ** 30, 'float64'), { name: 'RangeError', message: /more than the 2 GiB/ });
     const empty = sm.alloc(0, 'float64');
     assert.equal(empty.array.length, 0);
@@ -144,22 +159,40 @@ for (const sm of builds) {
     assert.deepEqual(nll.grad.array, sm.nllLoss(logits, labels, { shape, grad: true }).grad);
     // Errors, before anything is written.
     gw.array.fill(7);
-    assert.throws(() => sm.crossEntropy(xw, tw, { shape, out: gw }), { name: 'TypeError', message: /out receives the gradient; it needs grad: true/ });
+    assert.throws(() => sm.crossEntropy(xw, tw, { shape, out: gw }), {
+      name: 'TypeError',
+      message: /out receives the gradient; it needs grad: true/,
+    });
     tw.array[2] = 9;
-    assert.throws(() => sm.crossEntropy(xw, tw, { shape, grad: true, out: gw }), { name: 'RangeError', message: /target\[2\] = 9 is not a class index in \[0, 5\)/ });
+    assert.throws(() => sm.crossEntropy(xw, tw, { shape, grad: true, out: gw }), {
+      name: 'RangeError',
+      message: /target\[2\] = 9 is not a class index in \[0, 5\)/,
+    });
     assert.deepEqual(Array.from(gw.array), new Array(30).fill(7), 'out untouched');
     assert.throws(() => sm.softmax(tw), { name: 'TypeError', message: /x is an int32 WasmArray/ });
     // A float WasmArray target is class probabilities, used in place like the logits.
-    const probs = sm.softmax(logits.map((v) => v / 2), { shape });
+    const probs = sm.softmax(
+      logits.map((v) => v / 2),
+      { shape },
+    );
     const pw = wasmCopy(sm, probs, 'float32');
     assert.equal(sm.crossEntropy(xw, pw, { shape }).loss, sm.crossEntropy(logits, probs, { shape }).loss);
     const pw64 = sm.alloc(30, 'float64');
-    assert.throws(() => sm.crossEntropy(xw, pw64, { shape }), { name: 'TypeError', message: /probability target is float64 but the logits are float32/ });
-    assert.throws(() => sm.nllLoss(xw, pw, { shape }), { name: 'TypeError', message: /nllLoss: target must be class indices/ });
+    assert.throws(() => sm.crossEntropy(xw, pw64, { shape }), {
+      name: 'TypeError',
+      message: /probability target is float64 but the logits are float32/,
+    });
+    assert.throws(() => sm.nllLoss(xw, pw, { shape }), {
+      name: 'TypeError',
+      message: /nllLoss: target must be class indices/,
+    });
     pw.free();
     pw64.free();
     tw.free();
-    assert.throws(() => sm.crossEntropy(xw, tw, { shape }), { name: 'TypeError', message: /target is a WasmArray that was freed/ });
+    assert.throws(() => sm.crossEntropy(xw, tw, { shape }), {
+      name: 'TypeError',
+      message: /target is a WasmArray that was freed/,
+    });
     for (const w of [xw, gw]) w.free();
   });
 }
@@ -191,12 +224,24 @@ for (const sm of builds) {
     const freed = sm.alloc(0);
     freed.free();
     assert.throws(() => sm.softmax(freed), { name: 'TypeError', message: /softmax: x is a WasmArray that was freed/ });
-    assert.throws(() => sm.logSumExp(freed), { name: 'TypeError', message: /logSumExp: x is a WasmArray that was freed/ });
+    assert.throws(() => sm.logSumExp(freed), {
+      name: 'TypeError',
+      message: /logSumExp: x is a WasmArray that was freed/,
+    });
     out.free();
-    assert.throws(() => sm.logSumExp([], { shape: [2, 0], out }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
+    assert.throws(() => sm.logSumExp([], { shape: [2, 0], out }), {
+      name: 'TypeError',
+      message: /out is a WasmArray that was freed/,
+    });
     const freed64 = sm.alloc(0, 'float64');
     freed64.free();
-    assert.throws(() => sm.softmax([], { out: freed64 }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
-    assert.throws(() => sm.softmaxJacobian([], { out: freed64 }), { name: 'TypeError', message: /out is a WasmArray that was freed/ });
+    assert.throws(() => sm.softmax([], { out: freed64 }), {
+      name: 'TypeError',
+      message: /out is a WasmArray that was freed/,
+    });
+    assert.throws(() => sm.softmaxJacobian([], { out: freed64 }), {
+      name: 'TypeError',
+      message: /out is a WasmArray that was freed/,
+    });
   });
 }

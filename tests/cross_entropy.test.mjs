@@ -2,51 +2,17 @@
 // semantics (reduction mean/sum/none, class weights, ignoreIndex, label
 // smoothing, index and probability targets, any class axis), with the fused
 // gradient. Tolerances: cpp/accuracy.json's crossEntropy loss and grad bounds
-// (plus the reference's own error), |loss - ref| <= tol max(1, |ref|) and
-// |grad - ref| <= tol max|ref grad|.
+// (plus the reference's own error) through helpers.mjs checkLoss / checkGrad:
+// |loss - ref| <= tol max(1, |ref|) and |grad - ref| <= tol max|ref grad|.
 // Weights and targets are given in the logits' dtype (rounded like the logits),
 // label smoothing values are exact in float32, so the reference sees exactly
 // the kernel's inputs.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { builds, DTYPES, Failures, randomLogits, randomShape, seededTest, asRef, R, tolerance } from './helpers.mjs';
+import { builds, checkGrad, checkLoss, DTYPES, Failures, randomLogits, randomShape, seededTest, asRef, R } from './helpers.mjs';
 
 const BUILDS = await builds();
-const LOSS_TOL = Object.fromEntries(DTYPES.map((d) => [d.name, tolerance('crossEntropy', d.name, 'loss')]));
-const GRAD_TOL = Object.fromEntries(DTYPES.map((d) => [d.name, tolerance('crossEntropy', d.name, 'grad')]));
-
-function checkLoss(got, ref, dtype, what) {
-  const tol = LOSS_TOL[dtype.name];
-  const one = (g, r, i) => {
-    if (Number.isNaN(r)) { assert.ok(Number.isNaN(g), `${what}: loss${i ?? ''} ${g}, want NaN`); return; }
-    if (g === r) return; // also +inf (a -inf target logit), where g - r is NaN
-    assert.ok(Math.abs(g - r) <= tol * Math.max(1, Math.abs(r)), `${what}: loss${i === undefined ? '' : `[${i}]`} ${g}, ref ${r}, |err| ${Math.abs(g - r)}`);
-  };
-  if (typeof ref === 'number') {
-    assert.equal(typeof got, 'number', `${what}: loss should be a number, got ${got?.constructor?.name}`);
-    one(got, ref);
-  } else {
-    assert.equal(got.length, ref.length, `${what}: per-sample loss length`);
-    ref.forEach((r, i) => one(Number(got[i]), r, i));
-  }
-}
-
-function checkGrad(got, ref, dtype, what) {
-  assert.ok(got instanceof dtype.Result, `${what}: grad should be a ${dtype.Result.name}, got ${got?.constructor?.name}`);
-  assert.equal(got.length, ref.length, `${what}: grad length`);
-  const scale = Math.max(0, ...Array.from(ref, Math.abs).filter(Number.isFinite));
-  const allowed = GRAD_TOL[dtype.name] * scale;
-  let worst = -1;
-  let worstErr = 0;
-  for (let i = 0; i < ref.length; i++) {
-    // NaN exactly where the reference has NaN
-    const err = Number.isNaN(ref[i]) ? (Number.isNaN(got[i]) ? 0 : Infinity) : Math.abs(got[i] - ref[i]);
-    if (!(err <= allowed) && (worst < 0 || !(err <= worstErr))) { worst = i; worstErr = err; }
-  }
-  assert.ok(worst < 0, `${what}: grad[${worst}] = ${got[worst]}, ref ${ref[worst]}, |err| ${worstErr} > ${allowed} (${GRAD_TOL[dtype.name]} of max|grad| ${scale})`);
-}
-
 function randomProbabilities(rng, view) {
   const p = new Float64Array(view.size);
   R.forEachFibre(view, (indices) => {

@@ -1,4 +1,4 @@
-// Bad input (API.md): TypeError for a wrong type or dtype mix, RangeError for a
+// Bad input (README, "API"): TypeError for a wrong type or dtype mix, RangeError for a
 // bad length, dimension, axis, temperature, out length, or a result too large
 // for wasm memory. For every case: the error class, that the message names the
 // argument and contains the bad value, that `out` was not written (it is
@@ -14,6 +14,7 @@ const SENTINEL = 12345.5;
 const FORWARD = ['softmax', 'logSoftmax', 'logSumExp'];
 const BACKWARD = ['softmaxBackward', 'logSoftmaxBackward'];
 const JACOBIANS = ['softmaxJacobian', 'logSoftmaxJacobian'];
+const LOSSES = ['crossEntropy', 'nllLoss'];
 const KINDS = {
   float32: { make: (n) => Float32Array.from({ length: n }, (_, i) => i / 7), Out: Float32Array },
   float64: { make: (n) => Float64Array.from({ length: n }, (_, i) => i / 7), Out: Float64Array },
@@ -45,8 +46,13 @@ function expectError(sm, { call, classes, names, values, outType, outLength, lab
   if (out) assert.ok(out.every((v) => v === SENTINEL), `${label}: out was written before the throw`);
 }
 
-/** The instance still computes a correct softmax after an error. */
+/** The instance still computes a correct softmax, logSumExp and cross-entropy after an error. */
 function stillWorks(sm, label) {
+  const logits = Float64Array.from([0.5, -1, 2, 3, 0, 1.25]);
+  const ce = sm.crossEntropy(logits, [2, 0], { shape: [2, 3], grad: true, weight: [1, 2, 0.5] });
+  const ref = R.crossEntropy(logits, [2, 0], { shape: [2, 3], weight: [1, 2, 0.5] });
+  assert.ok(Math.abs(ce.loss - ref.loss) <= 1e-12 * Math.abs(ref.loss), `crossEntropy after ${label}: loss ${ce.loss} vs ${ref.loss}`);
+  assertClose('log', ce.grad, ref.grad, { tol: 1e-12, what: `crossEntropy gradient after ${label}` });
   const x = Float32Array.from([0.5, -1, 2, 3, 0, 1.25, -7]);
   assertClose('softmax', sm.softmax(x), R.softmax(asRef(x)), { tol: tolerance('softmax', 'float32'), what: `softmax after ${label}` });
   const y = Float64Array.from([1, 2, 3, 4, 5, 6]);
@@ -83,14 +89,11 @@ function casesFor(op) {
       outType: Wrong, outLength, call: (sm, out) => invoke(sm, op, KINDS[kind].make(n), {}, out) });
   }
   if (BACKWARD.includes(op)) {
-    for (const [a, b, badName] of [
-      [Float32Array, Float64Array, null], [Float64Array, Float32Array, null], [Float32Array, Array, null], [Array, Float32Array, null],
-    ]) {
+    for (const [a, b] of [[Float32Array, Float64Array], [Float64Array, Float32Array], [Float32Array, Array], [Array, Float32Array]]) {
       const make = (C) => (C === Array ? [0.1, 0.2, 0.7] : C.from([0.1, 0.2, 0.7]));
       add({ label: `dy ${a.name} with y ${b.name}`, classes: [TypeError], names: ['dy', 'y'],
         values: [a.name, b.name, 'float32', 'float64', 'Float32', 'Float64'],
         call: (sm) => sm[op](make(a), make(b)) });
-      void badName;
     }
     add({ label: 'y is a string', classes: [TypeError], names: ['y'], values: ['abc', 'string', 'String'],
       call: (sm) => sm[op](new Float32Array(3), 'abc') });
@@ -162,6 +165,95 @@ function jacobianCases(op) {
   return cases;
 }
 
+/**
+ * The error cases of a loss (crossEntropy on logits, nllLoss on
+ * log-probabilities): every option, the targets and the data argument. Each
+ * call passes grad: true and a sentinel-filled `out` where it can, so a write
+ * before the throw is seen.
+ */
+function lossCases(op) {
+  const ce = op === 'crossEntropy';
+  const input = ce ? 'logits' : 'logProbs';
+  const cases = [];
+  const add = (c) => cases.push({ ...c, label: `${op}: ${c.label}` });
+  for (const [kind, k] of Object.entries(KINDS)) {
+    const x6 = () => k.make(6);
+    const shape = [2, 3];
+    const t = [0, 2];
+    // A call with grad: true writing into the sentinel out (when given).
+    const withOut = (extra, target = t, x = x6) => ({
+      outType: k.Out,
+      outLength: 6,
+      call: (sm, out) => sm[op](x(), target, { shape, grad: true, out, ...extra }),
+    });
+    const sfx = ` (${kind})`;
+    // --- the data argument and the options object
+    add({ label: `${input} is a string${sfx}`, classes: [TypeError], names: [input], values: ['abc'], call: (sm) => sm[op]('abc', t) });
+    add({ label: `${input} is an Int32Array${sfx}`, classes: [TypeError], names: [input], values: ['Int32Array'], call: (sm) => sm[op](new Int32Array(6), t, { shape }) });
+    add({ label: `options is a string${sfx}`, classes: [TypeError], names: ['options'], values: ['"mean"'], call: (sm) => sm[op](x6(), t, 'mean') });
+    add({ label: `unknown option "reduce"${sfx}`, classes: [TypeError], names: ['reduce'], values: ['reduce'], ...withOut({ reduce: 'sum' }) });
+    add({ label: `length 6 with shape [2, 4]${sfx}`, classes: [RangeError], names: ['shape', input], values: ['6', '8'], ...withOut({ shape: [2, 4] }) });
+    add({ label: `axis 2 for shape [2, 3]${sfx}`, classes: [RangeError], names: ['axis'], values: ['2'], ...withOut({ axis: 2 }) });
+    // --- classes < 1
+    add({ label: `a class axis of length 0 (shape [3, 0])${sfx}`, classes: [RangeError], names: ['axis', 'class'], values: ['[3, 0]'],
+      outType: k.Out, outLength: 0, call: (sm, out) => sm[op](k.make(0), [0, 0, 0], { shape: [3, 0], grad: true, out }) });
+    // --- reduction
+    add({ label: `reduction "avg"${sfx}`, classes: [RangeError], names: ['reduction'], values: ['"avg"'], ...withOut({ reduction: 'avg' }) });
+    add({ label: `reduction 3${sfx}`, classes: [TypeError], names: ['reduction'], values: ['3'], ...withOut({ reduction: 3 }) });
+    // --- weight
+    add({ label: `weight of length 2 for 3 classes${sfx}`, classes: [RangeError], names: ['weight'], values: ['2'], ...withOut({ weight: [1, 2] }) });
+    add({ label: `weight [1, -2, 1]${sfx}`, classes: [RangeError], names: ['weight'], values: ['-2'], ...withOut({ weight: [1, -2, 1] }) });
+    add({ label: `weight [1, NaN, 1]${sfx}`, classes: [RangeError], names: ['weight'], values: ['NaN'], ...withOut({ weight: [1, NaN, 1] }) });
+    add({ label: `weight [1, "a", 1]${sfx}`, classes: [TypeError], names: ['weight'], values: ['"a"'], ...withOut({ weight: [1, 'a', 1] }) });
+    add({ label: `weight is a string${sfx}`, classes: [TypeError], names: ['weight'], values: ['"abc"'], ...withOut({ weight: 'abc' }) });
+    if (kind !== 'array') {
+      const Other = kind === 'float32' ? Float64Array : Float32Array;
+      add({ label: `weight is a ${Other.name} for ${kind} input`, classes: [TypeError], names: ['weight'], values: [Other.name], ...withOut({ weight: new Other(3).fill(1) }) });
+    }
+    // --- ignoreIndex
+    add({ label: `ignoreIndex 1.5${sfx}`, classes: [RangeError], names: ['ignoreIndex'], values: ['1.5'], ...withOut({ ignoreIndex: 1.5 }) });
+    add({ label: `ignoreIndex 2^31${sfx}`, classes: [RangeError], names: ['ignoreIndex'], values: ['2147483648'], ...withOut({ ignoreIndex: 2 ** 31 }) });
+    add({ label: `ignoreIndex "1"${sfx}`, classes: [TypeError], names: ['ignoreIndex'], values: ['"1"'], ...withOut({ ignoreIndex: '1' }) });
+    // --- labelSmoothing (crossEntropy only; nllLoss has no such option)
+    if (ce) {
+      for (const v of [-0.1, 1.5, NaN]) {
+        add({ label: `labelSmoothing ${v}${sfx}`, classes: [RangeError], names: ['labelSmoothing'], values: [String(v)], ...withOut({ labelSmoothing: v }) });
+      }
+      add({ label: `labelSmoothing "0.1"${sfx}`, classes: [TypeError], names: ['labelSmoothing'], values: ['"0.1"'], ...withOut({ labelSmoothing: '0.1' }) });
+    } else {
+      add({ label: `labelSmoothing is unknown to nllLoss${sfx}`, classes: [TypeError], names: ['labelSmoothing'], values: ['labelSmoothing'], ...withOut({ labelSmoothing: 0.1 }) });
+    }
+    // --- grad and out
+    add({ label: `grad "yes"${sfx}`, classes: [TypeError], names: ['grad'], values: ['"yes"'], ...withOut({ grad: 'yes' }) });
+    add({ label: `grad 1${sfx}`, classes: [TypeError], names: ['grad'], values: ['1'], ...withOut({ grad: 1 }) });
+    add({ label: `out without grad: true${sfx}`, classes: [TypeError], names: ['out'], values: ['grad'], ...withOut({ grad: false }) });
+    add({ label: `out of the other dtype${sfx}`, classes: [TypeError], names: ['out'], values: [kind === 'float32' ? 'Float64Array' : 'Float32Array'],
+      outType: kind === 'float32' ? Float64Array : Float32Array, outLength: 6, call: (sm, out) => sm[op](x6(), t, { shape, grad: true, out }) });
+    for (const badLength of [5, 7, 0]) {
+      add({ label: `out of length ${badLength}${sfx}`, classes: [RangeError], names: ['out'], values: [String(badLength)],
+        outType: k.Out, outLength: badLength, call: (sm, out) => sm[op](x6(), t, { shape, grad: true, out }) });
+    }
+    // --- targets
+    add({ label: `target is a string${sfx}`, classes: [TypeError], names: ['target'], values: ['"abc"'], ...withOut({}, 'abc') });
+    add({ label: `target holds 3 indices for 2 samples${sfx}`, classes: [RangeError], names: ['target'], values: ['3'], ...withOut({}, [0, 1, 2]) });
+    add({ label: `target [0, 3] with 3 classes${sfx}`, classes: [RangeError], names: ['target'], values: ['3'], ...withOut({}, [0, 3]) });
+    add({ label: `target [0, -1]${sfx}`, classes: [RangeError], names: ['target'], values: ['-1'], ...withOut({}, Int32Array.from([0, -1])) });
+    add({ label: `target [0, 1.5]${sfx}`, classes: [TypeError], names: ['target'], values: ['1.5'], ...withOut({}, [0, 1.5]) });
+    add({ label: `target [7, 9] with ignoreIndex 7${sfx}`, classes: [RangeError], names: ['target'], values: ['9'], ...withOut({ ignoreIndex: 7 }, [7, 9]) });
+    if (kind !== 'array') {
+      if (ce) {
+        const Other = kind === 'float32' ? Float64Array : Float32Array;
+        const otherDtype = kind === 'float32' ? 'float64' : 'float32';
+        add({ label: `probability target of the other dtype${sfx}`, classes: [TypeError], names: ['target'], values: [Other.name, otherDtype], ...withOut({}, new Other(6)) });
+        add({ label: `probability target of length 5${sfx}`, classes: [RangeError], names: ['target'], values: ['5'], ...withOut({}, new k.Out(5)) });
+      } else {
+        add({ label: `a probability target${sfx}`, classes: [TypeError], names: ['target'], values: [k.Out.name], ...withOut({}, new k.Out(6)) });
+      }
+    }
+  }
+  return cases;
+}
+
 /** Every case throws as expected and leaves the instance usable; all failures are reported together. */
 function assertAllThrow(sm, cases) {
   const problems = [];
@@ -185,6 +277,14 @@ for (const { name: build, sm } of BUILDS) {
     for (const op of JACOBIANS) {
       test(`${op} ${build}: bad input and a result too large for wasm memory`, () =>
         assertAllThrow(sm, jacobianCases(op)));
+    }
+    for (const op of LOSSES) {
+      test(`${op} ${build}: every option, target and input error throws the right error, writes nothing, leaves the instance usable`, () =>
+        assertAllThrow(sm, lossCases(op)));
+      // An option naming a choice is looked up as an own property: 'toString' is no reduction.
+      test(`${op} ${build}: reduction "toString" is a RangeError naming reduction`, () =>
+        assertAllThrow(sm, [{ label: `${op}: reduction "toString"`, classes: [RangeError], names: ['reduction'], values: ['"toString"'],
+          outType: Float32Array, outLength: 6, call: (s, out) => s[op](new Float32Array(6), [0, 2], { shape: [2, 3], reduction: 'toString', grad: true, out }) }]));
     }
 
     test(`memory ${build}: 2000 failing calls followed by normal calls do not grow memoryBytes`, () => {

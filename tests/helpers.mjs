@@ -1,10 +1,12 @@
-// Shared test machinery: the module under test, its builds and dtypes, a seeded
-// PRNG, random shapes and logits, and comparison helpers that implement the
-// accuracy contract of cpp/accuracy.json exactly. Not a test file (node --test only runs
-// *.test.mjs here).
+// Shared test machinery: the module under test and its build matrix, dtypes,
+// a seeded PRNG, random shapes and logits, and comparison helpers that
+// implement the accuracy contract of cpp/accuracy.json exactly. Not a test
+// file (node --test only runs *.test.mjs here).
 //
 // Environment:
-//   SOFTMAX_WASM_ENTRY  path of the module to test (default: ../bindings/index.js)
+//   SOFTMAX_WASM_ENTRY  path of the module to test (default: the package
+//                       itself, resolved by its name 'softmax-wasm' through
+//                       package.json "exports", as a consumer imports it)
 //   SEED                base seed of every random case (default below); a
 //                       failure message names the SEED that reproduces it.
 
@@ -17,16 +19,18 @@ import * as R from './reference.mjs';
 
 // ------------------------------------------------------- module and builds ----
 
+/** URL of the module under test: what `import 'softmax-wasm'` gives a consumer, unless overridden. */
 export const ENTRY = process.env.SOFTMAX_WASM_ENTRY
   ? pathToFileURL(path.resolve(process.env.SOFTMAX_WASM_ENTRY)).href
-  : new URL('../bindings/index.js', import.meta.url).href;
+  : import.meta.resolve('softmax-wasm');
 
 export async function loadModule() {
   return import(ENTRY);
 }
 
 /**
- * Both builds of the library: [{ name: 'simd', sm }, { name: 'scalar', sm }].
+ * The build matrix every Node test file runs on: both builds of the library,
+ * loaded through ENTRY: [{ name: 'simd', sm }, { name: 'scalar', sm }].
  * load({ simd: true }) must give the SIMD128 build (Node 20 always has SIMD)
  * and load({ simd: false }) must force the scalar one.
  */
@@ -36,7 +40,10 @@ export async function builds() {
   assert.equal(simd.backend, 'wasm-simd128', 'load({ simd: true }).backend');
   const scalar = await load({ simd: false });
   assert.equal(scalar.backend, 'wasm-scalar', 'load({ simd: false }).backend');
-  return [{ name: 'simd', sm: simd }, { name: 'scalar', sm: scalar }];
+  return [
+    { name: 'simd', sm: simd },
+    { name: 'scalar', sm: scalar },
+  ];
 }
 
 // ------------------------------------------------------ accuracy contract ----
@@ -66,7 +73,7 @@ const sharedTol = (dtype) => Math.max(...SHARED_TOL_OPS.map((op) => tolerance(op
 // ----------------------------------------------------------------- dtypes ----
 
 /**
- * The three input kinds of API.md. `make` turns doubles into the kernel's
+ * The three input kinds of the API. `make` turns doubles into the kernel's
  * input (Float32Array.from rounds with Math.fround, so the reference, fed
  * Float64Array.from(input), sees exactly the kernel's inputs). `num` rounds a
  * scalar the same way: float32 cases use float32-representable temperatures so
@@ -77,7 +84,6 @@ export const DTYPES = [
   { name: 'float64', tol: sharedTol('float64'), Result: Float64Array, make: (v) => Float64Array.from(v), num: (t) => t, minNormal: 2 ** -1022 },
   { name: 'array', tol: sharedTol('float64'), Result: Float64Array, make: (v) => Array.from(v, Number), num: (t) => t, minNormal: 2 ** -1022 },
 ];
-export const dtypeNamed = (name) => DTYPES.find((d) => d.name === name);
 
 /** The exact values a kernel sees, as doubles. */
 export const asRef = (input) => Float64Array.from(input, Number);
@@ -141,7 +147,7 @@ export function seededTest(name, body, options = {}) {
 /** Sizes at and around SIMD tile widths (4 float32 / 2 float64 lanes, unrolled loops). */
 export const SIMD_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33,
   47, 48, 49, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025];
-export const DIM_CHOICES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65];
+const DIM_CHOICES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65];
 export const TEMPERATURES = [0.1, 0.25, 0.5, 0.7, 1, 1.5, 2, 3.3, 5, 10];
 
 /** A random shape of rank 1..maxRank with at most maxElements elements. */
@@ -197,7 +203,7 @@ export function randomGradient(rng, count) {
 //               ref <  1e-30: 0 <= got <= 1e-30 (1 + tol) (tiny outputs may flush to 0)
 //               and got is never negative.
 //   log         |got - ref| <= tol * max(1, |ref|)          (logSoftmax, logSumExp)
-//   backward    |got - ref| <= tol * max(scale_i, minNormal) (scale from API.md; the
+//   backward    |got - ref| <= tol * max(scale_i, minNormal) (scale: the size of the terms, README; the
 //               floor only matters for subnormal results, which cannot carry relative accuracy)
 //   jacobian    |ref| >= 1e-30: |got - ref| <= tol * |ref|; else |got| <= 1e-30 (1 + tol)
 //
@@ -315,7 +321,7 @@ export class Failures {
     try {
       fn();
     } catch (error) {
-      this.messages.push(error && error.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message));
+      this.messages.push(error?.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message));
     }
   }
   assertNone() {
@@ -323,6 +329,47 @@ export class Failures {
     const shown = this.messages.slice(0, 4).join('\n---\n');
     assert.fail(`${this.messages.length} of ${this.cases} cases failed; first ${Math.min(4, this.messages.length)}:\n${shown}`);
   }
+}
+
+// ------------------------------------------------------ loss comparisons ----
+//
+// crossEntropy / nllLoss, with the bounds the README states for them:
+//   float32: |loss - ref| <= 1e-6 max(1, |ref|), |grad - ref| <= 2e-6 max|ref grad|
+//   float64: 1e-12 in place of both.
+
+// cpp/accuracy.json's crossEntropy bounds plus the reference's own error (tolerance above).
+const LOSS_TOL = Object.fromEntries(['float32', 'float64', 'array'].map((d) => [d, tolerance('crossEntropy', d, 'loss')]));
+const GRAD_TOL = Object.fromEntries(['float32', 'float64', 'array'].map((d) => [d, tolerance('crossEntropy', d, 'grad')]));
+
+export function checkLoss(got, ref, dtype, what) {
+  const tol = LOSS_TOL[dtype.name];
+  const one = (g, r, i) => {
+    if (Number.isNaN(r)) { assert.ok(Number.isNaN(g), `${what}: loss${i ?? ''} ${g}, want NaN`); return; }
+    if (g === r) return; // also +inf (a -inf target logit), where g - r is NaN
+    assert.ok(Math.abs(g - r) <= tol * Math.max(1, Math.abs(r)), `${what}: loss${i === undefined ? '' : `[${i}]`} ${g}, ref ${r}, |err| ${Math.abs(g - r)}`);
+  };
+  if (typeof ref === 'number') {
+    assert.equal(typeof got, 'number', `${what}: loss should be a number, got ${got?.constructor?.name}`);
+    one(got, ref);
+  } else {
+    assert.equal(got.length, ref.length, `${what}: per-sample loss length`);
+    ref.forEach((r, i) => one(Number(got[i]), r, i));
+  }
+}
+
+export function checkGrad(got, ref, dtype, what) {
+  assert.ok(got instanceof dtype.Result, `${what}: grad should be a ${dtype.Result.name}, got ${got?.constructor?.name}`);
+  assert.equal(got.length, ref.length, `${what}: grad length`);
+  const scale = Math.max(0, ...Array.from(ref, Math.abs).filter(Number.isFinite));
+  const allowed = GRAD_TOL[dtype.name] * scale;
+  let worst = -1;
+  let worstErr = 0;
+  for (let i = 0; i < ref.length; i++) {
+    // NaN exactly where the reference has NaN
+    const err = Number.isNaN(ref[i]) ? (Number.isNaN(got[i]) ? 0 : Infinity) : Math.abs(got[i] - ref[i]);
+    if (!(err <= allowed) && (worst < 0 || !(err <= worstErr))) { worst = i; worstErr = err; }
+  }
+  assert.ok(worst < 0, `${what}: grad[${worst}] = ${got[worst]}, ref ${ref[worst]}, |err| ${worstErr} > ${allowed} (2e-6 or 1e-12 of max|grad| ${scale})`);
 }
 
 // ------------------------------------------------------------ op runners ----
@@ -341,7 +388,7 @@ const SENTINEL = -7.25;
  * length, that `out` (when useOut) is the returned object, and that the
  * inputs were not modified. Returns the result.
  */
-export function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLength }) {
+function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLength }) {
   const before = inputs.map((a) => Array.from(a));
   const callOpts = { ...opts };
   let out;

@@ -106,13 +106,23 @@ function cleanCall(op, make = f32) {
       return [[make(5)], { temperature: 0.7 }];
     case 'loss':
       return [[make(12), new Int32Array([0, 3, 1])], { shape: [3, 4], grad: true }];
+    case 'sample':
+      return [[make(12)], { shape: [3, 4], topK: 3, random: 5 }];
+    case 'filter':
+      return [[make(12)], { shape: [3, 4], topK: 2, temperature: 0.5 }];
+    case 'topK':
+      return [[make(12), 2], { shape: [3, 4], axis: 0 }];
+    case 'argmax':
+      return [[make(12)], { shape: [3, 4], axis: 0 }];
     default:
       throw new Error(`no clean call for kind ${op.kind}`);
   }
 }
 const callOp = (sm, op, args, options) => sm[op.name](...args, options);
 const resultArrays = (r) =>
-  r instanceof Float32Array || r instanceof Float64Array ? [r] : [typeof r.loss === 'number' ? Float64Array.of(r.loss) : r.loss, ...(r.grad ? [r.grad] : [])];
+  r instanceof Float32Array || r instanceof Float64Array || r instanceof Int32Array ? [r]
+    : r.indices ? [r.values, r.indices]
+    : [typeof r.loss === 'number' ? Float64Array.of(r.loss) : r.loss, ...(r.grad ? [r.grad] : [])];
 function sameResult(got, want, label) {
   const g = resultArrays(got);
   const w = resultArrays(want);
@@ -197,8 +207,11 @@ for (const op of OPS) {
   hostile(`${op.name}: Object.prototype and Array.prototype pollution changes nothing`, (sm) => {
     const [args, options] = cleanCall(op);
     const want = callOp(sm, op, args, options);
-    const defaults = () => (args.length === 1 ? [f64(6)] : op.kind === 'loss' ? [f64(6), new Int32Array([2, 0])] : [f64(6, 2), f64(6, 3)]);
-    const wantDefault = callOp(sm, op, defaults(), op.kind === 'loss' ? { shape: [2, 3] } : undefined);
+    const defaults = () =>
+      args.length === 1 ? [f64(6)] : op.kind === 'loss' ? [f64(6), new Int32Array([2, 0])] : op.kind === 'topK' ? [f64(6), 2] : [f64(6, 2), f64(6, 3)];
+    // sample without a seed draws from crypto.getRandomValues: the default call gets one (still inheriting the pollution).
+    const defaultOptions = () => (op.kind === 'loss' ? { shape: [2, 3] } : op.kind === 'sample' ? { random: 9 } : undefined);
+    const wantDefault = callOp(sm, op, defaults(), defaultOptions());
     const polluted = {
       temperature: 100, shape: [1, 12], axis: 0, out: new Float32Array(1), reduction: 'sum', weight: [9, 9, 9, 9],
       ignoreIndex: 0, labelSmoothing: 0.5, grad: false, probabilityTargets: true, kind: 'jacobian', get: 1, set: 1,
@@ -207,7 +220,7 @@ for (const op of OPS) {
       Object.assign(Object.prototype, polluted);
       Array.prototype[1] = 'y';
       sameResult(callOp(sm, op, args, options), want, 'polluted');
-      sameResult(callOp(sm, op, defaults(), op.kind === 'loss' ? { shape: [2, 3] } : undefined), wantDefault, 'polluted, defaults');
+      sameResult(callOp(sm, op, defaults(), defaultOptions()), wantDefault, 'polluted, defaults');
     } finally {
       for (const key of Object.keys(polluted)) delete Object.prototype[key];
       delete Array.prototype[1];
@@ -256,11 +269,14 @@ for (const op of OPS) {
     const [args, options] = cleanCall(op);
     const w = wasmOf(sm, args[0]);
     const opts = { ...options };
-    Object.defineProperty(opts, 'out', {
+    // An option the op takes whose value stays what the clean call gives (out where there is one).
+    const key = Object.hasOwn(op.options, 'out') ? 'out' : Object.keys(op.options).find((k) => k !== 'shape');
+    const value = options[key];
+    Object.defineProperty(opts, key, {
       enumerable: true,
       get() {
         w.free();
-        return undefined;
+        return value;
       },
     });
     throwsNamed(() => callOp(sm, op, [w, ...args.slice(1)], opts), TypeError, first);
@@ -327,10 +343,15 @@ for (const op of OPS) {
     const want = callOp(sm, op, args, options);
     const shared = new Float32Array(new SharedArrayBuffer(args[0].length * 4, { maxByteLength: 1 << 16 }));
     shared.set(args[0]);
-    const outLength = resultArrays(want).at(-1).length;
-    const out = new Float32Array(new SharedArrayBuffer(outLength * 4));
+    if (!Object.hasOwn(op.options, 'out')) {
+      // topK and argmax take no out: the shared input alone.
+      sameResult(callOp(sm, op, [shared, ...args.slice(1)], options), want, 'shared');
+      return;
+    }
+    const last = resultArrays(want).at(-1); // sample's out holds tokens (Int32Array); the others, values
+    const out = new last.constructor(new SharedArrayBuffer(last.length * last.BYTES_PER_ELEMENT));
     const got = callOp(sm, op, [shared, ...args.slice(1)], { ...options, out });
-    same(out, resultArrays(want).at(-1), 'shared out');
+    same(out, last, 'shared out');
     sameResult(got, want, 'shared');
   });
 

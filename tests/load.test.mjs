@@ -8,7 +8,10 @@ import { builds, loadModule } from './helpers.mjs';
 const BUILDS = await builds();
 
 test('load({ simd: true }) is wasm-simd128 and load({ simd: false }) is wasm-scalar', () => {
-  assert.deepEqual(BUILDS.map((b) => b.sm.backend), ['wasm-simd128', 'wasm-scalar']);
+  assert.deepEqual(
+    BUILDS.map((b) => b.sm.backend),
+    ['wasm-simd128', 'wasm-scalar'],
+  );
 });
 
 test('load() with no options picks SIMD on Node 20 (which always has it)', async () => {

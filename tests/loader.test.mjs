@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { ENTRY, loadModule } from './helpers.mjs';
 
 // Count compilations: wrap before anything is loaded (each test file is its own process).
 let compiles = 0;
@@ -15,10 +16,10 @@ WebAssembly.compile = function (...args) {
   compiles++;
   return realCompile.apply(this, args);
 };
-const { load, simdSupported, SoftmaxWasm } = await import('../bindings/index.js');
+const { load, simdSupported, SoftmaxWasm } = await loadModule(); // the package, as a consumer imports it
 
 const run = promisify(execFile);
-const entry = new URL('../bindings/index.js', import.meta.url).href;
+const entry = ENTRY;
 const SIMD = readFileSync(new URL('../dist/softmax-simd.wasm', import.meta.url));
 const SCALAR = readFileSync(new URL('../dist/softmax-scalar.wasm', import.meta.url));
 const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 1e-12);

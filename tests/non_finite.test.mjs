@@ -1,4 +1,4 @@
-// Non-finite inputs, PyTorch semantics (API.md), fibre by fibre:
+// Non-finite inputs, PyTorch semantics (as the README states), fibre by fibre:
 //   softmax/logSoftmax: a fibre that is all -Infinity, or holds a NaN or a
 //   +Infinity, becomes all NaN; other fibres are untouched; -Infinity entries
 //   give exactly 0 (softmax) and -Infinity (logSoftmax).

@@ -1,9 +1,10 @@
-// The cases every tensor op shares (softmax, logSoftmax, logSumExp and the two
-// backward ops), registered once per build and dtype by each op's own test
-// file: sizes around SIMD widths, random 1-D..4-D shapes along every axis
-// (positive and negative), temperatures 0.1..10, with and without `out`,
-// long rows, default options, scalars and zero-sized dimensions. Each case is
-// compared with the float64 reference under the API.md accuracy contract.
+// The long randomized cases every op along an axis shares (softmax,
+// logSoftmax, logSumExp and the two backward ops), registered once per build
+// and dtype by tests/ops.test.mjs for each such op of the op table: sizes
+// around SIMD widths, random 1-D..4-D shapes along every axis (positive and
+// negative), temperatures 0.1..10, with and without `out`, long rows, default
+// options, scalars and zero-sized dimensions. Each case is compared with the
+// float64 reference under the README's accuracy contract (helpers.mjs compare).
 
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';

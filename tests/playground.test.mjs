@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
+import * as R from './reference.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -25,26 +26,10 @@ const PANELS = ['distribution-shift', 'softmax-focus', 'overflow', 'jacobian', '
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-// ---- pure-JS reference (float64) ----------------------------------------------
-function softmaxRef(x, T = 1) {
-  const m = Math.max(...x.map((v) => v / T));
-  const e = x.map((v) => Math.exp(v / T - m));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / z);
-}
+// ---- the float64 reference (tests/reference.mjs), in the shapes the panels show ----
+const softmaxRef = (x, T = 1) => Array.from(R.softmax(x, { temperature: T }));
 /** softmax along `axis` of a row-major rows x cols matrix. */
-function softmaxMatrixRef(x, rows, cols, axis) {
-  const out = new Array(rows * cols);
-  if (axis === 0) {
-    for (let c = 0; c < cols; c++) {
-      const s = softmaxRef(Array.from({ length: rows }, (_, r) => x[r * cols + c]));
-      s.forEach((v, r) => { out[r * cols + c] = v; });
-    }
-  } else {
-    for (let r = 0; r < rows; r++) softmaxRef(x.slice(r * cols, r * cols + cols)).forEach((v, c) => { out[r * cols + c] = v; });
-  }
-  return out;
-}
+const softmaxMatrixRef = (x, rows, cols, axis) => Array.from(R.softmax(x, { shape: [rows, cols], axis }));
 const dot = (a, b) => a.reduce((t, v, i) => t + v * b[i], 0);
 
 function assertClose(actual, expected, tol, what) {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENTRY } from './helpers.mjs';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,14 +22,15 @@ for (const [i, code] of blocks.entries()) {
   test(`README example ${i + 1} runs and prints what its comments say`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'smw-readme-'));
     try {
-      const entry = new URL('../bindings/index.js', import.meta.url).href;
+      // Written outside the package, the example imports the module under test by its URL.
       const file = join(dir, 'example.mjs');
-      await writeFile(file, code.replaceAll("'softmax-wasm'", JSON.stringify(entry)));
+      await writeFile(file, code.replaceAll("'softmax-wasm'", JSON.stringify(ENTRY)));
       const { stdout } = await run(process.execPath, [file]);
       // Every "// value" comment after a console.log of a plain value must match the output.
       for (const m of code.matchAll(/console\.log\((.*)\); \/\/ ([\d. ]+)$/gm)) {
         assert.ok(stdout.includes(m[2].trim()), `expected output ${m[2].trim()} for ${m[1]}; got:\n${stdout}`);
       }
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the example's own template literal, searched as text
       if (code.includes('step ${step}')) {
         const losses = [...stdout.matchAll(/loss (\d+\.\d+)/g)].map((m) => Number(m[1]));
         assert.ok(losses.length >= 3 && losses.at(-1) < losses[0] / 5, `training loss must fall: ${losses}`);

@@ -177,7 +177,7 @@ export function logSoftmaxBackward(dy, y, { shape, axis, temperature = 1 } = {})
   return dx;
 }
 
-/** The size of the terms of softmaxBackward: |y_i| (|dy_i| + |<dy, y>|) / T (API.md). */
+/** The size of the terms of softmaxBackward: |y_i| (|dy_i| + |<dy, y>|) / T (README). */
 export function softmaxBackwardScale(dy, y, { shape, axis, temperature = 1 } = {}) {
   const view = layout(y.length, { shape, axis });
   const scale = new Float64Array(view.size);
@@ -188,7 +188,7 @@ export function softmaxBackwardScale(dy, y, { shape, axis, temperature = 1 } = {
   return scale;
 }
 
-/** The size of the terms of logSoftmaxBackward: (|dy_i| + exp(y_i) |sum dy|) / T (API.md). */
+/** The size of the terms of logSoftmaxBackward: (|dy_i| + exp(y_i) |sum dy|) / T (README). */
 export function logSoftmaxBackwardScale(dy, y, { shape, axis, temperature = 1 } = {}) {
   const view = layout(y.length, { shape, axis });
   const scale = new Float64Array(view.size);

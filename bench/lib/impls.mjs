@@ -16,7 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-import { checksum, naiveOps } from './data.mjs';
+import { OPS as TABLE } from '../../bindings/ops.js';
+import { BENCH, checksum, naiveOps } from './data.mjs';
 import { modelFor } from './onnx.mjs';
 import { registerLossGradients } from './tfjs-gradients.mjs';
 
@@ -29,40 +30,56 @@ function versionOf(pkg) {
 }
 
 const skip = (reason) => ({ skip: reason });
+/** A row that does not apply to an op (no such op in that library, a bound of another op): left out of its table. */
+const notApplicable = (reason) => ({ skip: reason, inapplicable: true });
 
 // ---- softmax-wasm ---------------------------------------------------------------------
 
-/** The public API: plain Float32Array in, a new array out (or `out` given). */
+/** The data arguments of an op on the bench inputs, in call order (BENCH[op].args). */
+const argsOf = (op, inp) => BENCH[op].args.map((name) => inp[name]);
+
+/** The options every call of an op on a shape passes: { shape, axis } for the ops along an axis, loss ops with grad. */
+function baseOptions(op, shape) {
+  const b = BENCH[op];
+  const o = b.alongAxis ? { shape: shape.dims, axis: shape.axis } : {};
+  return b.loss ? { ...o, grad: true } : o;
+}
+
+/** One call of sm[op] on prebuilt arguments and options (closures by arity: no spread in the timed call). */
+function caller(sm, op, args, opts) {
+  if (args.length === 1) {
+    const [a] = args;
+    return () => sm[op](a, opts);
+  }
+  const [a, b] = args;
+  return () => sm[op](a, b, opts);
+}
+
+/** What a call gives for the check against ours: { out, loss? } (a loss op's array is its gradient). */
+function resultOf(op, r) {
+  if (BENCH[op].loss) return { out: Float32Array.from(r.grad.array ?? r.grad), loss: r.loss };
+  return { out: Float32Array.from(r.array ?? r) };
+}
+
+/** The public API: plain Float32Array in, a new array out (or `out` given: for a loss, the gradient). */
 function oursApi(sm, { withOut }) {
   return (op, shape, inp) => {
-    const opts = { shape: shape.dims, axis: shape.axis };
-    if (op === 'crossEntropy') {
-      // With out, the gradient goes into a preallocated array.
-      const ceOpts = withOut ? { ...opts, grad: true, out: new Float32Array(shape.size) } : { ...opts, grad: true };
-      const run = () => sm.crossEntropy(inp.x, inp.target, ceOpts);
-      return {
-        run,
-        result: () => {
-          const r = run();
-          return { out: r.grad, loss: r.loss };
-        },
-      };
-    }
-    const out = withOut ? new Float32Array(shape.size) : undefined;
-    const o = withOut ? { ...opts, out } : opts;
-    const run = op === 'softmaxBackward' ? () => sm.softmaxBackward(inp.dy, inp.y, o) : () => sm[op](inp.x, o);
-    return { run, result: () => ({ out: Float32Array.from(run()) }) };
+    const opts = baseOptions(op, shape);
+    if (withOut) opts.out = new Float32Array(BENCH[op].outLength(shape));
+    const run = caller(sm, op, argsOf(op, inp), opts);
+    return { run, result: () => resultOf(op, run()) };
   };
 }
 
 /**
- * Zero-copy through the coming sm.alloc(length, dtype): inputs and output live
- * in wasm memory, so a call copies nothing. The handle is passed to the op;
- * if the API turns out to take its .array view instead, that is used.
+ * Zero-copy through sm.alloc(length, dtype): inputs (class indices as int32)
+ * and the output live in wasm memory, so a call copies nothing. The options
+ * object is built once, outside the timed call: an object spread costs
+ * ~0.7 us in V8, more than a 1x8 softmax, and the other rows pass prebuilt
+ * options too.
  */
 function oursZeroCopy(sm) {
   return (op, shape, inp) => {
-    if (typeof sm.alloc !== 'function') return skip('n/a (no sm.alloc)');
     const handles = [];
     const alloc = (length, dtype, data) => {
       const h = sm.alloc(length, dtype);
@@ -70,54 +87,12 @@ function oursZeroCopy(sm) {
       if (data) h.array.set(data);
       return h;
     };
-    const opts = { shape: shape.dims, axis: shape.axis };
-    let call;
-    let outHandle;
-    if (op === 'crossEntropy') {
-      const x = alloc(shape.size, 'float32', inp.x);
-      let target = inp.target;
-      try {
-        target = alloc(shape.samples, 'int32', inp.target);
-      } catch {
-        // int32 handles not offered: the targets go in as an Int32Array.
-      }
-      outHandle = alloc(shape.size, 'float32');
-      const ceOpts = { ...opts, grad: true, out: outHandle };
-      call = (arg) => sm.crossEntropy(arg(x), target === inp.target ? target : arg(target), ceOpts);
-    } else {
-      outHandle = alloc(shape.size, 'float32');
-      // The options object is built once per handle style, outside the timed
-      // call: an object spread costs ~0.7 us in V8, more than a 1x8 softmax,
-      // and the other rows pass prebuilt options too.
-      const built = new Map();
-      const optsFor = (arg) => {
-        if (!built.has(arg)) built.set(arg, { ...opts, out: arg(outHandle) });
-        return built.get(arg);
-      };
-      if (op === 'softmaxBackward') {
-        const dy = alloc(shape.size, 'float32', inp.dy);
-        const y = alloc(shape.size, 'float32', inp.y);
-        call = (arg) => sm.softmaxBackward(arg(dy), arg(y), optsFor(arg));
-      } else {
-        const x = alloc(shape.size, 'float32', inp.x);
-        call = (arg) => sm[op](arg(x), optsFor(arg));
-      }
-    }
-    let arg = (h) => h;
-    try {
-      call(arg);
-    } catch (e) {
-      if (!(e instanceof TypeError)) throw e;
-      arg = (h) => (h && h.array ? h.array : h);
-    }
-    const run = () => call(arg);
+    const args = argsOf(op, inp).map((a) => alloc(a.length, a instanceof Int32Array ? 'int32' : 'float32', a));
+    const opts = { ...baseOptions(op, shape), out: alloc(BENCH[op].outLength(shape), 'float32') };
+    const run = caller(sm, op, args, opts);
     return {
       run,
-      result: () => {
-        const r = run();
-        if (op === 'crossEntropy') return { out: Float32Array.from(outHandle.array), loss: r.loss };
-        return { out: Float32Array.from(outHandle.array) };
-      },
+      result: () => resultOf(op, run()),
       dispose: () => handles.forEach((h) => h.free()),
     };
   };
@@ -132,8 +107,8 @@ async function loadRawModule() {
 
 function oursKernel(M) {
   return (op, shape, inp) => {
-    const B = 4;
-    const { outer, n, inner, size } = shape;
+    const { outer, n, inner } = shape;
+    const outLength = BENCH[op].outLength(shape);
     const ptrs = [];
     const malloc = (bytes) => {
       const p = M._malloc(bytes) >>> 0;
@@ -141,37 +116,37 @@ function oursKernel(M) {
       ptrs.push(p);
       return p;
     };
-    const put = (p, data) => (data instanceof Int32Array ? M.HEAP32 : M.HEAPF32).set(data, p / 4);
-    const pOut = malloc(size * B);
+    const put = (data) => {
+      const p = malloc(data.length * 4);
+      (data instanceof Int32Array ? M.HEAP32 : M.HEAPF32).set(data, p / 4);
+      return p;
+    };
+    const pOut = malloc(outLength * 4);
+    const f = M[TABLE.find((entry) => entry.name === op).bindings.float32];
+    const [p0, p1] = argsOf(op, inp).map(put);
     let run;
     let loss = () => undefined;
-    if (op === 'crossEntropy') {
-      const pX = malloc(size * B);
-      const pT = malloc(shape.samples * 4);
+    if (BENCH[op].loss) {
       const pTotal = malloc(8);
-      put(pX, inp.x);
-      put(pT, inp.target);
       // (input, target_index, target_prob, weight, outer, C, inner, ignore_index, reduction = mean, smoothing, loss_none, loss_total, grad)
-      run = () => M.crossEntropy_f32(pX, pT, 0, 0, outer, n, inner, -100, 1, 0, 0, pTotal, pOut);
+      run = () => f(p0, p1, 0, 0, outer, n, inner, -100, 1, 0, 0, pTotal, pOut);
       loss = () => M.HEAPF64[pTotal / 8];
-    } else if (op === 'softmaxBackward') {
-      const pDy = malloc(size * B);
-      const pY = malloc(size * B);
-      put(pDy, inp.dy);
-      put(pY, inp.y);
-      run = () => M.softmaxBackward_f32(pDy, pY, pOut, outer, n, inner, 1);
+    } else if (BENCH[op].jacobian) {
+      const pWork = malloc(shape.size * 8);
+      run = () => f(p0, pOut, shape.size, 1, pWork);
+    } else if (op === 'logSumExp') {
+      run = () => f(p0, pOut, outer, n, inner);
+    } else if (BENCH[op].args.length === 2) {
+      run = () => f(p0, p1, pOut, outer, n, inner, 1);
     } else {
-      const pX = malloc(size * B);
-      put(pX, inp.x);
-      const f = M[`${op}_f32`];
-      run = () => f(pX, pOut, outer, n, inner, 1);
+      run = () => f(p0, pOut, outer, n, inner, 1);
     }
     return {
       run,
       result: () => {
         const status = run();
         if (status !== 0) throw new Error(`raw ${op} kernel returned status ${status}`);
-        return { out: M.HEAPF32.slice(pOut / 4, pOut / 4 + size), loss: loss() };
+        return { out: M.HEAPF32.slice(pOut / 4, pOut / 4 + outLength), loss: loss() };
       },
       dispose: () => ptrs.forEach((p) => M._free(p)),
     };
@@ -186,7 +161,7 @@ function oursKernel(M) {
  */
 function memcpyBound(M) {
   return (op, shape) => {
-    if (op !== 'softmaxBackward') return skip('the memcpy bound is measured for softmaxBackward only');
+    if (op !== 'softmaxBackward') return notApplicable('the memcpy bound is measured for softmaxBackward only');
     const bytes = 2 * shape.size * 4;
     const src = M._malloc(bytes) >>> 0;
     const dst = M._malloc(bytes) >>> 0;
@@ -210,11 +185,12 @@ function memcpyBound(M) {
  */
 function resultAllocFloor(M) {
   return (op, shape) => {
-    const ptr = M._malloc(shape.size * 4) >>> 0;
-    if (!ptr) throw new RangeError(`result floor: could not allocate ${shape.size * 4} bytes`);
+    const length = BENCH[op].outLength(shape);
+    const ptr = M._malloc(length * 4) >>> 0;
+    if (!ptr) throw new RangeError(`result floor: could not allocate ${length * 4} bytes`);
     const start = ptr / 4;
     return {
-      run: () => M.HEAPF32.slice(start, start + shape.size),
+      run: () => M.HEAPF32.slice(start, start + length),
       dispose: () => M._free(ptr),
     };
   };
@@ -223,11 +199,14 @@ function resultAllocFloor(M) {
 // ---- TensorFlow.js ------------------------------------------------------------------
 
 /**
- * The tfjs ops as a tfjs user writes them. tf.softmax / tf.logSoftmax take the
- * last axis only, so a strided axis goes through transposes. softmaxBackward
- * is tfjs's own Softmax gradient expression, dy*y - sum(dy*y) * y, given y.
- * crossEntropy is tf.losses.softmaxCrossEntropy (mean over samples) on
- * tf.oneHot(targets), with tf.valueAndGrad for the loss and d loss / d logits.
+ * The tfjs ops as a tfjs user writes them; an op tfjs does not have is not
+ * here (its row is left out of that op's table). tf.softmax / tf.logSoftmax
+ * take the last axis only, so a strided axis goes through transposes.
+ * softmaxBackward and logSoftmaxBackward are tfjs's own Softmax and
+ * LogSoftmax gradient expressions, dy*y - sum(dy*y) * y and
+ * dy - sum(dy) * exp(ly), given y / ly. crossEntropy is
+ * tf.losses.softmaxCrossEntropy (mean over samples) on tf.oneHot(targets),
+ * with tf.valueAndGrad for the loss and d loss / d logits.
  */
 function tfjsOps(tf, shape) {
   const last = shape.axis === shape.dims.length - 1;
@@ -238,13 +217,16 @@ function tfjsOps(tf, shape) {
   return {
     softmax: alongLast((x) => tf.softmax(x)),
     logSoftmax: alongLast((x) => tf.logSoftmax(x)),
+    logSumExp: (x) => tf.logSumExp(x, shape.axis),
     softmaxBackward: (dy, y) => {
       const dyy = tf.mul(dy, y);
       return tf.sub(dyy, tf.mul(tf.sum(dyy, shape.axis, true), y));
     },
+    logSoftmaxBackward: (dy, ly) => tf.sub(dy, tf.mul(tf.sum(dy, shape.axis, true), tf.exp(ly))),
     crossEntropy: (x, t) => {
       const onehot = tf.oneHot(t, shape.n);
-      const rows = last && shape.dims.length === 2 ? (l) => l : (l) => tf.reshape(last ? l : tf.transpose(l, perm), [-1, shape.n]);
+      const rows =
+        last && shape.dims.length === 2 ? (l) => l : (l) => tf.reshape(last ? l : tf.transpose(l, perm), [-1, shape.n]);
       const { value, grad } = tf.valueAndGrad((l) => tf.losses.softmaxCrossEntropy(onehot, rows(l)))(x);
       return [value, grad];
     },
@@ -260,7 +242,13 @@ async function loadTfjs() {
   await tf.ready();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const build = threads ? (simd ? 'tfjs-backend-wasm-threaded-simd.wasm' : 'tfjs-backend-wasm.wasm') : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  const build = threads
+    ? simd
+      ? 'tfjs-backend-wasm-threaded-simd.wasm'
+      : 'tfjs-backend-wasm.wasm'
+    : simd
+      ? 'tfjs-backend-wasm-simd.wasm'
+      : 'tfjs-backend-wasm.wasm';
   await tf.setBackend('cpu');
   await tf.ready();
   return { tf, facts: { simd, multithread: threads, threadsCount: wasm.getThreadsCount(), wasmFile: build } };
@@ -268,8 +256,8 @@ async function loadTfjs() {
 
 function tfjsImpl(tf, backend, { kernelOnly }) {
   return (op, shape, inp) => {
-    const ops = tfjsOps(tf, shape);
-    const f = ops[op];
+    const f = tfjsOps(tf, shape)[op];
+    if (!f) return notApplicable(`tfjs has no ${op}`);
     const before = () => tf.setBackend(backend);
     // Results leave tf.tidy through a variable: returned from it, a typed array
     // would be walked element by element in search of tensors.
@@ -282,11 +270,9 @@ function tfjsImpl(tf, backend, { kernelOnly }) {
       return value;
     };
     const makeInputs = () =>
-      op === 'softmaxBackward'
-        ? [tf.tensor(inp.dy, shape.dims), tf.tensor(inp.y, shape.dims)]
-        : op === 'crossEntropy'
-          ? [tf.tensor(inp.x, shape.dims), tf.tensor(inp.target, [shape.samples], 'int32')]
-          : [tf.tensor(inp.x, shape.dims)];
+      argsOf(op, inp).map((a) =>
+        a instanceof Int32Array ? tf.tensor(a, [shape.samples], 'int32') : tf.tensor(a, shape.dims),
+      );
     if (kernelOnly) {
       let tensors = null;
       return {
@@ -301,7 +287,7 @@ function tfjsImpl(tf, backend, { kernelOnly }) {
           if (!tensors) tensors = makeInputs();
           return tidyRead(() => f(...tensors));
         },
-        dispose: () => tensors && tensors.forEach((t) => t.dispose()),
+        dispose: () => tensors?.forEach((t) => t.dispose()),
       };
     }
     // End to end: tensors from the typed arrays, the op, the result read back.
@@ -331,19 +317,19 @@ async function loadOrt() {
 
 function ortImpl(ort) {
   return async (op, shape, inp) => {
-    const session = await ort.InferenceSession.create(modelFor(op, shape.dims, shape.axis), {
+    const model = modelFor(op, shape.dims, shape.axis);
+    if (!model) return notApplicable(`ONNX has no ${op} operator`);
+    const session = await ort.InferenceSession.create(model.bytes, {
       executionProviders: ['wasm'],
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
     });
-    const f32 = (a) => new ort.Tensor('float32', a, shape.dims);
-    const feeds =
-      op === 'softmaxBackward'
-        ? () => ({ dy: f32(inp.dy), y: f32(inp.y) })
-        : op === 'crossEntropy'
-          ? () => ({ x: f32(inp.x), t: new ort.Tensor('int32', inp.target, shape.dims.filter((_, i) => i !== shape.axis)) })
-          : () => ({ x: f32(inp.x) });
-    const outName = op === 'softmaxBackward' ? 'dx' : op === 'crossEntropy' ? 'grad' : 'y';
+    const targetDims = shape.dims.filter((_, i) => i !== shape.axis);
+    const tensor = (a) =>
+      a instanceof Int32Array ? new ort.Tensor('int32', a, targetDims) : new ort.Tensor('float32', a, shape.dims);
+    const args = argsOf(op, inp);
+    const feeds = () => Object.fromEntries(model.inputs.map((name, i) => [name, tensor(args[i])]));
+    const outName = model.output;
     // One call: the input tensors wrap the typed arrays; run() copies them in and the outputs out.
     const run = async () => {
       const r = await session.run(feeds());
@@ -356,19 +342,16 @@ function ortImpl(ort) {
 // ---- naive JS ---------------------------------------------------------------------------
 
 function naiveImpl() {
-  const ops = naiveOps(Float32Array);
+  const ops = naiveOps();
   return (op, shape, inp) => {
-    const run =
-      op === 'softmaxBackward'
-        ? () => ops.softmaxBackward(inp.dy, inp.y, shape)
-        : op === 'crossEntropy'
-          ? () => ops.crossEntropy(inp.x, inp.target, shape)
-          : () => ops[op](inp.x, shape);
+    const [a, b] = argsOf(op, inp);
+    const f = ops[op];
+    const run = BENCH[op].args.length === 1 ? () => f(a, shape) : () => f(a, b, shape);
     return {
       run,
       result: () => {
         const r = run();
-        return op === 'crossEntropy' ? { out: r.grad, loss: r.loss } : { out: r };
+        return BENCH[op].loss ? { out: r.grad, loss: r.loss } : { out: r };
       },
     };
   };
@@ -396,7 +379,8 @@ export function buildNative() {
 function nativeImpl(exe, facts) {
   const runExe = (args) => {
     const r = spawnSync(exe, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.error || r.status !== 0) throw new Error(`${exe} ${args.join(' ')}: ${r.error ? r.error.message : r.stderr.trim()}`);
+    if (r.error || r.status !== 0)
+      throw new Error(`${exe} ${args.join(' ')}: ${r.error ? r.error.message : r.stderr.trim()}`);
     return JSON.parse(r.stdout);
   };
   return (op, shape) => {
@@ -423,7 +407,7 @@ function nativeImpl(exe, facts) {
         facts.benchmarkLibrary = report.benchmark_library;
         const c = report.checks[0];
         if (c.status !== 0) throw new Error(`${exe}: ${op} returned status ${c.status}`);
-        return { checksum: { sum: c.sum, scale: c.scale }, loss: op === 'crossEntropy' ? c.loss : undefined };
+        return { checksum: { sum: c.sum, scale: c.scale }, loss: BENCH[op].loss ? c.loss : undefined };
       },
     };
   };
@@ -468,13 +452,43 @@ export async function loadImplementations({ native = true } = {}) {
   facts.ours = { backend: sm.backend, kernels: sm.kernels, alloc: typeof sm.alloc === 'function' };
   impls.push(
     { id: 'ours-zero-copy', kind: 'ours', label: `${ours}, zero-copy (sm.alloc)`, prepare: oursZeroCopy(sm) },
-    { id: 'ours-inout', kind: 'ours', label: `${ours}, typed array in, new array out`, prepare: oursApi(sm, { withOut: false }) },
-    { id: 'ours-out', kind: 'ours', label: `${ours}, typed array in, \`out\` given`, prepare: oursApi(sm, { withOut: true }) },
+    {
+      id: 'ours-inout',
+      kind: 'ours',
+      label: `${ours}, typed array in, new array out`,
+      prepare: oursApi(sm, { withOut: false }),
+    },
+    {
+      id: 'ours-out',
+      kind: 'ours',
+      label: `${ours}, typed array in, \`out\` given`,
+      prepare: oursApi(sm, { withOut: true }),
+    },
     { id: 'ours-out-t2', kind: 'ours', label: `${ours}, \`out\` given, 2 threads`, prepare: oursApi(sm2, { withOut: true }) },
-    { id: 'ours-out-auto', kind: 'ours', label: `${ours}, \`out\` given, threads 'auto' (${smAuto.threads})`, prepare: oursApi(smAuto, { withOut: true }) },
-    { id: 'ours-kernel', kind: 'ours', label: `${ours}, internal kernel call (no copies; not public API)`, prepare: oursKernel(M) },
-    { id: 'memcpy', kind: 'limit', label: 'wasm memcpy of the 8N bytes y, dy (HEAPU8.copyWithin)', prepare: memcpyBound(M) },
-    { id: 'result-alloc', kind: 'limit', label: 'a new result array alone: HEAPF32.slice of N floats (allocation + copy out)', prepare: resultAllocFloor(M) },
+    {
+      id: 'ours-out-auto',
+      kind: 'ours',
+      label: `${ours}, \`out\` given, threads 'auto' (${smAuto.threads})`,
+      prepare: oursApi(smAuto, { withOut: true }),
+    },
+    {
+      id: 'ours-kernel',
+      kind: 'ours',
+      label: `${ours}, internal kernel call (no copies; not public API)`,
+      prepare: oursKernel(M),
+    },
+    {
+      id: 'memcpy',
+      kind: 'limit',
+      label: 'wasm memcpy of the 8N bytes y, dy (HEAPU8.copyWithin)',
+      prepare: memcpyBound(M),
+    },
+    {
+      id: 'result-alloc',
+      kind: 'limit',
+      label: 'a new result array alone: HEAPF32.slice of N floats (allocation + copy out)',
+      prepare: resultAllocFloor(M),
+    },
   );
 
   try {
@@ -485,8 +499,18 @@ export async function loadImplementations({ native = true } = {}) {
     facts.versions['@tensorflow/tfjs-backend-cpu'] = versionOf('@tensorflow/tfjs-backend-cpu');
     const w = `tfjs-backend-wasm ${facts.versions['@tensorflow/tfjs-backend-wasm']} (${tfFacts.simd ? 'SIMD' : 'no SIMD'}${tfFacts.multithread ? ', threaded' : ''})`;
     impls.push(
-      { id: 'tfjs-wasm-kernel', kind: 'peer', label: `${w}, kernel only`, prepare: tfjsImpl(tf, 'wasm', { kernelOnly: true }) },
-      { id: 'tfjs-wasm-e2e', kind: 'peer', label: `${w}, end to end`, prepare: tfjsImpl(tf, 'wasm', { kernelOnly: false }) },
+      {
+        id: 'tfjs-wasm-kernel',
+        kind: 'peer',
+        label: `${w}, kernel only`,
+        prepare: tfjsImpl(tf, 'wasm', { kernelOnly: true }),
+      },
+      {
+        id: 'tfjs-wasm-e2e',
+        kind: 'peer',
+        label: `${w}, end to end`,
+        prepare: tfjsImpl(tf, 'wasm', { kernelOnly: false }),
+      },
       {
         id: 'tfjs-cpu-e2e',
         kind: 'peer',
@@ -513,10 +537,20 @@ export async function loadImplementations({ native = true } = {}) {
     });
   } catch (e) {
     facts.ort = { error: e.message };
-    impls.push({ id: 'ort', kind: 'peer', label: 'onnxruntime-web', prepare: () => skip(`onnxruntime-web did not load: ${e.message}`) });
+    impls.push({
+      id: 'ort',
+      kind: 'peer',
+      label: 'onnxruntime-web',
+      prepare: () => skip(`onnxruntime-web did not load: ${e.message}`),
+    });
   }
 
-  impls.push({ id: 'naive-js', kind: 'peer', label: 'naive JS (three passes, float64 arithmetic)', prepare: naiveImpl() });
+  impls.push({
+    id: 'naive-js',
+    kind: 'peer',
+    label: 'naive JS (three passes, float64 arithmetic)',
+    prepare: naiveImpl(),
+  });
 
   const nativeError = native ? buildNative() : 'not run (--no-native)';
   facts.native = { error: nativeError };
@@ -529,7 +563,9 @@ export async function loadImplementations({ native = true } = {}) {
       id,
       kind: 'limit',
       label,
-      prepare: nativeError ? () => skip(`native build: ${nativeError}`) : nativeImpl(`${NATIVE_BUILD_DIR}/${exe}`, facts.native),
+      prepare: nativeError
+        ? () => skip(`native build: ${nativeError}`)
+        : nativeImpl(`${NATIVE_BUILD_DIR}/${exe}`, facts.native),
     });
   }
   if (!nativeError) {

@@ -62,6 +62,7 @@ export const INT64 = 7;
 // AttributeProto.AttributeType
 const ATTR_INT = 2;
 const ATTR_STRING = 3;
+const ATTR_INTS = 7;
 
 // ---- ONNX messages -------------------------------------------------------------
 
@@ -73,11 +74,15 @@ function valueInfo(name, elemType, dims) {
   return new Writer().string(1, name).message(2, new Writer().message(1, tensorType));
 }
 
-/** AttributeProto { name = 1; f = 2; i = 3; s = 4; type = 20 }: integer or string values. */
+/** AttributeProto { name = 1; f = 2; i = 3; s = 4; ints = 8; type = 20 }: integer, integer-list or string values. */
 function attribute(name, value) {
   const w = new Writer().string(1, name);
   if (typeof value === 'string') return w.string(4, value).int(20, ATTR_STRING);
   if (Number.isInteger(value)) return w.int(3, value).int(20, ATTR_INT);
+  if (Array.isArray(value) && value.every(Number.isInteger)) {
+    for (const v of value) w.int(8, v); // ints = 8 (repeated, unpacked)
+    return w.int(20, ATTR_INTS);
+  }
   throw new TypeError(`onnx attribute ${name}: ${value} is neither an integer nor a string`);
 }
 
@@ -99,7 +104,11 @@ function initializer(name, elemType, dims, values) {
   for (const d of dims) w.int(1, d);
   w.int(2, elemType).string(8, name);
   const data =
-    elemType === FLOAT ? new Float32Array(values) : elemType === INT64 ? new BigInt64Array(values.map(BigInt)) : new Int32Array(values);
+    elemType === FLOAT
+      ? new Float32Array(values)
+      : elemType === INT64
+        ? new BigInt64Array(values.map(BigInt))
+        : new Int32Array(values);
   return w.bytes(9, new Uint8Array(data.buffer));
 }
 
@@ -127,27 +136,49 @@ export function encodeModel({ nodes, inputs, outputs, initializers = [] }, opset
 // ---- the benchmark's models ------------------------------------------------------
 
 /**
- * One model per op and shape; `axis` is the softmax / class axis.
+ * One model per op and shape, as { bytes, inputs, output }: the encoded
+ * model, its input names in the op's argument order and the output to read;
+ * null for an op ONNX has no operator for (the Jacobians). `axis` is the
+ * softmax / class axis.
  *   softmax, logSoftmax: one Softmax / LogSoftmax node.
+ *   logSumExp: one ReduceLogSumExp node (keepdims 0).
  *   softmaxBackward: dx = y * (dy - ReduceSum(dy * y, axis, keepdims)), the
- *     same expression tfjs's Softmax gradient uses, in four nodes.
+ *     same expression tfjs's Softmax gradient uses, in four nodes;
+ *     logSoftmaxBackward: dx = dy - ReduceSum(dy, axis, keepdims) * exp(ly).
  *   crossEntropy: SoftmaxCrossEntropyLoss (mean over samples, class-index
- *     targets as int32, the same Int32Array ours takes) gives the loss and the log-probabilities; the gradient
- *     is (exp(log p) - OneHot(target, axis)) / N, so softmax is not computed twice.
+ *     targets as int32, the same Int32Array ours takes) gives the loss and the
+ *     log-probabilities; the gradient is (exp(log p) - OneHot(target, axis)) / N,
+ *     so softmax is not computed twice.
+ *   nllLoss: NegativeLogLikelihoodLoss (mean) on log-probabilities; the
+ *     gradient -OneHot(target) / N is one OneHot node with values [0, -1/N].
  */
 export function modelFor(op, dims, axis) {
   const rank = dims.length;
   const ax = axis < 0 ? axis + rank : axis;
+  const reducedDims = dims.filter((_, i) => i !== ax);
+  const samples = reducedDims.reduce((a, b) => a * b, 1);
+  const classAxisOne = () => {
+    if (ax !== 1) throw new RangeError(`onnx ${op}: the class axis must be 1 (ONNX's [N, C, d...] layout), got ${ax}`);
+  };
+  const model = (inputs, output, graph) => ({ bytes: encodeModel(graph), inputs, output });
   switch (op) {
     case 'softmax':
     case 'logSoftmax':
-      return encodeModel({
-        nodes: [{ op: op === 'softmax' ? 'Softmax' : 'LogSoftmax', inputs: ['x'], outputs: ['y'], attrs: { axis: ax } }],
+      return model(['x'], 'y', {
+        nodes: [
+          { op: op === 'softmax' ? 'Softmax' : 'LogSoftmax', inputs: ['x'], outputs: ['y'], attrs: { axis: ax } },
+        ],
         inputs: [['x', FLOAT, dims]],
         outputs: [['y', FLOAT, dims]],
       });
-    case 'softmaxBackward': {
-      return encodeModel({
+    case 'logSumExp':
+      return model(['x'], 'y', {
+        nodes: [{ op: 'ReduceLogSumExp', inputs: ['x'], outputs: ['y'], attrs: { axes: [ax], keepdims: 0 } }],
+        inputs: [['x', FLOAT, dims]],
+        outputs: [['y', FLOAT, reducedDims]],
+      });
+    case 'softmaxBackward':
+      return model(['dy', 'y'], 'dx', {
         nodes: [
           { op: 'Mul', inputs: ['dy', 'y'], outputs: ['dyy'] },
           { op: 'ReduceSum', inputs: ['dyy', 'axes'], outputs: ['dot'], attrs: { keepdims: 1 } },
@@ -161,36 +192,71 @@ export function modelFor(op, dims, axis) {
         ],
         outputs: [['dx', FLOAT, dims]],
       });
-    }
-    case 'crossEntropy': {
-      if (ax !== 1) throw new RangeError(`onnx crossEntropy: the class axis must be 1 (ONNX's [N, C, d...] layout), got ${ax}`);
-      const C = dims[1];
-      const targetDims = dims.filter((_, i) => i !== 1);
-      const samples = targetDims.reduce((a, b) => a * b, 1);
-      return encodeModel({
+    case 'logSoftmaxBackward':
+      return model(['dy', 'ly'], 'dx', {
         nodes: [
-          { op: 'SoftmaxCrossEntropyLoss', inputs: ['x', 't'], outputs: ['loss', 'logp'], attrs: { reduction: 'mean' } },
+          { op: 'ReduceSum', inputs: ['dy', 'axes'], outputs: ['total'], attrs: { keepdims: 1 } },
+          { op: 'Exp', inputs: ['ly'], outputs: ['p'] },
+          { op: 'Mul', inputs: ['p', 'total'], outputs: ['pt'] },
+          { op: 'Sub', inputs: ['dy', 'pt'], outputs: ['dx'] },
+        ],
+        initializers: [['axes', INT64, [1], [ax]]],
+        inputs: [
+          ['dy', FLOAT, dims],
+          ['ly', FLOAT, dims],
+        ],
+        outputs: [['dx', FLOAT, dims]],
+      });
+    case 'crossEntropy':
+      classAxisOne();
+      return model(['x', 't'], 'grad', {
+        nodes: [
+          {
+            op: 'SoftmaxCrossEntropyLoss',
+            inputs: ['x', 't'],
+            outputs: ['loss', 'logp'],
+            attrs: { reduction: 'mean' },
+          },
           { op: 'Exp', inputs: ['logp'], outputs: ['p'] },
           { op: 'OneHot', inputs: ['t', 'depth', 'onoff'], outputs: ['onehot'], attrs: { axis: 1 } },
           { op: 'Sub', inputs: ['p', 'onehot'], outputs: ['dsum'] },
           { op: 'Mul', inputs: ['dsum', 'invN'], outputs: ['grad'] },
         ],
         initializers: [
-          ['depth', INT32, [], [C]],
+          ['depth', INT32, [], [dims[1]]],
           ['onoff', FLOAT, [2], [0, 1]],
           ['invN', FLOAT, [], [1 / samples]],
         ],
         inputs: [
           ['x', FLOAT, dims],
-          ['t', INT32, targetDims],
+          ['t', INT32, reducedDims],
         ],
         outputs: [
           ['loss', FLOAT, []],
           ['grad', FLOAT, dims],
         ],
       });
-    }
+    case 'nllLoss':
+      classAxisOne();
+      return model(['ly', 't'], 'grad', {
+        nodes: [
+          { op: 'NegativeLogLikelihoodLoss', inputs: ['ly', 't'], outputs: ['loss'], attrs: { reduction: 'mean' } },
+          { op: 'OneHot', inputs: ['t', 'depth', 'onoff'], outputs: ['grad'], attrs: { axis: 1 } },
+        ],
+        initializers: [
+          ['depth', INT32, [], [dims[1]]],
+          ['onoff', FLOAT, [2], [0, -1 / samples]],
+        ],
+        inputs: [
+          ['ly', FLOAT, dims],
+          ['t', INT32, reducedDims],
+        ],
+        outputs: [
+          ['loss', FLOAT, []],
+          ['grad', FLOAT, dims],
+        ],
+      });
     default:
-      throw new RangeError(`onnx: no model for op ${op}`);
+      return null;
   }
 }

@@ -15,7 +15,7 @@ const fmt = (v, digits = 3) => {
 /** Median ns per call of one implementation on one op and shape, if it was timed. */
 function timeOf(results, op, shape, id) {
   const r = results.cases.find((c) => c.op === op && c.shape === shape)?.rows[id];
-  return r && r.timing ? r.timing.median : undefined;
+  return r?.timing ? r.timing.median : undefined;
 }
 
 /**
@@ -54,10 +54,11 @@ export function evaluateTargets(results) {
     const parts = [];
     for (const shape of onShapes) {
       if (!shapes.includes(shape)) continue;
-      const a = typeof oursId === 'function' ? oursId(op, shape) : { id: oursId, ns: timeOf(results, op, shape, oursId) };
+      const a =
+        typeof oursId === 'function' ? oursId(op, shape) : { id: oursId, ns: timeOf(results, op, shape, oursId) };
       const b = timeOf(results, op, shape, peerId);
       if (!a || a.ns === undefined || b === undefined) {
-        const why = !a || a.ns === undefined ? extra.missingOurs ?? 'ours not measured' : `${peerId} not measured`;
+        const why = !a || a.ns === undefined ? (extra.missingOurs ?? 'ours not measured') : `${peerId} not measured`;
         parts.push({ shape, status: 'n/a', note: why });
         continue;
       }
@@ -74,35 +75,127 @@ export function evaluateTargets(results) {
     const ns = timeOf(results, op, shape, 'ours-zero-copy');
     return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
   };
-  ratioTarget('softmax zero-copy ≤ 0.8× tfjs-wasm kernel only (1x50257, 32x50257, 1024x1000, 3072x256)', 'softmax', zeroCopy, 'tfjs-wasm-kernel', 0.8, big4, {
-    missingOurs: 'n/a (no sm.alloc)',
-  });
-  ratioTarget('softmax zero-copy ≤ 0.5× tfjs-wasm kernel only (65536x10)', 'softmax', zeroCopy, 'tfjs-wasm-kernel', 0.5, ['65536x10'], {
-    missingOurs: 'n/a (no sm.alloc)',
-  });
+  ratioTarget(
+    'softmax zero-copy ≤ 0.8× tfjs-wasm kernel only (1x50257, 32x50257, 1024x1000, 3072x256)',
+    'softmax',
+    zeroCopy,
+    'tfjs-wasm-kernel',
+    0.8,
+    big4,
+    {
+      missingOurs: 'n/a (no sm.alloc)',
+    },
+  );
+  ratioTarget(
+    'softmax zero-copy ≤ 0.5× tfjs-wasm kernel only (65536x10)',
+    'softmax',
+    zeroCopy,
+    'tfjs-wasm-kernel',
+    0.5,
+    ['65536x10'],
+    {
+      missingOurs: 'n/a (no sm.alloc)',
+    },
+  );
   // The same comparison through the internal kernel call, for information while sm.alloc is missing.
   if (!results.cases.some((c) => c.rows['ours-zero-copy']?.timing)) {
     const k = (op, shape) => ({ id: 'ours-kernel', ns: timeOf(results, op, shape, 'ours-kernel') });
-    ratioTarget('(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.8× (big four)', 'softmax', k, 'tfjs-wasm-kernel', 0.8, big4);
-    ratioTarget('(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.5× (65536x10)', 'softmax', k, 'tfjs-wasm-kernel', 0.5, ['65536x10']);
+    ratioTarget(
+      '(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.8× (big four)',
+      'softmax',
+      k,
+      'tfjs-wasm-kernel',
+      0.8,
+      big4,
+    );
+    ratioTarget(
+      '(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.5× (65536x10)',
+      'softmax',
+      k,
+      'tfjs-wasm-kernel',
+      0.5,
+      ['65536x10'],
+    );
   }
-  ratioTarget('softmax typed-array in/out ≤ 0.6× tfjs-wasm end to end, every shape', 'softmax', 'ours-inout', 'tfjs-wasm-e2e', 0.6, all);
-  ratioTarget('softmax typed-array in/out ≤ 0.4× onnxruntime-web, every shape', 'softmax', 'ours-inout', 'ort', 0.4, all);
+  ratioTarget(
+    'softmax typed-array in/out ≤ 0.6× tfjs-wasm end to end, every shape',
+    'softmax',
+    'ours-inout',
+    'tfjs-wasm-e2e',
+    0.6,
+    all,
+  );
+  ratioTarget(
+    'softmax typed-array in/out ≤ 0.4× onnxruntime-web, every shape',
+    'softmax',
+    'ours-inout',
+    'ort',
+    0.4,
+    all,
+  );
   {
     const ns = timeOf(results, 'softmax', '1x8', 'ours-inout');
     const parts = shapes.includes('1x8')
-      ? [ns === undefined ? { shape: '1x8', status: 'n/a', note: 'not measured' } : { shape: '1x8', value: ns / 1000, status: ns / 1000 <= 0.3 ? 'pass' : 'fail' }]
+      ? [
+          ns === undefined
+            ? { shape: '1x8', status: 'n/a', note: 'not measured' }
+            : { shape: '1x8', value: ns / 1000, status: ns / 1000 <= 0.3 ? 'pass' : 'fail' },
+        ]
       : [];
-    targets.push(summarise({ title: 'softmax typed-array in/out ≤ 0.3 µs per call at 1x8', limit: 0.3, unit: 'µs', parts }));
+    targets.push(
+      summarise({ title: 'softmax typed-array in/out ≤ 0.3 µs per call at 1x8', limit: 0.3, unit: 'µs', parts }),
+    );
   }
-  ratioTarget('logSoftmax typed-array in/out ≤ 0.1× tfjs-wasm end to end, every shape', 'logSoftmax', 'ours-inout', 'tfjs-wasm-e2e', 0.1, all);
-  ratioTarget('logSoftmax typed-array in/out ≤ 0.5× onnxruntime-web, every shape', 'logSoftmax', 'ours-inout', 'ort', 0.5, all);
-  ratioTarget('crossEntropy loss + gradient, typed-array in/out ≤ 0.05× tfjs-wasm end to end, every shape', 'crossEntropy', 'ours-inout', 'tfjs-wasm-e2e', 0.05, all);
-  ratioTarget('crossEntropy loss + gradient, typed-array in/out ≤ 0.2× onnxruntime-web, every shape', 'crossEntropy', 'ours-inout', 'ort', 0.2, all);
+  ratioTarget(
+    'logSoftmax typed-array in/out ≤ 0.1× tfjs-wasm end to end, every shape',
+    'logSoftmax',
+    'ours-inout',
+    'tfjs-wasm-e2e',
+    0.1,
+    all,
+  );
+  ratioTarget(
+    'logSoftmax typed-array in/out ≤ 0.5× onnxruntime-web, every shape',
+    'logSoftmax',
+    'ours-inout',
+    'ort',
+    0.5,
+    all,
+  );
+  ratioTarget(
+    'crossEntropy loss + gradient, typed-array in/out ≤ 0.05× tfjs-wasm end to end, every shape',
+    'crossEntropy',
+    'ours-inout',
+    'tfjs-wasm-e2e',
+    0.05,
+    all,
+  );
+  ratioTarget(
+    'crossEntropy loss + gradient, typed-array in/out ≤ 0.2× onnxruntime-web, every shape',
+    'crossEntropy',
+    'ours-inout',
+    'ort',
+    0.2,
+    all,
+  );
   const kr = (op, shape) => kernelRow(results, op, shape);
-  ratioTarget('softmaxBackward (zero-copy; else the internal kernel call) ≤ 1.5× the wasm memcpy, every shape', 'softmaxBackward', kr, 'memcpy', 1.5, all);
+  ratioTarget(
+    'softmaxBackward (zero-copy; else the internal kernel call) ≤ 1.5× the wasm memcpy, every shape',
+    'softmaxBackward',
+    kr,
+    'memcpy',
+    1.5,
+    all,
+  );
   for (const op of ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy']) {
-    ratioTarget(`${op} (zero-copy; else the internal kernel call) ≤ 1.3× native C++ SIMDe 128-bit, every shape`, op, kr, 'native-simde128', 1.3, all);
+    ratioTarget(
+      `${op} (zero-copy; else the internal kernel call) ≤ 1.3× native C++ SIMDe 128-bit, every shape`,
+      op,
+      kr,
+      'native-simde128',
+      1.3,
+      all,
+    );
   }
   for (const op of ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy']) {
     const parts = [];
@@ -118,7 +211,14 @@ export function evaluateTargets(results) {
       const ratio = a.ns / sizeOf(strided) / (b.ns / sizeOf(contiguous));
       parts.push({ shape: `${strided} vs ${contiguous}`, ratio, status: ratio <= 1.5 ? 'pass' : 'fail' });
     }
-    targets.push(summarise({ title: `${op} strided ≤ 1.5× contiguous per element (zero-copy; else the internal kernel call)`, limit: 1.5, unit: '×', parts }));
+    targets.push(
+      summarise({
+        title: `${op} strided ≤ 1.5× contiguous per element (zero-copy; else the internal kernel call)`,
+        limit: 1.5,
+        unit: '×',
+        parts,
+      }),
+    );
   }
   {
     const parts = [];
@@ -127,14 +227,23 @@ export function evaluateTargets(results) {
       if (e === undefined) continue;
       parts.push({ shape, value: e, status: e <= 2e-6 ? 'pass' : 'fail' });
     }
-    targets.push(summarise({ title: 'softmax float32 max relative error ≤ 2e-6, every shape', limit: 2e-6, unit: 'err', parts }));
+    targets.push(
+      summarise({ title: 'softmax float32 max relative error ≤ 2e-6, every shape', limit: 2e-6, unit: 'err', parts }),
+    );
   }
   return targets;
 }
 
 function summarise(t) {
   const statuses = t.parts.map((p) => p.status);
-  t.status = statuses.length === 0 ? 'n/a' : statuses.includes('fail') ? 'fail' : statuses.every((s) => s === 'pass') ? 'pass' : 'n/a';
+  t.status =
+    statuses.length === 0
+      ? 'n/a'
+      : statuses.includes('fail')
+        ? 'fail'
+        : statuses.every((s) => s === 'pass')
+          ? 'pass'
+          : 'n/a';
   return t;
 }
 
@@ -148,14 +257,19 @@ function partText(p, unit) {
 
 export function targetsMarkdown(targets) {
   const icon = { pass: '**PASS**', fail: '**FAIL**', 'n/a': 'n/a' };
-  return targets.map((t) => `- ${icon[t.status]} — ${t.title}: ${t.parts.map((p) => partText(p, t.unit)).join(', ') || 'not measured in this run'}`).join('\n');
+  return targets
+    .map(
+      (t) =>
+        `- ${icon[t.status]} — ${t.title}: ${t.parts.map((p) => partText(p, t.unit)).join(', ') || 'not measured in this run'}`,
+    )
+    .join('\n');
 }
 
 // ---- the tables ------------------------------------------------------------------------
 
 function cell(row, base, size) {
   if (!row) return '';
-  if (row.status !== 'timed') return row.status === 'omitted' ? '' : row.reason ?? row.status;
+  if (row.status !== 'timed') return row.status === 'omitted' ? '' : (row.reason ?? row.status);
   const ns = row.timing.median;
   const ratio = base ? ns / base : undefined;
   return `${fmt(ns / size)} ns<br>${fmt(ns / 1000)} µs<br>${ratio === undefined ? '–' : `${ratio < 0.1 ? ratio.toFixed(3) : ratio.toFixed(2)}×`}`;
@@ -217,7 +331,9 @@ export function checkNotes(results, impls) {
   const nativeExact = results.cases.filter((c) => c.rows['native-simde128']?.check?.exact).length;
   const nativeChecked = results.cases.filter((c) => c.rows['native-simde128']?.check).length;
   if (nativeChecked) {
-    lines.push(`- native SIMDe 128-bit build: output checksum identical to the wasm module's in ${nativeExact} of ${nativeChecked} cases (the rest within 1e-5 of the checksum's scale).`);
+    lines.push(
+      `- native SIMDe 128-bit build: output checksum identical to the wasm module's in ${nativeExact} of ${nativeChecked} cases (the rest within 1e-5 of the checksum's scale).`,
+    );
   }
   return lines.join('\n');
 }
@@ -242,7 +358,10 @@ export function stridedTable(results) {
       }
     }
     if (rows.length) {
-      rows.unshift(`| op | ours | ${strided} ns/element | ${contiguous} ns/element | strided ÷ contiguous |`, '| --- | --- | ---: | ---: | ---: |');
+      rows.unshift(
+        `| op | ours | ${strided} ns/element | ${contiguous} ns/element | strided ÷ contiguous |`,
+        '| --- | --- | ---: | ---: | ---: |',
+      );
     }
   }
   return rows.join('\n');

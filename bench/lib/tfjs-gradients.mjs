@@ -42,7 +42,7 @@ export function registerLossGradients(tf) {
     },
     {
       kernelName: 'Transpose',
-      gradFunc: (dy, saved, attrs) => ({ x: () => tf.transpose(dy, bu.getUndoAxesPermutation(attrs.perm)) }),
+      gradFunc: (dy, _saved, attrs) => ({ x: () => tf.transpose(dy, bu.getUndoAxesPermutation(attrs.perm)) }),
     },
     {
       kernelName: 'Reshape',

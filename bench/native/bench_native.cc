@@ -15,9 +15,14 @@
 //
 // Ops, as the wasm API calls them (separate input and output buffers):
 //   softmax, logSoftmax: smw::softmax<float> / smw::log_softmax<float>, T = 1
+//   logSumExp:           smw::log_sum_exp<float>, outer * inner results
 //   softmaxBackward:     smw::softmax_backward<float>(dy, y = softmax(x), dx)
+//   logSoftmaxBackward:  smw::log_softmax_backward<float>(dy, ly = logSoftmax(x), dx)
+//   softmaxJacobian, logSoftmaxJacobian: smw::(log_)softmax_jacobian<float> of
+//                        x as one vector (shapes 1xN), an N x N result
 //   crossEntropy:        smw::cross_entropy<float>, class-index targets,
 //                        mean, loss and gradient
+//   nllLoss:             smw::nll_loss<float> of ly, the same targets
 #include <benchmark/benchmark.h>
 
 #include <cinttypes>
@@ -91,10 +96,20 @@ Shape parse_shape(const std::string& text) {
 
 // The inputs of one shape, made once and shared by every op on it.
 struct Data {
-  std::vector<float> x, dy, y, out;
+  std::vector<float> x, dy, y, ly, out;
+  std::vector<double> work;  // the Jacobians' n doubles
   std::vector<int32_t> target;
   double loss = 0;
 };
+
+bool is_jacobian(const std::string& op) { return op == "softmaxJacobian" || op == "logSoftmaxJacobian"; }
+
+// The length of an op's result on a shape.
+size_t out_length(const std::string& op, const Shape& s) {
+  if (op == "logSumExp") return s.outer * s.inner;
+  if (is_jacobian(op)) return s.size() * s.size();
+  return s.size();
+}
 
 Data& data_for(const Shape& s) {
   static std::map<std::string, std::unique_ptr<Data>> cache;
@@ -104,8 +119,10 @@ Data& data_for(const Shape& s) {
     d->x = uniform_floats(s.size(), kSeedX, -8.0, 8.0);
     d->dy = uniform_floats(s.size(), kSeedDy, -1.0, 1.0);
     d->y.resize(s.size());
-    d->out.resize(s.size());
+    d->ly.resize(s.size());
+    d->work.resize(s.size());
     smw::softmax<float>(d->x.data(), d->y.data(), s.outer, s.n, s.inner, 1.0);
+    smw::log_softmax<float>(d->x.data(), d->ly.data(), s.outer, s.n, s.inner, 1.0);
     XorShift32 g{kSeedTarget};
     d->target.resize(s.outer * s.inner);
     for (auto& t : d->target) t = int32_t(g.next() % s.n);
@@ -113,16 +130,29 @@ Data& data_for(const Shape& s) {
   return *d;
 }
 
-// One call of an op; returns its status.
+// The output buffer of an op, sized before any timing.
+void prepare_out(const std::string& op, const Shape& s, Data& d) {
+  if (d.out.size() < out_length(op, s)) d.out.resize(out_length(op, s));
+}
+
+// One call of an op (its output buffer prepared); returns its status.
 smw::Status run_op(const std::string& op, const Shape& s, Data& d) {
   if (op == "softmax") return smw::softmax<float>(d.x.data(), d.out.data(), s.outer, s.n, s.inner, 1.0);
   if (op == "logSoftmax") return smw::log_softmax<float>(d.x.data(), d.out.data(), s.outer, s.n, s.inner, 1.0);
+  if (op == "logSumExp") return smw::log_sum_exp<float>(d.x.data(), d.out.data(), s.outer, s.n, s.inner);
   if (op == "softmaxBackward") {
     return smw::softmax_backward<float>(d.dy.data(), d.y.data(), d.out.data(), s.outer, s.n, s.inner, 1.0);
   }
-  if (op == "crossEntropy") {
+  if (op == "logSoftmaxBackward") {
+    return smw::log_softmax_backward<float>(d.dy.data(), d.ly.data(), d.out.data(), s.outer, s.n, s.inner, 1.0);
+  }
+  if (op == "softmaxJacobian") return smw::softmax_jacobian<float>(d.x.data(), d.out.data(), s.size(), 1.0, d.work.data());
+  if (op == "logSoftmaxJacobian") {
+    return smw::log_softmax_jacobian<float>(d.x.data(), d.out.data(), s.size(), 1.0, d.work.data());
+  }
+  if (op == "crossEntropy" || op == "nllLoss") {
     smw::LossArgs<float> a;
-    a.input = d.x.data();
+    a.input = op == "crossEntropy" ? d.x.data() : d.ly.data();
     a.target_index = d.target.data();
     a.outer = s.outer;
     a.classes = s.n;
@@ -130,7 +160,7 @@ smw::Status run_op(const std::string& op, const Shape& s, Data& d) {
     a.reduction = smw::kReduceMean;
     a.loss_total = &d.loss;
     a.grad = d.out.data();
-    return smw::cross_entropy<float>(a);
+    return op == "crossEntropy" ? smw::cross_entropy<float>(a) : smw::nll_loss<float>(a);
   }
   throw std::invalid_argument("unknown op " + op);
 }
@@ -145,15 +175,17 @@ void print_checksums(const std::vector<std::string>& ops, const std::vector<Shap
   for (const auto& s : shapes) {
     for (const auto& op : ops) {
       Data& d = data_for(s);
+      prepare_out(op, s, d);
       const smw::Status st = run_op(op, s, d);
       double sum = 0, scale = 0;
-      for (size_t i = 0; i < s.size(); ++i) {
+      for (size_t i = 0; i < out_length(op, s); ++i) {
         const double w = double(uint32_t(uint32_t(i) * 2654435761u) >> 22) / 1024.0 - 0.5;
         sum += double(d.out[i]) * w;
         scale += std::fabs(double(d.out[i]) * w);
       }
       std::printf("%s\n  {\"op\": \"%s\", \"shape\": \"%s\", \"status\": %d, \"sum\": %.17g, \"scale\": %.17g, \"loss\": %.17g}",
-                  first ? "" : ",", op.c_str(), s.name.c_str(), int(st), sum, scale, op == "crossEntropy" ? d.loss : 0.0);
+                  first ? "" : ",", op.c_str(), s.name.c_str(), int(st), sum, scale,
+                  op == "crossEntropy" || op == "nllLoss" ? d.loss : 0.0);
       first = false;
     }
   }
@@ -175,7 +207,9 @@ std::vector<std::string> split(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> ops = {"softmax", "logSoftmax", "softmaxBackward", "crossEntropy"};
+  std::vector<std::string> ops = {"softmax",         "logSoftmax",         "logSumExp",    "softmaxBackward",
+                                  "logSoftmaxBackward", "softmaxJacobian", "logSoftmaxJacobian", "crossEntropy",
+                                  "nllLoss"};
   std::vector<Shape> shapes;
   int64_t iterations = 0;
   double min_time = 0.05;
@@ -205,12 +239,13 @@ int main(int argc, char** argv) {
     for (const auto& op : ops) {
       auto* b = benchmark::RegisterBenchmark((op + "/" + s.name).c_str(), [op, s](benchmark::State& state) {
         Data& d = data_for(s);
+        prepare_out(op, s, d);
         for (auto _ : state) {
           if (run_op(op, s, d) != smw::kOk) state.SkipWithError("kernel returned an error status");
           benchmark::DoNotOptimize(d.out.data());
           benchmark::ClobberMemory();
         }
-        state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(s.size()));
+        state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(out_length(op, s)));
       });
       b->UseRealTime()->Unit(benchmark::kNanosecond);
       if (iterations > 0) b->Iterations(iterations);

@@ -1,0 +1,744 @@
+// sample.cc — logits processors, warpers and the categorical draw (sample.h
+// states the semantics; weights.h the weights and masses; philox.h the
+// generator).
+//
+// Per row, without sorting the vocabulary:
+//   process   z = processed logits: one dense pass (fl(x / T), or x itself when
+//             T is 1 and nothing is sparse), then the history and bias tokens
+//             recomputed in double.
+//   check     one pass: max, NaN, +inf, all -inf.
+//   top-k     the k-th largest value by a buffered threshold select: a buffer of
+//             at most max(2k, k + 64) values above a running threshold; when it
+//             fills, nth_element keeps its k largest and raises the threshold.
+//             Blocks of a SIMD width with nothing above the threshold are
+//             skipped with one compare. O(n); then the kept tokens (z >= v_k,
+//             ties included) are gathered into a list in index order.
+//   top-p     the mass W of the tokens still kept; candidates z >= m - delta
+//             gathered for delta = 8, 32, 707 (a partial sort that grows only
+//             when the threshold is not inside the candidates); their distinct
+//             values sorted; a binary search over them for the lowest level v
+//             with mass(z > v) < p * W (each mass a canonical sum over the
+//             candidates).
+//   min-p     w >= minP on the list; without a list, candidates gathered from
+//             z >= m + log(minP) - slack first.
+//   draw      u * W, W the canonical mass of the kept set; the first token whose
+//             canonical prefix mass exceeds it. Dense rows (temperature only)
+//             keep the eight lanes every 256 tokens and replay one segment.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <vector>
+
+#include "philox.h"
+#include "sample.h"
+#include "weights.h"
+
+namespace smw {
+namespace {
+
+constexpr size_t kSnapEvery = 256;       // tokens between snapshots of the eight lanes
+constexpr size_t kBins = 1024;           // top-p's bins of d in (-64, 0]; bin kBins holds d <= -64
+
+template <class T>
+struct Cand {
+  uint32_t idx;
+  T z;
+  double w;
+};
+
+size_t align16(size_t b) { return (b + 15) & ~size_t(15); }
+
+// The workspace, carved in this order (sample_workspace_bytes sums the same).
+template <class T>
+struct Work {
+  T* z = nullptr;             // vocab: processed values
+  Cand<T>* cand = nullptr;    // vocab: candidates in index order
+  Cand<T>* members = nullptr; // vocab: top-p's threshold bin
+  T* levels = nullptr;        // vocab: distinct values of the candidates
+  T* sel = nullptr;           // vocab + 64: the top-k select buffer
+  double* snaps = nullptr;    // 8 * (vocab / kSnapEvery + 1)
+  int32_t* hist = nullptr;    // max_history: one row's history, sorted
+  double* bins = nullptr;     // kBins + 1: top-p's bin masses
+  double* weights = nullptr;  // vocab: every token's weight, kept by top-p's first pass
+
+  static size_t layout(size_t vocab, size_t max_history, char* base, Work* w) {
+    size_t off = 0;
+    auto take = [&](size_t bytes) {
+      char* p = base ? base + off : nullptr;
+      off += align16(bytes);
+      return p;
+    };
+    char* z = take(vocab * sizeof(T));
+    char* cand = take(vocab * sizeof(Cand<T>));
+    char* members = take(vocab * sizeof(Cand<T>));
+    char* levels = take(vocab * sizeof(T));
+    char* sel = take((vocab + 64) * sizeof(T));
+    char* snaps = take(8 * (vocab / kSnapEvery + 1) * sizeof(double));
+    char* hist = take(max_history * sizeof(int32_t));
+    char* bins = take((kBins + 1) * sizeof(double));
+    char* weights = take(vocab * sizeof(double));
+    if (w) {
+      w->z = reinterpret_cast<T*>(z);
+      w->cand = reinterpret_cast<Cand<T>*>(cand);
+      w->members = reinterpret_cast<Cand<T>*>(members);
+      w->levels = reinterpret_cast<T*>(levels);
+      w->sel = reinterpret_cast<T*>(sel);
+      w->snaps = reinterpret_cast<double*>(snaps);
+      w->hist = reinterpret_cast<int32_t*>(hist);
+      w->bins = reinterpret_cast<double*>(bins);
+      w->weights = reinterpret_cast<double*>(weights);
+    }
+    return off;
+  }
+};
+
+template <class T>
+constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+
+// ---- process -----------------------------------------------------------------
+
+// The row's processed values: z = x, or a fresh row in w.z. Returns kBadIndex
+// for a history id outside [0, vocab).
+template <class T>
+Status process_row(const SampleArgs<T>& a, size_t r, const T* x, Work<T>& w, const T*& z_out) {
+  const size_t n = a.vocab;
+  size_t h = 0;
+  if (a.history_range) {
+    const uint32_t begin = a.history_range[2 * r], end = a.history_range[2 * r + 1];
+    h = end - begin;
+    std::memcpy(w.hist, a.history + begin, h * sizeof(int32_t));
+    for (size_t i = 0; i < h; ++i)
+      if (w.hist[i] < 0 || size_t(w.hist[i]) >= n) return kBadIndex;
+    std::sort(w.hist, w.hist + h);
+  }
+  const double temperature = a.temperature;
+  const bool divide = temperature > 0.0 && temperature != 1.0;
+  if (!divide && h == 0 && a.bias_count == 0) {
+    z_out = x;
+    return kOk;
+  }
+  T* z = w.z;
+  if (divide) {
+    for (size_t i = 0; i < n; ++i) z[i] = T(double(x[i]) / temperature);
+  } else {
+    std::memcpy(z, x, n * sizeof(T));
+  }
+  // Merge the sorted distinct history ids (with counts) and the bias ids.
+  size_t hi = 0, bi = 0;
+  while (hi < h || bi < a.bias_count) {
+    const int32_t th = hi < h ? w.hist[hi] : INT32_MAX;
+    const int32_t tb = bi < a.bias_count ? a.bias_ids[bi] : INT32_MAX;
+    const int32_t t = std::min(th, tb);
+    double y = double(x[t]);
+    if (th == t) {
+      size_t count = 0;
+      while (hi < h && w.hist[hi] == t) ++hi, ++count;
+      const double rp = a.repetition_penalty;
+      y = y < 0 ? y * rp : y / rp;
+      y = y - double(count) * a.frequency_penalty;
+      y = y - a.presence_penalty;
+    }
+    if (tb == t) y = y + a.bias_values[bi++];
+    z[t] = T(temperature > 0.0 ? y / temperature : y);
+  }
+  z_out = z;
+  return kOk;
+}
+
+// The row's max; NaN if it holds a NaN. pmax (one instruction) with the NaN
+// lanes tracked apart: the NaN-propagating max costs V8 about eight.
+template <class T>
+T row_max(const T* z, size_t n) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  Scalar<T> m{kNegInf<T>};
+  bool nan = false;
+  size_t i = 0;
+  if (n >= L) {
+    V mv = V::splat(kNegInf<T>);
+    typename V::Mask bad = is_nan(V::splat(T(0)));
+    for (; i + L <= n; i += L) {
+      const V v = V::load(z + i);
+      mv = pmax(mv, v);
+      bad = bad | is_nan(v);
+    }
+    m.v = hmax(mv);
+    nan = any(bad);
+  }
+  for (; i < n; ++i) {
+    nan = nan || z[i] != z[i];
+    m = pmax(m, Scalar<T>{z[i]});
+  }
+  return nan ? std::numeric_limits<T>::quiet_NaN() : m.v;
+}
+
+// ---- top-k ---------------------------------------------------------------------
+
+// The k-th largest of z[0..n) (with multiplicity), 0 < k < n, no NaN.
+template <class T>
+T kth_largest(const T* z, size_t n, size_t k, T* buf) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const size_t cap = std::min(std::max(2 * k, k + 64), n + 64);
+  auto greater = [](T p, T q) { return p > q; };
+  T thr = kNegInf<T>;
+  size_t len = 0;
+  auto push = [&](T v) {
+    buf[len++] = v;
+    if (len == cap) {
+      std::nth_element(buf, buf + (k - 1), buf + len, greater);
+      thr = buf[k - 1];
+      len = k;
+    }
+  };
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    if (!any(V::load(z + i) > V::splat(thr))) continue;
+    for (size_t j = 0; j < L; ++j)
+      if (z[i + j] > thr) push(z[i + j]);
+  }
+  for (; i < n; ++i)
+    if (z[i] > thr) push(z[i]);
+  if (len < k) return kNegInf<T>;  // fewer than k values above -inf
+  std::nth_element(buf, buf + (k - 1), buf + len, greater);
+  return buf[k - 1];
+}
+
+// ---- candidates ------------------------------------------------------------------
+
+// The tokens with z >= lo, in index order, with their weights; SIZE_MAX if
+// there are more than cap. Blocks of 8 with no such token are skipped with
+// vector compares; the others get their 8 weights from one vector exp_weight
+// (the same bits as the scalar one).
+template <class T>
+size_t gather(const T* z, size_t n, T mt, T lo, Cand<T>* out, size_t cap) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  size_t len = 0;
+  size_t i = 0;
+  const V lov = V::splat(lo);
+  for (; i + 8 <= n; i += 8) {
+    bool none = true;
+    for (size_t j = 0; j < 8; j += L) none = none && all(V::load(z + i + j) < lov);  // no NaN: !(z < lo) is z >= lo
+    if (none) continue;
+    double wv[8];
+    weights8_to(z + i, mt, wv);
+    for (size_t j = 0; j < 8; ++j) {
+      if (!(z[i + j] >= lo)) continue;
+      if (len == cap) return SIZE_MAX;
+      out[len++] = {uint32_t(i + j), z[i + j], wv[j]};
+    }
+  }
+  for (; i < n; ++i) {
+    if (!(z[i] >= lo)) continue;
+    if (len == cap) return SIZE_MAX;
+    out[len++] = {uint32_t(i), z[i], weight_of(z[i], mt)};
+  }
+  return len;
+}
+
+// A value of T at or below m + delta (double), for a candidate bound.
+template <class T>
+T bound_below(double m, double delta) {
+  const double b = m + delta - std::fabs(m) * 1e-6 - 1e-6;
+  const T t = T(b);
+  return std::nextafter(t, kNegInf<T>);
+}
+
+template <class T>
+double list_total(const Cand<T>* c, size_t len) {
+  Lanes8 s;
+  for (size_t i = 0; i < len; ++i) s.add(c[i].idx, c[i].w);
+  return s.total();
+}
+
+// Top-p's masses. Tokens are binned by d = z - max: bin floor(-16 d) for
+// d > -64 (1/16-nat bins, the top one first), and one last bin for the rest.
+// A bin's mass is its weights added in index order; the mass above a value v
+// in bin b is fl(A_b + s_b(v)), A_b the masses of the bins above b added from
+// the top, s_b(v) the weights of b's tokens with z > v added in index order.
+// It is monotone in v and needs one pass over the candidates, whatever p is.
+inline size_t bin_of(double d) { return d > -64.0 ? size_t(-d * 16.0) : kBins; }
+
+// The bin of top-p's threshold: the first bin b (from the top) whose mass
+// brings the running total A to pw, with A_b (`above`) the mass before it.
+// False when that bin is not below complete_bins (not every token counted).
+inline bool threshold_bin(const double* mass, double pw, size_t complete_bins, size_t* bin, double* above) {
+  double a = 0.0;
+  for (size_t b = 0;; ++b) {
+    if (b >= complete_bins) return false;
+    const double next = a + mass[b];
+    if (next >= pw || b == kBins) {
+      *bin = b;
+      *above = a;
+      return true;
+    }
+    a = next;
+  }
+}
+
+// The lowest level v of the threshold bin's members (index order) with
+// fl(above + s(v)) < pw, s(v) their weights above v in index order; the
+// highest level always qualifies (s = 0). No members: -inf (keep all).
+template <class T>
+T level_in_bin(const Cand<T>* members, size_t count, double above, double pw, T* levels) {
+  if (count == 0) return kNegInf<T>;
+  for (size_t i = 0; i < count; ++i) levels[i] = members[i].z;
+  std::sort(levels, levels + count, [](T p, T q) { return p > q; });
+  const size_t distinct = size_t(std::unique(levels, levels + count) - levels);
+  auto mass_above = [&](T v) {
+    double s = 0.0;
+    for (size_t i = 0; i < count; ++i)
+      if (members[i].z > v) s += members[i].w;
+    return above + s;
+  };
+  size_t lo = 0, hi = distinct - 1;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo + 1) / 2;
+    if (mass_above(levels[mid]) < pw) lo = mid;
+    else hi = mid - 1;
+  }
+  return levels[lo];
+}
+
+template <class T>
+void list_bins(const Cand<T>* c, size_t len, double m, double* mass) {
+  std::fill(mass, mass + kBins + 1, 0.0);
+  for (size_t i = 0; i < len; ++i) mass[bin_of(double(c[i].z) - m)] += c[i].w;
+}
+
+template <class T>
+size_t list_members(const Cand<T>* c, size_t len, double m, size_t b, Cand<T>* members) {
+  size_t count = 0;
+  for (size_t i = 0; i < len; ++i)
+    if (bin_of(double(c[i].z) - m) == b) members[count++] = c[i];
+  return count;
+}
+
+// Top-p's level on a candidate list holding every kept token.
+template <class T>
+T list_top_p(const Cand<T>* c, size_t len, double m, double pw, Work<T>& w) {
+  list_bins(c, len, m, w.bins);
+  size_t b = 0;
+  double above = 0.0;
+  threshold_bin(w.bins, pw, kBins + 1, &b, &above);
+  const size_t count = list_members(c, len, m, b, w.members);
+  return level_in_bin(w.members, count, above, pw, w.levels);
+}
+
+// gather() with the weights already computed (top-p's first pass stored them).
+template <class T>
+size_t gather_stored(const T* z, size_t n, T lo, const double* weights, Cand<T>* out, size_t cap) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const V lov = V::splat(lo);
+  size_t len = 0;
+  size_t i = 0;
+  auto take = [&](size_t j) {
+    if (!(z[j] >= lo)) return true;
+    if (len == cap) return false;
+    out[len++] = {uint32_t(j), z[j], weights[j]};
+    return true;
+  };
+  for (; i + L <= n; i += L) {
+    if (all(V::load(z + i) < lov)) continue;
+    for (size_t j = 0; j < L; ++j)
+      if (!take(i + j)) return SIZE_MAX;
+  }
+  for (; i < n; ++i)
+    if (!take(i)) return SIZE_MAX;
+  return len;
+}
+
+// The tokens of bin b with z >= thr, in index order, with their weights.
+// Blocks entirely outside the bin's z range (with slack) are skipped.
+template <class T>
+size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, const double* weights, Cand<T>* out) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const double m = double(mt);
+  const T lo = b < kBins ? std::max(thr, bound_below<T>(m, -double(b + 1) / 16.0)) : thr;
+  const T hi = -bound_below<T>(-m, double(b) / 16.0);  // at or above m - b / 16
+  const V lov = V::splat(lo), hiv = V::splat(hi);
+  size_t len = 0;
+  auto take = [&](size_t i) {
+    if (z[i] >= thr && bin_of(double(z[i]) - m) == b) out[len++] = {uint32_t(i), z[i], weights[i]};
+  };
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V v = V::load(z + i);
+    if (all(v < lov) || all(hiv < v)) continue;
+    for (size_t j = 0; j < L; ++j) take(i + j);
+  }
+  for (; i < n; ++i) take(i);
+  return len;
+}
+
+// Bin masses of the tokens with z >= lo (weights by blocks of 8 vectors).
+template <class T>
+void dense_bins(const T* z, size_t n, T mt, T lo, const double* weights, double* mass) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const double m = double(mt);
+  std::fill(mass, mass + kBins + 1, 0.0);
+  const V lov = V::splat(lo);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    bool none = true;
+    for (size_t j = 0; j < 8; j += L) none = none && all(V::load(z + i + j) < lov);
+    if (none) continue;
+    for (size_t j = 0; j < 8; ++j)
+      if (z[i + j] >= lo) mass[bin_of(double(z[i + j]) - m)] += weights[i + j];
+  }
+  for (; i < n; ++i)
+    if (z[i] >= lo) mass[bin_of(double(z[i]) - m)] += weights[i];
+}
+
+// ---- dense mass and draw (temperature only) -----------------------------------
+
+// Canonical mass of every token; snapshots of the lanes after each
+// kSnapEvery tokens, and the final lanes after them. With `depth`, also the
+// (approximate, lane-order) masses of the tokens with z - max >= -kDepths[j]:
+// top-p uses them to pick how deep to gather its candidates.
+constexpr double kDepths[] = {1.0, 2.0, 4.0, 8.0, 16.0};
+constexpr size_t kDepthCount = std::size(kDepths);
+
+// Kept: z >= thr and w >= min_p (thr = -inf, min_p = 0 keep every token).
+// kMasked / kDepth are compile-time so the plain pass carries no unused
+// accumulators (V8 spills SIMD registers early).
+template <bool kMasked, bool kDepth, class T>
+double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth,
+                        double* store) {
+  VecD acc[kPartsOf8];
+  for (auto& v : acc) v = VecD::splat(0.0);
+  VecD dacc[kDepth ? kDepthCount : 1];
+  for (auto& v : dacc) v = VecD::splat(0.0);
+  const VecD md = VecD::splat(double(mt));
+  const VecD thrv = VecD::splat(double(thr)), minv = VecD::splat(min_p);
+  size_t i = 0, s = 0;
+  for (; i + 8 <= n; i += 8) {
+    VecD wv[kPartsOf8];
+    weights8(z + i, mt, wv);
+    VecD dv[kPartsOf8];
+    if (kMasked || kDepth) load8(z + i, dv);
+    if (kDepth)
+      for (size_t j = 0; j < kPartsOf8; ++j) wv[j].store(store + i + j * VecD::kLanes);
+    if (kMasked)
+      for (size_t j = 0; j < kPartsOf8; ++j) wv[j] = zero_where(dv[j] < thrv, zero_where(wv[j] < minv, wv[j]));
+    for (size_t j = 0; j < kPartsOf8; ++j) acc[j] = acc[j] + wv[j];
+    if (kDepth) {
+      for (size_t j = 0; j < kPartsOf8; ++j) {
+        const VecD d = dv[j] - md;
+        for (size_t k = 0; k < kDepthCount; ++k) dacc[k] = dacc[k] + zero_where(d < VecD::splat(-kDepths[k]), wv[j]);
+      }
+    }
+    if ((i + 8) % kSnapEvery == 0) {
+      const Lanes8 l = lanes_of(acc);
+      std::memcpy(snaps + 8 * s++, l.a, sizeof l.a);
+    }
+  }
+  Lanes8 l = lanes_of(acc);
+  if (kDepth) {
+    for (size_t k = 0; k < kDepthCount; ++k) {
+      depth[k] = 0.0;
+      for (size_t q = 0; q < VecD::kLanes; ++q) depth[k] += dacc[k].lane(q);
+    }
+  }
+  for (; i < n; ++i) {
+    double w = weight_of(z[i], mt);
+    if (kDepth) store[i] = w;
+    if (z[i] < thr || w < min_p) w = 0.0;
+    l.add(i, w);
+    if (kDepth)
+      for (size_t k = 0; k < kDepthCount; ++k)
+        if (double(z[i]) - double(mt) >= -kDepths[k]) depth[k] += w;
+  }
+  std::memcpy(snaps + 8 * s, l.a, sizeof l.a);
+  return l.total();
+}
+
+// With depth (top-p's first pass), every token's weight is also stored.
+template <class T>
+double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth = nullptr,
+                   double* store = nullptr) {
+  const bool masked = thr > kNegInf<T> || min_p > 0.0;
+  if (depth) return masked ? dense_total_pass<true, true>(z, n, mt, thr, min_p, snaps, depth, store)
+                           : dense_total_pass<false, true>(z, n, mt, thr, min_p, snaps, depth, store);
+  return masked ? dense_total_pass<true, false>(z, n, mt, thr, min_p, snaps, depth, store)
+                : dense_total_pass<false, false>(z, n, mt, thr, min_p, snaps, depth, store);
+}
+
+// The filtered row of the dense form: z where kept, -inf where cut.
+template <class T>
+void dense_output(const T* z, size_t n, T mt, T thr, double min_p, T* out) {
+  for (size_t i = 0; i < n; i += 8) {
+    double wv[8];
+    const size_t count = std::min<size_t>(8, n - i);
+    if (min_p > 0.0 && count == 8) {
+      weights8_to(z + i, mt, wv);
+    } else {
+      for (size_t j = 0; j < count; ++j) wv[j] = min_p > 0.0 ? weight_of(z[i + j], mt) : 1.0;
+    }
+    for (size_t j = 0; j < count; ++j) out[i + j] = z[i + j] < thr || wv[j] < min_p ? kNegInf<T> : z[i + j];
+  }
+}
+
+inline double total_of(const double* lanes) {
+  Lanes8 l;
+  std::memcpy(l.a, lanes, sizeof l.a);
+  return l.total();
+}
+
+template <class T>
+size_t dense_draw(const T* z, size_t n, T mt, T thr, double min_p, const double* snaps, double t) {
+  const size_t segments = n / kSnapEvery + 1;
+  for (size_t s = 0; s < segments; ++s) {
+    if (!(total_of(snaps + 8 * s) > t)) continue;
+    Lanes8 l;
+    if (s > 0) std::memcpy(l.a, snaps + 8 * (s - 1), sizeof l.a);
+    const size_t end = std::min(n, (s + 1) * kSnapEvery);
+    for (size_t i = s * kSnapEvery; i < end; ++i) {
+      const double w = weight_of(z[i], mt);
+      if (z[i] < thr || w < min_p || w == 0.0) continue;
+      l.add(i, w);
+      if (l.total() > t) return i;
+    }
+  }
+  return n;  // unreachable: the last snapshot's total is W > t
+}
+
+template <class T>
+size_t list_draw(const Cand<T>* c, size_t len, double t) {
+  constexpr size_t kStep = 64;
+  Lanes8 l;
+  for (size_t i = 0; i < len; i += kStep) {
+    const Lanes8 before = l;
+    const size_t end = std::min(len, i + kStep);
+    for (size_t j = i; j < end; ++j) l.add(c[j].idx, c[j].w);
+    if (!(l.total() > t)) continue;
+    l = before;
+    for (size_t j = i; j < end; ++j) {
+      l.add(c[j].idx, c[j].w);
+      if (l.total() > t) return j;
+    }
+  }
+  return len;  // unreachable: the list's total is W > t
+}
+
+// ---- one row -----------------------------------------------------------------------
+
+template <class T>
+Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
+  const size_t n = a.vocab;
+  const T* x = a.logits + r * n;
+  const T* z = nullptr;
+  if (Status st = process_row(a, r, x, w, z)) return st;
+  const T mt = row_max(z, n);
+  if (!(mt > kNegInf<T>) || mt == -kNegInf<T>) {
+    *why = mt != mt ? 1 : mt > 0 ? 2 : 3;  // NaN, +inf, all -inf
+    return kBadRow;
+  }
+  const double m = double(mt);
+  T* out = a.filtered ? a.filtered + r * n : nullptr;
+  const bool draw = a.tokens || a.log_probs;
+  const double u = draw ? philox_uniform(a.key0, a.key1, a.position + r) : 0.0;
+
+  if (a.temperature == 0.0) {  // greedy: the first largest, alone
+    size_t best = 0;
+    while (z[best] != mt) ++best;
+    if (out) {
+      std::fill(out, out + n, kNegInf<T>);
+      out[best] = mt;
+    }
+    if (a.tokens) a.tokens[r] = int32_t(best);
+    if (a.log_probs) a.log_probs[r] = 0.0;
+    return kOk;
+  }
+
+  const bool top_k = a.top_k > 0 && a.top_k < n;
+  const bool top_p = a.top_p < 1.0;
+  const bool min_p = a.min_p > 0.0;
+  // The kept set is a candidate list (index order) while it is small, else
+  // the dense form: z >= thr and w >= keep_min_p.
+  const size_t cap = std::max<size_t>(n / 8, 256);
+  Cand<T>* c = w.cand;
+  size_t len = 0;
+  bool list = false;
+  T thr = kNegInf<T>;
+  double keep_min_p = 0.0;
+  if (top_k) {
+    thr = kth_largest(z, n, a.top_k, w.sel);
+    len = gather(z, n, mt, thr, c, cap);
+    list = len != SIZE_MAX;
+  }
+  if (top_p) {
+    T level;
+    if (list) {
+      level = list_top_p(c, len, m, a.top_p * list_total(c, len), w);
+    } else {
+      double depth[kDepthCount];
+      const double pw = a.top_p * dense_total(z, n, mt, thr, 0.0, w.snaps, depth, w.weights);
+      // Bins of the tokens down to a guess of the threshold's depth: linear
+      // in mass between the two measured depths around p, plus half a nat;
+      // then (if the threshold bin was not covered) the first depth whose mass
+      // reaches p plus 1/8 nat; then every token.
+      double guesses[2] = {-1.0, -1.0};
+      for (size_t k = 0; k < kDepthCount; ++k) {
+        if (depth[k] < pw) continue;
+        const double d0 = k ? kDepths[k - 1] : 0.0, m0 = k ? depth[k - 1] : 0.0;
+        const double f = depth[k] > m0 ? (pw - m0) / (depth[k] - m0) : 1.0;
+        guesses[0] = std::min(kDepths[k], d0 + f * (kDepths[k] - d0)) + 0.5;
+        guesses[1] = kDepths[k] + 0.125;
+        break;
+      }
+      // The candidates go in a list while they fit (n / 8), else stay dense.
+      size_t b = 0;
+      double above = 0.0;
+      for (size_t attempt = 0;; ++attempt) {
+        const double delta = attempt < 2 ? guesses[attempt] : -1.0;
+        if (attempt == 1 && !(delta > guesses[0])) continue;
+        const T lo = delta < 0 ? thr : std::max(thr, bound_below<T>(m, -delta));
+        len = gather_stored(z, n, lo, w.weights, c, cap);
+        list = len != SIZE_MAX;
+        if (list) list_bins(c, len, m, w.bins);
+        else dense_bins(z, n, mt, lo, w.weights, w.bins);
+        if (threshold_bin(w.bins, pw, delta < 0 ? kBins + 1 : size_t(delta * 16.0), &b, &above)) break;
+      }
+      const size_t count = list ? list_members(c, len, m, b, w.members)
+                                : bin_members(z, n, mt, thr, b, w.weights, w.members);
+      level = level_in_bin(w.members, count, above, pw, w.levels);
+      if (!list) {
+        len = gather_stored(z, n, std::max(thr, level), w.weights, c, cap);
+        list = len != SIZE_MAX;
+      }
+    }
+    if (list) {
+      size_t kept = 0;
+      for (size_t i = 0; i < len; ++i)
+        if (c[i].z >= level) c[kept++] = c[i];
+      len = kept;
+    }
+    thr = std::max(thr, level);
+  }
+  if (min_p) {
+    if (!list) {
+      len = gather(z, n, mt, std::max(thr, bound_below<T>(m, std::log(a.min_p))), c, cap);
+      list = len != SIZE_MAX;
+    }
+    if (list) {
+      size_t kept = 0;
+      for (size_t i = 0; i < len; ++i)
+        if (c[i].w >= a.min_p) c[kept++] = c[i];
+      len = kept;
+    } else {
+      keep_min_p = a.min_p;
+    }
+  }
+
+  if (out) {
+    if (list) {
+      std::fill(out, out + n, kNegInf<T>);
+      for (size_t i = 0; i < len; ++i) out[c[i].idx] = c[i].z;
+    } else {
+      dense_output(z, n, mt, thr, keep_min_p, out);
+    }
+  }
+  if (!draw) return kOk;
+  size_t token;
+  double total;
+  if (list) {
+    total = list_total(c, len);
+    const size_t j = list_draw(c, len, u * total);
+    token = j < len ? c[j].idx : n;
+  } else {
+    total = dense_total(z, n, mt, thr, keep_min_p, w.snaps);
+    token = dense_draw(z, n, mt, thr, keep_min_p, w.snaps, u * total);
+  }
+  if (token >= n) return kBadOption;  // cannot happen (see the draws); never a silent token
+  if (a.tokens) a.tokens[r] = int32_t(token);
+  if (a.log_probs) a.log_probs[r] = (double(z[token]) - m) - std::log(total);
+  return kOk;
+}
+
+}  // namespace
+
+namespace detail {
+template <class T>
+size_t draw_dense(const T* z, size_t n, T max, double t, double* total) {
+  std::vector<double> snaps(8 * (n / kSnapEvery + 1));
+  *total = dense_total(z, n, max, kNegInf<T>, 0.0, snaps.data());
+  return dense_draw(z, n, max, kNegInf<T>, 0.0, snaps.data(), t);
+}
+template <class T>
+size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* total) {
+  std::vector<Cand<T>> c(n);
+  const size_t len = gather(z, n, max, keep_from, c.data(), n);
+  *total = list_total(c.data(), len);
+  const size_t j = list_draw(c.data(), len, t);
+  return j < len ? c[j].idx : n;
+}
+template size_t draw_dense<float>(const float*, size_t, float, double, double*);
+template size_t draw_dense<double>(const double*, size_t, double, double, double*);
+template size_t draw_list<float>(const float*, size_t, float, float, double, double*);
+template size_t draw_list<double>(const double*, size_t, double, double, double, double*);
+}  // namespace detail
+
+template <class T>
+size_t sample_workspace_bytes(size_t vocab, size_t max_history) {
+  return Work<T>::layout(vocab, max_history, nullptr, nullptr);
+}
+
+template <class T>
+Status sample(const SampleArgs<T>& a) {
+  if (a.rows == 0) return kOk;
+  if (!a.logits || !a.work || !a.bad_row) return kNullPointer;
+  if (a.vocab == 0 || a.vocab > size_t(INT32_MAX)) return kBadOption;
+  if (!(a.temperature >= 0.0) || !std::isfinite(a.temperature)) return kBadTemperature;
+  if (!(a.top_p > 0.0 && a.top_p <= 1.0) || !(a.min_p >= 0.0 && a.min_p < 1.0)) return kBadOption;
+  if (!(a.repetition_penalty > 0.0) || !std::isfinite(a.repetition_penalty) ||
+      !std::isfinite(a.presence_penalty) || !std::isfinite(a.frequency_penalty))
+    return kBadOption;
+  if (a.history_range && !a.history) return kNullPointer;
+  if (a.bias_count && (!a.bias_ids || !a.bias_values)) return kNullPointer;
+  for (size_t i = 0; i < a.bias_count; ++i) {
+    if (a.bias_ids[i] < 0 || size_t(a.bias_ids[i]) >= a.vocab) return kBadIndex;
+    if (i > 0 && a.bias_ids[i] <= a.bias_ids[i - 1]) return kBadOption;
+    if (std::isnan(a.bias_values[i]) || a.bias_values[i] == std::numeric_limits<double>::infinity())
+      return kBadOption;
+  }
+  size_t max_history = 0;
+  if (a.history_range) {
+    for (size_t r = 0; r < a.rows; ++r) {
+      if (a.history_range[2 * r + 1] < a.history_range[2 * r]) return kBadOption;
+      max_history = std::max<size_t>(max_history, a.history_range[2 * r + 1] - a.history_range[2 * r]);
+    }
+  }
+  Work<T> w;
+  Work<T>::layout(a.vocab, max_history, static_cast<char*>(a.work), &w);
+  for (size_t r = 0; r < a.rows; ++r) {
+    uint32_t why = 0;
+    if (Status st = sample_row(a, r, w, &why)) {
+      a.bad_row[0] = uint32_t(r);
+      a.bad_row[1] = why;
+      return st;
+    }
+  }
+  return kOk;
+}
+
+template size_t sample_workspace_bytes<float>(size_t, size_t);
+template size_t sample_workspace_bytes<double>(size_t, size_t);
+template Status sample<float>(const SampleArgs<float>&);
+template Status sample<double>(const SampleArgs<double>&);
+
+const char* sampling_variant() {
+#if SOFTMAX_WASM_SIMD128
+  return "sampling_philox4x32_10_u53_expw12_f64x2_canon8_bufselect_topk_growing_topp";
+#else
+  return "sampling_philox4x32_10_u53_expw12_scalar_canon8_bufselect_topk_growing_topp";
+#endif
+}
+
+}  // namespace smw
