@@ -24,7 +24,11 @@ import path from 'node:path';
 import { load } from '../bindings/index.js';
 
 const args = process.argv.slice(2);
-const list = (name) => args.find((x) => x.startsWith(`--${name}=`))?.split('=')[1].split(',');
+const list = (name) =>
+  args
+    .find((x) => x.startsWith(`--${name}=`))
+    ?.split('=')[1]
+    .split(',');
 const flag = (name, fallback) => {
   const a = args.find((x) => x.startsWith(`--${name}=`));
   return a ? Number(a.split('=')[1]) : fallback;
@@ -52,7 +56,10 @@ const B = await builds(after);
 // ---- 1. identity -------------------------------------------------------------
 
 let seed = 12345;
-const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+const rand = () => {
+  seed = (seed * 16807) % 2147483647;
+  return seed / 2147483647;
+};
 function logits(size, Arr, special) {
   const x = Arr.from({ length: size }, () => (rand() * 2 - 1) * (rand() < 0.2 ? 40 : 8));
   if (special) {
@@ -60,7 +67,10 @@ function logits(size, Arr, special) {
   }
   return x;
 }
-const bytesOf = (v) => (typeof v === 'number' ? new Uint8Array(Float64Array.of(v).buffer) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+const bytesOf = (v) =>
+  typeof v === 'number'
+    ? new Uint8Array(Float64Array.of(v).buffer)
+    : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 function same(a, b) {
   const x = bytesOf(a);
   const y = bytesOf(b);
@@ -71,9 +81,26 @@ function same(a, b) {
 // remainder, lane groups (inner < 16) with scalar tails, column chunks (inner
 // >= 16) with tails and across the 512/256-fibre chunk boundary.
 const GEOMETRIES = [
-  [1, 1, 1], [3, 7, 1], [8, 10, 1], [13, 16, 1], [9, 3, 1], [5, 17, 1], [4, 100, 1], [2, 1000, 1],
-  [2, 5, 2], [3, 9, 3], [2, 21, 4], [2, 33, 5], [1, 40, 8], [2, 7, 15],
-  [1, 4, 16], [2, 21, 17], [1, 9, 33], [2, 5, 64], [1, 3, 515], [1, 21, 1029],
+  [1, 1, 1],
+  [3, 7, 1],
+  [8, 10, 1],
+  [13, 16, 1],
+  [9, 3, 1],
+  [5, 17, 1],
+  [4, 100, 1],
+  [2, 1000, 1],
+  [2, 5, 2],
+  [3, 9, 3],
+  [2, 21, 4],
+  [2, 33, 5],
+  [1, 40, 8],
+  [2, 7, 15],
+  [1, 4, 16],
+  [2, 21, 17],
+  [1, 9, 33],
+  [2, 5, 64],
+  [1, 3, 515],
+  [1, 21, 1029],
 ];
 const TEMPS = [1, 0.5, 3];
 let cases = 0;
@@ -103,10 +130,16 @@ for (const flavour of ['simd', 'scalar']) {
           const dy = logits(size, Arr, false);
           const o = { shape, axis, temperature };
           check(`softmaxBackward ${tag} T=${temperature}`, a.softmaxBackward(dy, y, o), b.softmaxBackward(dy, y, o));
-          check(`logSoftmaxBackward ${tag} T=${temperature}`, a.logSoftmaxBackward(dy, ly, o), b.logSoftmaxBackward(dy, ly, o));
+          check(
+            `logSoftmaxBackward ${tag} T=${temperature}`,
+            a.logSoftmaxBackward(dy, ly, o),
+            b.logSoftmaxBackward(dy, ly, o),
+          );
         }
         check(`logSumExp ${tag}`, a.logSumExp(x, { shape, axis }), b.logSumExp(x, { shape, axis }));
-        const target = Int32Array.from({ length: outer * inner }, () => (rand() < 0.15 ? -100 : Math.floor(rand() * n)));
+        const target = Int32Array.from({ length: outer * inner }, () =>
+          rand() < 0.15 ? -100 : Math.floor(rand() * n),
+        );
         const weight = Arr.from({ length: n }, () => rand() * 2);
         for (const weighted of [false, true]) {
           for (const labelSmoothing of [0, 0.1]) {
@@ -131,9 +164,14 @@ if (args.includes('--no-time')) process.exit(mismatches.length ? 1 : 0);
 // ---- 2. time -----------------------------------------------------------------
 
 const SHAPES = [
-  ['1x50257', 1, 50257, 1], ['32x50257', 32, 50257, 1], ['1024x1000', 1024, 1000, 1],
-  ['3072x256', 3072, 256, 1], ['65536x10', 65536, 10, 1], ['1x8', 1, 8, 1],
-  ['256x1000x8@1', 256, 1000, 8], ['8x21x16384@1', 8, 21, 16384],
+  ['1x50257', 1, 50257, 1],
+  ['32x50257', 32, 50257, 1],
+  ['1024x1000', 1024, 1000, 1],
+  ['3072x256', 3072, 256, 1],
+  ['65536x10', 65536, 10, 1],
+  ['1x8', 1, 8, 1],
+  ['256x1000x8@1', 256, 1000, 8],
+  ['8x21x16384@1', 8, 21, 16384],
 ];
 const OPS = ['softmax', 'logSoftmax', 'logSumExp', 'softmaxBackward', 'logSoftmaxBackward', 'crossEntropy'];
 
@@ -141,7 +179,10 @@ function prepare(sm, op, [, outer, n, inner]) {
   const shape = inner === 1 ? [outer, n] : [outer, n, inner];
   const size = outer * n * inner;
   seed = 777;
-  const fill = (h, f) => { for (let i = 0; i < h.length; i++) h.array[i] = f(); return h; };
+  const fill = (h, f) => {
+    for (let i = 0; i < h.length; i++) h.array[i] = f();
+    return h;
+  };
   const x = fill(sm.alloc(size, 'float32'), () => rand() * 16 - 8);
   const handles = [x];
   let call;
@@ -181,12 +222,16 @@ const median = (v) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-console.log(`\ntime: SIMD build, float32, zero-copy; median CPU ns per call over ${ROUNDS} alternating rounds of ~${SAMPLE_MS} ms samples`);
+console.log(
+  `\ntime: SIMD build, float32, zero-copy; median CPU ns per call over ${ROUNDS} alternating rounds of ~${SAMPLE_MS} ms samples`,
+);
 console.log('| op | shape | before (ns) | after (ns) | after / before | per-round ratio, median [min, max] |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: |');
 for (const op of list('ops') ?? OPS) {
   // --shapes may name shapes outside the list: ROWSxN or OUTERxNxINNER@1.
-  const chosen = list('shapes')?.map((name) => SHAPES.find((s) => s[0] === name) ?? [name, ...name.split('@')[0].split('x').map(Number), 1].slice(0, 4));
+  const chosen = list('shapes')?.map(
+    (name) => SHAPES.find((s) => s[0] === name) ?? [name, ...name.split('@')[0].split('x').map(Number), 1].slice(0, 4),
+  );
   for (const shape of chosen ?? SHAPES) {
     const pa = prepare(A.simd, op, shape);
     const pb = prepare(B.simd, op, shape);
@@ -210,7 +255,9 @@ for (const op of list('ops') ?? OPS) {
     pb.free();
     const ratios = ta.map((v, i) => tb[i] / v);
     const f = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-    console.log(`| ${op} | ${shape[0]} | ${f(median(ta))} | ${f(median(tb))} | ${(median(tb) / median(ta)).toFixed(3)} | ${median(ratios).toFixed(3)} [${Math.min(...ratios).toFixed(2)}, ${Math.max(...ratios).toFixed(2)}] |`);
+    console.log(
+      `| ${op} | ${shape[0]} | ${f(median(ta))} | ${f(median(tb))} | ${(median(tb) / median(ta)).toFixed(3)} | ${median(ratios).toFixed(3)} [${Math.min(...ratios).toFixed(2)}, ${Math.max(...ratios).toFixed(2)}] |`,
+    );
   }
 }
 process.exit(mismatches.length ? 1 : 0);

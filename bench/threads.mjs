@@ -19,7 +19,12 @@ import { modelFor } from './lib/onnx.mjs';
 
 const SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
 const OPS = ['softmax', 'logSoftmax', 'crossEntropy'];
-const args = Object.fromEntries(process.argv.slice(2).map((a) => { const [k, v = ''] = a.replace(/^--/, '').split('='); return [k, v]; }));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v = ''] = a.replace(/^--/, '').split('=');
+    return [k, v];
+  }),
+);
 const ROUNDS = Number(args.rounds ?? (args.quick !== undefined ? 5 : 9));
 const SAMPLE_MS = args.quick !== undefined ? 15 : 40;
 
@@ -56,11 +61,23 @@ async function ortChild(numThreads) {
     const shape = parseShape(name);
     const inp = makeInputs(shape);
     for (const op of OPS) {
-      const session = await ort.InferenceSession.create(modelFor(op, shape.dims, shape.axis), { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      const session = await ort.InferenceSession.create(modelFor(op, shape.dims, shape.axis), {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3,
+      });
       const f32 = (a) => new ort.Tensor('float32', a, shape.dims);
-      const feeds = op === 'crossEntropy'
-        ? () => ({ x: f32(inp.x), t: new ort.Tensor('int32', inp.target, shape.dims.filter((_, i) => i !== shape.axis)) })
-        : () => ({ x: f32(inp.x) });
+      const feeds =
+        op === 'crossEntropy'
+          ? () => ({
+              x: f32(inp.x),
+              t: new ort.Tensor(
+                'int32',
+                inp.target,
+                shape.dims.filter((_, i) => i !== shape.axis),
+              ),
+            })
+          : () => ({ x: f32(inp.x) });
       const run = () => session.run(feeds());
       await sample(run, true);
       const times = [];
@@ -82,8 +99,12 @@ if (args['ort-child'] !== undefined) {
   const two = await load({ threads: 2 });
   await poolOf(two).start();
   poolOf(two).setMinWork(1); // share every call that has more than one task
-  console.log(`Threshold sweep: Node ${process.versions.node}, load average ${os.loadavg()[0].toFixed(2)}; medians of ${ROUNDS} interleaved rounds; 2 threads / 1 thread time (below 1: sharing pays).`);
-  console.log('| elements | softmax rows of 1000 | softmax rows of 64 | crossEntropy rows of 1000 | crossEntropy rows of 64 |');
+  console.log(
+    `Threshold sweep: Node ${process.versions.node}, load average ${os.loadavg()[0].toFixed(2)}; medians of ${ROUNDS} interleaved rounds; 2 threads / 1 thread time (below 1: sharing pays).`,
+  );
+  console.log(
+    '| elements | softmax rows of 1000 | softmax rows of 64 | crossEntropy rows of 1000 | crossEntropy rows of 64 |',
+  );
   console.log('|---:|---:|---:|---:|---:|');
   for (const size of [4096, 8192, 16384, 32768, 65536, 131072, 262144]) {
     const cells = [];
@@ -120,13 +141,23 @@ if (args['ort-child'] !== undefined) {
       const calls = configs.map(([, sm]) => oursCall(sm, op, shape, inp));
       for (const c of calls) await sample(c, false); // warm-up
       const times = calls.map(() => []);
-      for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
+      for (let r = 0; r < ROUNDS; r++)
+        for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
       rows.push({ op, shape: name, ms: times.map(median) });
     }
   }
   const ort = {};
   for (const n of [1, 2]) {
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), `--ort-child=${n}`, `--rounds=${ROUNDS}`, ...(args.quick !== undefined ? ['--quick'] : [])], { encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        `--ort-child=${n}`,
+        `--rounds=${ROUNDS}`,
+        ...(args.quick !== undefined ? ['--quick'] : []),
+      ],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
     try {
       ort[n] = JSON.parse(r.stdout);
     } catch {
@@ -134,25 +165,39 @@ if (args['ort-child'] !== undefined) {
     }
   }
   const loadAfter = os.loadavg()[0];
-  const f = (ms) => (ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : (ms * 1000).toFixed(2) + ' us').replace(/(\d) us$/, '$1 µs');
+  const f = (ms) =>
+    (ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : `${(ms * 1000).toFixed(2)} us`).replace(
+      /(\d) us$/,
+      '$1 µs',
+    );
   const lines = [];
-  lines.push(`Threads bench (bench/threads.mjs): Node ${process.versions.node}, ${os.cpus().length} cores, 'auto' = ${autoThreads} threads; load average ${load1.toFixed(2)} before, ${loadAfter.toFixed(2)} after; medians of ${ROUNDS} interleaved rounds, ms per call (float32, \`out\` given; crossEntropy with its gradient).`, '');
-  lines.push('| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | onnxruntime-web numThreads 1 | numThreads 2 |');
+  lines.push(
+    `Threads bench (bench/threads.mjs): Node ${process.versions.node}, ${os.cpus().length} cores, 'auto' = ${autoThreads} threads; load average ${load1.toFixed(2)} before, ${loadAfter.toFixed(2)} after; medians of ${ROUNDS} interleaved rounds, ms per call (float32, \`out\` given; crossEntropy with its gradient).`,
+    '',
+  );
+  lines.push(
+    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | onnxruntime-web numThreads 1 | numThreads 2 |',
+  );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const key = `${r.op} ${r.shape}`;
     const o1 = ort[1]?.[key];
     const o2 = ort[2]?.[key];
-    lines.push(`| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x | ${o1 ? f(o1) : '–'} | ${o2 ? f(o2) : '–'} |`);
+    lines.push(
+      `| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x | ${o1 ? f(o1) : '–'} | ${o2 ? f(o2) : '–'} |`,
+    );
   }
   if (ort[1]?.error || ort[2]?.error) lines.push('', `onnxruntime-web: ${ort[1]?.error ?? ''} ${ort[2]?.error ?? ''}`);
   lines.push('', 'Speed-up over one thread, 2 threads (each # is 0.1x; | marks 1x and 2x):', '```');
   for (const r of rows) {
     const s = r.ms[0] / r.ms[1];
-    const bar = Array.from({ length: Math.min(25, Math.round(s * 10)) }, (_, i) => (i === 9 || i === 19 ? '|' : '#')).join('');
+    const bar = Array.from({ length: Math.min(25, Math.round(s * 10)) }, (_, i) =>
+      i === 9 || i === 19 ? '|' : '#',
+    ).join('');
     lines.push(`${`${r.op} ${r.shape}`.padEnd(28)} ${bar} ${s.toFixed(2)}x`);
   }
   lines.push('```');
   console.log(lines.join('\n'));
-  if (args.json) writeFileSync(args.json, JSON.stringify({ rows, ort, autoThreads, loadavg: [load1, loadAfter] }, null, 2));
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ rows, ort, autoThreads, loadavg: [load1, loadAfter] }, null, 2));
 }

@@ -211,7 +211,7 @@ export class SoftmaxWasm {
 
   #live(op) {
     if (this.#disposed) throw new Error(`${op}: this softmax-wasm instance was disposed; load() a new one`);
-    if (this.#pool !== undefined && this.#pool.lost) {
+    if (this.#pool?.lost) {
       throw new Error(`${op}: ${this.#pool.lost.message}; dispose this instance and load() a new one`, { cause: this.#pool.lost });
     }
   }
@@ -245,17 +245,17 @@ export class SoftmaxWasm {
 
   static #DRIVERS = Object.freeze({
     __proto__: null,
-    alongAxis: (sm, i, a, b, options) => (sm.#disposed || sm.#pool ? sm.#live(OPS[i].name) : 0, sm.#alongAxis(i, a, b, options)),
-    reduction: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#reduction(i, a, options)),
-    jacobian: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#jacobian(i, a, options)),
-    loss: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#loss(i, a, b, options)),
+    alongAxis: (sm, i, a, b, options) => sm.#alongAxis(i, a, b, options),
+    reduction: (sm, i, a, b, options) => sm.#reduction(i, a, options),
+    jacobian: (sm, i, a, b, options) => sm.#jacobian(i, a, options),
+    loss: (sm, i, a, b, options) => sm.#loss(i, a, b, options),
     // The sampling kinds (sampling.js reads, checks, places and runs them by
-    // the same two-phase rules).
-    // The sampling ops run on the calling thread (their rows could use run_tasks: parallel.h).
-    sample: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.sample(OPS[i], i, a, options)),
-    filter: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.filterLogits(OPS[i], i, a, options)),
-    topK: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.topK(OPS[i], i, a, b, options)),
-    argmax: (sm, i, a, b, options) => (sm.#live(OPS[i].name), sm.#sampling.argmax(OPS[i], i, a, options)),
+    // the same two-phase rules). They run on the calling thread; their rows
+    // could be shared through run_tasks (cpp/parallel.h) as the layouts are.
+    sample: (sm, i, a, b, options) => sm.#sampling.sample(OPS[i], i, a, options),
+    filter: (sm, i, a, b, options) => sm.#sampling.filterLogits(OPS[i], i, a, options),
+    topK: (sm, i, a, b, options) => sm.#sampling.topK(OPS[i], i, a, b, options),
+    argmax: (sm, i, a, b, options) => sm.#sampling.argmax(OPS[i], i, a, options),
   });
 
   // The public methods, one per entry of OPS: sm.softmax(x, options),
@@ -264,10 +264,11 @@ export class SoftmaxWasm {
     OPS.forEach((e, i) => {
       const drive = SoftmaxWasm.#DRIVERS[e.kind];
       if (drive === undefined) throw new Error(`softmax-wasm: op ${e.name} has kind ${e.kind}, which no driver runs`);
+      // A disposed instance, or a threaded one whose worker died, throws before any work.
       const method =
         e.args.length === 2
-          ? { [e.name](a, b, options) { return drive(this, i, a, b, options); } }[e.name]
-          : { [e.name](a, options) { return drive(this, i, a, undefined, options); } }[e.name];
+          ? { [e.name](a, b, options) { if (this.#disposed || this.#pool !== undefined) this.#live(e.name); return drive(this, i, a, b, options); } }[e.name]
+          : { [e.name](a, options) { if (this.#disposed || this.#pool !== undefined) this.#live(e.name); return drive(this, i, a, undefined, options); } }[e.name];
       Object.defineProperty(SoftmaxWasm.prototype, e.name, { __proto__: null, value: method, writable: true, configurable: true });
     });
   }

@@ -39,7 +39,7 @@ export function WORKER_MAIN(post, listen) {
       ex[d.names.main](d.id, d.tls);
       post({ quit: d.id });
     } catch (e) {
-      post({ failed: d.id, message: String(e && e.stack ? e.stack : e) });
+      post({ failed: d.id, message: String(e?.stack ? e.stack : e) });
     }
   });
 }

@@ -12,7 +12,10 @@ const root = new URL('..', import.meta.url);
 test('cpp/accuracy.json: every op has a bound per dtype, in a known unit, not below what was measured', () => {
   for (const op of Object.keys(TABLE.ops)) {
     for (const dtype of ['float32', 'float64']) {
-      assert.ok(TABLE.bounds.some((b) => b.op === op && b.dtype === dtype), `${op} ${dtype}: no bound`);
+      assert.ok(
+        TABLE.bounds.some((b) => b.op === op && b.dtype === dtype),
+        `${op} ${dtype}: no bound`,
+      );
     }
   }
   for (const b of TABLE.bounds) {
@@ -20,7 +23,10 @@ test('cpp/accuracy.json: every op has a bound per dtype, in a known unit, not be
     assert.ok(b.op in TABLE.ops, `${what}: op not in "ops"`);
     assert.ok(b.unit in TABLE.units, `${what}: unknown unit ${b.unit}`);
     assert.ok(b.bound > 0 && b.bound < 1, `${what}: bound ${b.bound}`);
-    assert.ok(b.measured === undefined || b.measured <= b.bound, `${what}: measured ${b.measured} above the bound ${b.bound}`);
+    assert.ok(
+      b.measured === undefined || b.measured <= b.bound,
+      `${what}: measured ${b.measured} above the bound ${b.bound}`,
+    );
     assert.ok(b.from === undefined || b.unit === 'relative', `${what}: "from" only splits relative bounds`);
   }
   assert.ok(TABLE.referenceError.value > 0 && TABLE.referenceError.value < 1e-12);

@@ -10,7 +10,12 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const TYPES = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+};
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>threads</title><script type="module">
 import { load } from '/bindings/browser.js';
@@ -49,35 +54,54 @@ try {
 let server;
 let browser;
 
-before(async () => {
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const isolated = url.searchParams.get('isolated') === '1';
-    const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
-    if (url.pathname === '/') {
-      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
-      res.end(PAGE);
-      return;
-    }
-    const file = path.join(ROOT, path.normalize(url.pathname));
-    if (!/^\/(bindings|dist)\//.test(url.pathname) || !file.startsWith(ROOT) || !fs.existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Cross-Origin-Resource-Policy': 'same-origin', 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  assert.equal(ensure.status, 0, 'Chromium is not available');
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: ensure.stdout.trim().split('\n').pop(),
-    headless: true,
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}, { timeout: 180_000 });
+before(
+  async () => {
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      const isolated = url.searchParams.get('isolated') === '1';
+      const headers = isolated
+        ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+        : {};
+      if (url.pathname === '/') {
+        res.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
+        res.end(PAGE);
+        return;
+      }
+      const file = path.join(ROOT, path.normalize(url.pathname));
+      if (!/^\/(bindings|dist)\//.test(url.pathname) || !file.startsWith(ROOT) || !fs.existsSync(file)) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      res.writeHead(200, {
+        ...headers,
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      });
+      res.end(fs.readFileSync(file));
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    assert.equal(ensure.status, 0, 'Chromium is not available');
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: ensure.stdout.trim().split('\n').pop(),
+      headless: true,
+      args: [
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  },
+  { timeout: 180_000 },
+);
 
 after(async () => {
   await browser?.close().catch(() => {});
@@ -97,7 +121,9 @@ async function run(isolated) {
   return result;
 }
 
-test('a cross-origin-isolated page runs threaded: workers take tasks, results bit-identical to one thread', { timeout: 120_000 }, async () => {
+test('a cross-origin-isolated page runs threaded: workers take tasks, results bit-identical to one thread', {
+  timeout: 120_000,
+}, async () => {
   const r = await run(true);
   assert.equal(r.isolated, true);
   assert.equal(r.threads, Math.min(8, r.cores));
@@ -107,7 +133,9 @@ test('a cross-origin-isolated page runs threaded: workers take tasks, results bi
   assert.ok(Math.abs(r.rowSum - 1) < 1e-5, `row sum ${r.rowSum}`);
 });
 
-test('a page without isolation falls back to one thread, without an error, with correct results', { timeout: 120_000 }, async () => {
+test('a page without isolation falls back to one thread, without an error, with correct results', {
+  timeout: 120_000,
+}, async () => {
   const r = await run(false);
   assert.equal(r.isolated, false);
   assert.equal(r.threads, 1);

@@ -43,7 +43,10 @@ function sameBits(got, want, what) {
     const g = bytes(got);
     const w = bytes(want);
     for (let i = 0; i < w.length; i++) {
-      if (g[i] !== w[i]) assert.fail(`${what}: element ${Math.floor(i / want.BYTES_PER_ELEMENT)} differs: ${got[Math.floor(i / want.BYTES_PER_ELEMENT)]} vs ${want[Math.floor(i / want.BYTES_PER_ELEMENT)]}`);
+      if (g[i] !== w[i])
+        assert.fail(
+          `${what}: element ${Math.floor(i / want.BYTES_PER_ELEMENT)} differs: ${got[Math.floor(i / want.BYTES_PER_ELEMENT)]} vs ${want[Math.floor(i / want.BYTES_PER_ELEMENT)]}`,
+        );
     }
     return;
   }
@@ -66,7 +69,10 @@ function calls(e, Type, rng) {
       const y = single.softmax(logits(rng, n, Type), c);
       const args = e.args.length === 2 ? [logits(rng, n, Type), y] : [x];
       for (const temperature of e.options.temperature ? [1, 0.7] : [undefined]) {
-        out.push([`${JSON.stringify(c.shape)} axis ${c.axis} T=${temperature}`, (sm) => sm[e.name](...args, temperature === undefined ? c : { ...c, temperature })]);
+        out.push([
+          `${JSON.stringify(c.shape)} axis ${c.axis} T=${temperature}`,
+          (sm) => sm[e.name](...args, temperature === undefined ? c : { ...c, temperature }),
+        ]);
       }
     }
   } else if (e.kind === 'jacobian') {
@@ -81,12 +87,18 @@ function calls(e, Type, rng) {
       const t = Int32Array.from({ length: n / C }, (_, i) => (i % 11 === 0 ? -100 : rng.int(0, C - 1)));
       const weight = new Type(C).map(() => rng.uniform(0, 2));
       for (const reduction of ['mean', 'sum', 'none']) {
-        out.push([`${JSON.stringify(c.shape)} ${reduction}`, (sm) => sm[e.name](x, t, { ...c, reduction, grad: true })]);
+        out.push([
+          `${JSON.stringify(c.shape)} ${reduction}`,
+          (sm) => sm[e.name](x, t, { ...c, reduction, grad: true }),
+        ]);
       }
       out.push([`${JSON.stringify(c.shape)} weight`, (sm) => sm[e.name](x, t, { ...c, weight, grad: true })]);
       if (e.probabilityTargets) {
         const p = single.softmax(logits(rng, n, Type), { ...c, axis });
-        out.push([`${JSON.stringify(c.shape)} probabilities`, (sm) => sm[e.name](x, p, { ...c, grad: true, labelSmoothing: 0.1 })]);
+        out.push([
+          `${JSON.stringify(c.shape)} probabilities`,
+          (sm) => sm[e.name](x, p, { ...c, grad: true, labelSmoothing: 0.1 }),
+        ]);
       }
     }
   }
@@ -99,11 +111,24 @@ test('load({ threads }): a number starts that many, 1 is the single-thread build
   assert.equal(threaded.backend, 'wasm-simd128');
   assert.ok(threaded.memoryBytes > 0);
   for (const bad of [0, -1, 1.5, 65, '2', null, NaN]) {
-    await assert.rejects(load({ threads: bad }), { name: 'RangeError', message: /threads must be 'auto', or an integer from 1 to 64/ });
+    await assert.rejects(load({ threads: bad }), {
+      name: 'RangeError',
+      message: /threads must be 'auto', or an integer from 1 to 64/,
+    });
   }
   assert.equal((await load({ threads: 'auto', simd: false })).threads, 1, 'the scalar build has one thread');
-  assert.throws(() => { single.threads = 2; }, { name: 'RangeError', message: /from 1 to 1/ });
-  assert.throws(() => { threaded.threads = 4; }, { name: 'RangeError', message: /from 1 to 3/ });
+  assert.throws(
+    () => {
+      single.threads = 2;
+    },
+    { name: 'RangeError', message: /from 1 to 1/ },
+  );
+  assert.throws(
+    () => {
+      threaded.threads = 4;
+    },
+    { name: 'RangeError', message: /from 1 to 3/ },
+  );
 });
 
 test('workers start lazily: not at load, not for small calls; the first big call asks for them and runs alone', async () => {
@@ -154,7 +179,8 @@ test('the workers take tasks with 2 and 3 threads, none with 1', async () => {
 });
 
 const script = (body) => `const { load } = await import(${JSON.stringify(ENTRY)});\n${body}`;
-const run = (body) => spawnSync(process.execPath, ['--input-type=module', '-e', script(body)], { encoding: 'utf8', timeout: 20000 });
+const run = (body) =>
+  spawnSync(process.execPath, ['--input-type=module', '-e', script(body)], { encoding: 'utf8', timeout: 20000 });
 
 test('a Node process with running workers exits on its own, without dispose', () => {
   const r = run(`const sm = await load({ threads: 2 });
@@ -174,7 +200,10 @@ test('dispose() and Symbol.dispose end the workers; later calls throw a clear Er
   assert.equal(p.ready, 1);
   sm[Symbol.dispose]();
   sm.dispose(); // idempotent
-  assert.throws(() => sm.softmax([1, 2]), { name: 'Error', message: /softmax: this softmax-wasm instance was disposed/ });
+  assert.throws(() => sm.softmax([1, 2]), {
+    name: 'Error',
+    message: /softmax: this softmax-wasm instance was disposed/,
+  });
   assert.throws(() => sm.crossEntropy([1, 2], [0]), { message: /crossEntropy: .*disposed/ });
   assert.throws(() => sm.alloc(3), { message: /alloc: .*disposed/ });
   const s1 = await load({ threads: 1 });

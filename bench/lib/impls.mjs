@@ -464,7 +464,12 @@ export async function loadImplementations({ native = true } = {}) {
       label: `${ours}, typed array in, \`out\` given`,
       prepare: oursApi(sm, { withOut: true }),
     },
-    { id: 'ours-out-t2', kind: 'ours', label: `${ours}, \`out\` given, 2 threads`, prepare: oursApi(sm2, { withOut: true }) },
+    {
+      id: 'ours-out-t2',
+      kind: 'ours',
+      label: `${ours}, \`out\` given, 2 threads`,
+      prepare: oursApi(sm2, { withOut: true }),
+    },
     {
       id: 'ours-out-auto',
       kind: 'ours',

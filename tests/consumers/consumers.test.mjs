@@ -129,7 +129,16 @@ describe('the tarball', () => {
     const attw = path.join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js');
     const { stdout } = await run(
       process.execPath,
-      [attw, tarball, '--format', 'json', '--exclude-entrypoints', './softmax-simd.wasm', './softmax-scalar.wasm', './softmax-threads.wasm'],
+      [
+        attw,
+        tarball,
+        '--format',
+        'json',
+        '--exclude-entrypoints',
+        './softmax-simd.wasm',
+        './softmax-scalar.wasm',
+        './softmax-threads.wasm',
+      ],
       { maxBuffer: 1 << 26 },
     ).catch((e) => ({ stdout: e.stdout, failed: e }));
     const report = JSON.parse(stdout);
@@ -171,9 +180,12 @@ const format = (...a) => a.map((v) => (ArrayBuffer.isView(v) ? Array.from(v).joi
     checkQuickStart(stdout.trim().split('\n'));
   });
 
-  test('threads from the installed package: bit-identical to one thread, and the process exits on its own', T, async () => {
-    write(project, {
-      'node-threads/app.mjs': `import { load } from 'softmax-wasm';
+  test(
+    'threads from the installed package: bit-identical to one thread, and the process exits on its own',
+    T,
+    async () => {
+      write(project, {
+        'node-threads/app.mjs': `import { load } from 'softmax-wasm';
 const sm = await load();
 const one = await load({ threads: 1 });
 const x = new Float32Array(400 * 1000).map((_, i) => Math.sin(i) * 5);
@@ -183,12 +195,13 @@ await new Promise((r) => setTimeout(r, 300));
 const got = sm.softmax(x, { shape: [400, 1000] });
 console.log(JSON.stringify({ threads: sm.threads, same: got.every((v, i) => Object.is(v, want[i])) }));
 `,
-    });
-    const { stdout } = await run(process.execPath, ['node-threads/app.mjs'], { cwd: project, timeout: 30_000 });
-    const r = JSON.parse(stdout);
-    assert.equal(r.threads, Math.min(8, (await import('node:os')).availableParallelism()));
-    assert.equal(r.same, true);
-  });
+      });
+      const { stdout } = await run(process.execPath, ['node-threads/app.mjs'], { cwd: project, timeout: 30_000 });
+      const r = JSON.parse(stdout);
+      assert.equal(r.threads, Math.min(8, (await import('node:os')).availableParallelism()));
+      assert.equal(r.same, true);
+    },
+  );
 
   test('worker_threads: the quick start in a worker', T, async () => {
     write(project, {
@@ -423,14 +436,20 @@ describe('browsers, no bundler (Chromium)', () => {
       fetched.includes('/node_modules/softmax-wasm/dist/softmax-simd.mjs'),
       'the fast glue where eval is allowed',
     );
-    assert.ok(!fetched.some((r) => /softmax-scalar|csp|softmax-threads/.test(r)), `only what is used is fetched: ${fetched}`);
+    assert.ok(
+      !fetched.some((r) => /softmax-scalar|csp|softmax-threads/.test(r)),
+      `only what is used is fetched: ${fetched}`,
+    );
   });
 
   test('the plain page, cross-origin isolated (COOP/COEP): threads, workers from a Blob URL', T, async () => {
     const before = isoServer.requests.length;
     await checkPage(`${isoServer.url}plain/`, { isolated: true });
     const fetched = isoServer.requests.slice(before);
-    assert.ok(fetched.includes('/node_modules/softmax-wasm/dist/softmax-threads.wasm'), `the threaded build: ${fetched}`);
+    assert.ok(
+      fetched.includes('/node_modules/softmax-wasm/dist/softmax-threads.wasm'),
+      `the threaded build: ${fetched}`,
+    );
   });
 
   test('a module Web Worker', T, async () => {
