@@ -607,9 +607,9 @@ struct IndexLossPasses {
   const Emit& emit;             // emit(sample, loss)
   const OneSample& one_sample;  // one_sample(o, i): sample (o, i) on its own
 
-  void row(size_t o) const { one_sample(o, 0); }
+  SMW_LAYOUT void row(size_t o) const { one_sample(o, 0); }
   bool short_rows_pay(size_t) const { return true; }
-  void short_rows(size_t first, size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
     constexpr size_t L = V::kLanes;
     const size_t C = a.classes;
@@ -626,7 +626,7 @@ struct IndexLossPasses {
     }
   }
   template <class V, size_t>
-  void strided(size_t o, size_t j) const {
+  SMW_LAYOUT void strided(size_t o, size_t j) const {
     const size_t base = o * a.classes * a.inner + j, s = o * a.inner + j;
     double loss[V::kLanes];
     if (ce_index_lanes<V>(a.input + base, a.classes, a.inner, a.target_index + s, p,

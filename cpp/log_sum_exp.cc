@@ -35,7 +35,7 @@ struct LogSumExpPasses {
   size_t n, inner;
   const ExpScale<T>& s;
 
-  void row(size_t o) const {
+  SMW_LAYOUT void row(size_t o) const {
     const T* row = x + o * n;
     const Range<T> r = row_range<Vec<T>>(row, n);
     T result = r.max;  // NaN, +inf or -inf: the result as it is (y may alias x: write last)
@@ -50,7 +50,7 @@ struct LogSumExpPasses {
   bool short_rows_pay(size_t) const { return false; }
   void short_rows(size_t, size_t) const {}
   template <class V, size_t>
-  void strided(size_t o, size_t j) const {
+  SMW_LAYOUT void strided(size_t o, size_t j) const {
     const T* p = x + o * n * inner + j;
     const Range<V> r = strided_range<V>(p, n, inner);
     const V ms = select(is_finite(r.max), r.max, V::splat(T(0)));

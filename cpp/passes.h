@@ -578,6 +578,16 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 // the calls the whole run makes for its fibres, so every fibre gets the same
 // layout, with or without threads. Within a task fibres go in order; the op
 // must not depend on the order of tasks (a loss stores per-sample values).
+//
+// The ops mark their layout methods SMW_LAYOUT (not inlined): with every
+// layout inlined into one function V8 compiled the hot loops worse (measured
+// with bench/ab.mjs: cross-entropy's column chunks 1.2x slower; with them out
+// of line, softmax and log-softmax rows ran 10-15% faster than before the
+// dispatcher). A layout method runs once per call, row or lane group, so the
+// calls cost nothing measurable, except per short row: the backward row
+// (0.1 us a row of 256) and cross-entropy's columns measured best inline.
+#define SMW_LAYOUT __attribute__((noinline))
+
 template <class T, class Op>
 void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool threads = true) {
   using V = Vec<T>;

@@ -195,11 +195,11 @@ struct SoftmaxPasses {
   size_t n, inner;
   const ExpScale<T>& s;
 
-  void row(size_t o) const { softmax_row<T, kLog>(x + o * n, y + o * n, n, s); }
+  SMW_LAYOUT void row(size_t o) const { softmax_row<T, kLog>(x + o * n, y + o * n, n, s); }
   // Short rows (kShortRow), kLanes at a time, transposed into a buffer with
   // one row per lane, through softmax_strided.
   bool short_rows_pay(size_t) const { return true; }
-  void short_rows(size_t first, size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
     constexpr size_t L = V::kLanes;
     alignas(16) T buf[kShortRow * L];
@@ -210,11 +210,11 @@ struct SoftmaxPasses {
     }
   }
   template <class V, size_t>
-  void strided(size_t o, size_t j) const {
+  SMW_LAYOUT void strided(size_t o, size_t j) const {
     const size_t at = o * n * inner + j;
     softmax_strided<V, kLog>(x + at, y + at, n, inner, s);
   }
-  void columns(size_t o, size_t j, size_t width) const {
+  SMW_LAYOUT void columns(size_t o, size_t j, size_t width) const {
     const size_t at = o * n * inner + j;
     softmax_columns<Vec<T>, kLog>(x + at, y + at, n, inner, width, s);
   }

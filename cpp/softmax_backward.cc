@@ -224,17 +224,17 @@ struct BackwardPasses {
     backward_row<V, kLog, kUnit>(dy + o * n, y + o * n, dx + o * n, n, V::splat(inv_t), unit);
   }
   bool short_rows_pay(size_t outer) const { return outer >= 8; }
-  void short_rows(size_t first, size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
     const size_t at = first * n;
     backward_short_rows<V, kLog, kUnit>(dy + at, y + at, dx + at, rows, n, V::splat(inv_t), unit);
   }
   template <class V, size_t U>
-  void strided(size_t o, size_t j) const {
+  SMW_LAYOUT void strided(size_t o, size_t j) const {
     const size_t at = o * n * inner + j;
     backward_strided<V, U, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, V::splat(inv_t), unit);
   }
-  void columns(size_t o, size_t j, size_t width) const {
+  SMW_LAYOUT void columns(size_t o, size_t j, size_t width) const {
     using V = Vec<T>;
     const size_t at = o * n * inner + j;
     backward_columns<V, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, width, V::splat(inv_t),

@@ -36,6 +36,7 @@ import {
   randomShape,
   seededTest,
   TEMPERATURES,
+  tolerance,
 } from './helpers.mjs';
 import { OPS } from '../bindings/ops.js';
 import { defineOpSuite } from './op-suite.mjs';
@@ -111,7 +112,12 @@ function jacobianCase(op) {
       opts,
       outLength: n * n,
       check: (got) =>
-        assertClose('jacobian', got, ref, { tol: dtype.tol, what: op, shape: [n, n], ctx: { n, temperature } }),
+        assertClose('jacobian', got, ref, {
+          tol: tolerance(op, dtype.name),
+          what: op,
+          shape: [n, n],
+          ctx: { n, temperature },
+        }),
     };
   };
 }
