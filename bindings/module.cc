@@ -113,8 +113,8 @@ double sample_workspace(double vocab, double max_history) {
 double top_k_workspace(double n) { return double(smw::top_k_workspace_bytes(size_t(n))); }
 
 template <class T>
-int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t n, size_t inner, size_t k,
-          bool largest, bool sorted, uintptr_t work) {
+int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t n, size_t inner,
+          size_t k, bool largest, bool sorted, uintptr_t work) {
   return smw::top_k<T>(reinterpret_cast<const T*>(x), reinterpret_cast<T*>(values),
                        reinterpret_cast<int32_t*>(indices), outer, n, inner, k, largest, sorted,
                        reinterpret_cast<void*>(work));
@@ -122,7 +122,8 @@ int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t
 
 template <class T>
 int argmax(uintptr_t x, uintptr_t out, size_t outer, size_t n, size_t inner) {
-  return smw::argmax<T>(reinterpret_cast<const T*>(x), reinterpret_cast<int32_t*>(out), outer, n, inner);
+  return smw::argmax<T>(reinterpret_cast<const T*>(x), reinterpret_cast<int32_t*>(out), outer, n,
+                        inner);
 }
 
 }  // namespace

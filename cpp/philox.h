@@ -23,7 +23,8 @@ struct PhiloxBlock {
 inline PhiloxBlock philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0,
                                  uint32_t k1) {
   constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // round multipliers
-  constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // key schedule (golden ratio, sqrt(3) - 1)
+  constexpr uint32_t kW0 = 0x9E3779B9u,
+                     kW1 = 0xBB67AE85u;  // key schedule (golden ratio, sqrt(3) - 1)
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
       k0 += kW0;

@@ -24,6 +24,8 @@
 //   draw      u * W, W the canonical mass of the kept set; the first token whose
 //             canonical prefix mass exceeds it. Dense rows (temperature only)
 //             keep the eight lanes every 256 tokens and replay one segment.
+#include "sample.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -32,14 +34,13 @@
 #include <vector>
 
 #include "philox.h"
-#include "sample.h"
 #include "weights.h"
 
 namespace smw {
 namespace {
 
-constexpr size_t kSnapEvery = 256;       // tokens between snapshots of the eight lanes
-constexpr size_t kBins = 1024;           // top-p's bins of d in (-64, 0]; bin kBins holds d <= -64
+constexpr size_t kSnapEvery = 256;  // tokens between snapshots of the eight lanes
+constexpr size_t kBins = 1024;      // top-p's bins of d in (-64, 0]; bin kBins holds d <= -64
 
 template <class T>
 struct Cand {
@@ -53,15 +54,15 @@ size_t align16(size_t b) { return (b + 15) & ~size_t(15); }
 // The workspace, carved in this order (sample_workspace_bytes sums the same).
 template <class T>
 struct Work {
-  T* z = nullptr;             // vocab: processed values
-  Cand<T>* cand = nullptr;    // vocab: candidates in index order
-  Cand<T>* members = nullptr; // vocab: top-p's threshold bin
-  T* levels = nullptr;        // vocab: distinct values of the candidates
-  T* sel = nullptr;           // vocab + 64: the top-k select buffer
-  double* snaps = nullptr;    // 8 * (vocab / kSnapEvery + 1)
-  int32_t* hist = nullptr;    // max_history: one row's history, sorted
-  double* bins = nullptr;     // kBins + 1: top-p's bin masses
-  double* weights = nullptr;  // vocab: every token's weight, kept by top-p's first pass
+  T* z = nullptr;              // vocab: processed values
+  Cand<T>* cand = nullptr;     // vocab: candidates in index order
+  Cand<T>* members = nullptr;  // vocab: top-p's threshold bin
+  T* levels = nullptr;         // vocab: distinct values of the candidates
+  T* sel = nullptr;            // vocab + 64: the top-k select buffer
+  double* snaps = nullptr;     // 8 * (vocab / kSnapEvery + 1)
+  int32_t* hist = nullptr;     // max_history: one row's history, sorted
+  double* bins = nullptr;      // kBins + 1: top-p's bin masses
+  double* weights = nullptr;   // vocab: every token's weight, kept by top-p's first pass
 
   static size_t layout(size_t vocab, size_t max_history, char* base, Work* w) {
     size_t off = 0;
@@ -221,7 +222,8 @@ size_t gather(const T* z, size_t n, T mt, T lo, Cand<T>* out, size_t cap) {
   const V lov = V::splat(lo);
   for (; i + 8 <= n; i += 8) {
     bool none = true;
-    for (size_t j = 0; j < 8; j += L) none = none && all(V::load(z + i + j) < lov);  // no NaN: !(z < lo) is z >= lo
+    for (size_t j = 0; j < 8; j += L)
+      none = none && all(V::load(z + i + j) < lov);  // no NaN: !(z < lo) is z >= lo
     if (none) continue;
     double wv[8];
     weights8_to(z + i, mt, wv);
@@ -265,7 +267,8 @@ inline size_t bin_of(double d) { return d > -64.0 ? size_t(-d * 16.0) : kBins; }
 // The bin of top-p's threshold: the first bin b (from the top) whose mass
 // brings the running total A to pw, with A_b (`above`) the mass before it.
 // False when that bin is not below complete_bins (not every token counted).
-inline bool threshold_bin(const double* mass, double pw, size_t complete_bins, size_t* bin, double* above) {
+inline bool threshold_bin(const double* mass, double pw, size_t complete_bins, size_t* bin,
+                          double* above) {
   double a = 0.0;
   for (size_t b = 0;; ++b) {
     if (b >= complete_bins) return false;
@@ -297,8 +300,10 @@ T level_in_bin(const Cand<T>* members, size_t count, double above, double pw, T*
   size_t lo = 0, hi = distinct - 1;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo + 1) / 2;
-    if (mass_above(levels[mid]) < pw) lo = mid;
-    else hi = mid - 1;
+    if (mass_above(levels[mid]) < pw)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return levels[lo];
 }
@@ -355,7 +360,8 @@ size_t gather_stored(const T* z, size_t n, T lo, const double* weights, Cand<T>*
 // The tokens of bin b with z >= thr, in index order, with their weights.
 // Blocks entirely outside the bin's z range (with slack) are skipped.
 template <class T>
-size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, const double* weights, Cand<T>* out) {
+size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, const double* weights,
+                   Cand<T>* out) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
   const double m = double(mt);
@@ -409,8 +415,8 @@ constexpr size_t kDepthCount = std::size(kDepths);
 // kMasked / kDepth are compile-time so the plain pass carries no unused
 // accumulators (V8 spills SIMD registers early).
 template <bool kMasked, bool kDepth, class T>
-double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth,
-                        double* store) {
+double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double* snaps,
+                        double* depth, double* store) {
   VecD acc[kPartsOf8];
   for (auto& v : acc) v = VecD::splat(0.0);
   VecD dacc[kDepth ? kDepthCount : 1];
@@ -426,12 +432,14 @@ double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double*
     if (kDepth)
       for (size_t j = 0; j < kPartsOf8; ++j) wv[j].store(store + i + j * VecD::kLanes);
     if (kMasked)
-      for (size_t j = 0; j < kPartsOf8; ++j) wv[j] = zero_where(dv[j] < thrv, zero_where(wv[j] < minv, wv[j]));
+      for (size_t j = 0; j < kPartsOf8; ++j)
+        wv[j] = zero_where(dv[j] < thrv, zero_where(wv[j] < minv, wv[j]));
     for (size_t j = 0; j < kPartsOf8; ++j) acc[j] = acc[j] + wv[j];
     if (kDepth) {
       for (size_t j = 0; j < kPartsOf8; ++j) {
         const VecD d = dv[j] - md;
-        for (size_t k = 0; k < kDepthCount; ++k) dacc[k] = dacc[k] + zero_where(d < VecD::splat(-kDepths[k]), wv[j]);
+        for (size_t k = 0; k < kDepthCount; ++k)
+          dacc[k] = dacc[k] + zero_where(d < VecD::splat(-kDepths[k]), wv[j]);
       }
     }
     if ((i + 8) % kSnapEvery == 0) {
@@ -461,11 +469,12 @@ double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double*
 
 // With depth (top-p's first pass), every token's weight is also stored.
 template <class T>
-double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps, double* depth = nullptr,
-                   double* store = nullptr) {
+double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps,
+                   double* depth = nullptr, double* store = nullptr) {
   const bool masked = thr > kNegInf<T> || min_p > 0.0;
-  if (depth) return masked ? dense_total_pass<true, true>(z, n, mt, thr, min_p, snaps, depth, store)
-                           : dense_total_pass<false, true>(z, n, mt, thr, min_p, snaps, depth, store);
+  if (depth)
+    return masked ? dense_total_pass<true, true>(z, n, mt, thr, min_p, snaps, depth, store)
+                  : dense_total_pass<false, true>(z, n, mt, thr, min_p, snaps, depth, store);
   return masked ? dense_total_pass<true, false>(z, n, mt, thr, min_p, snaps, depth, store)
                 : dense_total_pass<false, false>(z, n, mt, thr, min_p, snaps, depth, store);
 }
@@ -481,7 +490,8 @@ void dense_output(const T* z, size_t n, T mt, T thr, double min_p, T* out) {
     } else {
       for (size_t j = 0; j < count; ++j) wv[j] = min_p > 0.0 ? weight_of(z[i + j], mt) : 1.0;
     }
-    for (size_t j = 0; j < count; ++j) out[i + j] = z[i + j] < thr || wv[j] < min_p ? kNegInf<T> : z[i + j];
+    for (size_t j = 0; j < count; ++j)
+      out[i + j] = z[i + j] < thr || wv[j] < min_p ? kNegInf<T> : z[i + j];
   }
 }
 
@@ -602,9 +612,12 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
         const T lo = delta < 0 ? thr : std::max(thr, bound_below<T>(m, -delta));
         len = gather_stored(z, n, lo, w.weights, c, cap);
         list = len != SIZE_MAX;
-        if (list) list_bins(c, len, m, w.bins);
-        else dense_bins(z, n, mt, lo, w.weights, w.bins);
-        if (threshold_bin(w.bins, pw, delta < 0 ? kBins + 1 : size_t(delta * 16.0), &b, &above)) break;
+        if (list)
+          list_bins(c, len, m, w.bins);
+        else
+          dense_bins(z, n, mt, lo, w.weights, w.bins);
+        if (threshold_bin(w.bins, pw, delta < 0 ? kBins + 1 : size_t(delta * 16.0), &b, &above))
+          break;
       }
       const size_t count = list ? list_members(c, len, m, b, w.members)
                                 : bin_members(z, n, mt, thr, b, w.weights, w.members);
@@ -712,7 +725,8 @@ Status sample(const SampleArgs<T>& a) {
   if (a.history_range) {
     for (size_t r = 0; r < a.rows; ++r) {
       if (a.history_range[2 * r + 1] < a.history_range[2 * r]) return kBadOption;
-      max_history = std::max<size_t>(max_history, a.history_range[2 * r + 1] - a.history_range[2 * r]);
+      max_history =
+          std::max<size_t>(max_history, a.history_range[2 * r + 1] - a.history_range[2 * r]);
     }
   }
   Work<T> w;

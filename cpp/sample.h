@@ -36,12 +36,12 @@ constexpr Status kBadRow = Status(7);
 
 template <class T>
 struct SampleArgs {
-  const T* logits = nullptr;   // rows x vocab
+  const T* logits = nullptr;  // rows x vocab
   size_t rows = 0, vocab = 0;
-  double temperature = 1.0;    // >= 0; 0 = greedy
-  size_t top_k = 0;            // 0 = off
-  double top_p = 1.0;          // (0, 1]; 1 = off
-  double min_p = 0.0;          // [0, 1); 0 = off
+  double temperature = 1.0;         // >= 0; 0 = greedy
+  size_t top_k = 0;                 // 0 = off
+  double top_p = 1.0;               // (0, 1]; 1 = off
+  double min_p = 0.0;               // [0, 1); 0 = off
   double repetition_penalty = 1.0;  // > 0
   double presence_penalty = 0.0;
   double frequency_penalty = 0.0;
@@ -84,8 +84,8 @@ Status sample(const SampleArgs<T>& a);
 // index; -0 == +0. sorted: by value (descending when largest), ties by index;
 // unsorted: ascending index order. work: top_k_workspace_bytes(n) bytes.
 template <class T>
-Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner, size_t k,
-             bool largest, bool sorted, void* work);
+Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner,
+             size_t k, bool largest, bool sorted, void* work);
 size_t top_k_workspace_bytes(size_t n);
 
 // torch.argmax along an axis: the first index of the largest value (the

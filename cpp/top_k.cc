@@ -45,8 +45,8 @@ bool before(const KeyIndex& p, const KeyIndex& q) {
 size_t top_k_workspace_bytes(size_t n) { return n * sizeof(KeyIndex); }
 
 template <class T>
-Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner, size_t k,
-             bool largest, bool sorted, void* work) {
+Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner,
+             size_t k, bool largest, bool sorted, void* work) {
   if (k > n) return kBadOption;
   if (outer == 0 || inner == 0 || k == 0) return kOk;
   if (!x || !values || !indices || !work) return kNullPointer;
@@ -62,7 +62,8 @@ Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, si
       if (sorted) {
         std::sort(pairs, pairs + k, before);
       } else {
-        std::sort(pairs, pairs + k, [](const KeyIndex& p, const KeyIndex& q) { return p.index < q.index; });
+        std::sort(pairs, pairs + k,
+                  [](const KeyIndex& p, const KeyIndex& q) { return p.index < q.index; });
       }
       T* vout = values + o * k * inner + i;
       int32_t* iout = indices + o * k * inner + i;
@@ -98,8 +99,10 @@ Status argmax(const T* x, int32_t* out, size_t outer, size_t n, size_t inner) {
   return kOk;
 }
 
-template Status top_k<float>(const float*, float*, int32_t*, size_t, size_t, size_t, size_t, bool, bool, void*);
-template Status top_k<double>(const double*, double*, int32_t*, size_t, size_t, size_t, size_t, bool, bool, void*);
+template Status top_k<float>(const float*, float*, int32_t*, size_t, size_t, size_t, size_t, bool,
+                             bool, void*);
+template Status top_k<double>(const double*, double*, int32_t*, size_t, size_t, size_t, size_t,
+                              bool, bool, void*);
 template Status argmax<float>(const float*, int32_t*, size_t, size_t, size_t);
 template Status argmax<double>(const double*, int32_t*, size_t, size_t, size_t);
 

@@ -37,15 +37,25 @@ struct WeightConsts;
 
 template <>
 struct WeightConsts<double> {
-  static constexpr double kMin = -707.0;                  // below: weight 0 (2^n stays normal)
-  static constexpr double kMagic = 0x1.8p52;              // t + kMagic rounds t to an integer
-  static constexpr double kLog2e = 0x1.71547652b82fep0;   // log2(e)
-  static constexpr double kLn2Hi = 0x1.62e42feep-1;       // ln 2 to 32 bits: n * kLn2Hi is exact
-  static constexpr double kLn2Lo = 0x1.a39ef35793c76p-33; // ln 2 - kLn2Hi
+  static constexpr double kMin = -707.0;                   // below: weight 0 (2^n stays normal)
+  static constexpr double kMagic = 0x1.8p52;               // t + kMagic rounds t to an integer
+  static constexpr double kLog2e = 0x1.71547652b82fep0;    // log2(e)
+  static constexpr double kLn2Hi = 0x1.62e42feep-1;        // ln 2 to 32 bits: n * kLn2Hi is exact
+  static constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;  // ln 2 - kLn2Hi
   static constexpr int kDegree = 12;
-  static constexpr double kCoef[kDegree + 1] = {1.0, 1.0, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720,
-                                                1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800,
-                                                1.0 / 39916800, 1.0 / 479001600};
+  static constexpr double kCoef[kDegree + 1] = {1.0,
+                                                1.0,
+                                                1.0 / 2,
+                                                1.0 / 6,
+                                                1.0 / 24,
+                                                1.0 / 120,
+                                                1.0 / 720,
+                                                1.0 / 5040,
+                                                1.0 / 40320,
+                                                1.0 / 362880,
+                                                1.0 / 3628800,
+                                                1.0 / 39916800,
+                                                1.0 / 479001600};
 };
 
 template <>
@@ -53,11 +63,16 @@ struct WeightConsts<float> {
   static constexpr float kMin = -86.0f;
   static constexpr float kMagic = 0x1.8p23f;
   static constexpr float kLog2e = float(0x1.71547652b82fep0);
-  static constexpr float kLn2Hi = 0x1.62e4p-1f;                                       // 17 bits
+  static constexpr float kLn2Hi = 0x1.62e4p-1f;                                          // 17 bits
   static constexpr float kLn2Lo = float(0.69314718055994530942 - double(0x1.62e4p-1f));  // the rest
   static constexpr int kDegree = 6;
-  static constexpr float kCoef[kDegree + 1] = {1.0f, 1.0f, float(1.0 / 2), float(1.0 / 6), float(1.0 / 24),
-                                               float(1.0 / 120), float(1.0 / 720)};
+  static constexpr float kCoef[kDegree + 1] = {1.0f,
+                                               1.0f,
+                                               float(1.0 / 2),
+                                               float(1.0 / 6),
+                                               float(1.0 / 24),
+                                               float(1.0 / 120),
+                                               float(1.0 / 720)};
 };
 
 // e^d for lanes d <= 0 of float or double vectors, as described above.

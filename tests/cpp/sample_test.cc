@@ -4,6 +4,8 @@
 // at exact thresholds; top-k and top-p against brute-force definitions; and a
 // replay of tokens the JS reference drew (sampling_fixture.inc), so native,
 // SIMDe, scalar, Node and the reference agree on thousands of draws.
+#include "sample.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "philox.h"
-#include "sample.h"
 #include "weights.h"
 
 namespace {
@@ -32,7 +33,8 @@ TEST(Philox, KnownAnswersOfRandom123) {
   EXPECT_EQ(b.x[1], 0x41c83b0eu);
   EXPECT_EQ(b.x[2], 0xa20bc7c6u);
   EXPECT_EQ(b.x[3], 0x6d5451fdu);
-  const PhiloxBlock c = philox4x32_10(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u);
+  const PhiloxBlock c =
+      philox4x32_10(0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u);
   EXPECT_EQ(c.x[0], 0xd16cfe09u);
   EXPECT_EQ(c.x[1], 0x94fdccebu);
   EXPECT_EQ(c.x[2], 0x5001e420u);
@@ -65,7 +67,8 @@ void check_exp_weight(double max_ulps) {
     const double got = double(exp_weight(Scalar<T>{d}).v);
     worst = std::max(worst, double(std::fabs((got - exact) / exact)) / eps);
   }
-  std::printf("exp_weight<%s>: max relative error %.2f ulp\n", sizeof(T) == 4 ? "float" : "double", worst);
+  std::printf("exp_weight<%s>: max relative error %.2f ulp\n", sizeof(T) == 4 ? "float" : "double",
+              worst);
   EXPECT_LE(worst, max_ulps);
   EXPECT_EQ(exp_weight(Scalar<T>{T(0)}).v, T(1));
   EXPECT_EQ(exp_weight(Scalar<T>{T(c::kMin) * T(1.0001)}).v, T(0));
@@ -113,7 +116,8 @@ void check_draw_at_exact_thresholds() {
     for (size_t k : ks) {
       double total_dense = 0.0, total_list = 0.0;
       ASSERT_EQ(detail::draw_dense(z.data(), n, T(2.5), double(k), &total_dense), k) << "n " << n;
-      ASSERT_EQ(detail::draw_list(z.data(), n, T(2.5), T(2.5), double(k), &total_list), k) << "n " << n;
+      ASSERT_EQ(detail::draw_list(z.data(), n, T(2.5), T(2.5), double(k), &total_list), k)
+          << "n " << n;
       ASSERT_EQ(total_dense, double(n));
       ASSERT_EQ(total_list, double(n));
       ASSERT_EQ(detail::draw_dense(z.data(), n, T(2.5), double(k) + 0.5, &total_dense), k);
@@ -133,7 +137,8 @@ TEST(Draw, ExactThresholds) {
 
 // Runs filter-only sample() over one row.
 template <class T>
-std::vector<T> filtered(const std::vector<T>& x, double temperature, size_t top_k, double top_p, double min_p) {
+std::vector<T> filtered(const std::vector<T>& x, double temperature, size_t top_k, double top_p,
+                        double min_p) {
   SampleArgs<T> a;
   a.logits = x.data();
   a.rows = 1;
@@ -146,7 +151,8 @@ std::vector<T> filtered(const std::vector<T>& x, double temperature, size_t top_
   std::vector<char> work(sample_workspace_bytes<T>(x.size(), 0) + 16);
   uint32_t bad[2];
   a.filtered = out.data();
-  a.work = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
+  a.work =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
   a.bad_row = bad;
   EXPECT_EQ(sample(a), kOk);
   return out;
@@ -166,8 +172,11 @@ void check_top_k_by_brute_force() {
     const T vk = sorted[k - 1];
     const std::vector<T> f = filtered(x, 1.0, k, 1.0, 0.0);
     for (size_t i = 0; i < n; ++i) {
-      if (x[i] >= vk) ASSERT_EQ(f[i], x[i]) << "n " << n << " k " << k << " i " << i;
-      else ASSERT_EQ(f[i], -std::numeric_limits<T>::infinity()) << "n " << n << " k " << k << " i " << i;
+      if (x[i] >= vk)
+        ASSERT_EQ(f[i], x[i]) << "n " << n << " k " << k << " i " << i;
+      else
+        ASSERT_EQ(f[i], -std::numeric_limits<T>::infinity())
+            << "n " << n << " k " << k << " i " << i;
     }
   }
 }
@@ -192,14 +201,18 @@ void check_top_p_by_definition() {
     Lanes8 all;
     for (size_t i = 0; i < n; ++i) all.add(i, w[i] = weight_of(x[i], m));
     const double pw = p * all.total();
-    auto bin = [&](T v) { double d = double(v) - double(m); return d > -64 ? size_t(-d * 16) : size_t(1024); };
+    auto bin = [&](T v) {
+      double d = double(v) - double(m);
+      return d > -64 ? size_t(-d * 16) : size_t(1024);
+    };
     std::vector<double> bin_mass(1025, 0.0);  // each bin's weights in index order
     for (size_t i = 0; i < n; ++i) bin_mass[bin(x[i])] += w[i];
     auto mass_above = [&](T v) {
       double above = 0.0;  // the bins above v's, added from the top
       for (size_t b = 0; b < bin(v); ++b) above += bin_mass[b];
       double s = 0.0;
-      for (size_t i = 0; i < n; ++i) if (bin(x[i]) == bin(v) && x[i] > v) s += w[i];
+      for (size_t i = 0; i < n; ++i)
+        if (bin(x[i]) == bin(v) && x[i] > v) s += w[i];
       return above + s;
     };
     const std::vector<T> f = filtered(x, 1.0, 0, p, 0.0);
@@ -242,10 +255,14 @@ std::vector<double> fixture_logits(int mode, uint32_t x, size_t count) {
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
-    if (mode == 0) out[i] = (double(x % 4001) - 2000) / 128;
-    else if (mode == 1) out[i] = (double(x % 7) - 3) / 2;
-    else if (mode == 2) out[i] = x % 4 == 0 ? -INFINITY : (double((x >> 2) % 2001) - 1000) / 256;
-    else out[i] = (double(x % 20001) - 10000) * 0.75;
+    if (mode == 0)
+      out[i] = (double(x % 4001) - 2000) / 128;
+    else if (mode == 1)
+      out[i] = (double(x % 7) - 3) / 2;
+    else if (mode == 2)
+      out[i] = x % 4 == 0 ? -INFINITY : (double((x >> 2) % 2001) - 1000) / 256;
+    else
+      out[i] = (double(x % 20001) - 10000) * 0.75;
   }
   return out;
 }
@@ -280,18 +297,22 @@ void replay(const SamplingCase& c, size_t index) {
   std::vector<char> work(sample_workspace_bytes<T>(c.vocab, c.history_len) + 16);
   uint32_t bad[2];
   a.tokens = tokens.data();
-  a.work = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
+  a.work =
+      reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
   a.bad_row = bad;
   ASSERT_EQ(sample(a), kOk) << "case " << index;
-  for (size_t r = 0; r < c.rows; ++r) ASSERT_EQ(tokens[r], c.tokens[r]) << "case " << index << " row " << r;
+  for (size_t r = 0; r < c.rows; ++r)
+    ASSERT_EQ(tokens[r], c.tokens[r]) << "case " << index << " row " << r;
 }
 
 TEST(Fixture, ReplaysTheTokensOfTheJsReference) {
   size_t draws = 0;
   for (size_t i = 0; i < sizeof kSamplingCases / sizeof kSamplingCases[0]; ++i) {
     const SamplingCase& c = kSamplingCases[i];
-    if (c.f32) replay<float>(c, i);
-    else replay<double>(c, i);
+    if (c.f32)
+      replay<float>(c, i);
+    else
+      replay<double>(c, i);
     draws += c.rows;
   }
   std::printf("replayed %zu draws of the JS reference (%s)\n", draws, sampling_variant());
