@@ -46,6 +46,7 @@ import {
   targetsMarkdown,
 } from './lib/report.mjs';
 import { timeInterleaved } from './lib/timing.mjs';
+import { SECTION_END, SECTION_START, withSection } from './sampling.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -319,11 +320,20 @@ async function main() {
     ? [`${dir}/partial.json`, `${dir}/partial.md`]
     : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
-  writeFileSync(mdPath, md);
+  writeFileSync(mdPath, opts.partial ? md : keepSamplingSection(mdPath, md));
   console.log(md);
   log(`wrote ${jsonPath} and ${mdPath}`);
   // Peers keep wasm instances and worker handles alive; the run is over.
   process.exit(0);
+}
+
+/** The new RESULTS.md text with the sampling section bench/sampling.mjs wrote into the old one kept. */
+function keepSamplingSection(mdPath, md) {
+  if (!existsSync(mdPath)) return md;
+  const old = readFileSync(mdPath, 'utf8');
+  const a = old.indexOf(SECTION_START);
+  const b = old.indexOf(SECTION_END);
+  return a >= 0 && b > a ? withSection(md, old.slice(a + SECTION_START.length + 1, b)) : md;
 }
 
 function order(impl) {

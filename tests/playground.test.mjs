@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../scripts/serve.mjs';
 import * as R from './reference.mjs';
+import { referenceSample } from './reference-sampling.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -22,7 +23,7 @@ const TOKENS = ['mat', 'rug', 'chair', 'bed', 'floor', 'hat'];
 const DEFAULT_LOGITS = [3.2, 2.4, 1.8, 1.5, 1.1, 0.3];
 const DEFAULT_UPSTREAM = [1.0, -0.5, 0.25, 0.0, 0.75, -1.0];
 const PANELS = ['distribution-shift', 'softmax-focus', 'overflow', 'jacobian', 'backward-pass',
-  'cross-entropy', 'axis', 'temperature', 'gradient-check', 'training', 'speed'];
+  'cross-entropy', 'axis', 'temperature', 'gradient-check', 'training', 'speed', 'next-token'];
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -38,6 +39,47 @@ function assertClose(actual, expected, tol, what) {
     assert.ok(Math.abs(v - expected[i]) <= tol, `${what}[${i}]: got ${v}, expected ${expected[i]} (tolerance ${tol})`);
   });
 }
+
+// The next-token model (panel 12), evaluated here independently of web/lib: the
+// committed weights, a float64 forward pass written out again.
+const NT = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/data/next-token-model.json'), 'utf8'));
+const ntWeights = Object.fromEntries(Object.entries(NT.weights).map(([k, b64]) => {
+  const buf = Buffer.from(b64, 'base64');
+  return [k, new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)];
+}));
+const ntIndex = new Map(NT.vocab.map((w, i) => [w, i]));
+function ntLogits(ids) {
+  const { context: C, embed: D, hidden: H, vocab } = NT;
+  const { E, W1, b1, W2, b2 } = ntWeights;
+  const e = [];
+  for (let c = 0; c < C; c++) {
+    const k = ids.length - C + c;
+    const id = k >= 0 ? ids[k] : ntIndex.get('.');
+    for (let d = 0; d < D; d++) e.push(E[id * D + d]);
+  }
+  const hid = Array.from({ length: H }, (_, j) => Math.tanh(e.reduce((s, v, i) => s + W1[j * C * D + i] * v, b1[j])));
+  return vocab.map((_, v) => hid.reduce((s, hj, j) => s + W2[v * H + j] * hj, b2[v]));
+}
+/** The next-token panel's sampling, by the pure-JS reference (float64 logits, one row). */
+function ntReference(logits, options, seed = 0n, position = 0) {
+  return referenceSample(Float64Array.from(logits), logits.length, options, 'float64', BigInt(seed), position);
+}
+function ntKept(logits, options) {
+  const { filtered } = ntReference(logits, options);
+  return Array.from(filtered.keys()).filter((i) => filtered[i] !== -Infinity);
+}
+/** The words the panel should write: `count` reference draws of seed `seed`, one per step. */
+function ntReferenceTokens(prompt, options, seed, count) {
+  const ids = ntIds(prompt);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const t = ntReference(ntLogits(ids), { ...options, history: ids }, seed, i).tokens[0];
+    out.push(t);
+    ids.push(t);
+  }
+  return out;
+}
+const ntIds = (text) => (text.toLowerCase().match(/[a-z]+|[.,]/g) ?? []).filter((w) => ntIndex.has(w)).map((w) => ntIndex.get(w));
 
 // ---- harness -------------------------------------------------------------------
 // No single check may hang the run: each test gets 30 s (the whole file takes ~20 s).
@@ -361,6 +403,125 @@ test('speed: wasm and JS timings, the build and the browser are shown', async ()
   }
 });
 
+test('next token: the model logits after "the cat sat on a" match a forward pass here, and "mat" leads', async () => {
+  const logits = await jsonValues(page, 'nt-logits');
+  assertClose(logits, ntLogits(ntIds('the cat sat on a')), 1e-9, 'logits');
+  assert.equal(await page.getAttribute(tid('nt-row-0'), 'data-word'), 'mat');
+  const words = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => r.dataset.word));
+  assert.equal(words.length, 20, 'the top 20 words are listed');
+  for (const w of ['rug', 'chair', 'bed']) assert.ok(words.slice(0, 6).includes(w), `${w} is among the first six: ${words}`);
+  assert.equal(await page.locator(`${tid('nt-chart')} svg [aria-label="bar"] rect`).count(), 20, '20 bars');
+  // With every filter off, every word is kept.
+  assert.deepEqual(await jsonValues(page, 'nt-kept'), NT.vocab.map((_, i) => i));
+  assert.deepEqual(problems, []);
+});
+
+test('next token: moving a control changes the kept set exactly as the JS reference says', async () => {
+  const ids = ntIds('the cat sat on a');
+  const settings = [
+    { temperature: 1, topK: 5, topP: 1, minP: 0, repetitionPenalty: 1 },
+    { temperature: 1, topK: 5, topP: 0.5, minP: 0, repetitionPenalty: 1 },
+    { temperature: 0.5, topK: 0, topP: 0.9, minP: 0, repetitionPenalty: 1 },
+    { temperature: 1.5, topK: 0, topP: 0.9, minP: 0, repetitionPenalty: 1 },
+    { temperature: 1, topK: 0, topP: 1, minP: 0.1, repetitionPenalty: 1 },
+    { temperature: 0.5, topK: 0, topP: 1, minP: 0.3, repetitionPenalty: 1 },
+    { temperature: 1, topK: 7, topP: 0.95, minP: 0.05, repetitionPenalty: 1 },
+    { temperature: 2, topK: 0, topP: 1, minP: 0.01, repetitionPenalty: 1 },
+    { temperature: 2, topK: 0, topP: 1, minP: 0.01, repetitionPenalty: 3 },
+    { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
+    { temperature: 1, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
+  ];
+  const ids2control = { temperature: 'nt-temperature', topK: 'nt-topk', topP: 'nt-topp', minP: 'nt-minp', repetitionPenalty: 'nt-repetition' };
+  const logits = await jsonValues(page, 'nt-logits');
+  const seen = new Set();
+  for (const o of settings) {
+    for (const [k, testid] of Object.entries(ids2control)) await setValue(page, testid, o[k]);
+    const want = ntKept(logits, { ...o, history: ids });
+    const got = await jsonValues(page, 'nt-kept');
+    assert.deepEqual(got, want, `kept set at ${JSON.stringify(o)}`);
+    assert.equal(await num(page, 'nt-kept-count'), want.length);
+    // The table's kept/cut marks agree with the kept set.
+    const marks = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => [r.dataset.word, r.dataset.kept === 'true']));
+    for (const [w, kept] of marks) assert.equal(kept, want.includes(ntIndex.get(w)), `${w} marked ${kept ? 'kept' : 'cut'}`);
+    seen.add(JSON.stringify(want));
+    if (o.temperature === 0) {
+      assert.deepEqual(want, [ntIndex.get('mat')], 'greedy keeps the best word only');
+      const top = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => r.dataset.word));
+      assert.deepEqual(top.slice(0, 3), ['mat', 'rug', 'chair'], 'at T = 0 the list keeps the order of the logits');
+    }
+  }
+  assert.ok(seen.size >= 9, `the settings gave ${seen.size} different kept sets`);
+  assert.ok(seen.has(JSON.stringify(NT.vocab.map((_, i) => i))), 'back to all words kept');
+  // The repetition penalty lowered a word of the prompt below min-p: "cat" is cut at 3, kept at 1.
+  const cat = ntIndex.get('cat');
+  await setValue(page, 'nt-temperature', 2);
+  await setValue(page, 'nt-minp', 0.01);
+  assert.ok((await jsonValues(page, 'nt-kept')).includes(cat));
+  await setValue(page, 'nt-repetition', 3);
+  assert.ok(!(await jsonValues(page, 'nt-kept')).includes(cat));
+  await page.click(tid('nt-reset'));
+  assert.deepEqual(problems, []);
+});
+
+test('next token: a typed prompt changes the logits; unknown words are named and skipped', async () => {
+  await page.fill(tid('nt-prompt'), 'The bird flew over the zebra the');
+  assert.match(await page.textContent(tid('nt-unknown')), /zebra/);
+  assertClose(await jsonValues(page, 'nt-logits'), ntLogits(ntIds('the bird flew over the the')), 1e-9, 'logits');
+  await page.fill(tid('nt-prompt'), 'the cat sat on a');
+  assert.equal(await page.isHidden(tid('nt-unknown')), true);
+  assert.deepEqual(problems, []);
+});
+
+async function generated(p) {
+  await p.waitForFunction(() => document.querySelector('[data-testid="nt-output"]').dataset.done === 'true', null, { timeout: 10000 });
+  return {
+    seed: await p.inputValue(tid('nt-seed')),
+    tokens: JSON.parse(await p.getAttribute(tid('nt-output'), 'data-tokens')),
+    text: await p.textContent(tid('nt-output')),
+  };
+}
+
+test('next token: the same seed writes the same text, a new seed another, and every word drawn was kept', async () => {
+  await setValue(page, 'nt-topp', 0.9);
+  await setValue(page, 'nt-temperature', 1.2);
+  await setValue(page, 'nt-repetition', 1.3);
+  await setValue(page, 'nt-seed', 42);
+  const a = await generated(page);
+  assert.equal(a.tokens.length, 24);
+  assert.ok(a.text.startsWith('the cat sat on a '), a.text);
+  await page.click(tid('nt-generate'));
+  const b = await generated(page);
+  assert.deepEqual(b.tokens, a.tokens, 'generate again with the same seed');
+  assert.equal(b.text, a.text);
+  // Each word is the reference's draw from the kept set of its step (history = every word
+  // so far; draw i of seed 42's Philox stream): the page writes exactly the reference's text.
+  const ids = ntIds('the cat sat on a');
+  const options = { temperature: 1.2, topK: 0, topP: 0.9, minP: 0, repetitionPenalty: 1.3 };
+  for (const [i, t] of a.tokens.entries()) {
+    const logits = ntLogits(ids);
+    const kept = ntKept(logits, { ...options, history: ids });
+    assert.ok(kept.includes(t), `${NT.vocab[t]} after "${ids.map((k) => NT.vocab[k]).join(' ')}" was cut`);
+    assert.equal(t, ntReference(logits, { ...options, history: ids }, 42, i).tokens[0], `word ${i}`);
+    ids.push(t);
+  }
+  const texts = new Set([a.text]);
+  const seeds = new Set([a.seed]);
+  for (let i = 0; i < 3; i++) {
+    await page.click(tid('nt-new-seed'));
+    const c = await generated(page);
+    seeds.add(c.seed);
+    texts.add(c.text);
+  }
+  assert.equal(seeds.size, 4, 'each click gave a new seed');
+  assert.ok(texts.size >= 2, 'new seeds wrote other text');
+  await setValue(page, 'nt-seed', 42);
+  assert.deepEqual((await generated(page)).tokens, a.tokens, 'seed 42 again: the same text');
+  // The same seed with other controls can differ; the reset brings the defaults back.
+  await page.click(tid('nt-reset'));
+  assert.equal(await num(page, 'nt-topp-value'), 1);
+  assert.deepEqual(problems, []);
+});
+
 test('layout: fits a 390 px phone without layout shift, every control is labelled', async (t) => {
   const unlabelled = await page.$$eval('input, select, button', (els) => els
     .filter((e) => !(e.closest('label') || e.getAttribute('aria-label') || e.textContent.trim()))
@@ -403,6 +564,9 @@ test('forced scalar build (?simd=0) works and says so', async () => {
     const s = softmaxRef([...DEFAULT_LOGITS.slice(0, 5), 5]);
     assert.ok(Math.abs((await num(scalar, 'ce-loss')) + Math.log(s[5])) < 1e-9);
     assert.equal(await scalar.textContent(tid('speed-backend')), 'wasm-scalar');
+    // The scalar build draws the same words as the reference (and so as the SIMD build).
+    const words = await generated(scalar);
+    assert.deepEqual(words.tokens, ntReferenceTokens('the cat sat on a', { temperature: 1 }, 42, 24), 'scalar build, seed 42');
     await scalar.screenshot({ path: path.join(ARTIFACTS, 'playground-scalar-1280.png') });
   } finally {
     await scalar.close();

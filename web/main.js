@@ -14,6 +14,7 @@ import * as temperature from './panels/temperature.js';
 import * as gradientCheck from './panels/gradient-check.js';
 import * as training from './panels/training.js';
 import * as speed from './panels/speed.js';
+import * as nextToken from './panels/next-token.js';
 
 const PANELS = {
   'distribution-shift': distributionShift,
@@ -27,6 +28,7 @@ const PANELS = {
   'gradient-check': gradientCheck,
   training,
   speed,
+  'next-token': nextToken,
 };
 
 // The same 16-byte probe wasm-feature-detect uses: a function with one v128 instruction.
@@ -92,19 +94,25 @@ async function start() {
   }
 
   const ctx = { sm, store };
+  const pending = []; // panels that fetch data first (the next-token model) return a promise
   for (const section of document.querySelectorAll('section.panel')) {
     const panel = PANELS[section.id];
     const body = section.querySelector('.panel-body');
-    try {
-      panel.mount(body, ctx);
-    } catch (err) {
+    const failed = (err) => {
       body.textContent = `This panel failed: ${err.message}`;
       body.classList.add('error');
       console.error(`panel ${section.id}:`, err);
+    };
+    try {
+      const done = panel.mount(body, ctx);
+      if (done && typeof done.then === 'function') pending.push(done.catch(failed));
+    } catch (err) {
+      failed(err);
     }
   }
   document.body.dataset.mounted = 'true';
   performance.mark('softmax-wasm:panels-mounted');
+  await Promise.all(pending);
   // Charts below the fold are drawn just after the first paint; then the page is complete.
   await chartsSettled();
   performance.mark('softmax-wasm:ready');

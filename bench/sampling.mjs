@@ -1,0 +1,533 @@
+#!/usr/bin/env node
+// sampling.mjs — `npm run bench:sampling`: sm.sample against its peers (a benchmark, not a test).
+//
+//   node bench/sampling.mjs              the full run (a few minutes on 2 cores): writes
+//                                        bench/results/sampling.json and the "Sampling"
+//                                        section of bench/RESULTS.md
+//   node bench/sampling.mjs --quick      two shapes, three rounds (writes results/sampling-partial.*)
+//   options: --vocabs=50257,262144 --rows=1,8 --configs=greedy,top-p --rounds=N
+//            --sample-ms=N --clock=cpu|wall --no-transformers
+//
+// Peers: a straightforward sort-based JS sampler (lib/sort-sampler.mjs) and
+// transformers.js (@huggingface/transformers, pinned in bench/peers/package.json). The
+// latter cannot be a devDependency: its dependency onnxruntime-node downloads a binary in
+// its install script, which fails offline. This script installs bench/peers on first use
+// with `npm ci --ignore-scripts` (only pure-JS parts of it are used). Of its sampling
+// pipeline only TemperatureLogitsWarper and RepetitionPenaltyLogitsProcessor run:
+// TopKLogitsWarper and TopPLogitsWarper throw "not implemented", it has no min-p and no
+// presence/frequency penalties, its samplers are not exported. The table says what each
+// of its rows does.
+//
+// For every case, before timing: our kept set (sm.filterLogits) must equal the JS
+// sampler's on every row, the token sm.sample draws must be in it, greedy tokens must
+// equal the JS argmax, and transformers.js's processed logits must equal the JS ones.
+// Timing as in bench/run.mjs (lib/timing.mjs: calibrated samples, interleaved rounds,
+// CPU time). Ratios are medians over the rounds of the per-round ratio.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { load } from '../bindings/index.js';
+import { median, timeInterleaved } from './lib/timing.mjs';
+import * as js from './lib/sort-sampler.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const PEERS = `${HERE}peers/`;
+
+export const VOCABS = [
+  { n: 50257, model: 'GPT-2' },
+  { n: 128256, model: 'Llama 3' },
+  { n: 151936, model: 'Qwen 2.5' },
+  { n: 262144, model: 'Gemma 3' },
+];
+export const ROWS = [1, 8];
+const PENALTIES = { repetitionPenalty: 1.2, presencePenalty: 0.5, frequencyPenalty: 0.3 };
+export const CONFIGS = [
+  { id: 'greedy', label: 'greedy (temperature 0)', options: { temperature: 0 } },
+  { id: 'temperature', label: 'temperature 0.7 only', options: { temperature: 0.7 } },
+  { id: 'top-k', label: 'top-k 50', options: { temperature: 1, topK: 50 } },
+  { id: 'top-p', label: 'top-p 0.9', options: { temperature: 1, topP: 0.9 } },
+  { id: 'min-p', label: 'min-p 0.05', options: { temperature: 1, minP: 0.05 } },
+  {
+    id: 'top-k+pen',
+    label: 'top-k 50 + penalties, 64-token history',
+    options: { temperature: 0.8, topK: 50, ...PENALTIES },
+    history: true,
+  },
+  {
+    id: 'top-p+pen',
+    label: 'top-p 0.9 + penalties, 64-token history',
+    options: { temperature: 0.8, topP: 0.9, ...PENALTIES },
+    history: true,
+  },
+  {
+    id: 'min-p+pen',
+    label: 'min-p 0.05 + penalties, 64-token history',
+    options: { temperature: 0.8, minP: 0.05, ...PENALTIES },
+    history: true,
+  },
+];
+
+function parseArgs(argv) {
+  const o = { quick: false, transformers: true };
+  for (const a of argv) {
+    const [k, v] = a.split('=');
+    if (k === '--quick') o.quick = true;
+    else if (k === '--no-transformers') o.transformers = false;
+    else if (k === '--vocabs') o.vocabs = v.split(',').map(Number);
+    else if (k === '--rows') o.rows = v.split(',').map(Number);
+    else if (k === '--configs') o.configs = v.split(',');
+    else if (k === '--rounds') o.rounds = Number(v);
+    else if (k === '--sample-ms') o.sampleMs = Number(v);
+    else if (k === '--clock') {
+      if (v !== 'cpu' && v !== 'wall') throw new Error(`--clock must be cpu or wall, got ${v}`);
+      o.clock = v;
+    } else if (k === '--help' || k === '-h') {
+      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+      console.log(
+        lines
+          .slice(
+            1,
+            lines.findIndex((l) => l.startsWith('// Peers')),
+          )
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n'),
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  for (const c of o.configs ?? [])
+    if (!CONFIGS.some((k) => k.id === c))
+      throw new Error(`unknown config ${c}; configs: ${CONFIGS.map((k) => k.id).join(', ')}`);
+  o.partial = o.quick || !!(o.vocabs || o.rows || o.configs || o.rounds || o.sampleMs || o.clock || !o.transformers);
+  o.vocabs ??= o.quick ? [50257, 262144] : VOCABS.map((v) => v.n);
+  o.rows ??= o.quick ? [1] : ROWS;
+  o.configs ??= CONFIGS.map((c) => c.id);
+  o.clock ??= 'cpu';
+  o.sampleMs ??= 10;
+  o.roundsFor = o.rounds
+    ? () => o.rounds
+    : o.quick
+      ? () => 3
+      : (slowestMs) => (slowestMs <= 30 ? 11 : slowestMs <= 300 ? 7 : 5);
+  return o;
+}
+
+const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+
+// ---- inputs ---------------------------------------------------------------------------
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Logits shaped like a language model's: the bulk 3·N(0, 1), 24 plausible next tokens
+ * at 10..20 (a few of them hold most of the mass, as after most prompts), and 16 tokens
+ * pushed far down at -45..-40 (every real vocabulary has such), so each row spans more
+ * than 60. Plus, per row, a 64-token history: 24 of the plausible tokens' ids (so the
+ * penalties move the kept set) and 40 random ids, some repeated.
+ */
+export function makeLogits(rows, n, seed = 0x5eed) {
+  const rand = mulberry32(seed ^ n ^ (rows << 20));
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const x = new Float32Array(rows * n);
+  const history = [];
+  for (let r = 0; r < rows; r++) {
+    const row = x.subarray(r * n, (r + 1) * n);
+    for (let i = 0; i < n; i++) row[i] = 3 * gauss();
+    const top = [];
+    for (let k = 0; k < 24; k++) {
+      const i = Math.floor(rand() * n);
+      row[i] = 10 + 10 * rand();
+      top.push(i);
+    }
+    for (let k = 0; k < 16; k++) row[Math.floor(rand() * n)] = -45 + 5 * rand();
+    const h = [];
+    for (let k = 0; k < 64; k++) h.push(k < 24 ? top[Math.floor(rand() * top.length)] : Math.floor(rand() * n));
+    history.push(Int32Array.from(h));
+  }
+  return { x, history };
+}
+
+// ---- implementations ------------------------------------------------------------------
+
+export async function loadTransformers(wanted) {
+  if (!wanted) return { error: 'not run (--no-transformers)' };
+  const entry = `${PEERS}node_modules/@huggingface/transformers/package.json`;
+  if (!existsSync(entry)) {
+    log('installing bench/peers (transformers.js, npm ci --ignore-scripts)...');
+    try {
+      execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+        cwd: PEERS,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    } catch (e) {
+      return { error: `bench/peers install failed: ${e.message}` };
+    }
+  }
+  const version = JSON.parse(readFileSync(entry, 'utf8')).version;
+  const main =
+    JSON.parse(readFileSync(entry, 'utf8')).exports?.['.']?.node?.import?.default ?? 'dist/transformers.node.mjs';
+  const t = await import(pathToFileURL(`${PEERS}node_modules/@huggingface/transformers/${main}`).href);
+  // Say so if the missing warpers start working in a later version.
+  const probe = new t.Tensor('float32', new Float32Array([1, 2, 3]), [1, 3]);
+  const implemented = {};
+  for (const [name, make] of [
+    ['topK', () => new t.TopKLogitsWarper(2)],
+    ['topP', () => new t.TopPLogitsWarper(0.5)],
+  ]) {
+    try {
+      make()([[0n]], probe);
+      implemented[name] = true;
+    } catch (e) {
+      implemented[name] = false;
+      implemented[`${name}Error`] = e.message;
+    }
+  }
+  return { t, version, implemented };
+}
+
+/**
+ * transformers.js on one case, as far as it goes: repetition penalty (if the config
+ * has penalties), temperature warper; for temperature-only, also its exported softmax
+ * and a linear-scan draw (what its unexported multinomial sampler does after its
+ * top-k, which needs onnxruntime-node's binary). Returns null when nothing applies.
+ */
+function transformersCase(tjs, config, rows, n, x, history) {
+  const { t } = tjs;
+  const o = config.options;
+  if (config.id === 'greedy' || (!config.history && config.id !== 'temperature')) return null;
+  const steps = [];
+  if (config.history) steps.push(new t.RepetitionPenaltyLogitsProcessor(o.repetitionPenalty));
+  steps.push(new t.TemperatureLogitsWarper(o.temperature));
+  const ids = history.map((h) => Array.from(h, BigInt));
+  const full = config.id === 'temperature';
+  const rand = mulberry32(7);
+  const processed = () => {
+    let logits = new t.Tensor('float32', Float32Array.from(x), [rows, n]);
+    for (const s of steps) logits = s(ids, logits);
+    return logits;
+  };
+  const run = () => {
+    const logits = processed();
+    if (!full) return logits;
+    const tokens = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const p = t.softmax(logits.data.subarray(r * n, (r + 1) * n));
+      const u = rand();
+      let c = 0;
+      let k = 0;
+      for (; k < n - 1; k++) {
+        c += p[k];
+        if (c > u) break;
+      }
+      tokens[r] = k;
+    }
+    return tokens;
+  };
+  return {
+    run,
+    processed,
+    does: full
+      ? 'TemperatureLogitsWarper, its softmax, a linear-scan draw: the whole sample'
+      : 'partial: RepetitionPenaltyLogitsProcessor + TemperatureLogitsWarper only (no presence/frequency penalty; its top-k/top-p warpers are not implemented, no min-p): a lower bound on its time',
+  };
+}
+
+// ---- one case --------------------------------------------------------------------------
+
+function sameArray(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export async function runCase(sm, tjs, config, rows, n, opts) {
+  const { x, history } = makeLogits(rows, n);
+  const shape = rows === 1 ? [n] : [rows, n];
+  const hist = config.history ? (rows === 1 ? history[0] : history) : undefined;
+  const o = { ...config.options, ...(hist ? { history: hist } : {}) };
+  const jsOptions = (r) => ({ ...config.options, history: config.history ? history[r] : [] });
+  const result = { config: config.id, vocab: n, rows, checks: [], rows_: {} };
+  const fail = (msg) => {
+    throw new Error(`${config.id} ${rows}x${n}: ${msg}`);
+  };
+
+  // Checks before timing.
+  const rowsOf = (arr) => Array.from({ length: rows }, (_, r) => arr.subarray(r * n, (r + 1) * n));
+  const xRows = rowsOf(x);
+  const jsFiltered = xRows.map((row, r) => js.filter(row, jsOptions(r)));
+  const tokens = sm.sample(x, { shape, ...o, random: sm.random(1) });
+  const kept = [];
+  if (config.options.temperature === 0) {
+    const argmax = sm.argmax(x, { shape });
+    for (let r = 0; r < rows; r++) {
+      const ref = js.sample(xRows[r], jsOptions(r));
+      if (tokens[r] !== ref || argmax[r] !== ref)
+        fail(`greedy token ${tokens[r]} / argmax ${argmax[r]} vs JS ${ref} (row ${r})`);
+      kept.push(1);
+    }
+    result.checks.push('greedy tokens = sm.argmax = JS argmax');
+  } else {
+    const ours = sm.filterLogits(x, { shape, ...o });
+    const oursRows = rowsOf(ours);
+    for (let r = 0; r < rows; r++) {
+      const a = js.keptSet(oursRows[r]);
+      const b = js.keptSet(jsFiltered[r]);
+      if (!sameArray(a, b)) fail(`kept sets differ on row ${r}: ours ${a.length} tokens, JS ${b.length}`);
+      if (!a.includes(tokens[r])) fail(`sm.sample drew ${tokens[r]}, which filterLogits cut (row ${r})`);
+      kept.push(a.length);
+    }
+    result.checks.push("kept sets (filterLogits) = JS sort-based sampler's on every row; sampled tokens inside them");
+  }
+  result.kept = kept;
+
+  // The rows to time.
+  const rng = sm.random(12345);
+  const tokenOut = new Int32Array(rows);
+  const softOut = new Float32Array(rows * n);
+  const jsRand = mulberry32(99);
+  const entries = [
+    { id: 'ours', prepared: { run: () => sm.sample(x, { shape, ...o, random: rng, out: tokenOut }) } },
+    { id: 'softmax', prepared: { run: () => sm.softmax(x, { shape, out: softOut }) } },
+    {
+      id: 'js',
+      prepared: {
+        run: () => {
+          for (let r = 0; r < rows; r++) tokenOut[r] = js.sample(xRows[r], jsOptions(r), jsRand);
+        },
+      },
+    },
+  ];
+  if (tjs.t) {
+    const c = transformersCase(tjs, config, rows, n, x, history.slice(0, rows));
+    if (c) {
+      // Its processed logits must be the JS sampler's before its cuts (float32 vs float64: 1e-5 relative).
+      const p = c.processed().data;
+      const before = xRows.map((row, r) =>
+        js.filter(row, { ...jsOptions(r), topK: 0, topP: 1, minP: 0, presencePenalty: 0, frequencyPenalty: 0 }),
+      );
+      for (let r = 0; r < rows; r++) {
+        for (let i = 0; i < n; i++) {
+          const want = before[r][i];
+          if (!(Math.abs(p[r * n + i] - want) <= 1e-5 * Math.abs(want) + 1e-6))
+            fail(`transformers.js logit ${i} of row ${r}: ${p[r * n + i]} vs ${want}`);
+        }
+      }
+      result.checks.push('transformers.js processed logits = JS (repetition penalty, temperature)');
+      entries.push({ id: 'transformers', prepared: { run: c.run } });
+      result.transformersDoes = c.does;
+    } else {
+      result.transformersDoes =
+        config.id === 'greedy'
+          ? 'not run: its greedy sampler and `max` are not exported'
+          : `not run: its ${config.id === 'top-k' ? 'TopKLogitsWarper' : config.id === 'top-p' ? 'TopPLogitsWarper' : 'min-p'} ${config.id === 'min-p' ? 'does not exist' : 'throws "not implemented"'}`;
+    }
+  }
+  const timings = await timeInterleaved(entries, {
+    clock: opts.clock,
+    sampleMs: opts.sampleMs,
+    rounds: opts.roundsFor,
+    warmMs: opts.quick ? 50 : 200,
+    log: (r, k) => process.stderr.write(`\r  ${config.id} ${rows}x${n}: round ${r}/${k}   `),
+  });
+  process.stderr.write('\n');
+  const clock = opts.clock;
+  for (const e of entries) {
+    const t = timings[e.id];
+    result.rows_[e.id] = { usPerToken: t.median / 1000 / rows, timing: t };
+  }
+  const paired = (a, b) => median(timings[a][clock].samples.map((v, i) => v / timings[b][clock].samples[i]));
+  result.ratios = {
+    oursOverSoftmax: paired('ours', 'softmax'),
+    jsOverOurs: paired('js', 'ours'),
+    transformersOverOurs: timings.transformers ? paired('transformers', 'ours') : undefined,
+  };
+  return result;
+}
+
+// ---- report ----------------------------------------------------------------------------
+
+const f = (v) =>
+  v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
+
+export function evaluate(cases) {
+  const targets = [];
+  const peers = cases.flatMap((c) => [
+    { c, peer: 'sort-based JS', r: c.ratios.jsOverOurs },
+    ...(c.ratios.transformersOverOurs !== undefined
+      ? [{ c, peer: 'transformers.js', r: c.ratios.transformersOverOurs }]
+      : []),
+  ]);
+  const slower = peers.filter((p) => !(p.r > 1));
+  targets.push({
+    title: 'faster than every peer on every configuration',
+    pass: slower.length === 0,
+    detail: slower.length
+      ? `slower or equal: ${slower.map((p) => `${p.c.config} ${p.c.rows}x${p.c.vocab} vs ${p.peer} (${p.r.toFixed(2)}x)`).join('; ')}`
+      : `slowest peer margin ${Math.min(...peers.map((p) => p.r)).toFixed(1)}x (${peers.length} comparisons)`,
+  });
+  const topP = cases.filter((c) => c.config === 'top-p' && c.vocab === 262144);
+  targets.push({
+    title: 'top-p 0.9 at 262144: at least 10x faster than the sort-based JS sampler',
+    pass: topP.length > 0 && topP.every((c) => c.ratios.jsOverOurs >= 10),
+    detail: topP.length
+      ? topP.map((c) => `${c.rows} row${c.rows > 1 ? 's' : ''}: ${c.ratios.jsOverOurs.toFixed(1)}x`).join(', ')
+      : 'not measured',
+  });
+  const over = cases.filter((c) => !(c.ratios.oursOverSoftmax <= 3));
+  const worst = cases.reduce((w, c) => (c.ratios.oursOverSoftmax > (w?.ratios.oursOverSoftmax ?? -1) ? c : w), null);
+  targets.push({
+    title: 'every configuration at most 3x our own softmax of the same rows',
+    pass: over.length === 0,
+    detail: over.length
+      ? `over 3x: ${over.map((c) => `${c.config} ${c.rows}x${c.vocab} ${c.ratios.oursOverSoftmax.toFixed(2)}x`).join('; ')}`
+      : `worst ${worst.config} ${worst.rows}x${worst.vocab}: ${worst.ratios.oursOverSoftmax.toFixed(2)}x`,
+  });
+  return targets;
+}
+
+export function markdown(results) {
+  const { meta, cases, targets, options } = results;
+  const out = [];
+  out.push('## Sampling: sm.sample against a sort-based JS sampler and transformers.js', '');
+  out.push(
+    `Generated by \`${meta.command}\`. **µs per token** = median time of one call ÷ rows (CPU time, ${options.quick ? 3 : '5–11'} interleaved rounds of ~${options.sampleMs} ms samples, as in bench/run.mjs), float32 logits drawn like a language model's (bulk 3·N(0,1), 24 plausible tokens at 10..20, 16 at −45..−40: a range over 60; per row a 64-token history, 24 of its ids among the plausible tokens). Penalties: repetition 1.2, presence 0.5, frequency 0.3, temperature 0.8. ours = \`sm.sample(logits, { shape, ...options, random, out })\`; softmax = \`sm.softmax(logits, { shape, out })\` of the same rows (the yardstick of the 3x target); **÷ softmax** = ours ÷ softmax, **JS ×** and **tjs ×** = the peer's time ÷ ours (higher: ours is faster). Kept = tokens left after the filters (mean over rows).`,
+    '',
+  );
+  out.push(
+    '| configuration | vocab × rows | kept | ours µs/token | softmax µs/token | ÷ softmax | sort-based JS µs/token | JS × | transformers.js µs/token | tjs × |',
+  );
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of cases) {
+    const cfg = CONFIGS.find((k) => k.id === c.config);
+    const tj = c.rows_.transformers;
+    const keptMean = c.kept.reduce((a, b) => a + b, 0) / c.kept.length;
+    out.push(
+      `| ${cfg.label} | ${c.vocab} × ${c.rows} | ${keptMean >= 10 ? keptMean.toFixed(0) : keptMean.toFixed(1)} | **${f(c.rows_.ours.usPerToken)}** | ${f(c.rows_.softmax.usPerToken)} | ${c.ratios.oursOverSoftmax.toFixed(2)} | ${f(c.rows_.js.usPerToken)} | ${c.ratios.jsOverOurs.toFixed(1)} | ${tj ? `${f(tj.usPerToken)}${/^partial/.test(c.transformersDoes) ? '¹' : ''}` : '–²'} | ${c.ratios.transformersOverOurs !== undefined ? c.ratios.transformersOverOurs.toFixed(1) : '–'} |`,
+    );
+  }
+  out.push('');
+  const t = meta.transformers;
+  out.push(
+    `¹ transformers.js (${t.error ? t.error : `@huggingface/transformers ${t.version}`}) runs only part of these pipelines: RepetitionPenaltyLogitsProcessor and TemperatureLogitsWarper (no presence/frequency penalties; its TopKLogitsWarper and TopPLogitsWarper throw${t.implemented ? ` "${t.implemented.topKError ?? 'implemented?'}"` : ''}; no min-p). Its time there is a lower bound. Temperature-only rows are its whole sample: the warper, its exported softmax and a linear-scan draw (its multinomial sampler is not exported, and it calls a top-k that needs onnxruntime-node's native binary).`,
+    '² not run: greedy has no exported transformers.js path (its GreedySampler and `max` are internal); top-k and top-p throw in its warpers, min-p does not exist.',
+    '',
+  );
+  out.push('### Targets', '');
+  for (const g of targets) out.push(`- **${g.pass ? 'PASS' : 'MISS'}** — ${g.title}: ${g.detail}`);
+  out.push('');
+  out.push(`Checks before timing: ${[...new Set(cases.flatMap((c) => c.checks))].join('; ')}.`, '');
+  out.push(
+    `${meta.cpu} (${meta.cores} cores), Node ${meta.node}, ${meta.date}; load average ${meta.loadStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${meta.loadEnd.map((l) => l.toFixed(2)).join(' ')} at the end (a shared machine). ours: ${meta.backend}, kernels ${meta.kernels}. ${meta.durationS.toFixed(0)} s.`,
+    '',
+  );
+  return out.join('\n');
+}
+
+export const SECTION_START = '<!-- sampling:start (bench/sampling.mjs writes this section; bench/run.mjs keeps it) -->';
+export const SECTION_END = '<!-- sampling:end -->';
+
+/** RESULTS.md with the sampling section replaced (or appended). */
+export function withSection(text, section) {
+  const block = `${SECTION_START}\n${section.trimEnd()}\n${SECTION_END}\n`;
+  const a = text.indexOf(SECTION_START);
+  const b = text.indexOf(SECTION_END);
+  if (a >= 0 && b > a) return text.slice(0, a) + block + text.slice(b + SECTION_END.length + 1);
+  return `${text.trimEnd()}\n\n${block}`;
+}
+
+function cpuModel() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    return line ? line.split(':')[1].trim() : os.cpus()[0]?.model;
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown';
+  }
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const loadStart = os.loadavg();
+  const sm = await load();
+  for (const fn of ['sample', 'filterLogits', 'argmax', 'random']) {
+    if (typeof sm[fn] !== 'function')
+      throw new Error(`this build has no sm.${fn}: the sampling API is not built (npm run build)`);
+  }
+  const tjs = await loadTransformers(opts.transformers);
+  if (tjs.error) log(`transformers.js: ${tjs.error}`);
+  const cases = [];
+  for (const n of opts.vocabs) {
+    for (const rows of opts.rows) {
+      for (const id of opts.configs) {
+        cases.push(
+          await runCase(
+            sm,
+            tjs,
+            CONFIGS.find((c) => c.id === id),
+            rows,
+            n,
+            opts,
+          ),
+        );
+      }
+    }
+  }
+  // Table order: configuration, then vocabulary, then rows.
+  cases.sort(
+    (a, b) => opts.configs.indexOf(a.config) - opts.configs.indexOf(b.config) || a.vocab - b.vocab || a.rows - b.rows,
+  );
+  const meta = {
+    command: `node bench/sampling.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    backend: sm.backend,
+    kernels: sm.kernels,
+    transformers: tjs.error ? { error: tjs.error } : { version: tjs.version, implemented: tjs.implemented },
+    cpu: cpuModel(),
+    cores: os.cpus().length,
+    node: process.version,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    loadStart,
+    loadEnd: os.loadavg(),
+    durationS: (Date.now() - started) / 1000,
+  };
+  const results = {
+    meta,
+    options: { quick: opts.quick, clock: opts.clock, sampleMs: opts.sampleMs },
+    cases,
+    targets: evaluate(cases),
+  };
+  const md = markdown(results);
+  const dir = `${HERE}results`;
+  mkdirSync(dir, { recursive: true });
+  if (opts.partial) {
+    writeFileSync(`${dir}/sampling-partial.json`, `${JSON.stringify(results, null, 1)}\n`);
+    writeFileSync(`${dir}/sampling-partial.md`, md);
+    log(`wrote ${dir}/sampling-partial.{json,md}`);
+  } else {
+    writeFileSync(`${dir}/sampling.json`, `${JSON.stringify(results, null, 1)}\n`);
+    const resultsMd = `${HERE}RESULTS.md`;
+    writeFileSync(resultsMd, withSection(existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '', md));
+    log(`wrote ${dir}/sampling.json and the sampling section of ${resultsMd}`);
+  }
+  console.log(md);
+  process.exit(0);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
