@@ -412,6 +412,8 @@ function order(impl) {
     'ours-zero-copy',
     'ours-inout',
     'ours-out',
+    'ours-out-t2',
+    'ours-out-auto',
     'ours-kernel',
     'memcpy',
     'result-alloc',

@@ -6,6 +6,7 @@
 import { compileBytes, createLoad, simdSupported } from './loader.js';
 import { SoftmaxWasm } from './softmax-wasm.js';
 import { wasmUrls } from '../dist/wasm-urls.mjs';
+import { browserSpawner } from './threads.js';
 
 export { SoftmaxWasm, simdSupported };
 
@@ -46,6 +47,8 @@ async function compile(url, prefix) {
 
 /** Loads a softmax-wasm instance (see index.d.ts). */
 export const load = createLoad({
+  cores: () => globalThis.navigator?.hardwareConcurrency ?? 1,
+  spawner: typeof Worker === 'function' && typeof Blob === 'function' ? browserSpawner : undefined,
   defaultWasm: async (flavour) => defaultUrl(flavour),
   directory: (flavour) => new URL('.', defaultUrl(flavour)).href,
   compile,

@@ -142,6 +142,14 @@ export interface SoftmaxWasm {
   readonly kernels: string;
   /** Current size of the wasm memory in bytes. */
   readonly memoryBytes: number;
+  /**
+   * How many threads share a big call (the calling thread included); 1 on the single-thread
+   * builds and where threads are impossible. On the threaded build it may be set from 1 to the
+   * number load() started with (e.g. to compare).
+   */
+  threads: number;
+  /** Ends the instance: its worker threads stop and later calls throw (also `using sm = await load()`). */
+  dispose(): void;
 
   /**
    * An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32';
@@ -239,12 +247,18 @@ export interface LoadOptions {
   simd?: boolean;
   /** The .wasm bytes of the chosen build, if you load them yourself (any ArrayBuffer or view; copied). */
   wasmBinary?: ArrayBuffer | ArrayBufferView;
-  /** Maps the .wasm file name ('softmax-simd.wasm' or 'softmax-scalar.wasm') to a URL. */
+  /** Maps the .wasm file name ('softmax-simd.wasm', 'softmax-threads.wasm' or 'softmax-scalar.wasm') to a URL. */
   locateFile?: (path: string, prefix: string) => string;
+  /**
+   * 'auto' (default; 1 with wasmBinary): every core the engine reports, up to 8, where threads are
+   * possible (Node; a cross-origin-isolated page), else 1, silently. A number asks for that many
+   * (1: the single-thread build). Workers start on the first call big enough to share.
+   */
+  threads?: 'auto' | number;
 }
 
 /** Loads a softmax-wasm instance. */
-export function load(options?: LoadOptions): Promise<SoftmaxWasm>;
+export function load(options?: LoadOptions): Promise<SoftmaxWasm & Disposable_>;
 
 /** Whether this engine runs WebAssembly SIMD128. */
 export function simdSupported(): boolean;

@@ -7,6 +7,7 @@
 //   browser.js       browsers, workers, bundlers: fetch() of dist/wasm-urls.mjs's URLs
 // This file imports nothing from Node and has no import.meta, so every entry can share it.
 import { SoftmaxWasm } from './softmax-wasm.js';
+import { registerPool, ThreadPool, threadsPossible } from './threads.js';
 
 /**
  * The builds. Each flavour has one .wasm (shared by its glues) and two Emscripten glues over it:
@@ -24,6 +25,16 @@ export const FLAVOURS = {
     wasm: 'softmax-simd.wasm',
     glue: () => import('../dist/softmax-simd.mjs'),
     cspGlue: () => import('../dist/softmax-simd-csp.mjs'),
+  },
+  // The SIMD build over shared memory with its thread pool (threads.js); loaded only when
+  // load() runs more than one thread, so the default import never fetches it.
+  threads: {
+    name: 'threads',
+    backend: 'wasm-simd128', // the same kernels; sm.threads tells the builds apart
+    kernels: /^simd128_/,
+    wasm: 'softmax-threads.wasm',
+    glue: () => import('../dist/softmax-threads.mjs'),
+    cspGlue: () => import('../dist/softmax-threads-csp.mjs'),
   },
   scalar: {
     name: 'scalar',
@@ -63,7 +74,10 @@ export function dynamicCodeAllowed() {
   return dynamicCode;
 }
 
-const KNOWN_OPTIONS = ['simd', 'wasmBinary', 'locateFile'];
+const KNOWN_OPTIONS = ['simd', 'wasmBinary', 'locateFile', 'threads'];
+
+/** The most threads 'auto' picks. */
+export const AUTO_THREADS_CAP = 8;
 
 function describe(value) {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
@@ -149,7 +163,11 @@ function readOptions(options) {
   if (wasmBinary && locateFile) {
     throw new TypeError('load: give wasmBinary or locateFile, not both');
   }
-  return { simd, wasmBinary, locateFile };
+  const threads = own('threads');
+  if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new RangeError(`load: threads must be 'auto', or an integer from 1 to 64, got ${describe(threads)}`);
+  }
+  return { simd, wasmBinary, locateFile, threads };
 }
 
 const HEX = (bytes) => Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
@@ -179,13 +197,15 @@ function compileOnce(key, compile) {
 }
 
 /** Runs the Emscripten glue over a compiled module; rejects (never hangs) if instantiation fails. */
-async function instantiate(factory, wasmModule, what, flavour) {
+async function instantiate(factory, wasmModule, what, flavour, seen) {
   let fail;
   const failed = new Promise((_, reject) => { fail = reject; });
   const broken = (e) => fail(new RangeError(`load: ${what} does not fit the glue of ${flavour.wasm} (is it that file?): ${e?.message ?? e}`, { cause: e }));
   const ready = factory({
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => {
+        seen.instance = instance;
+        seen.imports = imports;
         try {
           receive(instance, wasmModule);
         } catch (e) {
@@ -212,7 +232,15 @@ export function createLoad(env) {
     if (o.simd === true && !hasSimd) {
       throw new RangeError('load: simd: true was asked for, but this engine has no WebAssembly SIMD128');
     }
-    const flavour = (o.simd ?? hasSimd) ? FLAVOURS.simd : FLAVOURS.scalar;
+    // Threads: 'auto' (the default) is every core the engine reports, up to AUTO_THREADS_CAP;
+    // with wasmBinary the default is 1 (the bytes are a single-thread build unless threads says
+    // otherwise). Where threads are impossible (no SharedArrayBuffer, a page that is not
+    // cross-origin isolated, no SIMD, simd: false) load() falls back to one thread silently.
+    const asked = o.threads ?? (o.wasmBinary ? 1 : 'auto');
+    const cores = asked === 'auto' ? Math.min(AUTO_THREADS_CAP, Math.max(1, env.cores?.() ?? 1)) : asked;
+    const useSimd = o.simd ?? hasSimd;
+    const threads = cores > 1 && useSimd && env.spawner && threadsPossible(true) ? cores : 1;
+    const flavour = threads > 1 ? FLAVOURS.threads : useSimd ? FLAVOURS.simd : FLAVOURS.scalar;
     let wasmModule;
     let what;
     if (o.wasmBinary) {
@@ -232,7 +260,8 @@ export function createLoad(env) {
       wasmModule = await compileOnce(where, () => env.compile(where, 'softmax-wasm: '));
     }
     const { default: factory } = await (dynamicCodeAllowed() ? flavour.glue : flavour.cspGlue)();
-    const module = await instantiate(factory, wasmModule, what, flavour);
+    const seen = {};
+    const module = await instantiate(factory, wasmModule, what, flavour, seen);
     if (typeof module.kernelVariant !== 'function') {
       throw new RangeError(`load: ${what} is a WebAssembly module, but not softmax-wasm's (it binds no kernelVariant)`);
     }
@@ -240,6 +269,11 @@ export function createLoad(env) {
     if (!flavour.kernels.test(kernels)) {
       throw new RangeError(`load: ${what} is not the ${flavour.name} build (its kernels are ${kernels}); give the bytes of ${flavour.wasm}, or choose the build with the simd option`);
     }
-    return new SoftmaxWasm(module, flavour.backend);
+    if (threads === 1) return new SoftmaxWasm(module, flavour.backend);
+    const memory = Object.values(seen.imports).flatMap((m) => Object.values(m)).find((v) => v instanceof WebAssembly.Memory);
+    const pool = new ThreadPool(module, seen.instance, wasmModule, memory, threads, env.spawner());
+    const sm = new SoftmaxWasm(module, flavour.backend, pool);
+    registerPool(sm, pool);
+    return sm;
   };
 }

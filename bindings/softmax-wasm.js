@@ -104,7 +104,7 @@ function formatBytes(n) {
 }
 
 function heapViews(M) {
-  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
+  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32, buffer: M.HEAPF32.buffer };
 }
 
 // What the drivers read of each entry (by index in OPS), resolved once at
@@ -141,6 +141,8 @@ export class SoftmaxWasm {
   #kernels; // per op (index in OPS): { float32: fn, float64: fn }
   #views;
   #sampling; // the sampling ops' driver (sampling.js)
+  #pool; // the threaded build's ThreadPool (threads.js), else undefined
+  #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
   #busy = false;
   #slotOptions = new OptionValues();
@@ -149,8 +151,9 @@ export class SoftmaxWasm {
   #slotOut = new Arg();
 
   /** @internal */
-  constructor(module, backend) {
+  constructor(module, backend, pool) {
     this.#M = module;
+    this.#pool = pool;
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
     this.#kernels = OPS.map((e) => {
@@ -168,11 +171,49 @@ export class SoftmaxWasm {
       return fns;
     });
     this.#sampling = new Sampling(module, this.#kernels);
-    /** 'wasm-simd128' or 'wasm-scalar': the build that runs. */
+    /** 'wasm-simd128' or 'wasm-scalar': the kernels that run (sm.threads: on how many threads). */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */
     this.kernels = `${module.kernelVariant()}; ${module.samplingVariant()}`;
     Object.freeze(this);
+  }
+
+  /**
+   * How many threads share a big call (the calling thread included); 1 for the single-thread
+   * builds. On the threaded build it may be set from 1 to the number load() started with.
+   */
+  get threads() {
+    return this.#pool === undefined || this.#pool.lost ? 1 : this.#pool.threads;
+  }
+
+  set threads(k) {
+    const max = this.#pool === undefined ? 1 : this.#pool.size;
+    if (!Number.isInteger(k) || k < 1 || k > max) {
+      throw new RangeError(`threads must be an integer from 1 to ${max} (the threads this instance was loaded with), got ${String(k)}`);
+    }
+    this.#live('threads');
+    if (this.#pool !== undefined) this.#pool.threads = k;
+  }
+
+  /**
+   * Ends this instance: its worker threads stop, and every later call throws. Its WasmArrays
+   * must not be used any more. Also `using sm = await load()`.
+   */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#pool?.dispose();
+  }
+
+  [Symbol.dispose]() {
+    this.dispose();
+  }
+
+  #live(op) {
+    if (this.#disposed) throw new Error(`${op}: this softmax-wasm instance was disposed; load() a new one`);
+    if (this.#pool?.lost) {
+      throw new Error(`${op}: ${this.#pool.lost.message}; dispose this instance and load() a new one`, { cause: this.#pool.lost });
+    }
   }
 
   /** Current size of the wasm memory in bytes. */
@@ -186,6 +227,7 @@ export class SoftmaxWasm {
    * free() (or a `using` declaration); a forgotten one is freed when collected.
    */
   alloc(length, dtype = 'float32') {
+    this.#live('alloc');
     return new WasmArray(this.#M, length, checkAlloc(length, dtype), 'alloc');
   }
 
@@ -208,7 +250,8 @@ export class SoftmaxWasm {
     jacobian: (sm, i, a, b, options) => sm.#jacobian(i, a, options),
     loss: (sm, i, a, b, options) => sm.#loss(i, a, b, options),
     // The sampling kinds (sampling.js reads, checks, places and runs them by
-    // the same two-phase rules).
+    // the same two-phase rules). They run on the calling thread; their rows
+    // could be shared through run_tasks (cpp/parallel.h) as the layouts are.
     sample: (sm, i, a, b, options) => sm.#sampling.sample(OPS[i], i, a, options),
     filter: (sm, i, a, b, options) => sm.#sampling.filterLogits(OPS[i], i, a, options),
     topK: (sm, i, a, b, options) => sm.#sampling.topK(OPS[i], i, a, b, options),
@@ -221,10 +264,11 @@ export class SoftmaxWasm {
     OPS.forEach((e, i) => {
       const drive = SoftmaxWasm.#DRIVERS[e.kind];
       if (drive === undefined) throw new Error(`softmax-wasm: op ${e.name} has kind ${e.kind}, which no driver runs`);
+      // A disposed instance, or a threaded one whose worker died, throws before any work.
       const method =
         e.args.length === 2
-          ? { [e.name](a, b, options) { return drive(this, i, a, b, options); } }[e.name]
-          : { [e.name](a, options) { return drive(this, i, a, undefined, options); } }[e.name];
+          ? { [e.name](a, b, options) { if (this.#disposed || this.#pool !== undefined) this.#live(e.name); return drive(this, i, a, b, options); } }[e.name]
+          : { [e.name](a, options) { if (this.#disposed || this.#pool !== undefined) this.#live(e.name); return drive(this, i, a, undefined, options); } }[e.name];
       Object.defineProperty(SoftmaxWasm.prototype, e.name, { __proto__: null, value: method, writable: true, configurable: true });
     });
   }
@@ -530,7 +574,9 @@ export class SoftmaxWasm {
    * grows (growing detaches them: their length becomes 0).
    */
   #heap(dtype) {
-    if (this.#views.f32.length === 0) this.#views = heapViews(this.#M);
+    // Growing detaches the views of an ArrayBuffer (length 0); a shared memory (the threaded
+    // build) keeps them valid but short, with a new buffer object: compare buffers.
+    if (this.#views.buffer !== this.#M.HEAPF32.buffer) this.#views = heapViews(this.#M);
     return dtype === DTYPES.float32 ? this.#views.f32 : dtype === DTYPES.float64 ? this.#views.f64 : this.#views.i32;
   }
 

@@ -45,6 +45,9 @@
 //       target is ignored) and an all-NaN gradient row; a -inf logit has p = 0 (+inf loss where
 //       it is the target or smoothing reaches it).
 // ---- end accuracy contract ----
+#include <algorithm>
+#include <cstdlib>
+
 #include "passes.h"
 #include "softmax.h"
 
@@ -606,12 +609,12 @@ struct IndexLossPasses {
 
   SMW_LAYOUT void row(size_t o) const { one_sample(o, 0); }
   bool short_rows_pay(size_t) const { return true; }
-  SMW_LAYOUT void short_rows(size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
     constexpr size_t L = V::kLanes;
     const size_t C = a.classes;
     T buf[kShortRow * L];
-    for (size_t o = 0; o < rows; o += L) {
+    for (size_t o = first; o < first + rows; o += L) {
       rows_to_lanes<V>(a.input + o * C, C, buf);
       double loss[L];
       if (ce_index_lanes<V>(buf, C, L, a.target_index + o, p, a.grad ? buf : nullptr, loss)) {
@@ -659,9 +662,18 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
   const size_t C = a.classes;
   const double scale = a.reduction == kReduceMean ? 1.0 / denom : 1.0;
   double total = 0.0;
+  // With threads, samples finish in any order: their losses go to `parts`
+  // and are added afterwards in sample order, as the single thread adds them.
+  const size_t samples = a.outer * a.inner;
+  double* parts = nullptr;
+  if (a.reduction != kReduceNone && parallel_wanted(samples * C))
+    parts = static_cast<double*>(std::malloc(samples * sizeof(double)));
+  const bool threads = a.reduction == kReduceNone || parts;
   auto emit = [&](size_t s, double loss) {
     if (a.reduction == kReduceNone)
       a.loss_none[s] = T(loss);
+    else if (parts)
+      parts[s] = loss;
     else
       total += loss;
   };
@@ -686,10 +698,16 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
   if (!nll && a.target_index && finite(scale)) {
     const IndexLossPasses<T, decltype(emit), decltype(one_sample)> passes{a, index_loss, emit,
                                                                           one_sample};
-    run_layouts<T>(passes, a.outer, C, a.inner);
+    run_layouts<T>(passes, a.outer, C, a.inner, threads);
   } else {
-    for (size_t o = 0; o < a.outer; ++o)
-      for (size_t i = 0; i < a.inner; ++i) one_sample(o, i);
+    const size_t per = C ? std::max<size_t>(1, kTaskGrain / C) : samples;
+    run_tasks(samples, per, threads ? samples * C : 0, [&](size_t b, size_t e) {
+      for (size_t s = b; s < e; ++s) one_sample(s / a.inner, s % a.inner);
+    });
+  }
+  if (parts) {
+    for (size_t s = 0; s < samples; ++s) total += parts[s];
+    std::free(parts);
   }
   // 'mean' over a zero denominator is NaN even where the smoothing term alone
   // would give inf: torch adds the NLL part's 0/0.

@@ -48,7 +48,7 @@ struct LogSumExpPasses {
     y[o] = result;
   }
   bool short_rows_pay(size_t) const { return false; }
-  void short_rows(size_t) const {}
+  void short_rows(size_t, size_t) const {}
   template <class V, size_t>
   SMW_LAYOUT void strided(size_t o, size_t j) const {
     const T* p = x + o * n * inner + j;

@@ -46,6 +46,7 @@
 #include <type_traits>
 
 #include "exp.h"
+#include "parallel.h"
 #include "softmax.h"
 
 namespace smw {
@@ -558,8 +559,8 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 // each in one of the four layouts (the header comment); the op object says
 // what each layout does:
 //   op.row(o)                   the contiguous fibre o (inner == 1);
-//   op.short_rows(rows)         rows [0, rows), rows a multiple of kLanes
-//                               (inner == 1, n <= kShortRow);
+//   op.short_rows(o, rows)      rows [o, o + rows), o and rows multiples of
+//                               kLanes (inner == 1, n <= kShortRow);
 //   op.strided<V, U>(o, j)      U vectors of V (V::kLanes * U neighbouring
 //                               fibres) at inner position j of slice o;
 //   op.columns(o, j, width)     the column chunk of `width` fibres (a multiple
@@ -571,7 +572,16 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 //   Op::kStridedVectors         the most vectors a lane-group call takes
 //                               (1, 2 or 4: 4, then 2, then 1 are used).
 // The last inner % kLanes fibres of each slice run as lane groups of
-// Scalar<T>. Fibres are visited in order within a slice, slices in order.
+// Scalar<T>.
+//
+// Threads (parallel.h): the fibres are cut into tasks of about kTaskGrain
+// elements, by the shape alone: groups of rows (a multiple of kLanes), or
+// ranges of a slice's inner positions (multiples of kColumnBlock<T>, itself a
+// multiple of 4 * kLanes), or groups of whole slices. A task makes exactly
+// the calls the whole run makes for its fibres, so every fibre gets the same
+// layout, with or without threads. Within a task fibres go in order; the op
+// must not depend on the order of tasks (a loss stores per-sample values).
+//
 // The ops mark their layout methods SMW_LAYOUT (not inlined): with every
 // layout inlined into one function V8 compiled the hot loops worse (measured
 // with bench/ab.mjs: cross-entropy's column chunks 1.2x slower; with them out
@@ -582,37 +592,68 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 #define SMW_LAYOUT __attribute__((noinline))
 
 template <class T, class Op>
-void run_layouts(const Op& op, size_t outer, size_t n, size_t inner) {
+void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool threads = true) {
   using V = Vec<T>;
   constexpr size_t L = V::kLanes;
+  const size_t work = threads ? outer * n * inner : 0;  // 0: never shared
   if (inner == 1) {
-    size_t o = 0;
-    if (L > 1 && n <= kShortRow && op.short_rows_pay(outer)) {
-      o = outer - outer % L;
-      op.short_rows(o);
-    }
-    for (; o < outer; ++o) op.row(o);
+    const bool short_rows = L > 1 && n <= kShortRow && op.short_rows_pay(outer);
+    const size_t short_end = short_rows ? outer - outer % L : 0;
+    size_t per = n ? kTaskGrain / n : kTaskGrain;
+    per = per < L ? L : per - per % L;
+    run_tasks(outer, per, work, [&](size_t b, size_t e) {
+      size_t o = b;
+      if (o < short_end) {
+        const size_t stop = e < short_end ? e : short_end;
+        op.short_rows(o, stop - o);
+        o = stop;
+      }
+      for (; o < e; ++o) op.row(o);
+    });
     return;
   }
   const size_t vector_part = inner - inner % L;
-  for (size_t o = 0; o < outer; ++o) {
-    size_t j = 0;
-    if (Op::kColumns && inner >= kColumnInner) {
-      for (; j < vector_part; j += kColumnBlock<T>)
+  const bool columns = Op::kColumns && inner >= kColumnInner;
+  // 4-vector lane groups run up to q4, then one 2-vector group up to q2.
+  const size_t q4 = Op::kStridedVectors >= 4 ? inner - inner % (4 * L) : 0;
+  const size_t q2 = Op::kStridedVectors >= 2 && q4 + 2 * L <= inner ? q4 + 2 * L : q4;
+  // The fibres [j0, j1) of slice o, as the whole run would make them.
+  auto slice_part = [&](size_t o, size_t j0, size_t j1) {
+    size_t j = j0;
+    if (columns) {
+      for (; j < vector_part && j < j1; j += kColumnBlock<T>)
         op.columns(o, j, std::min(kColumnBlock<T>, vector_part - j));
-      j = vector_part;
+      j = std::max(j0, std::min(j1, vector_part));
     } else if constexpr (L > 1) {
       if constexpr (Op::kStridedVectors >= 4)
-        for (; j + 4 * L <= inner; j += 4 * L) op.template strided<V, 4>(o, j);
+        for (; j + 4 * L <= j1 && j < q4; j += 4 * L) op.template strided<V, 4>(o, j);
       if constexpr (Op::kStridedVectors >= 2) {
-        if (j + 2 * L <= inner) {
+        if (j == q4 && q2 > q4 && q2 <= j1) {
           op.template strided<V, 2>(o, j);
           j += 2 * L;
         }
       }
-      for (; j + L <= inner; j += L) op.template strided<V, 1>(o, j);
+      for (; j + L <= j1 && j < vector_part; j += L) op.template strided<V, 1>(o, j);
     }
-    for (; j < inner; ++j) op.template strided<Scalar<T>, 1>(o, j);
+    for (; j < j1; ++j) op.template strided<Scalar<T>, 1>(o, j);
+  };
+  const size_t slice = n * inner;
+  if (slice >= 2 * kTaskGrain && inner > kColumnBlock<T>) {
+    // Big slices: tasks of `width` inner positions (the last one of a slice may be shorter).
+    size_t width = n ? kTaskGrain / n : kTaskGrain;
+    width = width < kColumnBlock<T> ? kColumnBlock<T> : width - width % kColumnBlock<T>;
+    const size_t parts = (inner + width - 1) / width;
+    run_tasks(outer * parts, 1, work, [&](size_t b, size_t e) {
+      for (size_t u = b; u < e; ++u) {
+        const size_t o = u / parts, j0 = u % parts * width;
+        slice_part(o, j0, std::min(inner, j0 + width));
+      }
+    });
+  } else {
+    const size_t per = slice ? std::max<size_t>(1, kTaskGrain / slice) : outer;
+    run_tasks(outer, per, work, [&](size_t b, size_t e) {
+      for (size_t o = b; o < e; ++o) slice_part(o, 0, inner);
+    });
   }
 }
 

@@ -210,11 +210,11 @@ struct SoftmaxPasses {
   // Short rows (kShortRow), kLanes at a time, transposed into a buffer with
   // one row per lane, through softmax_strided.
   bool short_rows_pay(size_t) const { return true; }
-  SMW_LAYOUT void short_rows(size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
     constexpr size_t L = V::kLanes;
     alignas(16) T buf[kShortRow * L];
-    for (size_t r = 0; r < rows; r += L) {
+    for (size_t r = first; r < first + rows; r += L) {
       rows_to_lanes<V>(x + r * n, n, buf);
       softmax_strided<V, kLog>(buf, buf, n, L, s);
       lanes_to_rows<V>(buf, n, y + r * n);

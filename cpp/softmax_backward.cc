@@ -224,9 +224,10 @@ struct BackwardPasses {
     backward_row<V, kLog, kUnit>(dy + o * n, y + o * n, dx + o * n, n, V::splat(inv_t), unit);
   }
   bool short_rows_pay(size_t outer) const { return outer >= 8; }
-  SMW_LAYOUT void short_rows(size_t rows) const {
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
-    backward_short_rows<V, kLog, kUnit>(dy, y, dx, rows, n, V::splat(inv_t), unit);
+    const size_t at = first * n;
+    backward_short_rows<V, kLog, kUnit>(dy + at, y + at, dx + at, rows, n, V::splat(inv_t), unit);
   }
   template <class V, size_t U>
   SMW_LAYOUT void strided(size_t o, size_t j) const {

@@ -15,7 +15,9 @@ emcmake cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release ${SOFTMAX_CMAKE_AR
 # The progress lines are noise; the status is cmake's (pipefail), not grep's.
 cmake --build "$build_dir" -j"$(nproc)" 2>&1 | { grep -v -E '^\[ *[0-9]+%\]|^gmake|^make' || true; }
 if [ -n "${SOFTMAX_CMAKE_ARGS:-}" ]; then exit 0; fi   # a test build: dist/ is not ours to finish
-for f in softmax-simd.wasm softmax-scalar.wasm softmax-simd.mjs softmax-simd-csp.mjs \
+rm -f dist/softmax-threads.worker.js  # Emscripten's pthread worker: unused (bindings/threads.js starts the workers)
+for f in softmax-simd.wasm softmax-scalar.wasm softmax-threads.wasm softmax-simd.mjs softmax-simd-csp.mjs \
+         softmax-threads.mjs softmax-threads-csp.mjs \
          softmax-scalar.mjs softmax-scalar-csp.mjs wasm-urls.mjs; do
   test -f "dist/$f" || { echo "build.sh: dist/$f was not built" >&2; exit 1; }
 done

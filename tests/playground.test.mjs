@@ -379,6 +379,14 @@ test('speed: wasm and JS timings, the build and the browser are shown', async ()
   assert.ok(diff < 1e-6, `wasm and JS agree (${diff})`);
   assert.equal(await page.textContent(tid('speed-backend')), 'wasm-simd128');
   assert.match(await page.textContent(tid('speed-browser')), /Chrom/);
+  // The server sends COOP/COEP: the page runs every core Chromium reports (up to 8) and times 1 thread too.
+  const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+  assert.equal(await page.textContent(tid('threads')), String(cores));
+  assert.equal(await page.textContent(tid('speed-threads')), String(cores));
+  if (cores > 1) {
+    const [w1, scaling] = await nums(page, ['speed-wasm1-ns', 'speed-scaling']);
+    assert.ok(w1 > 0 && scaling > 0, `1 thread ${w1}, scaling ${scaling}`);
+  }
 });
 
 test('next token: the model logits after "the cat sat on a" match a forward pass here, and "mat" leads', async () => {

@@ -80,6 +80,8 @@ async function start() {
   performance.mark('softmax-wasm:loaded');
   $('backend').textContent = sm.backend;
   $('kernels').textContent = sm.kernels;
+  $('threads').textContent = String(sm.threads);
+  $('threads').title = crossOriginIsolated ? 'threads share big calls' : 'this page is not cross-origin isolated: one thread';
   $('kernels').title = sm.kernels;
   const link = $('build-switch');
   if (sm.backend === 'wasm-scalar') {

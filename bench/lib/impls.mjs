@@ -441,7 +441,12 @@ export async function loadImplementations({ native = true } = {}) {
   const facts = { versions: {} };
   const impls = [];
   const { load } = await import('../../bindings/index.js');
-  const sm = await load();
+  const { poolOf } = await import('../../bindings/threads.js');
+  // The single-thread build for every existing row; threads get their own rows (issue 13).
+  const sm = await load({ threads: 1 });
+  const sm2 = await load({ threads: 2 });
+  const smAuto = await load();
+  await Promise.all([sm2, smAuto].map((s) => poolOf(s)?.start()));
   const M = await loadRawModule();
   facts.versions['softmax-wasm'] = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).version;
   const ours = `softmax-wasm ${facts.versions['softmax-wasm']}`;
@@ -459,6 +464,18 @@ export async function loadImplementations({ native = true } = {}) {
       kind: 'ours',
       label: `${ours}, typed array in, \`out\` given`,
       prepare: oursApi(sm, { withOut: true }),
+    },
+    {
+      id: 'ours-out-t2',
+      kind: 'ours',
+      label: `${ours}, \`out\` given, 2 threads`,
+      prepare: oursApi(sm2, { withOut: true }),
+    },
+    {
+      id: 'ours-out-auto',
+      kind: 'ours',
+      label: `${ours}, \`out\` given, threads 'auto' (${smAuto.threads})`,
+      prepare: oursApi(smAuto, { withOut: true }),
     },
     {
       id: 'ours-kernel',

@@ -40,9 +40,12 @@ let project; // the consumer project: node_modules/softmax-wasm from the tarball
 let browser;
 let server; // serves the consumer project
 let cspServer; // the same, every response with a strict CSP
+let isoServer; // the same, cross-origin isolated (COOP/COEP): threads
 
 const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self' 'wasm-unsafe-eval'";
-const WASMS = ['softmax-simd.wasm', 'softmax-scalar.wasm'];
+const WASMS = ['softmax-simd.wasm', 'softmax-scalar.wasm', 'softmax-threads.wasm'];
+// A page served with these is cross-origin isolated: load() runs threads there.
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const dist = (file) => path.join(project, 'node_modules/softmax-wasm/dist', file);
 const copyWasm = (to) => {
   mkdirSync(to, { recursive: true });
@@ -58,6 +61,7 @@ before(
     browser = await launchBrowser();
     server = await serve(project);
     cspServer = await serve(project, () => ({ 'content-security-policy': CSP }));
+    isoServer = await serve(project, () => ISOLATION);
   },
   { timeout: 300_000 },
 );
@@ -66,6 +70,7 @@ after(async () => {
   await browser?.close().catch(() => {});
   await server?.close();
   await cspServer?.close();
+  await isoServer?.close();
   cleanup(project);
   cleanup(packDir);
 });
@@ -100,6 +105,9 @@ describe('the tarball', () => {
       'dist/softmax-simd-csp.mjs',
       'dist/softmax-scalar.mjs',
       'dist/softmax-scalar-csp.mjs',
+      'dist/softmax-threads.mjs',
+      'dist/softmax-threads-csp.mjs',
+      'bindings/threads.js',
       ...WASMS.map((f) => `dist/${f}`),
     ]) {
       assert.ok(names.includes(need), `${need} is in the tarball`);
@@ -126,11 +134,20 @@ describe('the tarball', () => {
   });
 
   test('arethetypeswrong finds no problem in any resolution mode', T, async () => {
-    // The two .wasm subpaths are assets for bundlers and locateFile, not modules: no types to find.
+    // The .wasm subpaths are assets for bundlers and locateFile, not modules: no types to find.
     const attw = path.join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js');
     const { stdout } = await run(
       process.execPath,
-      [attw, tarball, '--format', 'json', '--exclude-entrypoints', './softmax-simd.wasm', './softmax-scalar.wasm'],
+      [
+        attw,
+        tarball,
+        '--format',
+        'json',
+        '--exclude-entrypoints',
+        './softmax-simd.wasm',
+        './softmax-scalar.wasm',
+        './softmax-threads.wasm',
+      ],
       { maxBuffer: 1 << 26 },
     ).catch((e) => ({ stdout: e.stdout, failed: e }));
     const report = JSON.parse(stdout);
@@ -174,6 +191,29 @@ const format = (...a) => a.map((v) => (ArrayBuffer.isView(v) ? Array.from(v).joi
     checkQuickStart(stdout.trim().split('\n'));
   });
 
+  test(
+    'threads from the installed package: bit-identical to one thread, and the process exits on its own',
+    T,
+    async () => {
+      write(project, {
+        'node-threads/app.mjs': `import { load } from 'softmax-wasm';
+const sm = await load();
+const one = await load({ threads: 1 });
+const x = new Float32Array(400 * 1000).map((_, i) => Math.sin(i) * 5);
+const want = one.softmax(x, { shape: [400, 1000] });
+sm.softmax(x, { shape: [400, 1000] });
+await new Promise((r) => setTimeout(r, 300));
+const got = sm.softmax(x, { shape: [400, 1000] });
+console.log(JSON.stringify({ threads: sm.threads, same: got.every((v, i) => Object.is(v, want[i])) }));
+`,
+      });
+      const { stdout } = await run(process.execPath, ['node-threads/app.mjs'], { cwd: project, timeout: 30_000 });
+      const r = JSON.parse(stdout);
+      assert.equal(r.threads, Math.min(8, (await import('node:os')).availableParallelism()));
+      assert.equal(r.same, true);
+    },
+  );
+
   test('worker_threads: the quick start in a worker', T, async () => {
     write(project, {
       'node-worker/main.mjs': `import { Worker } from 'node:worker_threads';
@@ -210,13 +250,15 @@ console.log(JSON.stringify({ backends: [a.backend, b.backend, c.backend], seen, 
     const { stdout } = await run(process.execPath, ['node-locate/app.mjs'], { cwd: project });
     const r = JSON.parse(stdout);
     assert.deepEqual(r.backends, ['wasm-simd128', 'wasm-scalar', 'wasm-simd128']);
-    assert.equal(r.seen[0][0], 'softmax-simd.wasm');
+    // threads 'auto': the threaded build wherever Node reports more than one core.
+    const first = (await import('node:os')).availableParallelism() > 1 ? 'softmax-threads' : 'softmax-simd';
+    assert.equal(r.seen[0][0], `${first}.wasm`);
     assert.equal(
       r.seen[0][1],
       path.join(project, 'node_modules/softmax-wasm/dist') + path.sep,
       'the second argument is where the package keeps it',
     );
-    assert.match(r.error, /\/no\/such\/dir\/softmax-simd\.wasm.*ENOENT/);
+    assert.match(r.error, new RegExp(`/no/such/dir/${first}\\.wasm.*ENOENT`));
     assert.ok(Math.abs(r.p[2] - 0.6652409557748219) < 1e-12);
   });
 
@@ -360,10 +402,17 @@ main((line) => console.log(line)).catch((e) => { console.error(e); throw e; });
 
 // ---------------------------------------------------------------------------- browsers ----
 
-async function checkPage(url, { backend = 'wasm-simd128', allow = [], csp = false } = {}) {
+async function checkPage(url, { backend = 'wasm-simd128', allow = [], csp = false, isolated = false } = {}) {
   const r = await runPage(browser, url);
   assert.equal(r.error, undefined, r.error);
   checkQuickStart(r.lines, backend);
+  if (r.threads !== undefined) {
+    // Threads where the page is isolated (and workers started), one thread elsewhere; same results.
+    assert.equal(r.isolated, isolated, 'crossOriginIsolated');
+    assert.equal(r.threads, isolated ? Math.min(8, r.cores) : 1, 'sm.threads');
+    if (isolated && r.cores > 1) assert.ok(r.workers >= r.threads - 1, `the page started ${r.workers} workers`);
+    assert.equal(r.same, true, 'threaded results bit-identical to one thread');
+  }
   assert.deepEqual(
     r.problems.filter((p) => !allow.some((re) => re.test(p))),
     [],
@@ -372,10 +421,10 @@ async function checkPage(url, { backend = 'wasm-simd128', allow = [], csp = fals
   return r;
 }
 
-async function checkServed(dir) {
-  const own = await serve(dir);
+async function checkServed(dir, { isolated = false } = {}) {
+  const own = await serve(dir, () => (isolated ? ISOLATION : {}));
   try {
-    return await checkPage(own.url);
+    return await checkPage(own.url, { isolated });
   } finally {
     await own.close();
   }
@@ -398,7 +447,20 @@ describe('browsers, no bundler (Chromium)', () => {
       fetched.includes('/node_modules/softmax-wasm/dist/softmax-simd.mjs'),
       'the fast glue where eval is allowed',
     );
-    assert.ok(!fetched.some((r) => /softmax-scalar|csp/.test(r)), `only what is used is fetched: ${fetched}`);
+    assert.ok(
+      !fetched.some((r) => /softmax-scalar|csp|softmax-threads/.test(r)),
+      `only what is used is fetched: ${fetched}`,
+    );
+  });
+
+  test('the plain page, cross-origin isolated (COOP/COEP): threads, workers from a Blob URL', T, async () => {
+    const before = isoServer.requests.length;
+    await checkPage(`${isoServer.url}plain/`, { isolated: true });
+    const fetched = isoServer.requests.slice(before);
+    assert.ok(
+      fetched.includes('/node_modules/softmax-wasm/dist/softmax-threads.wasm'),
+      `the threaded build: ${fetched}`,
+    );
   });
 
   test('a module Web Worker', T, async () => {
@@ -565,10 +627,11 @@ describe('bundlers for the browser (Chromium)', () => {
       info.warnings.map((w) => w.message).filter((m) => !/size limit|performance/i.test(m)),
       [],
     );
-    assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 2, listFiles(out).join());
+    assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 3, listFiles(out).join());
     assertNoNodeCode(out);
     write(project, { 'webpack/dist/index.html': page('./main.js', { module: false }) });
     await checkPage(`${server.url}webpack/dist/`);
+    await checkPage(`${isoServer.url}webpack/dist/`, { isolated: true });
   });
 
   test(
@@ -652,9 +715,10 @@ describe('bundlers for the browser (Chromium)', () => {
       });
       assert.deepEqual(messages, []);
       const out = path.join(project, 'vite-app/dist');
-      assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 2, listFiles(out).join());
+      assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 3, listFiles(out).join());
       assertNoNodeCode(out);
       await checkServed(out); // served at the root, as Vite's default base '/' expects
+      await checkServed(out, { isolated: true });
     });
 
     async function checkDev(root) {

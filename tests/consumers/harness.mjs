@@ -175,6 +175,8 @@ export async function runPage(browser, url) {
     );
   });
   const problems = [];
+  let workers = 0;
+  page.on('worker', () => workers++);
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
@@ -188,7 +190,7 @@ export async function runPage(browser, url) {
     await page.waitForFunction(() => window.__smw, null, { timeout: 20_000 });
     const result = await page.evaluate(() => window.__smw);
     const violations = await page.evaluate(() => window.__violations);
-    return { ...result, problems, violations };
+    return { ...result, problems, violations, workers };
   } finally {
     await page.close();
   }
@@ -200,10 +202,26 @@ import { quickStart } from './quickstart.js';
 
 const lines = [];
 const format = ${FORMAT};
-quickStart(load, { log: (...args) => lines.push(format(...args)) }).then(
-  () => { window.__smw = { lines }; },
+quickStart(load, { log: (...args) => lines.push(format(...args)) }).then(threaded).then(
+  (threads) => { window.__smw = { lines, ...threads }; },
   (e) => { window.__smw = { error: String((e && e.stack) || e) }; },
 );
+
+// Threads: load() runs every core where the page is cross-origin isolated, one elsewhere; the
+// first big call starts the workers, a later one runs on them; results as on one thread.
+async function threaded() {
+  const sm = await load();
+  const one = await load({ threads: 1 });
+  const x = new Float32Array(400 * 1000).map((_, i) => Math.sin(i) * 5);
+  const want = one.softmax(x, { shape: [400, 1000] });
+  sm.softmax(x, { shape: [400, 1000] });
+  await new Promise((r) => setTimeout(r, 300));
+  const got = sm.softmax(x, { shape: [400, 1000] });
+  const same = got.every((v, i) => Object.is(v, want[i]));
+  const threads = sm.threads;
+  sm.dispose();
+  return { threads, isolated: globalThis.crossOriginIsolated === true, same, cores: navigator.hardwareConcurrency };
+}
 `;
 
 /** A worker running the quick start and posting its lines; the page below shows them. */

@@ -50,7 +50,10 @@ export function mount(el, { sm }) {
   const size = h('select', { 'data-testid': 'speed-n' },
     SIZES.map((n) => h('option', { value: String(n), selected: n === 100000 }, `${n.toLocaleString('en')} elements`)));
   const run = h('button', { type: 'button', 'data-testid': 'speed-run', onclick: () => measure() }, 'Run benchmark');
+  const all = sm.threads;
   const wasmNs = readout('speed-wasm-ns', { format: (v) => fmtSci(v, 2), suffix: ' ns/element' });
+  const wasm1Ns = readout('speed-wasm1-ns', { format: (v) => fmtSci(v, 2), suffix: ' ns/element' });
+  const scaling = readout('speed-scaling', { digits: 2, suffix: '×' });
   const jsNs = readout('speed-js-ns', { format: (v) => fmtSci(v, 2), suffix: ' ns/element' });
   const ratio = readout('speed-ratio', { digits: 1, suffix: '×' });
   const diff = readout('speed-max-diff', { format: (v) => fmtSci(v, 1) });
@@ -59,8 +62,9 @@ export function mount(el, { sm }) {
   const browser = h('output', { 'data-testid': 'speed-browser' }, browserName());
   const box = h('div', { class: 'chart' });
 
-  let results = [{ label: 'wasm kernels', value: 0 }, { label: 'JavaScript loop', value: 0 }];
-  for (const o of [wasmNs, jsNs, ratio, diff]) o.textContent = '—';
+  const labels = all > 1 ? [`wasm, ${all} threads`, 'wasm, 1 thread', 'JavaScript loop'] : ['wasm kernels', 'JavaScript loop'];
+  let results = labels.map((label) => ({ label, value: 0 }));
+  for (const o of [wasmNs, wasm1Ns, scaling, jsNs, ratio, diff]) o.textContent = '—';
 
   el.append(h('div', { class: 'cols' },
     h('div', {},
@@ -68,7 +72,10 @@ export function mount(el, { sm }) {
       h('div', { class: 'facts', style: 'flex-direction: column' },
         h('span', {}, 'build: ', backend, ' (', h('span', {}, sm.kernels), ')'),
         h('span', {}, 'browser: ', browser),
-        h('span', {}, 'wasm: ', wasmNs),
+        h('span', {}, 'threads: ', h('output', { 'data-testid': 'speed-threads' }, String(all)),
+          all > 1 ? '' : ' (a page without cross-origin isolation, or one core, runs one)'),
+        h('span', {}, `wasm (${all === 1 ? '1 thread' : `${all} threads`}): `, wasmNs),
+        ...(all > 1 ? [h('span', {}, 'wasm, 1 thread: ', wasm1Ns), h('span', {}, `${all} threads are `, scaling, ' as fast as 1')] : []),
         h('span', {}, 'JavaScript: ', jsNs),
         h('span', {}, 'wasm is ', ratio, ' as fast'),
         h('span', {}, 'largest difference between the two results: ', diff)),
@@ -76,7 +83,7 @@ export function mount(el, { sm }) {
     h('div', {}, h('p', { class: 'chart-title' }, 'Time per element (lower is faster)'), box)));
 
   const c = chart(box, (w) => bars(w, results, {
-    height: 200, xLabel: 'implementation', yLabel: 'ns per element', color: [COLORS.prob, COLORS.logit], digits: 2,
+    height: 200, xLabel: 'implementation', yLabel: 'ns per element', color: all > 1 ? [COLORS.prob, COLORS.prob, COLORS.logit] : [COLORS.prob, COLORS.logit], digits: 2,
   }), { reserve: 200 });
 
   function measure() {
@@ -90,17 +97,32 @@ export function mount(el, { sm }) {
       const outW = new Float32Array(n);
       const outJ = new Float32Array(n);
       const budget = 300;
-      const w = timeIt(() => sm.softmax(x, { out: outW }), budget) / n;
-      const j = timeIt(() => softmaxJs(x, outJ), budget) / n;
+      // Rows of 1000 (a classifier batch): threads share a call by rows.
+      const shape = [n / 1000, 1000];
+      const w = timeIt(() => sm.softmax(x, { shape, out: outW }), budget) / n;
+      let w1 = w;
+      if (all > 1) {
+        sm.threads = 1;
+        try {
+          w1 = timeIt(() => sm.softmax(x, { shape, out: outW }), budget) / n;
+        } finally {
+          sm.threads = all;
+        }
+      }
+      const j = timeIt(() => {
+        for (let r = 0; r < n; r += 1000) softmaxJs(x.subarray(r, r + 1000), outJ.subarray(r, r + 1000));
+      }, budget) / n;
       let d = 0;
       for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(outW[i] - outJ[i]));
       wasmNs.set(w);
+      wasm1Ns.set(w1);
+      scaling.set(w1 / w);
       jsNs.set(j);
       ratio.set(j / w);
       diff.set(d);
-      results = [{ label: 'wasm kernels', value: w }, { label: 'JavaScript loop', value: j }];
+      results = (all > 1 ? [w, w1, j] : [w, j]).map((value, i) => ({ label: labels[i], value }));
       c.update();
-      status.textContent = `Measured on ${n.toLocaleString('en')} float32 values, ${budget} ms per side.`;
+      status.textContent = `Measured on ${n.toLocaleString('en')} float32 values (rows of 1000), ${budget} ms per side.`;
       run.disabled = false;
       run.focus();
     }, 30);

@@ -1,0 +1,223 @@
+// Threads (issue 13): every op of the table (bindings/ops.js) on the threaded build with 1, 2
+// and 3 threads (more than this machine's cores) gives results bit-identical to the
+// single-thread SIMD build, in both dtypes, on shapes big enough to be shared and cut into
+// tasks unevenly (rows, short rows, slices, inner ranges, a class axis in the middle); and the
+// lifecycle: lazy start, exit without dispose, dispose, use after dispose, a worker that dies.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { OPS } from '../bindings/ops.js';
+import { poolOf } from '../bindings/threads.js';
+import { ENTRY, makeRng } from './helpers.mjs';
+
+const { load } = await import(ENTRY);
+const single = await load({ threads: 1 });
+const threaded = await load({ threads: 3 });
+const pool = poolOf(threaded);
+
+// Above kParallelMin (65536 elements), with every way run_layouts cuts work into tasks.
+const AXIS_CASES = [
+  { shape: [333, 257], axis: -1 }, // rows, 64 per task; the last task shorter
+  { shape: [7283, 9], axis: -1 }, // short rows (kLanes at a time), an odd count
+  { shape: [5, 37, 419], axis: 1 }, // whole slices per task
+  { shape: [3, 21, 1537], axis: 1 }, // inner ranges of 512 / 256 fibres, the last one shorter
+  { shape: [129, 701], axis: 0 }, // one slice cut into inner ranges
+  { shape: [2, 3, 13, 1031], axis: 2 }, // lane groups of 4, 2, 1 vectors and scalar fibres at the end
+];
+const LOSS_CASES = [
+  { shape: [401, 263] },
+  { shape: [9001, 8] }, // short rows
+  { shape: [3, 21, 1301], axis: 1 }, // the class axis in the middle: inner ranges
+];
+
+const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+function sameBits(got, want, what) {
+  if (typeof want === 'number') {
+    assert.ok(Object.is(got, want), `${what}: ${got} !== ${want}`);
+    return;
+  }
+  if (ArrayBuffer.isView(want)) {
+    assert.equal(got.constructor, want.constructor, what);
+    assert.equal(got.length, want.length, what);
+    const g = bytes(got);
+    const w = bytes(want);
+    for (let i = 0; i < w.length; i++) {
+      if (g[i] !== w[i])
+        assert.fail(
+          `${what}: element ${Math.floor(i / want.BYTES_PER_ELEMENT)} differs: ${got[Math.floor(i / want.BYTES_PER_ELEMENT)]} vs ${want[Math.floor(i / want.BYTES_PER_ELEMENT)]}`,
+        );
+    }
+    return;
+  }
+  for (const key of Object.keys(want)) sameBits(got[key], want[key], `${what}.${key}`);
+}
+
+function logits(rng, n, Type) {
+  const a = new Type(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * 4 + (i % 7 === 0 ? 30 : 0);
+  return a;
+}
+
+/** Every call of op e on this case: [label, (sm) => result]. */
+function calls(e, Type, rng) {
+  const out = [];
+  if (e.kind === 'alongAxis' || e.kind === 'reduction') {
+    for (const c of AXIS_CASES) {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const x = logits(rng, n, Type);
+      const y = single.softmax(logits(rng, n, Type), c);
+      const args = e.args.length === 2 ? [logits(rng, n, Type), y] : [x];
+      for (const temperature of e.options.temperature ? [1, 0.7] : [undefined]) {
+        out.push([
+          `${JSON.stringify(c.shape)} axis ${c.axis} T=${temperature}`,
+          (sm) => sm[e.name](...args, temperature === undefined ? c : { ...c, temperature }),
+        ]);
+      }
+    }
+  } else if (e.kind === 'jacobian') {
+    const x = logits(rng, 300, Type);
+    out.push(['n=300', (sm) => sm[e.name](x)]);
+  } else if (e.kind === 'loss') {
+    for (const c of LOSS_CASES) {
+      const axis = c.axis ?? -1;
+      const C = c.shape.at(axis);
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const x = logits(rng, n, Type);
+      const t = Int32Array.from({ length: n / C }, (_, i) => (i % 11 === 0 ? -100 : rng.int(0, C - 1)));
+      const weight = new Type(C).map(() => rng.uniform(0, 2));
+      for (const reduction of ['mean', 'sum', 'none']) {
+        out.push([
+          `${JSON.stringify(c.shape)} ${reduction}`,
+          (sm) => sm[e.name](x, t, { ...c, reduction, grad: true }),
+        ]);
+      }
+      out.push([`${JSON.stringify(c.shape)} weight`, (sm) => sm[e.name](x, t, { ...c, weight, grad: true })]);
+      if (e.probabilityTargets) {
+        const p = single.softmax(logits(rng, n, Type), { ...c, axis });
+        out.push([
+          `${JSON.stringify(c.shape)} probabilities`,
+          (sm) => sm[e.name](x, p, { ...c, grad: true, labelSmoothing: 0.1 }),
+        ]);
+      }
+    }
+  }
+  return out;
+}
+
+test('load({ threads }): a number starts that many, 1 is the single-thread build, bad values are RangeErrors', async () => {
+  assert.equal(single.threads, 1);
+  assert.equal(threaded.threads, 3);
+  assert.equal(threaded.backend, 'wasm-simd128');
+  assert.ok(threaded.memoryBytes > 0);
+  for (const bad of [0, -1, 1.5, 65, '2', null, NaN]) {
+    await assert.rejects(load({ threads: bad }), {
+      name: 'RangeError',
+      message: /threads must be 'auto', or an integer from 1 to 64/,
+    });
+  }
+  assert.equal((await load({ threads: 'auto', simd: false })).threads, 1, 'the scalar build has one thread');
+  assert.throws(
+    () => {
+      single.threads = 2;
+    },
+    { name: 'RangeError', message: /from 1 to 1/ },
+  );
+  assert.throws(
+    () => {
+      threaded.threads = 4;
+    },
+    { name: 'RangeError', message: /from 1 to 3/ },
+  );
+});
+
+test('workers start lazily: not at load, not for small calls; the first big call asks for them and runs alone', async () => {
+  const sm = await load({ threads: 2 });
+  const p = poolOf(sm);
+  sm.softmax(new Float32Array(1000));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(p.workers.length, 0, 'no worker after a small call');
+  const x = new Float32Array(200 * 1000).map((_, i) => Math.sin(i));
+  const first = sm.softmax(x, { shape: [200, 1000] });
+  sameBits(first, single.softmax(x, { shape: [200, 1000] }), 'first big call');
+  await p.start();
+  assert.equal(p.ready, 1);
+  sm.dispose();
+});
+
+for (const e of OPS) {
+  test(`${e.name}: the threaded build with 1, 2 and 3 threads is bit-identical to the single-thread build`, async () => {
+    await pool.start();
+    assert.equal(pool.ready, 2, 'both workers are in their loop');
+    for (const Type of [Float32Array, Float64Array]) {
+      const rng = makeRng(1300 + OPS.indexOf(e));
+      for (const [label, call] of calls(e, Type, rng)) {
+        const want = call(single);
+        for (const k of [1, 2, 3]) {
+          threaded.threads = k;
+          sameBits(call(threaded), want, `${e.name} ${Type.name} ${label}, ${k} threads`);
+        }
+      }
+    }
+    threaded.threads = 3;
+  });
+}
+
+test('the workers take tasks with 2 and 3 threads, none with 1', async () => {
+  await pool.start();
+  const x = new Float32Array(256 * 4096).map((_, i) => Math.cos(i));
+  const tasks = (k) => {
+    threaded.threads = k;
+    const before = pool.workerTasks;
+    for (let r = 0; r < 20; r++) threaded.softmax(x, { shape: [256, 4096] });
+    return pool.workerTasks - before;
+  };
+  assert.equal(tasks(1), 0);
+  assert.ok(tasks(2) > 0, 'a worker ran tasks with 2 threads');
+  assert.ok(tasks(3) > 0, 'workers ran tasks with 3 threads');
+  threaded.threads = 3;
+});
+
+const script = (body) => `const { load } = await import(${JSON.stringify(ENTRY)});\n${body}`;
+const run = (body) =>
+  spawnSync(process.execPath, ['--input-type=module', '-e', script(body)], { encoding: 'utf8', timeout: 20000 });
+
+test('a Node process with running workers exits on its own, without dispose', () => {
+  const r = run(`const sm = await load({ threads: 2 });
+    const x = new Float32Array(300 * 1000);
+    sm.softmax(x, { shape: [300, 1000] });
+    await new Promise((r) => setTimeout(r, 200));
+    sm.softmax(x, { shape: [300, 1000] });
+    console.log('ok', sm.threads);`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'ok 2');
+});
+
+test('dispose() and Symbol.dispose end the workers; later calls throw a clear Error', async () => {
+  const sm = await load({ threads: 2 });
+  const p = poolOf(sm);
+  await p.start();
+  assert.equal(p.ready, 1);
+  sm[Symbol.dispose]();
+  sm.dispose(); // idempotent
+  assert.throws(() => sm.softmax([1, 2]), {
+    name: 'Error',
+    message: /softmax: this softmax-wasm instance was disposed/,
+  });
+  assert.throws(() => sm.crossEntropy([1, 2], [0]), { message: /crossEntropy: .*disposed/ });
+  assert.throws(() => sm.alloc(3), { message: /alloc: .*disposed/ });
+  const s1 = await load({ threads: 1 });
+  s1.dispose();
+  assert.throws(() => s1.logSumExp([1, 2]), { message: /logSumExp: .*disposed/ });
+});
+
+test('a worker that dies is reported: later calls throw, naming it, and nothing hangs', async () => {
+  const sm = await load({ threads: 3 });
+  const p = poolOf(sm);
+  await p.start();
+  p.workers[1].worker.terminate(); // as if it crashed: not through the pool
+  await new Promise((r) => setTimeout(r, 100));
+  assert.throws(() => sm.softmax([1, 2, 3]), { message: /softmax: softmax-wasm: worker thread 1 died/ });
+  assert.equal(sm.threads, 1);
+  sm.dispose();
+});
