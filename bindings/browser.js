@@ -12,11 +12,11 @@ export { SoftmaxWasm, simdSupported };
 
 // A classic-script bundle (an esbuild IIFE) has no import.meta: the .wasm is then looked for
 // next to that script, whose URL is only known while it first runs.
-const SCRIPT_URL = typeof document === 'object' && document?.currentScript?.src
-  ? document.currentScript.src
-  : globalThis.location?.href;
+const SCRIPT_URL =
+  typeof document === 'object' && document?.currentScript?.src ? document.currentScript.src : globalThis.location?.href;
 
-const advice = (file) => `The file must be served at that URL: bundlers that copy no assets (esbuild) need node_modules/softmax-wasm/dist/${file} copied next to the bundle. Or pass load({ locateFile }) or load({ wasmBinary }).`;
+const advice = (file) =>
+  `The file must be served at that URL: bundlers that copy no assets (esbuild) need node_modules/softmax-wasm/dist/${file} copied next to the bundle. Or pass load({ locateFile }) or load({ wasmBinary }).`;
 
 function defaultUrl(flavour) {
   try {
@@ -39,10 +39,15 @@ async function compile(url, prefix) {
     try {
       return await WebAssembly.compileStreaming(res);
     } catch (e) {
-      throw new RangeError(`${prefix}${url} is not a WebAssembly module this engine can compile: ${e.message}`, { cause: e });
+      throw new RangeError(`${prefix}${url} is not a WebAssembly module this engine can compile: ${e.message}`, {
+        cause: e,
+      });
     }
   }
-  return compileBytes(new Uint8Array(await res.arrayBuffer()), `${prefix}${url} (served as ${type || 'no content type'})`);
+  return compileBytes(
+    new Uint8Array(await res.arrayBuffer()),
+    `${prefix}${url} (served as ${type || 'no content type'})`,
+  );
 }
 
 /** Loads a softmax-wasm instance (see index.d.ts). */

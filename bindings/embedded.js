@@ -17,6 +17,7 @@ export { SoftmaxWasm, simdSupported };
 const EMBEDDED = {
   simd: () => import('../dist/softmax-simd-embedded.mjs'),
   scalar: () => import('../dist/softmax-scalar-embedded.mjs'),
+  threads: () => import('../dist/softmax-threads-embedded.mjs'),
 };
 
 const SOURCE = 'softmax-wasm/embedded:';

@@ -130,7 +130,11 @@ export interface LossResult<X extends Data, O> {
 }
 
 /** An op returns `out` when given one (typed array or WasmArray), else a new typed array. */
-export type Returned<X extends Data, O> = O extends { out: infer R } ? (R extends undefined ? ResultOf<X> : R) : ResultOf<X>;
+export type Returned<X extends Data, O> = O extends { out: infer R }
+  ? R extends undefined
+    ? ResultOf<X>
+    : R
+  : ResultOf<X>;
 
 type WithGrad<T> = T & { grad: true };
 type NoGrad<T> = Omit<T, 'grad' | 'out'> & { grad?: false };
@@ -164,43 +168,66 @@ export interface SoftmaxWasm {
    * @throws {TypeError} x or out is not a float array of one dtype, a WasmArray is freed or foreign, an option is unknown or of the wrong type.
    * @throws {RangeError} the shape does not hold x's length, axis is out of range, temperature is not a finite number > 0, out has the wrong length.
    */
-  softmax<X extends Data, const O extends SoftmaxOptions<X> = {}>(x: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  softmax<X extends Data, const O extends SoftmaxOptions<X> = {}>(
+    x: X,
+    options?: Exact<O, SoftmaxOptions<X>>,
+  ): Returned<X, O>;
   /**
    * log(softmax(x / T)) along an axis, computed without the log of a rounded probability.
    * @throws {TypeError} as softmax.
    * @throws {RangeError} as softmax.
    */
-  logSoftmax<X extends Data, const O extends SoftmaxOptions<X> = {}>(x: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  logSoftmax<X extends Data, const O extends SoftmaxOptions<X> = {}>(
+    x: X,
+    options?: Exact<O, SoftmaxOptions<X>>,
+  ): Returned<X, O>;
   /**
    * log(sum(exp(x))) along an axis; the result has the shape without that axis.
    * @throws {TypeError} as softmax.
    * @throws {RangeError} as softmax; also when the result would not fit in wasm memory.
    */
-  logSumExp<X extends Data, const O extends AxisOptions<X> = {}>(x: X, options?: Exact<O, AxisOptions<X>>): Returned<X, O>;
+  logSumExp<X extends Data, const O extends AxisOptions<X> = {}>(
+    x: X,
+    options?: Exact<O, AxisOptions<X>>,
+  ): Returned<X, O>;
   /**
    * d loss / d x given dy = d loss / d y and y = softmax(x / T): y * (dy - <dy, y>) / T.
    * @throws {TypeError} dy, y or out is not a float array, or they differ in dtype; as softmax.
    * @throws {RangeError} dy and y differ in length; as softmax.
    */
-  softmaxBackward<X extends Data, const O extends SoftmaxOptions<X> = {}>(dy: X, y: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  softmaxBackward<X extends Data, const O extends SoftmaxOptions<X> = {}>(
+    dy: X,
+    y: X,
+    options?: Exact<O, SoftmaxOptions<X>>,
+  ): Returned<X, O>;
   /**
    * d loss / d x given dy and y = logSoftmax(x / T): (dy - exp(y) * sum(dy)) / T.
    * @throws {TypeError} as softmaxBackward.
    * @throws {RangeError} as softmaxBackward.
    */
-  logSoftmaxBackward<X extends Data, const O extends SoftmaxOptions<X> = {}>(dy: X, y: X, options?: Exact<O, SoftmaxOptions<X>>): Returned<X, O>;
+  logSoftmaxBackward<X extends Data, const O extends SoftmaxOptions<X> = {}>(
+    dy: X,
+    y: X,
+    options?: Exact<O, SoftmaxOptions<X>>,
+  ): Returned<X, O>;
   /**
    * The n x n Jacobian of softmax(x / T) for a 1-D x, row-major: J[i*n + j] = d y_i / d x_j.
    * @throws {TypeError} as softmax.
    * @throws {RangeError} temperature is not a finite number > 0, out is not n * n long, or n * n values do not fit in wasm memory.
    */
-  softmaxJacobian<X extends Data, const O extends JacobianOptions<X> = {}>(x: X, options?: Exact<O, JacobianOptions<X>>): Returned<X, O>;
+  softmaxJacobian<X extends Data, const O extends JacobianOptions<X> = {}>(
+    x: X,
+    options?: Exact<O, JacobianOptions<X>>,
+  ): Returned<X, O>;
   /**
    * The n x n Jacobian of logSoftmax(x / T) for a 1-D x.
    * @throws {TypeError} as softmaxJacobian.
    * @throws {RangeError} as softmaxJacobian.
    */
-  logSoftmaxJacobian<X extends Data, const O extends JacobianOptions<X> = {}>(x: X, options?: Exact<O, JacobianOptions<X>>): Returned<X, O>;
+  logSoftmaxJacobian<X extends Data, const O extends JacobianOptions<X> = {}>(
+    x: X,
+    options?: Exact<O, JacobianOptions<X>>,
+  ): Returned<X, O>;
 
   /**
    * torch.nn.functional.cross_entropy: targets are class indices or class probabilities (the logits' dtype and shape).
@@ -229,7 +256,11 @@ export interface SoftmaxWasm {
    * @throws {TypeError} as crossEntropy (probability targets are a TypeError here).
    * @throws {RangeError} as crossEntropy.
    */
-  nllLoss<X extends Data, const O extends WithGrad<NllLossOptions<X>>>(logProbs: X, target: IndexTarget, options: Exact<O, NllLossOptions<X>>): LossWithGrad<X, O>;
+  nllLoss<X extends Data, const O extends WithGrad<NllLossOptions<X>>>(
+    logProbs: X,
+    target: IndexTarget,
+    options: Exact<O, NllLossOptions<X>>,
+  ): LossWithGrad<X, O>;
   nllLoss<X extends Data, const O extends NoGrad<NllLossOptions<X>> = {}>(
     logProbs: X,
     target: IndexTarget,

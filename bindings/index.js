@@ -15,4 +15,6 @@ export { SoftmaxWasm, simdSupported };
  *   wasmBinary: the .wasm bytes of the chosen build, if you load them yourself.
  *   locateFile: maps the .wasm file name to a path, file: URL or http(s) URL.
  */
-export const load = createLoad(nodeEnv((flavour) => [fileURLToPath(new URL(`../dist/${flavour.wasm}`, import.meta.url))]));
+export const load = createLoad(
+  nodeEnv((flavour) => [fileURLToPath(new URL(`../dist/${flavour.wasm}`, import.meta.url))]),
+);

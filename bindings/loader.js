@@ -48,8 +48,8 @@ export const FLAVOURS = {
 
 // The smallest module that uses a SIMD128 instruction: (func (result v128) v128.const 0).
 const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 11,
 ]);
 
 /** Whether this engine runs WebAssembly SIMD128. */
@@ -127,10 +127,15 @@ function copyBytes(value) {
       offset = viewOffset.call(value);
       length = viewLength.call(value);
     }
-  } else if ((length = tryCall(bufferLength, value)) !== undefined || (sharedLength && (length = tryCall(sharedLength, value)) !== undefined)) {
-    buffer = value;
   } else {
-    throw new TypeError(`load: wasmBinary must be an ArrayBuffer, a typed array or a DataView (the bytes of the .wasm), got ${describe(value)}`);
+    length = tryCall(bufferLength, value);
+    if (length === undefined && sharedLength) length = tryCall(sharedLength, value);
+    if (length !== undefined) buffer = value;
+  }
+  if (buffer === undefined) {
+    throw new TypeError(
+      `load: wasmBinary must be an ArrayBuffer, a typed array or a DataView (the bytes of the .wasm), got ${describe(value)}`,
+    );
   }
   if (length === 0) {
     throw new RangeError('load: wasmBinary is empty (or its buffer was detached); it must hold the bytes of the .wasm');
@@ -146,7 +151,9 @@ function readOptions(options) {
   }
   for (const key of Reflect.ownKeys(options)) {
     if (!KNOWN_OPTIONS.includes(key)) {
-      throw new TypeError(`load: unknown option ${typeof key === 'string' ? JSON.stringify(key) : String(key)} (known: ${KNOWN_OPTIONS.join(', ')})`);
+      throw new TypeError(
+        `load: unknown option ${typeof key === 'string' ? JSON.stringify(key) : String(key)} (known: ${KNOWN_OPTIONS.join(', ')})`,
+      );
     }
   }
   const own = (key) => (Object.hasOwn(options, key) ? options[key] : undefined);
@@ -156,7 +163,9 @@ function readOptions(options) {
   }
   const locateFile = own('locateFile');
   if (locateFile !== undefined && typeof locateFile !== 'function') {
-    throw new TypeError(`load: locateFile must be a function (file name, directory) => URL or path, got ${describe(locateFile)}`);
+    throw new TypeError(
+      `load: locateFile must be a function (file name, directory) => URL or path, got ${describe(locateFile)}`,
+    );
   }
   const binary = own('wasmBinary');
   const wasmBinary = binary === undefined ? undefined : copyBytes(binary);
@@ -177,9 +186,14 @@ export async function compileBytes(bytes, what) {
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {
-    const u8 = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    const u8 = ArrayBuffer.isView(bytes)
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : new Uint8Array(bytes);
     const head = u8.length >= 4 ? `it starts with ${HEX(u8)}` : `it has ${u8.length} bytes`;
-    throw new RangeError(`${what} is not a WebAssembly module this engine can compile (${head}; a .wasm starts with 00 61 73 6d): ${e.message}`, { cause: e });
+    throw new RangeError(
+      `${what} is not a WebAssembly module this engine can compile (${head}; a .wasm starts with 00 61 73 6d): ${e.message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -199,8 +213,15 @@ function compileOnce(key, compile) {
 /** Runs the Emscripten glue over a compiled module; rejects (never hangs) if instantiation fails. */
 async function instantiate(factory, wasmModule, what, flavour, seen) {
   let fail;
-  const failed = new Promise((_, reject) => { fail = reject; });
-  const broken = (e) => fail(new RangeError(`load: ${what} does not fit the glue of ${flavour.wasm} (is it that file?): ${e?.message ?? e}`, { cause: e }));
+  const failed = new Promise((_, reject) => {
+    fail = reject;
+  });
+  const broken = (e) =>
+    fail(
+      new RangeError(`load: ${what} does not fit the glue of ${flavour.wasm} (is it that file?): ${e?.message ?? e}`, {
+        cause: e,
+      }),
+    );
   const ready = factory({
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => {
@@ -249,11 +270,15 @@ export function createLoad(env) {
     } else if (o.locateFile) {
       const located = o.locateFile(flavour.wasm, env.directory(flavour));
       if (typeof located !== 'string' && !(located instanceof URL)) {
-        throw new TypeError(`load: locateFile(${JSON.stringify(flavour.wasm)}) must return a URL or a path, got ${describe(located)}`);
+        throw new TypeError(
+          `load: locateFile(${JSON.stringify(flavour.wasm)}) must return a URL or a path, got ${describe(located)}`,
+        );
       }
       const where = String(located);
       what = where;
-      wasmModule = await compileOnce(where, () => env.compile(where, `load: locateFile(${JSON.stringify(flavour.wasm)}) returned ${JSON.stringify(where)}: `));
+      wasmModule = await compileOnce(where, () =>
+        env.compile(where, `load: locateFile(${JSON.stringify(flavour.wasm)}) returned ${JSON.stringify(where)}: `),
+      );
     } else {
       const where = await env.defaultWasm(flavour);
       what = where;
@@ -267,10 +292,14 @@ export function createLoad(env) {
     }
     const kernels = module.kernelVariant();
     if (!flavour.kernels.test(kernels)) {
-      throw new RangeError(`load: ${what} is not the ${flavour.name} build (its kernels are ${kernels}); give the bytes of ${flavour.wasm}, or choose the build with the simd option`);
+      throw new RangeError(
+        `load: ${what} is not the ${flavour.name} build (its kernels are ${kernels}); give the bytes of ${flavour.wasm}, or choose the build with the simd option`,
+      );
     }
     if (threads === 1) return new SoftmaxWasm(module, flavour.backend);
-    const memory = Object.values(seen.imports).flatMap((m) => Object.values(m)).find((v) => v instanceof WebAssembly.Memory);
+    const memory = Object.values(seen.imports)
+      .flatMap((m) => Object.values(m))
+      .find((v) => v instanceof WebAssembly.Memory);
     const pool = new ThreadPool(module, seen.instance, wasmModule, memory, threads, env.spawner());
     const sm = new SoftmaxWasm(module, flavour.backend, pool);
     registerPool(sm, pool);

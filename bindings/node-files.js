@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { compileBytes } from './loader.js';
 import { WORKER_MAIN } from './threads.js';
 
-const advice = (file) => `Copy node_modules/softmax-wasm/dist/${file} there (or next to your bundle), or pass load({ locateFile }) or load({ wasmBinary }).`;
+const advice = (file) =>
+  `Copy node_modules/softmax-wasm/dist/${file} there (or next to your bundle), or pass load({ locateFile }) or load({ wasmBinary }).`;
 
 /** A load() environment for Node; candidates(flavour) lists where the .wasm may be, best first. */
 export function nodeEnv(candidates) {
@@ -20,21 +21,28 @@ export function nodeEnv(candidates) {
       const tried = candidates(flavour);
       const found = tried.find((file) => existsSync(file));
       if (found) return found;
-      throw new Error(`softmax-wasm: ${flavour.wasm} not found; looked for ${tried.join(', ')}. ${advice(flavour.wasm)}`);
+      throw new Error(
+        `softmax-wasm: ${flavour.wasm} not found; looked for ${tried.join(', ')}. ${advice(flavour.wasm)}`,
+      );
     },
     directory: (flavour) => path.dirname(candidates(flavour)[0]) + path.sep,
     async compile(where, prefix) {
       const file = /^file:/i.test(where) ? fileURLToPath(where) : where;
       let bytes;
       if (/^https?:/i.test(where)) {
-        const res = await fetch(where).catch((e) => { throw new Error(`${prefix}cannot fetch ${where}: ${e.message}`, { cause: e }); });
+        const res = await fetch(where).catch((e) => {
+          throw new Error(`${prefix}cannot fetch ${where}: ${e.message}`, { cause: e });
+        });
         if (!res.ok) throw new Error(`${prefix}cannot fetch ${where}: HTTP ${res.status}`);
         bytes = new Uint8Array(await res.arrayBuffer());
       } else {
         try {
           bytes = await readFile(file);
         } catch (e) {
-          throw new Error(`${prefix}cannot read ${path.resolve(file)} (${e.code ?? e.message}). ${advice(path.basename(file))}`, { cause: e });
+          throw new Error(
+            `${prefix}cannot read ${path.resolve(file)} (${e.code ?? e.message}). ${advice(path.basename(file))}`,
+            { cause: e },
+          );
         }
       }
       return compileBytes(bytes, `${prefix}${file}`);
@@ -75,4 +83,3 @@ export function nodeSpawner(Worker) {
     };
   };
 }
-

@@ -64,18 +64,21 @@ export function checkFlag(op, name, value) {
 // ---- history and logit bias ------------------------------------------------------
 
 const HISTORY_KINDS = 'an Int32Array, a BigInt64Array or an array of integers';
-const isHistoryRow = (v) => Array.isArray(v) || typedArrayTag(v) === 'Int32Array' || typedArrayTag(v) === 'BigInt64Array';
+const isHistoryRow = (v) =>
+  Array.isArray(v) || typedArrayTag(v) === 'Int32Array' || typedArrayTag(v) === 'BigInt64Array';
 
 /** Phase 1 of one history row: its ids (numbers or BigInts), each read once. */
 function readIds(op, name, value, first) {
   const tag = typedArrayTag(value);
-  if (tag === 'Int32Array' || tag === 'BigInt64Array') return Array.from({ length: typedArrayLength(value) }, (_, i) => value[i]);
+  if (tag === 'Int32Array' || tag === 'BigInt64Array')
+    return Array.from({ length: typedArrayLength(value) }, (_, i) => value[i]);
   if (Array.isArray(value)) {
     const n = value.length;
     const ids = new Array(n);
     for (let i = 0; i < n; i++) {
       const id = i === 0 && first !== undefined ? first : value[i];
-      if (typeof id !== 'number' || !Number.isInteger(id)) throw new TypeError(`${op}: ${name}[${i}] must be an integer token id, got ${show(id)}`);
+      if (typeof id !== 'number' || !Number.isInteger(id))
+        throw new TypeError(`${op}: ${name}[${i}] must be an integer token id, got ${show(id)}`);
       ids[i] = id;
     }
     return ids;
@@ -106,7 +109,9 @@ export function readHistory(op, history) {
 function checkHistory(op, h, rows, vocab) {
   if (h === undefined) return undefined;
   if (h.perRow && h.rows.length !== rows) {
-    throw new RangeError(`${op}: history holds ${h.rows.length} rows of token ids but the logits have ${rows} rows; give one array per row (or one array for all rows)`);
+    throw new RangeError(
+      `${op}: history holds ${h.rows.length} rows of token ids but the logits have ${rows} rows; give one array per row (or one array for all rows)`,
+    );
   }
   const ids = [];
   const ranges = new Int32Array(2 * rows);
@@ -114,7 +119,8 @@ function checkHistory(op, h, rows, vocab) {
     const name = h.perRow ? `history[${r}]` : 'history';
     ranges[2 * r] = ids.length;
     row.forEach((id, i) => {
-      if (!(id >= 0 && id < vocab)) throw new RangeError(`${op}: ${name}[${i}] = ${show(id)} is not a token id in [0, ${vocab})`);
+      if (!(id >= 0 && id < vocab))
+        throw new RangeError(`${op}: ${name}[${i}] = ${show(id)} is not a token id in [0, ${vocab})`);
       ids.push(Number(id));
     });
     ranges[2 * r + 1] = ids.length;
@@ -147,15 +153,18 @@ function checkLogitBias(op, entries, vocab) {
   for (const [key, value] of entries) {
     let id;
     if (typeof key === 'number') {
-      if (!Number.isInteger(key)) throw new RangeError(`${op}: logitBias key ${show(key)} is not a token id (an integer in [0, ${vocab}))`);
+      if (!Number.isInteger(key))
+        throw new RangeError(`${op}: logitBias key ${show(key)} is not a token id (an integer in [0, ${vocab}))`);
       id = key;
     } else if (typeof key === 'string') {
-      if (!CANONICAL_ID.test(key)) throw new RangeError(`${op}: logitBias key ${show(key)} is not a token id (an integer in [0, ${vocab}))`);
+      if (!CANONICAL_ID.test(key))
+        throw new RangeError(`${op}: logitBias key ${show(key)} is not a token id (an integer in [0, ${vocab}))`);
       id = Number(key);
     } else {
       throw new TypeError(`${op}: logitBias keys must be token ids (numbers or integer strings), got ${show(key)}`);
     }
-    if (id < 0 || id >= vocab) throw new RangeError(`${op}: logitBias key ${show(key)} is not a token id in [0, ${vocab})`);
+    if (id < 0 || id >= vocab)
+      throw new RangeError(`${op}: logitBias key ${show(key)} is not a token id in [0, ${vocab})`);
     if (typeof value !== 'number') throw new TypeError(`${op}: logitBias[${id}] must be a number, got ${show(value)}`);
     if (Number.isNaN(value) || value === Infinity) {
       throw new RangeError(`${op}: logitBias[${id}] must be a finite number or -Infinity (a ban), got ${show(value)}`);
@@ -172,7 +181,9 @@ function checkLogitBias(op, entries, vocab) {
 function seedFromCrypto(op) {
   const c = globalThis.crypto;
   if (!c || typeof c.getRandomValues !== 'function') {
-    throw new TypeError(`${op}: this engine has no crypto.getRandomValues to seed a generator; pass random: a seed or sm.random(seed)`);
+    throw new TypeError(
+      `${op}: this engine has no crypto.getRandomValues to seed a generator; pass random: a seed or sm.random(seed)`,
+    );
   }
   const words = c.getRandomValues(new Uint32Array(2));
   return (BigInt(words[1]) << 32n) | BigInt(words[0]);
@@ -185,7 +196,9 @@ function checkSeed(op, seed) {
   }
   if (typeof seed === 'number') {
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new RangeError(`${op}: seed must be a non-negative safe integer or a BigInt in [0, 2^64), got ${show(seed)}`);
+      throw new RangeError(
+        `${op}: seed must be a non-negative safe integer or a BigInt in [0, 2^64), got ${show(seed)}`,
+      );
     }
     return BigInt(seed);
   }
@@ -246,7 +259,9 @@ export function readRandom(op, random) {
   if (random === undefined) return new Random(seedFromCrypto(op));
   if (Random.isRandom(random)) return random;
   if (typeof random === 'number' || typeof random === 'bigint') return new Random(checkSeed(op, random));
-  throw new TypeError(`${op}: random must be sm.random(seed), a seed (a non-negative safe integer or BigInt) or undefined, got ${show(random)}`);
+  throw new TypeError(
+    `${op}: random must be sm.random(seed), a seed (a non-negative safe integer or BigInt) or undefined, got ${show(random)}`,
+  );
 }
 
 // ---- the ops ---------------------------------------------------------------------------
@@ -264,7 +279,8 @@ export function checkTokensOut(op, out, M, rows) {
   if (a === undefined || a.type !== INT32 || a.kind !== COPIED) {
     throw new TypeError(`${op}: out must be an Int32Array (one token per row), got ${show(out)}`);
   }
-  if (a.length !== rows) throw new RangeError(`${op}: out must have length ${rows} (one token per row), got ${a.length}`);
+  if (a.length !== rows)
+    throw new RangeError(`${op}: out must have length ${rows} (one token per row), got ${a.length}`);
   return a;
 }
 
@@ -294,7 +310,10 @@ export class Sampling {
     }
     total = Math.max(total, 16);
     if (total > this.#bytes) {
-      if (total > MAX_WASM_BYTES) throw new RangeError(`${op}: the call needs ${total} bytes of wasm memory, more than the 2 GiB a wasm32 module can address`);
+      if (total > MAX_WASM_BYTES)
+        throw new RangeError(
+          `${op}: the call needs ${total} bytes of wasm memory, more than the 2 GiB a wasm32 module can address`,
+        );
       const M = this.#M;
       const before = M.HEAPU8.buffer;
       const pinned = pinViews(args, before);
@@ -328,8 +347,12 @@ export class Sampling {
     const a = takeData(op, 'logits', logits, r.snap, this.#M);
     const shape = checkShape(op, r.shape, a.length, 'logits');
     const vocab = shape[shape.length - 1];
-    if (vocab === 0) throw new RangeError(`${op}: the vocabulary (the last axis of shape ${showNumbers(r.shape)}) must hold at least one token`);
-    if (vocab > 2 ** 31 - 1) throw new RangeError(`${op}: a vocabulary of ${vocab} tokens is more than int32 token ids can name`);
+    if (vocab === 0)
+      throw new RangeError(
+        `${op}: the vocabulary (the last axis of shape ${showNumbers(r.shape)}) must hold at least one token`,
+      );
+    if (vocab > 2 ** 31 - 1)
+      throw new RangeError(`${op}: a vocabulary of ${vocab} tokens is more than int32 token ids can name`);
     const rows = a.length / vocab;
     return {
       a,
@@ -359,28 +382,50 @@ export class Sampling {
     const B = dtype.bytes;
     const size = rows * vocab;
     let maxHistory = 0;
-    if (p.history) for (let r = 0; r < rows; r++) maxHistory = Math.max(maxHistory, p.history.ranges[2 * r + 1] - p.history.ranges[2 * r]);
+    if (p.history)
+      for (let r = 0; r < rows; r++)
+        maxHistory = Math.max(maxHistory, p.history.ranges[2 * r + 1] - p.history.ranges[2 * r]);
     const workBytes = M[`sampleWorkspaceBytes_${B === 4 ? 'f32' : 'f64'}`](vocab, maxHistory);
     const histIds = p.history ? p.history.ids.length : 0;
     const biasCount = p.bias ? p.bias.ids.length : 0;
     const [pParams, pLogits, pHist, pRange, pBiasIds, pBiasValues, pTokens, pLogProbs, pFiltered, pWork, pBad] =
-      this.#regions(op, [
-        13 * 8,
-        a.kind === WASM ? 0 : size * B,
-        histIds * 4,
-        p.history ? rows * 8 : 0,
-        biasCount * 4,
-        biasCount * 8,
-        draw ? rows * 4 : 0,
-        wantLogProbs ? rows * 8 : 0,
-        filter ? size * B : 0,
-        workBytes,
-        8,
-      ], [a, out]);
+      this.#regions(
+        op,
+        [
+          13 * 8,
+          a.kind === WASM ? 0 : size * B,
+          histIds * 4,
+          p.history ? rows * 8 : 0,
+          biasCount * 4,
+          biasCount * 8,
+          draw ? rows * 4 : 0,
+          wantLogProbs ? rows * 8 : 0,
+          filter ? size * B : 0,
+          workBytes,
+          8,
+        ],
+        [a, out],
+      );
     // From here on, only wasm writes.
     if (a.kind !== WASM) copyIn(M, B === 4 ? M.HEAPF32 : M.HEAPF64, dtype, pLogits, a);
-    M.HEAPF64.set([rows, vocab, p.temperature, p.topK, p.topP, p.minP, p.repetitionPenalty, p.presencePenalty,
-      p.frequencyPenalty, biasCount, draw ? draw[0] : 0, draw ? draw[1] : 0, draw ? draw[2] : 0], pParams / 8);
+    M.HEAPF64.set(
+      [
+        rows,
+        vocab,
+        p.temperature,
+        p.topK,
+        p.topP,
+        p.minP,
+        p.repetitionPenalty,
+        p.presencePenalty,
+        p.frequencyPenalty,
+        biasCount,
+        draw ? draw[0] : 0,
+        draw ? draw[1] : 0,
+        draw ? draw[2] : 0,
+      ],
+      pParams / 8,
+    );
     if (p.history) {
       M.HEAP32.set(p.history.ids, pHist / 4);
       M.HEAP32.set(p.history.ranges, pRange / 4);
@@ -389,9 +434,19 @@ export class Sampling {
       M.HEAP32.set(p.bias.ids, pBiasIds / 4);
       M.HEAPF64.set(p.bias.values, pBiasValues / 8);
     }
-    const status = this.#kernels[i][dtypeKey(dtype)](pParams, a.kind === WASM ? a.ptr : pLogits, p.history ? pHist : 0,
-      p.history ? pRange : 0, biasCount ? pBiasIds : 0, biasCount ? pBiasValues : 0, draw ? pTokens : 0,
-      wantLogProbs ? pLogProbs : 0, filter ? pFiltered : 0, pWork, pBad);
+    const status = this.#kernels[i][dtypeKey(dtype)](
+      pParams,
+      a.kind === WASM ? a.ptr : pLogits,
+      p.history ? pHist : 0,
+      p.history ? pRange : 0,
+      biasCount ? pBiasIds : 0,
+      biasCount ? pBiasValues : 0,
+      draw ? pTokens : 0,
+      wantLogProbs ? pLogProbs : 0,
+      filter ? pFiltered : 0,
+      pWork,
+      pBad,
+    );
     if (status === 7) {
       const row = M.HEAP32[pBad / 4];
       const why = M.HEAP32[pBad / 4 + 1];
@@ -417,7 +472,12 @@ export class Sampling {
     const tokens = out === undefined ? new Int32Array(p.rows) : out.value;
     if (p.rows > 0) {
       const [k0, k1, position] = Random.state(random);
-      const { pTokens, pLogProbs } = this.#run(op, i, p, { draw: [k0, k1, position], filter: false, wantLogProbs, out });
+      const { pTokens, pLogProbs } = this.#run(op, i, p, {
+        draw: [k0, k1, position],
+        filter: false,
+        wantLogProbs,
+        out,
+      });
       if (out === undefined) copyOut(tokens, M.HEAP32, pTokens / 4, p.rows);
       else copyOut(out.src, M.HEAP32, pTokens / 4, p.rows);
       if (logProbs) copyOut(logProbs, M.HEAPF64, pLogProbs / 8, p.rows);
@@ -463,7 +523,9 @@ export class Sampling {
     const { op, M, o, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (typeof k !== 'number') throw new TypeError(`${op}: k must be an integer, got ${show(k)}`);
     if (!Number.isSafeInteger(k) || k < 0 || k > n) {
-      throw new RangeError(`${op}: k must be an integer in [0, ${n}] (the length of axis ${axis} of shape ${showNumbers(shape)}), got ${show(k)}`);
+      throw new RangeError(
+        `${op}: k must be an integer in [0, ${n}] (the length of axis ${axis} of shape ${showNumbers(shape)}), got ${show(k)}`,
+      );
     }
     const largest = o.largest === undefined ? true : checkFlag(op, 'largest', o.largest);
     const sorted = o.sorted === undefined ? true : checkFlag(op, 'sorted', o.sorted);
@@ -477,11 +539,25 @@ export class Sampling {
     const indices = new Int32Array(count);
     if (count === 0) return { values, indices };
     const B = dtype.bytes;
-    const [pX, pValues, pIndices, pWork] = this.#regions(op, [a.kind === WASM ? 0 : a.length * B, count * B, count * 4,
-      M.topKWorkspaceBytes(n)], [a]);
+    const [pX, pValues, pIndices, pWork] = this.#regions(
+      op,
+      [a.kind === WASM ? 0 : a.length * B, count * B, count * 4, M.topKWorkspaceBytes(n)],
+      [a],
+    );
     const heap = () => (B === 4 ? M.HEAPF32 : M.HEAPF64);
     if (a.kind !== WASM) copyIn(M, heap(), dtype, pX, a);
-    const status = this.#kernels[i][dtypeKey(dtype)](a.kind === WASM ? a.ptr : pX, pValues, pIndices, outer, n, inner, k, largest, sorted, pWork);
+    const status = this.#kernels[i][dtypeKey(dtype)](
+      a.kind === WASM ? a.ptr : pX,
+      pValues,
+      pIndices,
+      outer,
+      n,
+      inner,
+      k,
+      largest,
+      sorted,
+      pWork,
+    );
     if (status) throw new Error(`${op}: kernel returned status ${status}; please report this with sm.kernels`);
     copyOut(values, heap(), pValues / B, count);
     copyOut(indices, M.HEAP32, pIndices / 4, count);
@@ -490,7 +566,10 @@ export class Sampling {
 
   argmax(entry, i, x, options) {
     const { op, M, a, shape, axis, n } = this.#alongAxis(entry, x, options);
-    if (n === 0) throw new RangeError(`${op}: axis ${axis} of shape ${showNumbers(shape)} is empty; argmax needs at least one value`);
+    if (n === 0)
+      throw new RangeError(
+        `${op}: axis ${axis} of shape ${showNumbers(shape)} is empty; argmax needs at least one value`,
+      );
     let outer = 1;
     let inner = 1;
     for (let d = 0; d < axis; d++) outer *= shape[d];

@@ -48,7 +48,9 @@ const STATUS = ['ok', 'null pointer', 'bad temperature', 'size overflow', 'bad i
 
 function fail(op, status) {
   // The wrapper validates everything a kernel checks, so this is a bug.
-  return new Error(`${op}: kernel returned status ${status} (${STATUS[status] ?? 'unknown'}); please report this with sm.kernels`);
+  return new Error(
+    `${op}: kernel returned status ${status} (${STATUS[status] ?? 'unknown'}); please report this with sm.kernels`,
+  );
 }
 
 /**
@@ -189,7 +191,9 @@ export class SoftmaxWasm {
   set threads(k) {
     const max = this.#pool === undefined ? 1 : this.#pool.size;
     if (!Number.isInteger(k) || k < 1 || k > max) {
-      throw new RangeError(`threads must be an integer from 1 to ${max} (the threads this instance was loaded with), got ${String(k)}`);
+      throw new RangeError(
+        `threads must be an integer from 1 to ${max} (the threads this instance was loaded with), got ${String(k)}`,
+      );
     }
     this.#live('threads');
     if (this.#pool !== undefined) this.#pool.threads = k;
@@ -212,7 +216,9 @@ export class SoftmaxWasm {
   #live(op) {
     if (this.#disposed) throw new Error(`${op}: this softmax-wasm instance was disposed; load() a new one`);
     if (this.#pool?.lost) {
-      throw new Error(`${op}: ${this.#pool.lost.message}; dispose this instance and load() a new one`, { cause: this.#pool.lost });
+      throw new Error(`${op}: ${this.#pool.lost.message}; dispose this instance and load() a new one`, {
+        cause: this.#pool.lost,
+      });
     }
   }
 
@@ -246,16 +252,16 @@ export class SoftmaxWasm {
   static #DRIVERS = Object.freeze({
     __proto__: null,
     alongAxis: (sm, i, a, b, options) => sm.#alongAxis(i, a, b, options),
-    reduction: (sm, i, a, b, options) => sm.#reduction(i, a, options),
-    jacobian: (sm, i, a, b, options) => sm.#jacobian(i, a, options),
+    reduction: (sm, i, a, _b, options) => sm.#reduction(i, a, options),
+    jacobian: (sm, i, a, _b, options) => sm.#jacobian(i, a, options),
     loss: (sm, i, a, b, options) => sm.#loss(i, a, b, options),
     // The sampling kinds (sampling.js reads, checks, places and runs them by
     // the same two-phase rules). They run on the calling thread; their rows
     // could be shared through run_tasks (cpp/parallel.h) as the layouts are.
-    sample: (sm, i, a, b, options) => sm.#sampling.sample(OPS[i], i, a, options),
-    filter: (sm, i, a, b, options) => sm.#sampling.filterLogits(OPS[i], i, a, options),
+    sample: (sm, i, a, _b, options) => sm.#sampling.sample(OPS[i], i, a, options),
+    filter: (sm, i, a, _b, options) => sm.#sampling.filterLogits(OPS[i], i, a, options),
     topK: (sm, i, a, b, options) => sm.#sampling.topK(OPS[i], i, a, b, options),
-    argmax: (sm, i, a, b, options) => sm.#sampling.argmax(OPS[i], i, a, options),
+    argmax: (sm, i, a, _b, options) => sm.#sampling.argmax(OPS[i], i, a, options),
   });
 
   // The public methods, one per entry of OPS: sm.softmax(x, options),
@@ -267,9 +273,24 @@ export class SoftmaxWasm {
       // A disposed instance, or a threaded one whose worker died, throws before any work.
       const method =
         e.args.length === 2
-          ? { [e.name](a, b, options) { if (this.#disposed || this.#pool !== undefined) this.#live(e.name); return drive(this, i, a, b, options); } }[e.name]
-          : { [e.name](a, options) { if (this.#disposed || this.#pool !== undefined) this.#live(e.name); return drive(this, i, a, undefined, options); } }[e.name];
-      Object.defineProperty(SoftmaxWasm.prototype, e.name, { __proto__: null, value: method, writable: true, configurable: true });
+          ? {
+              [e.name](a, b, options) {
+                if (this.#disposed || this.#pool !== undefined) this.#live(e.name);
+                return drive(this, i, a, b, options);
+              },
+            }[e.name]
+          : {
+              [e.name](a, options) {
+                if (this.#disposed || this.#pool !== undefined) this.#live(e.name);
+                return drive(this, i, a, undefined, options);
+              },
+            }[e.name];
+      Object.defineProperty(SoftmaxWasm.prototype, e.name, {
+        __proto__: null,
+        value: method,
+        writable: true,
+        configurable: true,
+      });
     });
   }
 
@@ -301,7 +322,6 @@ export class SoftmaxWasm {
   #alongAxisWith(i, x0, x1, options, slotOptions, slot0, slot1, slotOut) {
     const P = PLANS[i];
     const op = P.op;
-    const C = P.C;
     const name0 = P.name0;
     const name1 = P.name1;
     const M = this.#M;
@@ -318,7 +338,9 @@ export class SoftmaxWasm {
     if (name1 !== undefined) {
       a1 = takeData(op, name1, x1, s1, M, dtype, name0, slot1);
       if (a1.length !== length) {
-        throw new RangeError(`${op}: ${name1} has length ${a1.length} but ${name0} has length ${length}; they must match`);
+        throw new RangeError(
+          `${op}: ${name1} has length ${a1.length} but ${name0} has length ${length}; they must match`,
+        );
       }
     }
     // A 1-D input along its only axis needs no shape array.
@@ -341,18 +363,27 @@ export class SoftmaxWasm {
     const wOut = out !== undefined && out.kind === WASM;
     const B = dtype.bytes;
     const bytes = align16(length * B);
-    let total = 0;
-    const r0 = w0 ? 0 : (total += bytes) - bytes;
-    const r1 = a1 === undefined || w1 ? 0 : (total += bytes) - bytes;
-    const rOut = !wOut && w0 ? (total += bytes) - bytes : 0;
-    const base = total === 0 ? 0 : this.#scratch.fits(total) ? this.#scratch.base(op, total) : this.#reserve(op, total, [a0, a1, out]);
+    // Regions of the scratch block, in order: a copy of x0, of x1, then out.
+    const r0 = 0;
+    const r1 = w0 ? 0 : bytes;
+    const rOut = r1 + (a1 === undefined || w1 ? 0 : bytes);
+    const total = (w0 ? 0 : bytes) + (a1 === undefined || w1 ? 0 : bytes) + (!wOut && w0 ? bytes : 0);
+    const base =
+      total === 0
+        ? 0
+        : this.#scratch.fits(total)
+          ? this.#scratch.base(op, total)
+          : this.#reserve(op, total, [a0, a1, out]);
     const p0 = w0 ? a0.ptr : base + r0;
     if (!w0) copyIn(M, this.#heap(dtype), dtype, p0, a0);
     const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
     if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype), dtype, p1, a1);
     const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
     const kernel = this.#kernels[i][dtype.name];
-    const status = a1 === undefined ? kernel(p0, pOut, outer, n, inner, temperature) : kernel(p0, p1, pOut, outer, n, inner, temperature);
+    const status =
+      a1 === undefined
+        ? kernel(p0, pOut, outer, n, inner, temperature)
+        : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
     return this.#result(dtype, pOut, length, out);
   }
@@ -361,7 +392,6 @@ export class SoftmaxWasm {
   #reduction(i, x, options) {
     const P = PLANS[i];
     const op = P.op;
-    const C = P.C;
     const name = P.name0;
     const M = this.#M;
     const o = readOptions(op, options, P.known);
@@ -399,7 +429,6 @@ export class SoftmaxWasm {
   #jacobian(i, x, options) {
     const P = PLANS[i];
     const op = P.op;
-    const C = P.C;
     const name = P.name0;
     const M = this.#M;
     const o = readOptions(op, options, P.known);
@@ -433,7 +462,6 @@ export class SoftmaxWasm {
   #loss(i, input, target, options) {
     const P = PLANS[i];
     const op = P.op;
-    const C = P.C;
     const inputName = P.name0;
     const M = this.#M;
     // Phase 1.
@@ -450,7 +478,8 @@ export class SoftmaxWasm {
     const axis = P.axis(op, o.axis, shape.length, shapeIn ?? shape);
     const { outer, n: classes, inner } = geometry(shape, axis);
     const shapeText = () => showNumbers(shapeIn ?? shape); // for error messages only
-    if (classes < 1) throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText()}) must hold at least one class`);
+    if (classes < 1)
+      throw new RangeError(`${op}: the class axis (axis ${axis} of shape ${shapeText()}) must hold at least one class`);
     const reduction = P.reduction(op, o.reduction);
     const ignoreIndex = P.ignoreIndex(op, o.ignoreIndex);
     const labelSmoothing = P.labelSmoothing === undefined ? 0 : P.labelSmoothing(op, o.labelSmoothing);
@@ -473,21 +502,37 @@ export class SoftmaxWasm {
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
     const indicesCopied = !t.probabilities && t.kind === COPIED;
-    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(op, dtype, [t, w], [
-      a,
-      t.probabilities ? t : 0,
-      w === undefined ? 0 : w.kind === COPIED ? classes : w,
-      reduction === 'none' ? samples : 0,
-      out ?? (wantGrad ? size : 0),
-      indicesCopied ? Math.ceil((samples * 4) / dtype.bytes) : t.probabilities ? 0 : t,
-      8 / dtype.bytes,
-    ]);
+    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(
+      op,
+      dtype,
+      [t, w],
+      [
+        a,
+        t.probabilities ? t : 0,
+        w === undefined ? 0 : w.kind === COPIED ? classes : w,
+        reduction === 'none' ? samples : 0,
+        out ?? (wantGrad ? size : 0),
+        indicesCopied ? Math.ceil((samples * 4) / dtype.bytes) : t.probabilities ? 0 : t,
+        8 / dtype.bytes,
+      ],
+    );
     if (indicesCopied) {
       // Read from the caller's array, or from wasm memory for a view of it.
       const values = t.src;
-      checkIndexValues(op, values, 0, samples, classes, ignoreIndex, this.#heap(INT32), pIndex / 4, t.type.big === true);
+      checkIndexValues(
+        op,
+        values,
+        0,
+        samples,
+        classes,
+        ignoreIndex,
+        this.#heap(INT32),
+        pIndex / 4,
+        t.type.big === true,
+      );
     }
-    if (w !== undefined && w.kind === COPIED) checkWeightValues(op, w.src, 0, classes, this.#heap(dtype), pWeight / dtype.bytes);
+    if (w !== undefined && w.kind === COPIED)
+      checkWeightValues(op, w.src, 0, classes, this.#heap(dtype), pWeight / dtype.bytes);
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
@@ -507,7 +552,8 @@ export class SoftmaxWasm {
       wantGrad ? pGrad : 0,
     );
     if (status) throw fail(op, status);
-    const loss = reduction === 'none' ? this.#result(dtype, pNone, samples, undefined) : this.#heap(DTYPES.float64)[pTotal / 8];
+    const loss =
+      reduction === 'none' ? this.#result(dtype, pNone, samples, undefined) : this.#heap(DTYPES.float64)[pTotal / 8];
     return wantGrad ? { loss, grad: this.#result(dtype, pGrad, size, out) } : { loss };
   }
 

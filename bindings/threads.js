@@ -25,12 +25,15 @@ export function WORKER_MAIN(post, listen) {
     try {
       const imports = {};
       for (const imp of WebAssembly.Module.imports(d.module)) {
-        const m = (imports[imp.module] ??= {});
+        if (imports[imp.module] === undefined) imports[imp.module] = {};
+        const m = imports[imp.module];
         m[imp.name] =
           imp.kind === 'memory'
             ? d.memory
             : () => {
-                throw new Error(`softmax-wasm worker: the kernels called the import ${imp.module}.${imp.name}, which workers do not provide`);
+                throw new Error(
+                  `softmax-wasm worker: the kernels called the import ${imp.module}.${imp.name}, which workers do not provide`,
+                );
               };
       }
       const ex = new WebAssembly.Instance(d.module, imports).exports;
@@ -184,27 +187,40 @@ export class ThreadPool {
       const stack = M._malloc(STACK_BYTES) >>> 0;
       const tls = tlsBytes ? M._malloc(tlsBytes) >>> 0 : 0;
       if (!stack || (tlsBytes && !tls)) {
-        this.#fail(new Error('softmax-wasm: no wasm memory left for a worker thread\'s stack'));
+        this.#fail(new Error("softmax-wasm: no wasm memory left for a worker thread's stack"));
         return;
       }
       let w;
       try {
         w = this.#spawn();
       } catch (e) {
-        this.#fail(new Error(`softmax-wasm: cannot start a worker thread (${e.message}); a page's CSP must allow worker-src blob:`, { cause: e }));
+        this.#fail(
+          new Error(
+            `softmax-wasm: cannot start a worker thread (${e.message}); a page's CSP must allow worker-src blob:`,
+            { cause: e },
+          ),
+        );
         return;
       }
       this.#workers.push(w);
       w.on(
         (m) => {
           if (m.ready !== undefined) this.#ready++;
-          else if (m.failed !== undefined) this.#fail(new Error(`softmax-wasm: worker thread ${m.failed} failed: ${m.message}`));
+          else if (m.failed !== undefined)
+            this.#fail(new Error(`softmax-wasm: worker thread ${m.failed} failed: ${m.message}`));
         },
         (e) => this.#fail(new Error(`softmax-wasm: worker thread ${id} died: ${e.message}`, { cause: e })),
       );
       // The stack pointer must be 16-byte aligned (malloc gives 8): the compiled code relies on
       // it, e.g. addressing an alignas(16) local with an OR instead of an ADD.
-      w.post({ module: this.#module, memory: this.#memory, names: this.names, id, stackTop: (stack + STACK_BYTES) & ~15, tls });
+      w.post({
+        module: this.#module,
+        memory: this.#memory,
+        names: this.names,
+        id,
+        stackTop: (stack + STACK_BYTES) & ~15,
+        tls,
+      });
     }
   }
 

@@ -73,7 +73,7 @@ function isDetached(buffer) {
  * their brand, plain arrays only by their kind unless they are our snapshots.
  */
 export function show(value) {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   if (typeof value === 'symbol') return 'a symbol';
@@ -135,7 +135,8 @@ const NO_OPTIONS = Object.freeze(new OptionValues());
 
 /** The option names OptionValues holds. */
 export const OPTION_NAMES = Object.freeze(Object.keys(new OptionValues()));
-if (OPTION_NAMES.some((name) => new OptionValues().clear()[name] !== undefined)) throw new Error('OptionValues.clear misses a field');
+if (OPTION_NAMES.some((name) => new OptionValues().clear()[name] !== undefined))
+  throw new Error('OptionValues.clear misses a field');
 
 /**
  * The options object: undefined, or an object whose own enumerable string
@@ -241,12 +242,15 @@ export function readNumbers(op, name, value, integers = false) {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
     throw new TypeError(`${op}: ${name} reports a length of ${show(n)}, which no array has`);
   }
-  if (n > MAX_ELEMENTS) throw new RangeError(`${op}: ${name} has ${n} elements, more than fit in the 2 GiB of wasm memory`);
+  if (n > MAX_ELEMENTS)
+    throw new RangeError(`${op}: ${name} has ${n} elements, more than fit in the 2 GiB of wasm memory`);
   const snapshot = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = value[i];
     if (typeof v !== 'number' || (integers && !Number.isInteger(v))) {
-      throw new TypeError(`${op}: ${name}[${i}] must be ${integers ? 'an integer class index' : 'a number'}, got ${show(v)}`);
+      throw new TypeError(
+        `${op}: ${name}[${i}] must be ${integers ? 'an integer class index' : 'a number'}, got ${show(v)}`,
+      );
     }
     snapshot[i] = v;
   }
@@ -284,7 +288,8 @@ export function readShape(op, shape) {
  */
 export function readIndexTarget(op, target) {
   if (typeof target === 'number') {
-    if (!Number.isInteger(target)) throw new TypeError(`${op}: target must be an integer class index, got ${show(target)}`);
+    if (!Number.isInteger(target))
+      throw new TypeError(`${op}: target must be an integer class index, got ${show(target)}`);
     return Float64Array.of(target);
   }
   return readNumbers(op, 'target', target, true);
@@ -352,7 +357,9 @@ export class Arg {
 
 /** A new Arg, or `into` refilled. */
 function arg(into, name, type, length, kind, ptr, src, value, caller) {
-  return into === undefined ? new Arg(name, type, length, kind, ptr, src, value, caller) : into.set(name, type, length, kind, ptr, src, value, caller);
+  return into === undefined
+    ? new Arg(name, type, length, kind, ptr, src, value, caller)
+    : into.set(name, type, length, kind, ptr, src, value, caller);
 }
 
 /** What readWasmArray fills in (phase 2 runs no user code, so one record serves every call). */
@@ -372,12 +379,15 @@ const W = { ptr: 0, module: undefined, length: 0, dtype: undefined };
  * wasm memory, pinViews first records where such views point.
  */
 export function takeArray(op, name, value, snapshot, M, into) {
-  if (snapshot !== undefined) return arg(into, name, DTYPES.float64, snapshot.length, COPIED, -1, snapshot, value, false);
+  if (snapshot !== undefined)
+    return arg(into, name, DTYPES.float64, snapshot.length, COPIED, -1, snapshot, value, false);
   if (readWasmArray(value, W)) {
     const { ptr, length, dtype } = W;
     if (ptr === -1) throw new TypeError(`${op}: ${name} is a WasmArray that was freed`);
     if (W.module !== M) {
-      throw new TypeError(`${op}: ${name} is a WasmArray of another softmax-wasm instance; allocate it with this instance's alloc()`);
+      throw new TypeError(
+        `${op}: ${name} is a WasmArray of another softmax-wasm instance; allocate it with this instance's alloc()`,
+      );
     }
     W.module = undefined;
     // A zero-length WasmArray has no memory (ptr 0): copy its nothing instead.
@@ -456,14 +466,18 @@ export function takeData(op, name, value, snapshot, M, dtype, firstName, into) {
   const a = takeArray(op, name, value, snapshot, M, into);
   if (a === undefined || (a.type !== DTYPES.float32 && a.type !== DTYPES.float64)) {
     if (a !== undefined && a.type === INT32 && isWasmArray(value)) {
-      throw new TypeError(`${op}: ${name} is an int32 WasmArray; it must hold float32 or float64 values (int32 is for class-index targets)`);
+      throw new TypeError(
+        `${op}: ${name} is an int32 WasmArray; it must hold float32 or float64 values (int32 is for class-index targets)`,
+      );
     }
     throw new TypeError(
       `${op}: ${name} must be a Float32Array, a Float64Array, an array of numbers or a WasmArray, got ${show(value)}`,
     );
   }
   if (dtype !== undefined && a.type !== dtype) {
-    throw new TypeError(`${op}: ${name} is ${a.type.name} but ${firstName} is ${dtype.name}; all arrays of one call share one dtype`);
+    throw new TypeError(
+      `${op}: ${name} is ${a.type.name} but ${firstName} is ${dtype.name}; all arrays of one call share one dtype`,
+    );
   }
   return a;
 }
@@ -473,7 +487,9 @@ export function checkOut(op, out, M, dtype, length, into) {
   if (out === undefined) return undefined;
   const a = takeArray(op, 'out', out, undefined, M, into);
   if (a === undefined || a.type !== dtype) {
-    throw new TypeError(`${op}: out must be a ${dtype.Array.name} or a ${dtype.name} WasmArray (the dtype of the inputs), got ${show(out)}`);
+    throw new TypeError(
+      `${op}: out must be a ${dtype.Array.name} or a ${dtype.name} WasmArray (the dtype of the inputs), got ${show(out)}`,
+    );
   }
   if (a.length !== length) throw new RangeError(`${op}: out must have length ${length}, got ${a.length}`);
   return a;
@@ -488,7 +504,9 @@ export function checkNotOut(op, out, others) {
   if (out === undefined || out.kind !== WASM) return;
   for (const a of others) {
     if (a !== undefined && a.kind === WASM && a.value === out.value) {
-      throw new RangeError(`${op}: out (the gradient) is the same WasmArray as ${a.name}, which the kernel reads while it writes out; pass a separate array`);
+      throw new RangeError(
+        `${op}: out (the gradient) is the same WasmArray as ${a.name}, which the kernel reads while it writes out; pass a separate array`,
+      );
     }
   }
 }
@@ -502,7 +520,9 @@ export function checkShape(op, shape, length, lengthName) {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new RangeError(`${op}: shape[${i}] must be a non-negative integer, got ${show(d)} in shape ${showNumbers(shape)}`);
+      throw new RangeError(
+        `${op}: shape[${i}] must be a non-negative integer, got ${show(d)} in shape ${showNumbers(shape)}`,
+      );
     }
     size *= d;
   }
@@ -519,7 +539,9 @@ export function checkAxis(op, axis, rank, shape) {
   if (axis === undefined) return rank - 1;
   if (typeof axis !== 'number') throw new TypeError(`${op}: axis must be an integer, got ${show(axis)}`);
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new RangeError(`${op}: axis must be an integer in [${-rank}, ${rank - 1}] for shape ${showNumbers(shape)}, got ${show(axis)}`);
+    throw new RangeError(
+      `${op}: axis must be an integer in [${-rank}, ${rank - 1}] for shape ${showNumbers(shape)}, got ${show(axis)}`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -597,7 +619,9 @@ export function checkWeight(op, weight, snapshot, M, dtype, classes) {
   if (weight === undefined) return undefined;
   const a = takeArray(op, 'weight', weight, snapshot, M);
   if (a === undefined || (snapshot === undefined && a.type !== dtype)) {
-    throw new TypeError(`${op}: weight must be a ${dtype.Array.name} (the logits' dtype), a ${dtype.name} WasmArray or an array of numbers, got ${show(weight)}`);
+    throw new TypeError(
+      `${op}: weight must be a ${dtype.Array.name} (the logits' dtype), a ${dtype.name} WasmArray or an array of numbers, got ${show(weight)}`,
+    );
   }
   if (a.length !== classes) {
     throw new RangeError(`${op}: weight must have one entry per class (${classes}), got length ${a.length}`);
@@ -628,13 +652,19 @@ export function checkTarget(op, target, snapshot, M, dtype, size, samples, proba
   const a = takeArray(op, 'target', target, snapshot, M);
   if (a !== undefined && snapshot === undefined && (a.type === DTYPES.float32 || a.type === DTYPES.float64)) {
     if (!probabilitiesAllowed) {
-      throw new TypeError(`${op}: target must be class indices (an Int32Array, an integer typed array or an array of integers), got ${show(target)}`);
+      throw new TypeError(
+        `${op}: target must be class indices (an Int32Array, an integer typed array or an array of integers), got ${show(target)}`,
+      );
     }
     if (a.type !== dtype) {
-      throw new TypeError(`${op}: probability target is ${a.type.name} but the logits are ${dtype.name}; they share one dtype`);
+      throw new TypeError(
+        `${op}: probability target is ${a.type.name} but the logits are ${dtype.name}; they share one dtype`,
+      );
     }
     if (a.length !== size) {
-      throw new RangeError(`${op}: probability target must have the logits' shape ${shapeText()} (length ${size}), got length ${a.length}`);
+      throw new RangeError(
+        `${op}: probability target must have the logits' shape ${shapeText()} (length ${size}), got length ${a.length}`,
+      );
     }
     a.probabilities = true;
     return a;
@@ -692,7 +722,9 @@ export function copyOut(out, heap, start, length) {
 }
 
 function badIndex(op, i, v, classes, ignoreIndex) {
-  return new RangeError(`${op}: target[${i}] = ${v} is not a class index in [0, ${classes}) nor ignoreIndex (${ignoreIndex})`);
+  return new RangeError(
+    `${op}: target[${i}] = ${v} is not a class index in [0, ${classes}) nor ignoreIndex (${ignoreIndex})`,
+  );
 }
 
 // ---- alloc -----------------------------------------------------------------
@@ -710,7 +742,9 @@ export function checkAlloc(length, dtype) {
   const d = name === 'int32' ? INT32 : hasOwn(DTYPES, name) ? DTYPES[name] : undefined;
   if (!d) throw new RangeError(`alloc: dtype must be 'float32', 'float64' or 'int32', got ${show(dtype)}`);
   if (length * d.bytes > 2 ** 31) {
-    throw new RangeError(`alloc: ${length} ${d.name} values need ${length * d.bytes} bytes, more than the 2 GiB of wasm memory`);
+    throw new RangeError(
+      `alloc: ${length} ${d.name} values need ${length * d.bytes} bytes, more than the 2 GiB of wasm memory`,
+    );
   }
   return d;
 }

@@ -35,7 +35,9 @@ export class WasmArray {
   constructor(module, length, dtype, op) {
     const ptr = length === 0 ? 0 : module._malloc(length * dtype.bytes) >>> 0;
     if (length !== 0 && !ptr) {
-      throw new RangeError(`${op}: could not allocate ${length} ${dtype.name} values in wasm memory (at most 2 GiB in all)`);
+      throw new RangeError(
+        `${op}: could not allocate ${length} ${dtype.name} values in wasm memory (at most 2 GiB in all)`,
+      );
     }
     this.#module = module;
     this.#ptr = ptr;

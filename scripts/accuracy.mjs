@@ -28,7 +28,8 @@ function boundText(lines, { measured = true } = {}) {
   const parts = lines.map((b, i) => {
     const next = lines[i + 1];
     let range = '';
-    if (b.from !== undefined) range = next ? ` in [${num(b.from)}, ${num(next.from)})` : ` for outputs >= ${num(b.from)}`;
+    if (b.from !== undefined)
+      range = next ? ` in [${num(b.from)}, ${num(next.from)})` : ` for outputs >= ${num(b.from)}`;
     return `${num(b.bound)}${range}`;
   });
   const seen = lines.map((b) => b.measured).filter((m) => m !== undefined);
@@ -38,24 +39,26 @@ function boundText(lines, { measured = true } = {}) {
 /** Every (op, quantity) in table order. */
 function quantities() {
   const out = [];
-  for (const b of TABLE.bounds) if (!out.some((q) => q.op === b.op && q.quantity === b.quantity)) out.push({ op: b.op, quantity: b.quantity, unit: b.unit });
+  for (const b of TABLE.bounds)
+    if (!out.some((q) => q.op === b.op && q.quantity === b.quantity))
+      out.push({ op: b.op, quantity: b.quantity, unit: b.unit });
   return out;
 }
 
 const mdCell = (text) => text.replaceAll('|', '\\|');
 
 export function readmeBlock() {
-  const rows = [
-    '| op | quantity | float32 | float64 | error measured as |',
-    '| --- | --- | --- | --- | --- |',
-  ];
+  const rows = ['| op | quantity | float32 | float64 | error measured as |', '| --- | --- | --- | --- | --- |'];
   for (const { op, quantity, unit } of quantities()) {
     const cells = DTYPES.map((d) => `<= ${boundText(linesOf(op, quantity, d))}`);
     rows.push(`| ${op} | ${quantity} | ${cells.map(mdCell).join(' | ')} | ${mdCell(TABLE.units[unit])} |`);
   }
   rows.push('', '| op | valid range | NaN and infinities |', '| --- | --- | --- |');
   for (const [op, o] of Object.entries(TABLE.ops)) rows.push(`| ${op} | ${mdCell(o.range)} | ${mdCell(o.nonFinite)} |`);
-  rows.push('', `The Node tests allow each bound plus ${num(TABLE.referenceError.value)}, the error of their float64 reference (tests/reference.mjs) itself; the GoogleTests check the bounds as they are against a long-double reference.`);
+  rows.push(
+    '',
+    `The Node tests allow each bound plus ${num(TABLE.referenceError.value)}, the error of their float64 reference (tests/reference.mjs) itself; the GoogleTests check the bounds as they are against a long-double reference.`,
+  );
   return rows.join('\n');
 }
 

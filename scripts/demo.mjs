@@ -11,7 +11,9 @@ console.log('1. The next token after "the cat sat on a" (softmax of the logits):
 const tokens = ['mat', 'chair', 'floor', 'table', 'bed', 'roof'];
 const logits = new Float32Array([3.2, 2.5, 2.0, 1.3, 0.9, 0.2]);
 const probs = sm.softmax(logits);
-tokens.forEach((t, i) => console.log(`   ${t.padEnd(6)} logit ${fmt(logits[i], 1)}  p ${fmt(probs[i])}  ${bar(probs[i])}`));
+tokens.forEach((t, i) =>
+  console.log(`   ${t.padEnd(6)} logit ${fmt(logits[i], 1)}  p ${fmt(probs[i])}  ${bar(probs[i])}`),
+);
 
 console.log('\n   Temperature flattens or sharpens it (p of "mat"):');
 for (const temperature of [0.1, 0.5, 1, 2, 5]) {
@@ -40,12 +42,16 @@ for (let j = 0; j < n; j++) {
 console.log(`   VJP     [${Array.from(dx, (v) => fmt(v)).join(',')}]`);
 console.log(`   max |J^T g - VJP| = ${worst.toExponential(2)}`);
 const uniform = sm.softmaxBackward(new Float32Array(n).fill(0.7), s);
-console.log(`   a uniform upstream gradient gives [${Array.from(uniform, (v) => fmt(v)).join(',')}] (shift invariance)`);
+console.log(
+  `   a uniform upstream gradient gives [${Array.from(uniform, (v) => fmt(v)).join(',')}] (shift invariance)`,
+);
 const h = 1e-3;
 const x64 = Float64Array.from(logits);
 const fd = Array.from(x64, (_, j) => {
-  const up = x64.slice(); up[j] += h;
-  const dn = x64.slice(); dn[j] -= h;
+  const up = x64.slice();
+  up[j] += h;
+  const dn = x64.slice();
+  dn[j] -= h;
   return (sm.softmax(up)[0] - sm.softmax(dn)[0]) / (2 * h);
 });
 const an = sm.softmaxBackward(Float64Array.from(g), sm.softmax(x64));

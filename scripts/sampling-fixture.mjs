@@ -14,9 +14,11 @@ export function fixtureLogits(mode, seed, count) {
   let x = seed >>> 0;
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     if (mode === 0) out[i] = ((x % 4001) - 2000) / 128;
     else if (mode === 1) out[i] = ((x % 7) - 3) / 2;
     else if (mode === 2) out[i] = x % 4 === 0 ? -Infinity : (((x >>> 2) % 2001) - 1000) / 256;
@@ -31,8 +33,24 @@ const CASES = [
   { f32: true, rows: 300, vocab: 64, mode: 1, topK: 5, topP: 0.8 },
   { f32: false, rows: 300, vocab: 64, mode: 2, minP: 0.05, temperature: 1.3 },
   { f32: true, rows: 300, vocab: 33, mode: 3, temperature: 2000, topP: 0.95 },
-  { f32: true, rows: 200, vocab: 257, mode: 0, topK: 40, topP: 0.9, minP: 0.02, temperature: 0.8,
-    history: [3, 3, 9, 100, 256], repetitionPenalty: 1.3, presencePenalty: 0.4, frequencyPenalty: 0.25, bias: [[1, 2.5], [7, -Infinity]] },
+  {
+    f32: true,
+    rows: 200,
+    vocab: 257,
+    mode: 0,
+    topK: 40,
+    topP: 0.9,
+    minP: 0.02,
+    temperature: 0.8,
+    history: [3, 3, 9, 100, 256],
+    repetitionPenalty: 1.3,
+    presencePenalty: 0.4,
+    frequencyPenalty: 0.25,
+    bias: [
+      [1, 2.5],
+      [7, -Infinity],
+    ],
+  },
   { f32: false, rows: 200, vocab: 129, mode: 1, temperature: 0.001, history: [0, 1, 2], repetitionPenalty: 0.7 },
   { f32: true, rows: 20, vocab: 5000, mode: 0, topP: 0.9 },
   { f32: false, rows: 20, vocab: 5000, mode: 2, temperature: 0.9 },
@@ -64,9 +82,11 @@ export function fixtureText() {
     lines.push(`static const int32_t kBiasIds${i}[] = {${[...bias.map((b) => b[0]), -1].join(', ')}};`);
     lines.push(`static const double kBiasValues${i}[] = {${[...bias.map((b) => hexFloat(b[1])), 0].join(', ')}};`);
     lines.push(`static const int32_t kTokens${i}[] = {${ref.tokens.join(', ')}};`);
-    entries.push(`  {${c.f32}, ${c.rows}, ${c.vocab}, ${c.mode}, ${genSeed >>> 0}u, ${c.temperature ?? 1}, ${c.topK ?? 0}, ${c.topP ?? 1}, ` +
-      `${c.minP ?? 0}, ${c.repetitionPenalty ?? 1}, ${c.presencePenalty ?? 0}, ${c.frequencyPenalty ?? 0}, ` +
-      `kHistory${i}, ${hist.length}, kBiasIds${i}, kBiasValues${i}, ${bias.length}, ${seed}ull, kTokens${i}},`);
+    entries.push(
+      `  {${c.f32}, ${c.rows}, ${c.vocab}, ${c.mode}, ${genSeed >>> 0}u, ${c.temperature ?? 1}, ${c.topK ?? 0}, ${c.topP ?? 1}, ` +
+        `${c.minP ?? 0}, ${c.repetitionPenalty ?? 1}, ${c.presencePenalty ?? 0}, ${c.frequencyPenalty ?? 0}, ` +
+        `kHistory${i}, ${hist.length}, kBiasIds${i}, kBiasValues${i}, ${bias.length}, ${seed}ull, kTokens${i}},`,
+    );
   });
   lines.push('static const SamplingCase kSamplingCases[] = {', ...entries, '};', '');
   return lines.join('\n');

@@ -58,15 +58,17 @@ const SECURITY_HEADERS = {
 
 /** Turns ['web', 'bindings=/tmp/x'] into [{ prefix: '/web/', dir: '/abs/web' }, ...]. */
 function resolveFolders(root, folders) {
-  return folders.map((spec) => {
-    const eq = spec.indexOf('=');
-    const name = (eq >= 0 ? spec.slice(0, eq) : spec).replace(/^\/+|\/+$/g, '');
-    const dir = path.resolve(root, eq >= 0 ? spec.slice(eq + 1) : name);
-    if (!name || name.split('/').some((p) => p === '..' || p === '.' || p === '')) {
-      throw new Error(`serve: bad folder name "${spec}"`);
-    }
-    return { prefix: `/${name}/`, dir };
-  }).sort((a, b) => b.prefix.length - a.prefix.length); // longest prefix wins
+  return folders
+    .map((spec) => {
+      const eq = spec.indexOf('=');
+      const name = (eq >= 0 ? spec.slice(0, eq) : spec).replace(/^\/+|\/+$/g, '');
+      const dir = path.resolve(root, eq >= 0 ? spec.slice(eq + 1) : name);
+      if (!name || name.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+        throw new Error(`serve: bad folder name "${spec}"`);
+      }
+      return { prefix: `/${name}/`, dir };
+    })
+    .sort((a, b) => b.prefix.length - a.prefix.length); // longest prefix wins
 }
 
 function send(res, status, body, headers = {}) {
@@ -166,7 +168,9 @@ export async function startServer({
         if (req.method === 'HEAD') {
           res.end();
         } else {
-          fs.createReadStream(found.file).on('error', () => res.destroy()).pipe(res);
+          fs.createReadStream(found.file)
+            .on('error', () => res.destroy())
+            .pipe(res);
         }
       }
       log?.(`${res.statusCode} ${req.method} ${req.url}`);
@@ -197,10 +201,11 @@ export async function startServer({
     server,
     port: actualPort,
     url,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
   };
 }
 
@@ -236,8 +241,10 @@ if (isMain) {
     process.exit(2);
   }
   if (opts.help) {
-    console.log('usage: node scripts/serve.mjs [--port N] [--root DIR] [--folder NAME[=DIR]]... [--quiet]\n' +
-      `default folders: ${DEFAULT_FOLDERS.join(', ')}; PORT env also sets the port (0 = any free)`);
+    console.log(
+      'usage: node scripts/serve.mjs [--port N] [--root DIR] [--folder NAME[=DIR]]... [--quiet]\n' +
+        `default folders: ${DEFAULT_FOLDERS.join(', ')}; PORT env also sets the port (0 = any free)`,
+    );
     process.exit(0);
   }
   const srv = await startServer({
@@ -247,9 +254,14 @@ if (isMain) {
     log: opts.quiet ? null : (line) => console.log(line),
   });
   // The page needs the wasm build and the chart library; say so now rather than as a 404 later.
-  for (const [need, fix] of [['dist/softmax-simd.wasm', 'npm run build'], ['bindings/browser.js', 'npm run build'],
-    ['node_modules/@observablehq/plot/dist/plot.umd.min.js', 'npm install'], ['node_modules/d3/dist/d3.min.js', 'npm install']]) {
-    if (!fs.existsSync(path.join(path.resolve(opts.root ?? REPO_ROOT), need))) console.warn(`serve: ${need} is missing (run ${fix})`);
+  for (const [need, fix] of [
+    ['dist/softmax-simd.wasm', 'npm run build'],
+    ['bindings/browser.js', 'npm run build'],
+    ['node_modules/@observablehq/plot/dist/plot.umd.min.js', 'npm install'],
+    ['node_modules/d3/dist/d3.min.js', 'npm install'],
+  ]) {
+    if (!fs.existsSync(path.join(path.resolve(opts.root ?? REPO_ROOT), need)))
+      console.warn(`serve: ${need} is missing (run ${fix})`);
   }
   console.log(`softmax-wasm playground: ${srv.url}`);
   const stop = () => srv.close().then(() => process.exit(0));

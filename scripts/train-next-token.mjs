@@ -115,7 +115,8 @@ export async function train({ epochs = 4, seed = 1, log = () => {} } = {}) {
   const t0 = Date.now();
 
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = positions.length - 1; i > 0; i--) { // Fisher-Yates, seeded
+    for (let i = positions.length - 1; i > 0; i--) {
+      // Fisher-Yates, seeded
       const j = Math.floor(rand() * (i + 1));
       [positions[i], positions[j]] = [positions[j], positions[i]];
     }
@@ -190,12 +191,15 @@ export async function train({ epochs = 4, seed = 1, log = () => {} } = {}) {
       }
     }
     history.push(epochLoss / stepsPerEpoch);
-    log(`epoch ${epoch + 1}/${epochs}: mean training-batch loss ${history[epoch].toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `epoch ${epoch + 1}/${epochs}: mean training-batch loss ${history[epoch].toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   }
 
   const json = {
     format: MODEL_FORMAT,
-    about: 'Word-level MLP language model for the softmax-wasm playground; trained by scripts/train-next-token.mjs with sm.crossEntropy({ grad: true }).',
+    about:
+      'Word-level MLP language model for the softmax-wasm playground; trained by scripts/train-next-token.mjs with sm.crossEntropy({ grad: true }).',
     corpus: {
       file: CORPUS,
       sha256: createHash('sha256').update(text).digest('hex'),
@@ -209,8 +213,14 @@ export async function train({ epochs = 4, seed = 1, log = () => {} } = {}) {
     hidden: H,
     parameters: V * D + H * CD + H + V * H + V,
     training: {
-      seed, epochs, batch: BATCH, steps: step, optimizer: 'Adam (0.9, 0.999, 1e-8)', learningRate: `cosine ${lrMax} -> ${lrMin}`,
-      backend: sm.backend, batchLossPerEpoch: history.map((l) => Number(l.toFixed(4))),
+      seed,
+      epochs,
+      batch: BATCH,
+      steps: step,
+      optimizer: 'Adam (0.9, 0.999, 1e-8)',
+      learningRate: `cosine ${lrMax} -> ${lrMin}`,
+      backend: sm.backend,
+      batchLossPerEpoch: history.map((l) => Number(l.toFixed(4))),
     },
     loss: {},
     vocab,
@@ -223,7 +233,9 @@ export async function train({ epochs = 4, seed = 1, log = () => {} } = {}) {
     train: meanLoss(model, ids, 0, split),
     heldOut: meanLoss(model, ids, split, ids.length),
   };
-  log(`loss (nats per token): uniform ${json.loss.uniform.toFixed(4)}, train ${json.loss.train.toFixed(4)}, held out ${json.loss.heldOut.toFixed(4)}`);
+  log(
+    `loss (nats per token): uniform ${json.loss.uniform.toFixed(4)}, train ${json.loss.train.toFixed(4)}, held out ${json.loss.heldOut.toFixed(4)}`,
+  );
   return json;
 }
 
@@ -268,7 +280,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else if (k === '--check') opts.check = true;
     else throw new Error(`unknown option ${a}`);
   }
-  const json = await train({ epochs: opts.epochs, seed: opts.seed, log: opts.quiet ? () => {} : (m) => console.error(m) });
+  const json = await train({
+    epochs: opts.epochs,
+    seed: opts.seed,
+    log: opts.quiet ? () => {} : (m) => console.error(m),
+  });
   mkdirSync(path.dirname(opts.out), { recursive: true });
   const text = formatJson(json);
   if (opts.check) {
@@ -277,5 +293,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(same ? 0 : 1);
   }
   writeFileSync(opts.out, text);
-  console.log(`wrote ${opts.out} (${(text.length / 1024).toFixed(0)} kB, ${json.parameters} parameters, ${json.vocab.length} words)`);
+  console.log(
+    `wrote ${opts.out} (${(text.length / 1024).toFixed(0)} kB, ${json.parameters} parameters, ${json.vocab.length} words)`,
+  );
 }

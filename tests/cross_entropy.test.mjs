@@ -9,7 +9,18 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { builds, checkGrad, checkLoss, DTYPES, Failures, randomLogits, randomShape, seededTest, asRef, R } from './helpers.mjs';
+import {
+  builds,
+  checkGrad,
+  checkLoss,
+  DTYPES,
+  Failures,
+  randomLogits,
+  randomShape,
+  seededTest,
+  asRef,
+  R,
+} from './helpers.mjs';
 
 const BUILDS = await builds();
 function randomProbabilities(rng, view) {
@@ -18,7 +29,9 @@ function randomProbabilities(rng, view) {
     const raw = indices.map(() => (rng.bool(0.3) ? 0 : rng.next()));
     raw[rng.int(0, raw.length - 1)] += 0.5;
     const total = raw.reduce((a, b) => a + b, 0);
-    indices.forEach((j, k) => { p[j] = raw[k] / total; });
+    indices.forEach((j, k) => {
+      p[j] = raw[k] / total;
+    });
   });
   return p;
 }
@@ -26,137 +39,206 @@ function randomProbabilities(rng, view) {
 for (const { name: build, sm } of BUILDS) {
   for (const dtype of DTYPES) {
     describe(`crossEntropy / nllLoss [${build}, ${dtype.name}]`, () => {
-      seededTest(`crossEntropy ${build} ${dtype.name}: random shapes, class axes, reductions, weights, ignoreIndex, smoothing`, (rng) => {
-        const f = new Failures();
-        for (let s = 0; s < 24; s++) {
-          const shape = randomShape(rng, { minRank: 1, maxRank: 4, maxElements: 3000 });
-          const axis = rng.int(-shape.length, shape.length - 1);
-          const size = shape.reduce((p, d) => p * d, 1);
-          const view = R.layout(size, { shape, axis });
-          const C = view.n;
-          const samples = view.outer * view.inner;
-          const probabilities = rng.bool(0.3);
-          const reduction = rng.pick(['mean', 'sum', 'none']);
-          const weight = rng.bool(0.5) ? dtype.make(Array.from({ length: C }, () => rng.pick([0, 0.5, 1, 2, 3.25]))) : undefined;
-          const labelSmoothing = rng.bool(0.4) ? rng.pick([0.125, 0.25, 0.5, 1]) : undefined;
-          const ignoreIndex = rng.bool(0.3) ? rng.int(0, C - 1) : undefined;
-          const logits = dtype.make(randomLogits(rng, size, rng.pick(['normal3', 'uniform10', 'offset1000'])));
-          let target;
-          if (probabilities) target = dtype.name === 'float32' ? Float32Array.from(randomProbabilities(rng, view)) : randomProbabilities(rng, view);
-          else {
-            const ignored = ignoreIndex ?? -100;
-            const raw = Array.from({ length: samples }, () => (rng.bool(0.15) ? ignored : rng.int(0, C - 1)));
-            target = rng.bool() ? Int32Array.from(raw) : raw;
-          }
-          const opts = { shape, axis, reduction, weight, labelSmoothing, ...(probabilities ? {} : { ignoreIndex }) };
-          const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-          const what = `crossEntropy ${JSON.stringify({ ...clean, weight: weight && Array.from(weight), target: probabilities ? 'probabilities' : target.constructor.name })}`;
-          f.check(() => {
-            const got = sm.crossEntropy(logits, target, { ...clean, grad: true });
-            const ref = R.crossEntropy(asRef(logits), target, {
-              ...clean, weight: weight && asRef(weight),
+      seededTest(
+        `crossEntropy ${build} ${dtype.name}: random shapes, class axes, reductions, weights, ignoreIndex, smoothing`,
+        (rng) => {
+          const f = new Failures();
+          for (let s = 0; s < 24; s++) {
+            const shape = randomShape(rng, { minRank: 1, maxRank: 4, maxElements: 3000 });
+            const axis = rng.int(-shape.length, shape.length - 1);
+            const size = shape.reduce((p, d) => p * d, 1);
+            const view = R.layout(size, { shape, axis });
+            const C = view.n;
+            const samples = view.outer * view.inner;
+            const probabilities = rng.bool(0.3);
+            const reduction = rng.pick(['mean', 'sum', 'none']);
+            const weight = rng.bool(0.5)
+              ? dtype.make(Array.from({ length: C }, () => rng.pick([0, 0.5, 1, 2, 3.25])))
+              : undefined;
+            const labelSmoothing = rng.bool(0.4) ? rng.pick([0.125, 0.25, 0.5, 1]) : undefined;
+            const ignoreIndex = rng.bool(0.3) ? rng.int(0, C - 1) : undefined;
+            const logits = dtype.make(randomLogits(rng, size, rng.pick(['normal3', 'uniform10', 'offset1000'])));
+            let target;
+            if (probabilities)
+              target =
+                dtype.name === 'float32'
+                  ? Float32Array.from(randomProbabilities(rng, view))
+                  : randomProbabilities(rng, view);
+            else {
+              const ignored = ignoreIndex ?? -100;
+              const raw = Array.from({ length: samples }, () => (rng.bool(0.15) ? ignored : rng.int(0, C - 1)));
+              target = rng.bool() ? Int32Array.from(raw) : raw;
+            }
+            const opts = { shape, axis, reduction, weight, labelSmoothing, ...(probabilities ? {} : { ignoreIndex }) };
+            const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+            const what = `crossEntropy ${JSON.stringify({ ...clean, weight: weight && Array.from(weight), target: probabilities ? 'probabilities' : target.constructor.name })}`;
+            f.check(() => {
+              const got = sm.crossEntropy(logits, target, { ...clean, grad: true });
+              const ref = R.crossEntropy(asRef(logits), target, {
+                ...clean,
+                weight: weight && asRef(weight),
+              });
+              checkLoss(got.loss, ref.loss, dtype, what);
+              checkGrad(got.grad, ref.grad, dtype, what);
             });
-            checkLoss(got.loss, ref.loss, dtype, what);
-            checkGrad(got.grad, ref.grad, dtype, what);
-          });
-        }
-        f.assertNone();
-      });
+          }
+          f.assertNone();
+        },
+      );
 
       // The kernel runs index targets kLanes samples at a time (4 float32, 2
       // float64 lanes) on short rows (n <= 16, transposed) and on a strided
       // class axis (in column chunks from inner 16 on); these shapes put row
       // counts and inner sizes on and off the vector width and the chunk,
       // with every option, in place too (out === input).
-      seededTest(`crossEntropy ${build} ${dtype.name}: short rows and strided class axes, kLanes samples at a time`, (rng) => {
-        const f = new Failures();
-        const cases = [[[37, 10], -1], [[64, 10], -1], [[9, 16], -1], [[6, 3], -1], [[5, 1], -1], [[7, 17], -1],
-          [[3, 50, 8], 1], [[2, 33, 7], 1], [[5, 10, 2], 1], [[2, 9, 3, 5], 1], [[4, 12, 3], -2],
-          // inner >= 16: column chunks of 512 float32 / 256 float64 samples,
-          // inner not a multiple of 4 nor of a chunk (segmentation layout)
-          [[2, 21, 7, 77], 1], [[1, 6, 1031], 1], [[3, 3, 19], 1]];
-        const optionSets = [{}, { ignore: true }, { weighted: true }, { labelSmoothing: 0.25 },
-          { ignore: true, weighted: true, labelSmoothing: 0.125 }];
-        for (const [shape, axis] of cases) {
-          for (const o of optionSets) {
-            const size = shape.reduce((p, d) => p * d, 1);
-            const view = R.layout(size, { shape, axis });
-            const C = view.n;
-            const samples = view.outer * view.inner;
-            const ignoreIndex = o.ignore ? rng.pick([-100, rng.int(0, C - 1)]) : undefined;
-            const weight = o.weighted ? dtype.make(Array.from({ length: C }, () => rng.pick([0.5, 1, 2, 3.25]))) : undefined;
-            const reduction = rng.pick(['mean', 'sum', 'none']);
-            const logits = dtype.make(randomLogits(rng, size, rng.pick(['normal3', 'uniform10', 'offset1000'])));
-            const target = Int32Array.from({ length: samples }, () => (o.ignore && rng.bool(0.25) ? (ignoreIndex ?? -100) : rng.int(0, C - 1)));
-            const opts = Object.fromEntries(Object.entries({ shape, axis, reduction, weight, labelSmoothing: o.labelSmoothing, ignoreIndex })
-              .filter(([, v]) => v !== undefined));
-            const what = `crossEntropy ${JSON.stringify({ ...opts, weight: weight && Array.from(weight) })}`;
-            f.check(() => {
-              const got = sm.crossEntropy(logits, target, { ...opts, grad: true });
-              const ref = R.crossEntropy(asRef(logits), target, { ...opts, weight: weight && asRef(weight) });
-              checkLoss(got.loss, ref.loss, dtype, what);
-              checkGrad(got.grad, ref.grad, dtype, what);
-              if (dtype.name === 'array') return;
-              const w = sm.alloc(size, dtype.name);
-              w.array.set(logits);
-              const inPlace = sm.crossEntropy(w, target, { ...opts, grad: true, out: w });
-              assert.deepEqual(Array.from(inPlace.grad.array ?? w.array), Array.from(got.grad), `${what}: in place`);
-              w.free();
-            });
+      seededTest(
+        `crossEntropy ${build} ${dtype.name}: short rows and strided class axes, kLanes samples at a time`,
+        (rng) => {
+          const f = new Failures();
+          const cases = [
+            [[37, 10], -1],
+            [[64, 10], -1],
+            [[9, 16], -1],
+            [[6, 3], -1],
+            [[5, 1], -1],
+            [[7, 17], -1],
+            [[3, 50, 8], 1],
+            [[2, 33, 7], 1],
+            [[5, 10, 2], 1],
+            [[2, 9, 3, 5], 1],
+            [[4, 12, 3], -2],
+            // inner >= 16: column chunks of 512 float32 / 256 float64 samples,
+            // inner not a multiple of 4 nor of a chunk (segmentation layout)
+            [[2, 21, 7, 77], 1],
+            [[1, 6, 1031], 1],
+            [[3, 3, 19], 1],
+          ];
+          const optionSets = [
+            {},
+            { ignore: true },
+            { weighted: true },
+            { labelSmoothing: 0.25 },
+            { ignore: true, weighted: true, labelSmoothing: 0.125 },
+          ];
+          for (const [shape, axis] of cases) {
+            for (const o of optionSets) {
+              const size = shape.reduce((p, d) => p * d, 1);
+              const view = R.layout(size, { shape, axis });
+              const C = view.n;
+              const samples = view.outer * view.inner;
+              const ignoreIndex = o.ignore ? rng.pick([-100, rng.int(0, C - 1)]) : undefined;
+              const weight = o.weighted
+                ? dtype.make(Array.from({ length: C }, () => rng.pick([0.5, 1, 2, 3.25])))
+                : undefined;
+              const reduction = rng.pick(['mean', 'sum', 'none']);
+              const logits = dtype.make(randomLogits(rng, size, rng.pick(['normal3', 'uniform10', 'offset1000'])));
+              const target = Int32Array.from({ length: samples }, () =>
+                o.ignore && rng.bool(0.25) ? (ignoreIndex ?? -100) : rng.int(0, C - 1),
+              );
+              const opts = Object.fromEntries(
+                Object.entries({
+                  shape,
+                  axis,
+                  reduction,
+                  weight,
+                  labelSmoothing: o.labelSmoothing,
+                  ignoreIndex,
+                }).filter(([, v]) => v !== undefined),
+              );
+              const what = `crossEntropy ${JSON.stringify({ ...opts, weight: weight && Array.from(weight) })}`;
+              f.check(() => {
+                const got = sm.crossEntropy(logits, target, { ...opts, grad: true });
+                const ref = R.crossEntropy(asRef(logits), target, { ...opts, weight: weight && asRef(weight) });
+                checkLoss(got.loss, ref.loss, dtype, what);
+                checkGrad(got.grad, ref.grad, dtype, what);
+                if (dtype.name === 'array') return;
+                const w = sm.alloc(size, dtype.name);
+                w.array.set(logits);
+                const inPlace = sm.crossEntropy(w, target, { ...opts, grad: true, out: w });
+                assert.deepEqual(Array.from(inPlace.grad.array ?? w.array), Array.from(got.grad), `${what}: in place`);
+                w.free();
+              });
+            }
           }
-        }
-        f.assertNone();
-      });
+          f.assertNone();
+        },
+      );
 
       // Per sample (torch): a NaN or +inf logit, or all -inf, gives loss NaN (0
       // if ignored) and an all-NaN gradient row; a -inf class elsewhere is p = 0.
       // Such samples sit in lane groups next to finite ones.
-      seededTest(`crossEntropy ${build} ${dtype.name}: non-finite samples beside finite ones on the lane paths`, (rng) => {
-        const f = new Failures();
-        for (const [shape, axis] of [[[23, 10], -1], [[16, 5], -1], [[3, 20, 9], 1], [[2, 7, 4], 1], [[2, 9, 601], 1]]) {
-          for (const labelSmoothing of [undefined, 0.25]) {
-            const size = shape.reduce((p, d) => p * d, 1);
-            const view = R.layout(size, { shape, axis });
-            const C = view.n;
-            const samples = view.outer * view.inner;
-            const x = randomLogits(rng, size, 'normal3');
-            const bad = new Set();
-            R.forEachFibre(view, (indices, position) => {
-              const kind = rng.int(0, 9);
-              if (kind === 0) { x[indices[rng.int(0, C - 1)]] = NaN; bad.add(position); }
-              if (kind === 1) { x[indices[rng.int(0, C - 1)]] = Infinity; bad.add(position); }
-              if (kind === 2) { for (const j of indices) x[j] = -Infinity; bad.add(position); }
-              if (kind === 3) x[indices[rng.int(0, C - 1)]] = -Infinity;
-            });
-            const logits = dtype.make(x);
-            const target = Array.from({ length: samples }, () => (rng.bool(0.2) ? -100 : rng.int(0, C - 1)));
-            const opts = { shape, axis, reduction: 'none', ...(labelSmoothing ? { labelSmoothing } : {}) };
-            const what = `crossEntropy non-finite ${JSON.stringify(opts)}`;
-            f.check(() => {
-              const got = sm.crossEntropy(logits, target, { ...opts, grad: true });
-              const ref = R.crossEntropy(asRef(logits), target, opts);
-              // The reference skips ignored samples entirely; the kernel (as
-              // torch's log-softmax backward) still gives their NaN rows.
+      seededTest(
+        `crossEntropy ${build} ${dtype.name}: non-finite samples beside finite ones on the lane paths`,
+        (rng) => {
+          const f = new Failures();
+          for (const [shape, axis] of [
+            [[23, 10], -1],
+            [[16, 5], -1],
+            [[3, 20, 9], 1],
+            [[2, 7, 4], 1],
+            [[2, 9, 601], 1],
+          ]) {
+            for (const labelSmoothing of [undefined, 0.25]) {
+              const size = shape.reduce((p, d) => p * d, 1);
+              const view = R.layout(size, { shape, axis });
+              const C = view.n;
+              const samples = view.outer * view.inner;
+              const x = randomLogits(rng, size, 'normal3');
+              const bad = new Set();
               R.forEachFibre(view, (indices, position) => {
-                if (!bad.has(position)) return;
-                ref.loss[position] = target[position] === -100 ? 0 : NaN;
-                for (const j of indices) ref.grad[j] = NaN;
+                const kind = rng.int(0, 9);
+                if (kind === 0) {
+                  x[indices[rng.int(0, C - 1)]] = NaN;
+                  bad.add(position);
+                }
+                if (kind === 1) {
+                  x[indices[rng.int(0, C - 1)]] = Infinity;
+                  bad.add(position);
+                }
+                if (kind === 2) {
+                  for (const j of indices) x[j] = -Infinity;
+                  bad.add(position);
+                }
+                if (kind === 3) x[indices[rng.int(0, C - 1)]] = -Infinity;
               });
-              checkLoss(got.loss, ref.loss, dtype, what);
-              checkGrad(got.grad, ref.grad, dtype, what);
-            });
+              const logits = dtype.make(x);
+              const target = Array.from({ length: samples }, () => (rng.bool(0.2) ? -100 : rng.int(0, C - 1)));
+              const opts = { shape, axis, reduction: 'none', ...(labelSmoothing ? { labelSmoothing } : {}) };
+              const what = `crossEntropy non-finite ${JSON.stringify(opts)}`;
+              f.check(() => {
+                const got = sm.crossEntropy(logits, target, { ...opts, grad: true });
+                const ref = R.crossEntropy(asRef(logits), target, opts);
+                // The reference skips ignored samples entirely; the kernel (as
+                // torch's log-softmax backward) still gives their NaN rows.
+                R.forEachFibre(view, (indices, position) => {
+                  if (!bad.has(position)) return;
+                  ref.loss[position] = target[position] === -100 ? 0 : NaN;
+                  for (const j of indices) ref.grad[j] = NaN;
+                });
+                checkLoss(got.loss, ref.loss, dtype, what);
+                checkGrad(got.grad, ref.grad, dtype, what);
+              });
+            }
           }
-        }
-        f.assertNone();
-      });
+          f.assertNone();
+        },
+      );
 
       test(`crossEntropy ${build} ${dtype.name}: every target ignored gives NaN loss and a zero gradient ('mean'), 0 ('sum')`, () => {
         const logits = dtype.make([0.5, 1, -2, 3, 0, 0]);
         const got = sm.crossEntropy(logits, [-100, -100], { shape: [2, 3], grad: true });
         assert.ok(Number.isNaN(got.loss), `loss ${got.loss}`);
-        assert.ok(Array.from(got.grad).every((v) => v === 0), `grad ${Array.from(got.grad)}`);
+        assert.ok(
+          Array.from(got.grad).every((v) => v === 0),
+          `grad ${Array.from(got.grad)}`,
+        );
         assert.equal(sm.crossEntropy(logits, [-100, -100], { shape: [2, 3], reduction: 'sum' }).loss, 0);
-        const smoothed = sm.crossEntropy(logits, [-100, -100], { shape: [2, 3], labelSmoothing: 0.25, weight: [1, 2, 3], grad: true });
+        const smoothed = sm.crossEntropy(logits, [-100, -100], {
+          shape: [2, 3],
+          labelSmoothing: 0.25,
+          weight: [1, 2, 3],
+          grad: true,
+        });
         assert.ok(Number.isNaN(smoothed.loss));
         assert.ok(Array.from(smoothed.grad).every((v) => v === 0));
       });
@@ -193,9 +275,15 @@ for (const { name: build, sm } of BUILDS) {
           const view = R.layout(size, { shape, axis });
           const lp = dtype.make(R.logSoftmax(randomLogits(rng, size, 'normal3'), { shape, axis }));
           const reduction = rng.pick(['mean', 'sum', 'none']);
-          const weight = rng.bool() ? dtype.make(Array.from({ length: view.n }, () => rng.pick([0.5, 1, 2]))) : undefined;
-          const target = Array.from({ length: view.outer * view.inner }, () => (rng.bool(0.1) ? -100 : rng.int(0, view.n - 1)));
-          const opts = Object.fromEntries(Object.entries({ shape, axis, reduction, weight }).filter(([, v]) => v !== undefined));
+          const weight = rng.bool()
+            ? dtype.make(Array.from({ length: view.n }, () => rng.pick([0.5, 1, 2])))
+            : undefined;
+          const target = Array.from({ length: view.outer * view.inner }, () =>
+            rng.bool(0.1) ? -100 : rng.int(0, view.n - 1),
+          );
+          const opts = Object.fromEntries(
+            Object.entries({ shape, axis, reduction, weight }).filter(([, v]) => v !== undefined),
+          );
           const what = `nllLoss ${JSON.stringify({ ...opts, weight: weight && Array.from(weight) })}`;
           f.check(() => {
             const got = sm.nllLoss(lp, target, { ...opts, grad: true });
@@ -209,9 +297,18 @@ for (const { name: build, sm } of BUILDS) {
 
       test(`crossEntropy ${build} ${dtype.name}: a target outside [0, C) is a RangeError naming target`, () => {
         const logits = dtype.make([0, 1, 2, 3, 4, 5]);
-        assert.throws(() => sm.crossEntropy(logits, [0, 3], { shape: [2, 3] }), (e) => e instanceof RangeError && /target/.test(e.message) && /3/.test(e.message));
-        assert.throws(() => sm.crossEntropy(logits, [0, -1], { shape: [2, 3] }), (e) => e instanceof RangeError && /target/.test(e.message));
-        assert.throws(() => sm.nllLoss(logits, [0, 7], { shape: [2, 3] }), (e) => e instanceof RangeError && /7/.test(e.message));
+        assert.throws(
+          () => sm.crossEntropy(logits, [0, 3], { shape: [2, 3] }),
+          (e) => e instanceof RangeError && /target/.test(e.message) && /3/.test(e.message),
+        );
+        assert.throws(
+          () => sm.crossEntropy(logits, [0, -1], { shape: [2, 3] }),
+          (e) => e instanceof RangeError && /target/.test(e.message),
+        );
+        assert.throws(
+          () => sm.nllLoss(logits, [0, 7], { shape: [2, 3] }),
+          (e) => e instanceof RangeError && /7/.test(e.message),
+        );
       });
     });
   }

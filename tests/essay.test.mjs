@@ -22,13 +22,20 @@ for (const { name: build, sm } of BUILDS) {
         printed.forEach((v, i) => {
           assert.ok(Math.abs(got[i] - v) <= 5e-9 + dtype.tol * v, `index ${i}: ${got[i]} vs ${v}`);
         });
-        assertClose('softmax', got, R.softmax([1000, 1001, 1002]), { tol: dtype.tol, lines: dtype.lines, what: 'softmax' });
+        assertClose('softmax', got, R.softmax([1000, 1001, 1002]), {
+          tol: dtype.tol,
+          lines: dtype.lines,
+          what: 'softmax',
+        });
       });
 
       seededTest(`essay ${build} ${dtype.name}: each row of a (batch, classes) matrix sums to 1`, (rng) => {
         const batch = 6;
         const classes = 50;
-        const y = sm.softmax(dtype.make(randomLogits(rng, batch * classes, 'normal3')), { shape: [batch, classes], axis: 1 });
+        const y = sm.softmax(dtype.make(randomLogits(rng, batch * classes, 'normal3')), {
+          shape: [batch, classes],
+          axis: 1,
+        });
         for (let b = 0; b < batch; b++) {
           const total = R.accurateSum(Array.from(y.subarray(b * classes, (b + 1) * classes)));
           assert.ok(Math.abs(total - 1) <= dtype.tol + 1e-15, `row ${b} sums to ${total}`);
@@ -53,7 +60,9 @@ for (const { name: build, sm } of BUILDS) {
         }
         assert.deepEqual(Array.from(byColNegative), Array.from(byCol), 'axis -2 is axis 0 for a matrix');
         // the same columns, laid out as rows of the transpose, give the same numbers
-        const transposed = dtype.make(Array.from({ length: rows * cols }, (_, k) => x[(k % rows) * cols + Math.floor(k / rows)]));
+        const transposed = dtype.make(
+          Array.from({ length: rows * cols }, (_, k) => x[(k % rows) * cols + Math.floor(k / rows)]),
+        );
         const byRowOfT = sm.softmax(transposed, { shape: [cols, rows], axis: 1 });
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < cols; c++) {
@@ -70,13 +79,20 @@ for (const { name: build, sm } of BUILDS) {
         const sweep = [0.1, 0.2, 0.5, 1, 2, 5, 10, 100].map(dtype.num);
         const results = sweep.map((temperature) => Array.from(sm.softmax(logits, { temperature })));
         for (let k = 1; k < sweep.length; k++) {
-          assert.ok(Math.max(...results[k]) < Math.max(...results[k - 1]), `max prob should fall from T ${sweep[k - 1]} to ${sweep[k]}`);
-          assert.ok(entropy(results[k]) > entropy(results[k - 1]), `entropy should grow from T ${sweep[k - 1]} to ${sweep[k]}`);
+          assert.ok(
+            Math.max(...results[k]) < Math.max(...results[k - 1]),
+            `max prob should fall from T ${sweep[k - 1]} to ${sweep[k]}`,
+          );
+          assert.ok(
+            entropy(results[k]) > entropy(results[k - 1]),
+            `entropy should grow from T ${sweep[k - 1]} to ${sweep[k]}`,
+          );
         }
         const cold = results[0];
         assert.ok(cold[1] > 0.999, `T 0.1: the top logit gets ${cold[1]}`);
         const hot = results.at(-1);
-        for (const p of hot) assert.ok(Math.abs(p - 1 / n) < 0.01 / n * 5, `T 100: ${p} is not near uniform ${1 / n}`);
+        for (const p of hot)
+          assert.ok(Math.abs(p - 1 / n) < (0.01 / n) * 5, `T 100: ${p} is not near uniform ${1 / n}`);
         const warm = results[sweep.indexOf(dtype.num(5))];
         for (const p of warm) assert.ok(p > 0.1 && p < 0.3, `T 5: ${p} should be fairly flat`);
       });
@@ -130,6 +146,11 @@ for (const { name: build, sm } of BUILDS) {
     const g = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
     const dx = sm.softmaxBackward(g, s);
     const ref = R.softmaxBackward(asRef(g), asRef(s));
-    assertClose('backward', dx, ref, { tol: 2e-6, scale: R.softmaxBackwardScale(asRef(g), asRef(s)), minNormal: 2 ** -126, what: 'softmaxBackward' });
+    assertClose('backward', dx, ref, {
+      tol: 2e-6,
+      scale: R.softmaxBackwardScale(asRef(g), asRef(s)),
+      minNormal: 2 ** -126,
+      what: 'softmaxBackward',
+    });
   });
 }

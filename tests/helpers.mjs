@@ -61,7 +61,9 @@ export const REFERENCE_ERROR = ACCURACY.referenceError.value;
  */
 export function tolerance(op, dtype, quantity) {
   const d = dtype === 'array' ? 'float64' : dtype;
-  const lines = ACCURACY.bounds.filter((b) => b.op === op && b.dtype === d && (quantity === undefined || b.quantity === quantity));
+  const lines = ACCURACY.bounds.filter(
+    (b) => b.op === op && b.dtype === d && (quantity === undefined || b.quantity === quantity),
+  );
   if (lines.length === 0) throw new Error(`cpp/accuracy.json has no bound for ${op} ${quantity ?? ''} ${d}`);
   const top = lines.reduce((a, b) => ((b.from ?? 0) > (a.from ?? 0) ? b : a));
   return top.bound + REFERENCE_ERROR;
@@ -94,9 +96,33 @@ const sharedTol = (dtype) => Math.max(...SHARED_TOL_OPS.map((op) => tolerance(op
  * that it does not matter whether the binding narrows T.
  */
 export const DTYPES = [
-  { name: 'float32', tol: sharedTol('float32'), lines: toleranceLines('softmax', 'float32'), Result: Float32Array, make: (v) => Float32Array.from(v), num: Math.fround, minNormal: 2 ** -126 },
-  { name: 'float64', tol: sharedTol('float64'), lines: toleranceLines('softmax', 'float64'), Result: Float64Array, make: (v) => Float64Array.from(v), num: (t) => t, minNormal: 2 ** -1022 },
-  { name: 'array', tol: sharedTol('float64'), lines: toleranceLines('softmax', 'float64'), Result: Float64Array, make: (v) => Array.from(v, Number), num: (t) => t, minNormal: 2 ** -1022 },
+  {
+    name: 'float32',
+    tol: sharedTol('float32'),
+    lines: toleranceLines('softmax', 'float32'),
+    Result: Float32Array,
+    make: (v) => Float32Array.from(v),
+    num: Math.fround,
+    minNormal: 2 ** -126,
+  },
+  {
+    name: 'float64',
+    tol: sharedTol('float64'),
+    lines: toleranceLines('softmax', 'float64'),
+    Result: Float64Array,
+    make: (v) => Float64Array.from(v),
+    num: (t) => t,
+    minNormal: 2 ** -1022,
+  },
+  {
+    name: 'array',
+    tol: sharedTol('float64'),
+    lines: toleranceLines('softmax', 'float64'),
+    Result: Float64Array,
+    make: (v) => Array.from(v, Number),
+    num: (t) => t,
+    minNormal: 2 ** -1022,
+  },
 ];
 
 /** The exact values a kernel sees, as doubles. */
@@ -152,8 +178,10 @@ export function seededTest(name, body, options = {}) {
 // ------------------------------------------------------- random test data ----
 
 /** Sizes at and around SIMD tile widths (4 float32 / 2 float64 lanes, unrolled loops). */
-export const SIMD_SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33,
-  47, 48, 49, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025];
+export const SIMD_SIZES = [
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63, 64, 65, 127, 128, 129, 255,
+  256, 257, 1023, 1024, 1025,
+];
 const DIM_CHOICES = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65];
 export const TEMPERATURES = [0.1, 0.25, 0.5, 0.7, 1, 1.5, 2, 3.3, 5, 10];
 
@@ -181,13 +209,26 @@ export function randomLogits(rng, count, mode = rng.pick(LOGIT_MODES)) {
   const offset = rng.bool() ? 1000 : -1000;
   for (let i = 0; i < count; i++) {
     switch (mode) {
-      case 'uniform10': out[i] = rng.uniform(-10, 10); break;
-      case 'normal3': out[i] = rng.normal() * 3; break;
-      case 'small': out[i] = rng.uniform(-1e-3, 1e-3); break;
-      case 'offset1000': out[i] = offset + rng.normal() * 2; break;
-      case 'ties': out[i] = rng.int(-2, 2); break;
-      case 'wide': out[i] = rng.normal() * 30; break;
-      default: throw new Error(`unknown logit mode ${mode}`);
+      case 'uniform10':
+        out[i] = rng.uniform(-10, 10);
+        break;
+      case 'normal3':
+        out[i] = rng.normal() * 3;
+        break;
+      case 'small':
+        out[i] = rng.uniform(-1e-3, 1e-3);
+        break;
+      case 'offset1000':
+        out[i] = offset + rng.normal() * 2;
+        break;
+      case 'ties':
+        out[i] = rng.int(-2, 2);
+        break;
+      case 'wide':
+        out[i] = rng.normal() * 30;
+        break;
+      default:
+        throw new Error(`unknown logit mode ${mode}`);
     }
   }
   return out;
@@ -255,7 +296,11 @@ export function compare(kind, got, ref, { tol, scale, minNormal = 0, lines }) {
     if (!worst || entry.ratio > worst.ratio) worst = entry;
   };
   if (got.length !== ref.length) {
-    return { ok: false, failures: 1, worst: { index: -1, got: got.length, ref: ref.length, ratio: Infinity, why: 'length differs' } };
+    return {
+      ok: false,
+      failures: 1,
+      worst: { index: -1, got: got.length, ref: ref.length, ratio: Infinity, why: 'length differs' },
+    };
   }
   for (let i = 0; i < ref.length; i++) {
     const g = Number(got[i]);
@@ -270,10 +315,18 @@ export function compare(kind, got, ref, { tol, scale, minNormal = 0, lines }) {
       if (allowed === null) {
         const limit = TINY * (1 + (lines && kind === 'softmax' ? lines[0].tol : tol));
         const bad = Math.abs(g) > limit || (kind === 'softmax' && g < 0);
-        entry = { index: i, got: g, ref: r, err, allowed: limit, ratio: bad ? 1 + Math.abs(g) / limit : 0, why: `|ref| < ${TINY}: need ${kind === 'softmax' ? '0 <= got' : '|got|'} <= ${limit}` };
+        entry = {
+          index: i,
+          got: g,
+          ref: r,
+          err,
+          allowed: limit,
+          ratio: bad ? 1 + Math.abs(g) / limit : 0,
+          why: `|ref| < ${TINY}: need ${kind === 'softmax' ? '0 <= got' : '|got|'} <= ${limit}`,
+        };
       } else {
         const bad = err > allowed || (kind === 'softmax' && g < 0);
-        const ratio = allowed > 0 ? err / allowed : (err > 0 ? Infinity : 0);
+        const ratio = allowed > 0 ? err / allowed : err > 0 ? Infinity : 0;
         entry = { index: i, got: g, ref: r, err, allowed, ratio: bad ? Math.max(ratio, 1 + 1e-9) : Math.min(ratio, 1) };
       }
     }
@@ -309,7 +362,12 @@ function describeContext(ctx) {
  * and the worst one (flat and multi-index, got, ref, error, allowance, and the
  * input values there if ctx.inputs = { name: array } is given).
  */
-export function assertClose(kind, got, ref, { tol, scale, minNormal, lines: tolLines, what = kind, ctx = {}, shape } = {}) {
+export function assertClose(
+  kind,
+  got,
+  ref,
+  { tol, scale, minNormal, lines: tolLines, what = kind, ctx = {}, shape } = {},
+) {
   const result = compare(kind, got, ref, { tol, scale, minNormal, lines: tolLines });
   if (result.ok) return;
   const w = result.worst;
@@ -332,19 +390,26 @@ export function assertClose(kind, got, ref, { tol, scale, minNormal, lines: tolL
 
 /** Collects failures of many cases in one test so a report lists them all. */
 export class Failures {
-  constructor() { this.messages = []; this.cases = 0; }
+  constructor() {
+    this.messages = [];
+    this.cases = 0;
+  }
   check(fn) {
     this.cases++;
     try {
       fn();
     } catch (error) {
-      this.messages.push(error?.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message));
+      this.messages.push(
+        error?.stack && !(error instanceof assert.AssertionError) ? error.stack : String(error.message),
+      );
     }
   }
   assertNone() {
     if (this.messages.length === 0) return;
     const shown = this.messages.slice(0, 4).join('\n---\n');
-    assert.fail(`${this.messages.length} of ${this.cases} cases failed; first ${Math.min(4, this.messages.length)}:\n${shown}`);
+    assert.fail(
+      `${this.messages.length} of ${this.cases} cases failed; first ${Math.min(4, this.messages.length)}:\n${shown}`,
+    );
   }
 }
 
@@ -360,9 +425,15 @@ const GRAD_TOL = Object.fromEntries(DTYPES.map((d) => [d.name, tolerance('crossE
 export function checkLoss(got, ref, dtype, what) {
   const tol = LOSS_TOL[dtype.name];
   const one = (g, r, i) => {
-    if (Number.isNaN(r)) { assert.ok(Number.isNaN(g), `${what}: loss${i ?? ''} ${g}, want NaN`); return; }
+    if (Number.isNaN(r)) {
+      assert.ok(Number.isNaN(g), `${what}: loss${i ?? ''} ${g}, want NaN`);
+      return;
+    }
     if (g === r) return; // also +inf (a -inf target logit), where g - r is NaN
-    assert.ok(Math.abs(g - r) <= tol * Math.max(1, Math.abs(r)), `${what}: loss${i === undefined ? '' : `[${i}]`} ${g}, ref ${r}, |err| ${Math.abs(g - r)}`);
+    assert.ok(
+      Math.abs(g - r) <= tol * Math.max(1, Math.abs(r)),
+      `${what}: loss${i === undefined ? '' : `[${i}]`} ${g}, ref ${r}, |err| ${Math.abs(g - r)}`,
+    );
   };
   if (typeof ref === 'number') {
     assert.equal(typeof got, 'number', `${what}: loss should be a number, got ${got?.constructor?.name}`);
@@ -374,7 +445,10 @@ export function checkLoss(got, ref, dtype, what) {
 }
 
 export function checkGrad(got, ref, dtype, what) {
-  assert.ok(got instanceof dtype.Result, `${what}: grad should be a ${dtype.Result.name}, got ${got?.constructor?.name}`);
+  assert.ok(
+    got instanceof dtype.Result,
+    `${what}: grad should be a ${dtype.Result.name}, got ${got?.constructor?.name}`,
+  );
   assert.equal(got.length, ref.length, `${what}: grad length`);
   const scale = Math.max(0, ...Array.from(ref, Math.abs).filter(Number.isFinite));
   const allowed = GRAD_TOL[dtype.name] * scale;
@@ -383,9 +457,15 @@ export function checkGrad(got, ref, dtype, what) {
   for (let i = 0; i < ref.length; i++) {
     // NaN exactly where the reference has NaN
     const err = Number.isNaN(ref[i]) ? (Number.isNaN(got[i]) ? 0 : Infinity) : Math.abs(got[i] - ref[i]);
-    if (!(err <= allowed) && (worst < 0 || !(err <= worstErr))) { worst = i; worstErr = err; }
+    if (!(err <= allowed) && (worst < 0 || !(err <= worstErr))) {
+      worst = i;
+      worstErr = err;
+    }
   }
-  assert.ok(worst < 0, `${what}: grad[${worst}] = ${got[worst]}, ref ${ref[worst]}, |err| ${worstErr} > ${allowed} (${GRAD_TOL[dtype.name]} of max|grad| ${scale})`);
+  assert.ok(
+    worst < 0,
+    `${what}: grad[${worst}] = ${got[worst]}, ref ${ref[worst]}, |err| ${worstErr} > ${allowed} (${GRAD_TOL[dtype.name]} of max|grad| ${scale})`,
+  );
 }
 
 // ------------------------------------------------------------ op runners ----
@@ -413,8 +493,10 @@ function callOp(sm, op, inputs, opts, dtype, { useOut = false, resultLength }) {
     callOpts.out = out;
   }
   const result = sm[op](...inputs, callOpts);
-  assert.ok(result instanceof dtype.Result,
-    `${op}: result should be a ${dtype.Result.name} for ${dtype.name} input, got ${result?.constructor?.name}`);
+  assert.ok(
+    result instanceof dtype.Result,
+    `${op}: result should be a ${dtype.Result.name} for ${dtype.name} input, got ${result?.constructor?.name}`,
+  );
   assert.equal(result.length, resultLength, `${op}: result length`);
   if (useOut) assert.equal(result, out, `${op}: with opts.out the result must be that same array`);
   else inputs.forEach((a) => assert.notEqual(result, a, `${op}: without out the result must be a new array`));
@@ -450,22 +532,35 @@ export function runOpCase(sm, dtype, op, params, rng, label = '') {
     const got = callOp(sm, op, [x], libOpts, dtype, { useOut, resultLength: ref.length });
     const kind = op === 'softmax' ? 'softmax' : 'log';
     const refShape = op === 'logSumExp' ? undefined : (shape ?? [size]);
-    assertClose(kind, got, ref, { tol, lines: toleranceLines(op, dtype.name), what: op, ctx: { ...ctx, inputs: op === 'logSumExp' ? undefined : { x: xr } }, shape: refShape });
+    assertClose(kind, got, ref, {
+      tol,
+      lines: toleranceLines(op, dtype.name),
+      what: op,
+      ctx: { ...ctx, inputs: op === 'logSumExp' ? undefined : { x: xr } },
+      shape: refShape,
+    });
     return;
   }
   // Backward ops get a genuine forward output y (rounded to the dtype) and a random dy.
   const forward = op === 'softmaxBackward' ? 'softmax' : 'logSoftmax';
   const y = dtype.make(R[forward](logits, refOpts));
-  const dy = dtype.make(params.constantGradient === undefined
-    ? randomGradient(rng, size)
-    : new Float64Array(size).fill(params.constantGradient));
+  const dy = dtype.make(
+    params.constantGradient === undefined
+      ? randomGradient(rng, size)
+      : new Float64Array(size).fill(params.constantGradient),
+  );
   const yr = asRef(y);
   const dyr = asRef(dy);
   const ref = R[op](dyr, yr, refOpts);
   const scale = (op === 'softmaxBackward' ? R.softmaxBackwardScale : R.logSoftmaxBackwardScale)(dyr, yr, refOpts);
   const got = callOp(sm, op, [dy, y], libOpts, dtype, { useOut, resultLength: ref.length });
   assertClose('backward', got, ref, {
-    tol, scale, minNormal: dtype.minNormal, what: op, ctx: { ...ctx, inputs: { dy: dyr, y: yr } }, shape: shape ?? [size],
+    tol,
+    scale,
+    minNormal: dtype.minNormal,
+    what: op,
+    ctx: { ...ctx, inputs: { dy: dyr, y: yr } },
+    shape: shape ?? [size],
   });
 }
 

@@ -48,11 +48,51 @@ describe('compare(): log rule |err| <= tol * max(1, |ref|)', () => {
   for (const { name, tol } of [F32, F64]) {
     test(`${name}: absolute below 1, relative above`, () => {
       const ref = Float64Array.from([0.001, -50, 0]);
-      assert.equal(compare('log', ref.map((v, i) => (i === 0 ? v + 0.9 * tol : v)), ref, { tol }).ok, true);
-      assert.equal(compare('log', ref.map((v, i) => (i === 0 ? v + 1.1 * tol : v)), ref, { tol }).ok, false);
-      assert.equal(compare('log', ref.map((v, i) => (i === 1 ? v - 0.9 * 50 * tol : v)), ref, { tol }).ok, true);
-      assert.equal(compare('log', ref.map((v, i) => (i === 1 ? v - 1.1 * 50 * tol : v)), ref, { tol }).ok, false);
-      assert.equal(compare('log', ref.map((v, i) => (i === 2 ? 1.1 * tol : v)), ref, { tol }).ok, false);
+      assert.equal(
+        compare(
+          'log',
+          ref.map((v, i) => (i === 0 ? v + 0.9 * tol : v)),
+          ref,
+          { tol },
+        ).ok,
+        true,
+      );
+      assert.equal(
+        compare(
+          'log',
+          ref.map((v, i) => (i === 0 ? v + 1.1 * tol : v)),
+          ref,
+          { tol },
+        ).ok,
+        false,
+      );
+      assert.equal(
+        compare(
+          'log',
+          ref.map((v, i) => (i === 1 ? v - 0.9 * 50 * tol : v)),
+          ref,
+          { tol },
+        ).ok,
+        true,
+      );
+      assert.equal(
+        compare(
+          'log',
+          ref.map((v, i) => (i === 1 ? v - 1.1 * 50 * tol : v)),
+          ref,
+          { tol },
+        ).ok,
+        false,
+      );
+      assert.equal(
+        compare(
+          'log',
+          ref.map((v, i) => (i === 2 ? 1.1 * tol : v)),
+          ref,
+          { tol },
+        ).ok,
+        false,
+      );
     });
   }
 });
@@ -62,10 +102,19 @@ describe('compare(): backward rule |err| <= tol * scale_i', () => {
     test(`${name}: componentwise against the scale, not the value`, () => {
       const ref = Float64Array.from([1e-9, 0.3, 0]);
       const scale = Float64Array.from([2, 0.6, 0]);
-      assert.equal(compare('backward', Float64Array.from([1e-9 + 1.8 * tol, 0.3, 0]), ref, { tol, scale, minNormal }).ok, true);
-      assert.equal(compare('backward', Float64Array.from([1e-9 + 2.2 * tol, 0.3, 0]), ref, { tol, scale, minNormal }).ok, false);
+      assert.equal(
+        compare('backward', Float64Array.from([1e-9 + 1.8 * tol, 0.3, 0]), ref, { tol, scale, minNormal }).ok,
+        true,
+      );
+      assert.equal(
+        compare('backward', Float64Array.from([1e-9 + 2.2 * tol, 0.3, 0]), ref, { tol, scale, minNormal }).ok,
+        false,
+      );
       // scale 0 (y_i = 0): the result must be exactly 0 (up to the subnormal floor).
-      assert.equal(compare('backward', Float64Array.from([1e-9, 0.3, 1e-20]), ref, { tol, scale, minNormal }).ok, false);
+      assert.equal(
+        compare('backward', Float64Array.from([1e-9, 0.3, 1e-20]), ref, { tol, scale, minNormal }).ok,
+        false,
+      );
     });
   }
 });
@@ -74,8 +123,14 @@ describe('compare(): jacobian rule (relative for |ref| >= 1e-30)', () => {
   for (const { name, tol } of [F32, F64]) {
     test(`${name}: relative error on both signs`, () => {
       const ref = Float64Array.from([0.1875, -0.1875, -1e-31]);
-      assert.equal(compare('jacobian', Float64Array.from([0.1875 * (1 + 0.9 * tol), -0.1875, 0]), ref, { tol }).ok, true);
-      assert.equal(compare('jacobian', Float64Array.from([0.1875, -0.1875 * (1 + 1.1 * tol), -1e-31]), ref, { tol }).ok, false);
+      assert.equal(
+        compare('jacobian', Float64Array.from([0.1875 * (1 + 0.9 * tol), -0.1875, 0]), ref, { tol }).ok,
+        true,
+      );
+      assert.equal(
+        compare('jacobian', Float64Array.from([0.1875, -0.1875 * (1 + 1.1 * tol), -1e-31]), ref, { tol }).ok,
+        false,
+      );
       assert.equal(compare('jacobian', Float64Array.from([0.1875, -0.1875, -2e-30]), ref, { tol }).ok, false);
     });
   }
@@ -86,14 +141,16 @@ test('assertClose reports the worst index, its value, the reference and the case
   const got = Float64Array.from(ref);
   got[2] *= 1 + 1e-5;
   got[1] *= 1 + 3e-6;
-  assert.throws(() => assertClose('softmax', got, ref, { tol: 2e-6, ctx: { shape: [2, 2], seed: 7 }, shape: [2, 2] }),
+  assert.throws(
+    () => assertClose('softmax', got, ref, { tol: 2e-6, ctx: { shape: [2, 2], seed: 7 }, shape: [2, 2] }),
     (error) => {
       assert.match(error.message, /2 of 4 entries/);
       assert.match(error.message, /worst: index 2 \[1,0\]/);
       assert.match(error.message, new RegExp(`got ${got[2]}, ref ${ref[2]}`));
       assert.match(error.message, /seed=7/);
       return true;
-    });
+    },
+  );
   // The perturbed result of a real reference case is caught at the float32 tolerance ...
   const x = Float32Array.from([0.5, -3, 7, 1e-3]);
   const good = Float32Array.from(R.softmax(x));

@@ -9,8 +9,18 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import {
-  DTYPES, Failures, SIMD_SIZES, TEMPERATURES, allAxes, asRef, assertClose, randomLogits,
-  randomShape, runOpCase, seededTest, R,
+  DTYPES,
+  Failures,
+  SIMD_SIZES,
+  TEMPERATURES,
+  allAxes,
+  asRef,
+  assertClose,
+  randomLogits,
+  randomShape,
+  runOpCase,
+  seededTest,
+  R,
 } from './helpers.mjs';
 
 const RANDOM_SHAPES = 14;
@@ -23,16 +33,34 @@ export function defineOpSuite(op, builds) {
   for (const { name: build, sm } of builds) {
     for (const dtype of DTYPES) {
       describe(`${op} [${build}, ${dtype.name}]`, () => {
-        seededTest(`${op} ${build} ${dtype.name}: lengths around SIMD widths, as 1-D, last, first and middle axis`, (rng) => {
-          const f = new Failures();
-          for (const n of SIMD_SIZES) {
-            f.check(() => runOpCase(sm, dtype, op, { length: n, temperature: randomT(rng), useOut: rng.bool() }, rng, '1-D'));
-            f.check(() => runOpCase(sm, dtype, op, { shape: [3, n], axis: -1, temperature: randomT(rng) }, rng, 'rows'));
-            f.check(() => runOpCase(sm, dtype, op, { shape: [n, 3], axis: 0, temperature: randomT(rng) }, rng, 'columns'));
-            f.check(() => runOpCase(sm, dtype, op, { shape: [2, n, 3], axis: 1, temperature: randomT(rng), useOut: true }, rng, 'middle'));
-          }
-          f.assertNone();
-        });
+        seededTest(
+          `${op} ${build} ${dtype.name}: lengths around SIMD widths, as 1-D, last, first and middle axis`,
+          (rng) => {
+            const f = new Failures();
+            for (const n of SIMD_SIZES) {
+              f.check(() =>
+                runOpCase(sm, dtype, op, { length: n, temperature: randomT(rng), useOut: rng.bool() }, rng, '1-D'),
+              );
+              f.check(() =>
+                runOpCase(sm, dtype, op, { shape: [3, n], axis: -1, temperature: randomT(rng) }, rng, 'rows'),
+              );
+              f.check(() =>
+                runOpCase(sm, dtype, op, { shape: [n, 3], axis: 0, temperature: randomT(rng) }, rng, 'columns'),
+              );
+              f.check(() =>
+                runOpCase(
+                  sm,
+                  dtype,
+                  op,
+                  { shape: [2, n, 3], axis: 1, temperature: randomT(rng), useOut: true },
+                  rng,
+                  'middle',
+                ),
+              );
+            }
+            f.assertNone();
+          },
+        );
 
         // softmax/logSoftmax run a strided axis with inner >= 16 in column
         // chunks of 2 kB (512 float32 / 256 float64 fibres, 4 rows per sweep):
@@ -42,10 +70,28 @@ export function defineOpSuite(op, builds) {
           const f = new Failures();
           for (const inner of [16, 19, 64, 67, 300, 1100]) {
             for (const n of inner >= 300 ? [1, 21] : [1, 3, 21, 40]) {
-              f.check(() => runOpCase(sm, dtype, op, { shape: [2, n, inner], axis: 1, temperature: randomT(rng), useOut: rng.bool() }, rng, 'large inner'));
+              f.check(() =>
+                runOpCase(
+                  sm,
+                  dtype,
+                  op,
+                  { shape: [2, n, inner], axis: 1, temperature: randomT(rng), useOut: rng.bool() },
+                  rng,
+                  'large inner',
+                ),
+              );
             }
           }
-          f.check(() => runOpCase(sm, dtype, op, { shape: [40, 1100], axis: 0, temperature: randomT(rng), mode: 'wide' }, rng, 'large inner, first axis'));
+          f.check(() =>
+            runOpCase(
+              sm,
+              dtype,
+              op,
+              { shape: [40, 1100], axis: 0, temperature: randomT(rng), mode: 'wide' },
+              rng,
+              'large inner, first axis',
+            ),
+          );
           f.assertNone();
         });
 
@@ -53,7 +99,16 @@ export function defineOpSuite(op, builds) {
           const f = new Failures();
           for (let n = 1; n <= 17; n++) {
             for (const rows of [4, 8, 9, 14]) {
-              f.check(() => runOpCase(sm, dtype, op, { shape: [rows, n], axis: -1, temperature: randomT(rng), useOut: rng.bool() }, rng, 'short rows'));
+              f.check(() =>
+                runOpCase(
+                  sm,
+                  dtype,
+                  op,
+                  { shape: [rows, n], axis: -1, temperature: randomT(rng), useOut: rng.bool() },
+                  rng,
+                  'short rows',
+                ),
+              );
             }
           }
           f.assertNone();
@@ -64,7 +119,16 @@ export function defineOpSuite(op, builds) {
           for (let s = 0; s < RANDOM_SHAPES; s++) {
             const shape = randomShape(rng, { maxElements: 12000 });
             for (const axis of allAxes(shape)) {
-              f.check(() => runOpCase(sm, dtype, op, { shape, axis, temperature: randomT(rng), useOut: rng.bool() }, rng, 'random shape'));
+              f.check(() =>
+                runOpCase(
+                  sm,
+                  dtype,
+                  op,
+                  { shape, axis, temperature: randomT(rng), useOut: rng.bool() },
+                  rng,
+                  'random shape',
+                ),
+              );
             }
           }
           f.assertNone();
@@ -100,11 +164,31 @@ export function defineOpSuite(op, builds) {
         seededTest(`${op} ${build} ${dtype.name}: long rows (vocabulary 50257)`, (rng) => {
           const f = new Failures();
           f.check(() => runOpCase(sm, dtype, op, { length: 50257, mode: 'normal3' }, rng, 'vocab 1-D'));
-          f.check(() => runOpCase(sm, dtype, op, { shape: [2, 50257], axis: -1, temperature: randomT(rng), mode: 'uniform10', useOut: true }, rng, 'vocab rows'));
-          f.check(() => runOpCase(sm, dtype, op, { shape: [4099], temperature: randomT(rng), mode: 'wide' }, rng, 'prime length'));
+          f.check(() =>
+            runOpCase(
+              sm,
+              dtype,
+              op,
+              { shape: [2, 50257], axis: -1, temperature: randomT(rng), mode: 'uniform10', useOut: true },
+              rng,
+              'vocab rows',
+            ),
+          );
+          f.check(() =>
+            runOpCase(sm, dtype, op, { shape: [4099], temperature: randomT(rng), mode: 'wide' }, rng, 'prime length'),
+          );
           if (TWO_INPUTS.has(op)) {
             // all-equal dy: the sum / dot product over the row is where a plain running sum loses digits
-            f.check(() => runOpCase(sm, dtype, op, { length: 50257, mode: 'normal3', constantGradient: 0.3 }, rng, 'vocab, constant dy'));
+            f.check(() =>
+              runOpCase(
+                sm,
+                dtype,
+                op,
+                { length: 50257, mode: 'normal3', constantGradient: 0.3 },
+                rng,
+                'vocab, constant dy',
+              ),
+            );
           }
           f.assertNone();
         });
@@ -116,7 +200,16 @@ export function defineOpSuite(op, builds) {
             for (let n = 1; n <= 17; n++) {
               for (const rows of [4, 8, 9, 14, 64]) {
                 const temperature = rng.pick([1, 1, 0.5, 3]);
-                f.check(() => runOpCase(sm, dtype, op, { shape: [rows, n], axis: -1, temperature, useOut: rng.bool() }, rng, 'short rows'));
+                f.check(() =>
+                  runOpCase(
+                    sm,
+                    dtype,
+                    op,
+                    { shape: [rows, n], axis: -1, temperature, useOut: rng.bool() },
+                    rng,
+                    'short rows',
+                  ),
+                );
               }
             }
             f.assertNone();
@@ -131,21 +224,44 @@ export function defineOpSuite(op, builds) {
             const dy = dtype.make(randomLogits(rng, 37, 'normal3'));
             const got = sm[op](dy, y);
             assert.ok(got instanceof dtype.Result);
-            const scale = (op === 'softmaxBackward' ? R.softmaxBackwardScale : R.logSoftmaxBackwardScale)(asRef(dy), asRef(y));
-            assertClose('backward', got, R[op](asRef(dy), asRef(y)), { tol: dtype.tol, scale, minNormal: dtype.minNormal, what: op });
+            const scale = (op === 'softmaxBackward' ? R.softmaxBackwardScale : R.logSoftmaxBackwardScale)(
+              asRef(dy),
+              asRef(y),
+            );
+            assertClose('backward', got, R[op](asRef(dy), asRef(y)), {
+              tol: dtype.tol,
+              scale,
+              minNormal: dtype.minNormal,
+              what: op,
+            });
           } else {
             const input = dtype.make(x);
             const got = sm[op](input);
             assert.ok(got instanceof dtype.Result);
-            assertClose(op === 'softmax' ? 'softmax' : 'log', got, R[op](asRef(input)), { tol: dtype.tol, lines: dtype.lines, what: op });
+            assertClose(op === 'softmax' ? 'softmax' : 'log', got, R[op](asRef(input)), {
+              tol: dtype.tol,
+              lines: dtype.lines,
+              what: op,
+            });
           }
         });
 
         seededTest(`${op} ${build} ${dtype.name}: scalar shape [] and zero-sized dimensions`, (rng) => {
           const f = new Failures();
           f.check(() => runOpCase(sm, dtype, op, { shape: [], temperature: randomT(rng) }, rng, 'scalar'));
-          for (const [shape, axis] of [[[0], undefined], [[0], 0], [[3, 0], -1], [[3, 0], 0], [[0, 3], -1], [[0, 3], 0], [[2, 0, 3], 1], [[2, 3, 0], 1]]) {
-            f.check(() => runOpCase(sm, dtype, op, { shape, axis, temperature: randomT(rng), useOut: rng.bool() }, rng, 'empty'));
+          for (const [shape, axis] of [
+            [[0], undefined],
+            [[0], 0],
+            [[3, 0], -1],
+            [[3, 0], 0],
+            [[0, 3], -1],
+            [[0, 3], 0],
+            [[2, 0, 3], 1],
+            [[2, 3, 0], 1],
+          ]) {
+            f.check(() =>
+              runOpCase(sm, dtype, op, { shape, axis, temperature: randomT(rng), useOut: rng.bool() }, rng, 'empty'),
+            );
           }
           f.assertNone();
         });

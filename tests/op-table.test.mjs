@@ -12,7 +12,10 @@ const BUILDS = await builds();
 const KINDS = ['alongAxis', 'reduction', 'jacobian', 'loss', 'sample', 'filter', 'topK', 'argmax'];
 
 test('every entry is well formed and named once', () => {
-  assert.deepEqual(OP_NAMES, OPS.map((e) => e.name));
+  assert.deepEqual(
+    OP_NAMES,
+    OPS.map((e) => e.name),
+  );
   assert.equal(new Set(OP_NAMES).size, OPS.length);
   for (const e of OPS) {
     assert.ok(Object.isFrozen(e) && Object.isFrozen(e.options) && Object.isFrozen(e.args), `${e.name} is frozen`);
@@ -28,10 +31,14 @@ test('every entry is well formed and named once', () => {
 for (const { name: build, sm } of BUILDS) {
   test(`${build}: every op of the table is a method, and nothing else is`, () => {
     const methods = Object.getOwnPropertyNames(SoftmaxWasm.prototype).filter(
-      (k) => k !== 'constructor' && typeof Object.getOwnPropertyDescriptor(SoftmaxWasm.prototype, k).value === 'function',
+      (k) =>
+        k !== 'constructor' && typeof Object.getOwnPropertyDescriptor(SoftmaxWasm.prototype, k).value === 'function',
     );
     // alloc and random make objects (a WasmArray, a generator), dispose ends the instance: not ops.
-    assert.deepEqual(methods.filter((k) => k !== 'alloc' && k !== 'random' && k !== 'dispose').sort(), [...OP_NAMES].sort());
+    assert.deepEqual(
+      methods.filter((k) => k !== 'alloc' && k !== 'random' && k !== 'dispose').sort(),
+      [...OP_NAMES].sort(),
+    );
     for (const e of OPS) assert.equal(sm[e.name].name, e.name);
   });
 
@@ -50,7 +57,11 @@ for (const { name: build, sm } of BUILDS) {
     for (const e of OPS) {
       for (const key of everyOption) {
         if (Object.hasOwn(e.options, key)) continue;
-        assert.throws(() => sm[e.name](...args[e.kind](e), { [key]: undefined }), (err) => err instanceof TypeError && err.message.includes(`unknown option "${key}"`), `${e.name} rejects ${key}`);
+        assert.throws(
+          () => sm[e.name](...args[e.kind](e), { [key]: undefined }),
+          (err) => err instanceof TypeError && err.message.includes(`unknown option "${key}"`),
+          `${e.name} rejects ${key}`,
+        );
       }
       sm[e.name](...args[e.kind](e), Object.fromEntries(Object.keys(e.options).map((k) => [k, undefined])));
     }
@@ -58,7 +69,13 @@ for (const { name: build, sm } of BUILDS) {
 }
 
 test('a wasm module without one of the bindings fails to load with an Error naming it', () => {
-  const fake = { kernelVariant: () => 'fake', samplingVariant: () => 'fake', HEAPF32: new Float32Array(4), HEAPF64: new Float64Array(4), HEAP32: new Int32Array(4) };
+  const fake = {
+    kernelVariant: () => 'fake',
+    samplingVariant: () => 'fake',
+    HEAPF32: new Float32Array(4),
+    HEAPF64: new Float64Array(4),
+    HEAP32: new Int32Array(4),
+  };
   for (const e of OPS) for (const name of Object.values(e.bindings)) fake[name] = () => 0;
   assert.doesNotThrow(() => new SoftmaxWasm(fake, 'wasm-scalar'));
   for (const e of OPS) {
@@ -67,7 +84,13 @@ test('a wasm module without one of the bindings fails to load with an Error nami
       delete missing[name];
       // A binding may serve two ops (sample and filterLogits share sample_f32/f64): the error names one of them.
       const users = OPS.filter((o) => Object.values(o.bindings).includes(name)).map((o) => o.name);
-      assert.throws(() => new SoftmaxWasm(missing, 'wasm-scalar'), (err) => err.constructor === Error && err.message.includes(name) && users.some((u) => err.message.includes(`op ${u} `)));
+      assert.throws(
+        () => new SoftmaxWasm(missing, 'wasm-scalar'),
+        (err) =>
+          err.constructor === Error &&
+          err.message.includes(name) &&
+          users.some((u) => err.message.includes(`op ${u} `)),
+      );
     }
   }
   // An inherited function is not a binding.

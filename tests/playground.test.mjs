@@ -22,8 +22,20 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const TOKENS = ['mat', 'rug', 'chair', 'bed', 'floor', 'hat'];
 const DEFAULT_LOGITS = [3.2, 2.4, 1.8, 1.5, 1.1, 0.3];
 const DEFAULT_UPSTREAM = [1.0, -0.5, 0.25, 0.0, 0.75, -1.0];
-const PANELS = ['distribution-shift', 'softmax-focus', 'overflow', 'jacobian', 'backward-pass',
-  'cross-entropy', 'axis', 'temperature', 'gradient-check', 'training', 'speed', 'next-token'];
+const PANELS = [
+  'distribution-shift',
+  'softmax-focus',
+  'overflow',
+  'jacobian',
+  'backward-pass',
+  'cross-entropy',
+  'axis',
+  'temperature',
+  'gradient-check',
+  'training',
+  'speed',
+  'next-token',
+];
 
 // ---- the float64 reference (tests/reference.mjs), in the shapes the panels show ----
 const softmaxRef = (x, T = 1) => Array.from(R.softmax(x, { temperature: T }));
@@ -41,10 +53,12 @@ function assertClose(actual, expected, tol, what) {
 // The next-token model (panel 12), evaluated here independently of web/lib: the
 // committed weights, a float64 forward pass written out again.
 const NT = JSON.parse(fs.readFileSync(path.join(ROOT, 'web/data/next-token-model.json'), 'utf8'));
-const ntWeights = Object.fromEntries(Object.entries(NT.weights).map(([k, b64]) => {
-  const buf = Buffer.from(b64, 'base64');
-  return [k, new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)];
-}));
+const ntWeights = Object.fromEntries(
+  Object.entries(NT.weights).map(([k, b64]) => {
+    const buf = Buffer.from(b64, 'base64');
+    return [k, new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4)];
+  }),
+);
 const ntIndex = new Map(NT.vocab.map((w, i) => [w, i]));
 function ntLogits(ids) {
   const { context: C, embed: D, hidden: H, vocab } = NT;
@@ -77,7 +91,8 @@ function ntReferenceTokens(prompt, options, seed, count) {
   }
   return out;
 }
-const ntIds = (text) => (text.toLowerCase().match(/[a-z]+|[.,]/g) ?? []).filter((w) => ntIndex.has(w)).map((w) => ntIndex.get(w));
+const ntIds = (text) =>
+  (text.toLowerCase().match(/[a-z]+|[.,]/g) ?? []).filter((w) => ntIndex.has(w)).map((w) => ntIndex.get(w));
 
 // ---- harness -------------------------------------------------------------------
 // No single check may hang the run: each test gets 30 s (the whole file takes ~20 s).
@@ -91,7 +106,9 @@ const problems = []; // console errors, page errors, failed requests, HTTP error
 const responses = [];
 
 function watch(p, label) {
-  p.on('console', (m) => { if (m.type() === 'error') problems.push(`${label} console error: ${m.text()}`); });
+  p.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${label} console error: ${m.text()}`);
+  });
   p.on('pageerror', (e) => problems.push(`${label} page error: ${e.message}`));
   p.on('requestfailed', (r) => problems.push(`${label} request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   p.on('response', (r) => {
@@ -124,36 +141,53 @@ async function jsonValues(p, id) {
 }
 /** Cumulative layout shift since the page loaded (shifts right after input excluded). */
 function layoutShift(p) {
-  return p.evaluate(() => new Promise((resolve) => {
-    let total = 0;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value;
-    }).observe({ type: 'layout-shift', buffered: true });
-    setTimeout(() => resolve(total), 50);
-  }));
+  return p.evaluate(
+    () =>
+      new Promise((resolve) => {
+        let total = 0;
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value;
+        }).observe({ type: 'layout-shift', buffered: true });
+        setTimeout(() => resolve(total), 50);
+      }),
+  );
 }
 
 /** Sets an input's value the way typing or dragging would, firing input and change. */
 async function setValue(p, id, value) {
-  await p.$eval(tid(id), (el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, value);
+  await p.$eval(
+    tid(id),
+    (el, v) => {
+      el.value = String(v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    value,
+  );
 }
 
 // Up to 3 min only when Chromium has to be installed first; otherwise a few seconds.
-before(async () => {
-  for (const f of ['bindings/browser.js', 'dist/softmax-simd.mjs', 'dist/softmax-scalar.mjs', 'dist/softmax-simd.wasm',
-    'dist/softmax-scalar.wasm', 'node_modules/d3/dist/d3.min.js', 'node_modules/@observablehq/plot/dist/plot.umd.min.js']) {
-    assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run npm install and npm run build first`);
-  }
-  server = await startServer({ port: 0 });
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softmax-wasm-chromium-'));
-  context = await launchChromium({ userDataDir, viewport: { width: 1280, height: 900 } });
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  page = await openPage();
-}, { timeout: 180_000 });
+before(
+  async () => {
+    for (const f of [
+      'bindings/browser.js',
+      'dist/softmax-simd.mjs',
+      'dist/softmax-scalar.mjs',
+      'dist/softmax-simd.wasm',
+      'dist/softmax-scalar.wasm',
+      'node_modules/d3/dist/d3.min.js',
+      'node_modules/@observablehq/plot/dist/plot.umd.min.js',
+    ]) {
+      assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is missing: run npm install and npm run build first`);
+    }
+    server = await startServer({ port: 0 });
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softmax-wasm-chromium-'));
+    context = await launchChromium({ userDataDir, viewport: { width: 1280, height: 900 } });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    page = await openPage();
+  },
+  { timeout: 180_000 },
+);
 
 after(async () => {
   // Always close the browser and the server, whatever failed.
@@ -176,7 +210,10 @@ test('the page loads over HTTP with wasm MIME type, COOP/COEP, and no errors', a
   assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
   const cls = await layoutShift(page);
   assert.ok(cls < 0.01, `cumulative layout shift while loading: ${cls}`);
-  assert.ok(responses.every((r) => new URL(r.url()).hostname === '127.0.0.1' || r.url().startsWith('data:')), 'nothing is fetched from elsewhere');
+  assert.ok(
+    responses.every((r) => new URL(r.url()).hostname === '127.0.0.1' || r.url().startsWith('data:')),
+    'nothing is fetched from elsewhere',
+  );
   assert.deepEqual(problems, []);
 });
 
@@ -185,7 +222,13 @@ test('the server serves only the page folders, read-only, and refuses traversal'
   const status = async (p, init) => (await fetch(origin + p, { redirect: 'manual', ...init })).status;
   assert.equal(await status('/'), 302);
   assert.equal(await status('/web/'), 200);
-  for (const p of ['/.git/HEAD', '/package.json', '/node_modules/d3/package.json', '/scripts/serve.mjs', '/tests/playground.test.mjs']) {
+  for (const p of [
+    '/.git/HEAD',
+    '/package.json',
+    '/node_modules/d3/package.json',
+    '/scripts/serve.mjs',
+    '/tests/playground.test.mjs',
+  ]) {
     assert.equal(await status(p), 404, p);
   }
   for (const p of ['/web/..%2f..%2fpackage.json', '/web/%2e%2e%2f%2e%2e%2fetc/passwd', '/web/..%5c..%5cpackage.json']) {
@@ -213,24 +256,32 @@ test('every panel renders its chart or table', async () => {
     assert.ok((await section.locator('p.explain').textContent()).length > 40, `panel ${id} explains itself`);
   }
   // Every chart has a label on both axes.
-  const charts = await page.$$eval('.chart svg[class^="plot-"]:not([class$="-ramp"])', (svgs) => svgs.map((svg) => ({
-    panel: svg.closest('section').id,
-    x: !!svg.querySelector('[aria-label$="x-axis label"]'),
-    y: !!svg.querySelector('[aria-label$="y-axis label"]'),
-  })));
+  const charts = await page.$$eval('.chart svg[class^="plot-"]:not([class$="-ramp"])', (svgs) =>
+    svgs.map((svg) => ({
+      panel: svg.closest('section').id,
+      x: !!svg.querySelector('[aria-label$="x-axis label"]'),
+      y: !!svg.querySelector('[aria-label$="y-axis label"]'),
+    })),
+  );
   assert.ok(charts.length >= 16, `found ${charts.length} charts`);
   for (const c of charts) assert.ok(c.x && c.y, `a chart in ${c.panel} lacks an axis label: ${JSON.stringify(c)}`);
 });
 
 test('distribution shift: probabilities match the reference and follow an edited logit', async () => {
-  let s = await nums(page, TOKENS.map((t) => `prob-${t}`));
+  let s = await nums(
+    page,
+    TOKENS.map((t) => `prob-${t}`),
+  );
   assertClose(s, softmaxRef(DEFAULT_LOGITS), 1e-9, 'default probabilities');
   assert.ok(Math.abs(s[0] - 0.486) < 0.005, `"mat" gets about 48%: ${s[0]}`);
   assert.equal(await page.textContent(tid('prob-mat')), softmaxRef(DEFAULT_LOGITS)[0].toFixed(4));
 
   await page.fill(tid('logit-mat'), '4.5');
   const logits = [4.5, ...DEFAULT_LOGITS.slice(1)];
-  s = await nums(page, TOKENS.map((t) => `prob-${t}`));
+  s = await nums(
+    page,
+    TOKENS.map((t) => `prob-${t}`),
+  );
   assertClose(s, softmaxRef(logits), 1e-9, 'probabilities after the edit');
   assert.ok(Math.abs((await num(page, 'prob-sum')) - 1) < 1e-12);
   assert.match(await page.textContent(tid('shift-winner')), /mat/);
@@ -241,7 +292,15 @@ test('distribution shift: probabilities match the reference and follow an edited
   const Jref = ref.flatMap((si, i) => ref.map((sj, j) => (i === j ? si : 0) - si * sj));
   assertClose(J, Jref, 1e-9, 'Jacobian');
   await page.click(tid('shift-reset'));
-  assertClose(await nums(page, TOKENS.map((t) => `prob-${t}`)), softmaxRef(DEFAULT_LOGITS), 1e-9, 'after reset');
+  assertClose(
+    await nums(
+      page,
+      TOKENS.map((t) => `prob-${t}`),
+    ),
+    softmaxRef(DEFAULT_LOGITS),
+    1e-9,
+    'after reset',
+  );
 });
 
 test('softmax focus: every column of the batch is a softmax, also after changing the spread', async () => {
@@ -254,21 +313,38 @@ test('softmax focus: every column of the batch is a softmax, also after changing
 });
 
 test('overflow: the naive softmax gives NaN on [1000, 1001, 1002], the kernel does not', async () => {
-  const stable = await nums(page, [0, 1, 2].map((i) => `overflow-stable-${i}`));
+  const stable = await nums(
+    page,
+    [0, 1, 2].map((i) => `overflow-stable-${i}`),
+  );
   assertClose(stable, [0.09003057, 0.24472847, 0.66524096], 5e-9, 'stable softmax');
   for (const i of [0, 1, 2]) assert.equal(await page.textContent(tid(`overflow-naive-${i}`)), 'NaN');
   await page.fill(tid('overflow-input'), '1, 2, 3, 1500');
-  const s = await nums(page, [0, 1, 2, 3].map((i) => `overflow-stable-${i}`));
+  const s = await nums(
+    page,
+    [0, 1, 2, 3].map((i) => `overflow-stable-${i}`),
+  );
   assertClose(s, softmaxRef([1, 2, 3, 1500]), 1e-12, 'typed values');
   assert.equal(await page.textContent(tid('overflow-naive-3')), 'NaN');
   await page.fill(tid('overflow-input'), '1, 2, 3');
-  const naive = await nums(page, [0, 1, 2].map((i) => `overflow-naive-${i}`));
+  const naive = await nums(
+    page,
+    [0, 1, 2].map((i) => `overflow-naive-${i}`),
+  );
   assertClose(naive, softmaxRef([1, 2, 3]), 1e-12, 'naive softmax without overflow');
   // float32 overflows much earlier.
   await page.fill(tid('overflow-input'), '100, 101, 102');
   await page.selectOption(tid('overflow-dtype'), 'float32');
   assert.equal(await page.textContent(tid('overflow-naive-0')), 'NaN');
-  assertClose(await nums(page, [0, 1, 2].map((i) => `overflow-stable-${i}`)), softmaxRef([0, 1, 2]), 2e-7, 'float32 stable');
+  assertClose(
+    await nums(
+      page,
+      [0, 1, 2].map((i) => `overflow-stable-${i}`),
+    ),
+    softmaxRef([0, 1, 2]),
+    2e-7,
+    'float32 stable',
+  );
 });
 
 test('Jacobian memory calculator: 50,000 classes need 20 GB in float64', async () => {
@@ -283,13 +359,24 @@ test('backward pass: dL/dx = s * (g - <g, s>), and a uniform gradient gives zero
   const s = softmaxRef(DEFAULT_LOGITS);
   const check = async (g) => {
     const d = dot(g, s);
-    assertClose(await nums(page, TOKENS.map((t) => `bwd-dx-${t}`)), s.map((si, i) => si * (g[i] - d)), 1e-9, 'dL/dx');
+    assertClose(
+      await nums(
+        page,
+        TOKENS.map((t) => `bwd-dx-${t}`),
+      ),
+      s.map((si, i) => si * (g[i] - d)),
+      1e-9,
+      'dL/dx',
+    );
   };
   await check(DEFAULT_UPSTREAM);
   await page.fill(tid('grad-in-rug'), '2');
   await check([DEFAULT_UPSTREAM[0], 2, ...DEFAULT_UPSTREAM.slice(2)]);
   await page.click(tid('bwd-uniform'));
-  const dx = await nums(page, TOKENS.map((t) => `bwd-dx-${t}`));
+  const dx = await nums(
+    page,
+    TOKENS.map((t) => `bwd-dx-${t}`),
+  );
   for (const v of dx) assert.ok(Math.abs(v) < 1e-12, `uniform gradient gives zero, got ${v}`);
   for (const t of TOKENS) assert.equal(await page.textContent(tid(`bwd-dx-${t}`)), '0.0000');
   await page.click(tid('bwd-reset'));
@@ -299,13 +386,29 @@ test('cross-entropy: loss and gradient s - y follow the true class and label smo
   const s = softmaxRef(DEFAULT_LOGITS);
   await page.selectOption(tid('ce-target'), '1'); // "rug"
   assert.ok(Math.abs((await num(page, 'ce-loss')) + Math.log(s[1])) < 1e-9, 'loss = -log s_rug');
-  assertClose(await nums(page, TOKENS.map((t) => `ce-grad-${t}`)), s.map((v, i) => v - (i === 1 ? 1 : 0)), 1e-9, 'gradient');
+  assertClose(
+    await nums(
+      page,
+      TOKENS.map((t) => `ce-grad-${t}`),
+    ),
+    s.map((v, i) => v - (i === 1 ? 1 : 0)),
+    1e-9,
+    'gradient',
+  );
 
   await setValue(page, 'ce-smoothing', 0.2);
   const y = s.map((_, i) => 0.8 * (i === 1 ? 1 : 0) + 0.2 / TOKENS.length);
   const loss = -y.reduce((t, yi, i) => t + yi * Math.log(s[i]), 0);
   assert.ok(Math.abs((await num(page, 'ce-loss')) - loss) < 1e-9, 'smoothed loss');
-  assertClose(await nums(page, TOKENS.map((t) => `ce-grad-${t}`)), s.map((v, i) => v - y[i]), 1e-9, 'smoothed gradient');
+  assertClose(
+    await nums(
+      page,
+      TOKENS.map((t) => `ce-grad-${t}`),
+    ),
+    s.map((v, i) => v - y[i]),
+    1e-9,
+    'smoothed gradient',
+  );
 });
 
 test('axis: the same matrix normalised along axis 0 and axis 1, and switching the axis', async () => {
@@ -316,7 +419,12 @@ test('axis: the same matrix normalised along axis 0 and axis 1, and switching th
   for (let r = 0; r < 3; r++) assert.ok(Math.abs((await num(page, `axis-right-rowsum-${r}`)) - 1) < 1e-12);
 
   await page.selectOption(tid('axis-left-axis'), '-1');
-  assertClose(await jsonValues(page, 'axis-left-result'), softmaxMatrixRef(x, 3, 4, 1), 1e-9, 'left switched to axis -1');
+  assertClose(
+    await jsonValues(page, 'axis-left-result'),
+    softmaxMatrixRef(x, 3, 4, 1),
+    1e-9,
+    'left switched to axis -1',
+  );
   await page.fill(tid('axis-x-1-2'), '-2');
   x[6] = -2;
   assertClose(await jsonValues(page, 'axis-right-result'), softmaxMatrixRef(x, 3, 4, 1), 1e-9, 'after editing a cell');
@@ -327,7 +435,15 @@ test('temperature: slider (also by keyboard) sets softmax(x / T) and its entropy
   for (const T of [0.1, 0.5, 5]) {
     await setValue(page, 'temp-slider', T);
     const ref = softmaxRef(DEFAULT_LOGITS, T);
-    assertClose(await nums(page, TOKENS.map((t) => `temp-prob-${t}`)), ref, 1e-9, `T = ${T}`);
+    assertClose(
+      await nums(
+        page,
+        TOKENS.map((t) => `temp-prob-${t}`),
+      ),
+      ref,
+      1e-9,
+      `T = ${T}`,
+    );
     assert.ok(Math.abs((await num(page, 'temp-entropy')) - entropy(ref)) < 1e-9, `entropy at T = ${T}`);
   }
   await page.focus(tid('temp-slider'));
@@ -338,15 +454,39 @@ test('temperature: slider (also by keyboard) sets softmax(x / T) and its entropy
   await page.waitForTimeout(400);
   await page.click(tid('temp-animate'));
   const T = await num(page, 'temp-value');
-  assertClose(await nums(page, TOKENS.map((t) => `temp-prob-${t}`)), softmaxRef(DEFAULT_LOGITS, T), 1e-9, `animated T = ${T}`);
+  assertClose(
+    await nums(
+      page,
+      TOKENS.map((t) => `temp-prob-${t}`),
+    ),
+    softmaxRef(DEFAULT_LOGITS, T),
+    1e-9,
+    `animated T = ${T}`,
+  );
 });
 
 test('gradient check: finite differences agree with the backward pass', async () => {
   const s = softmaxRef(DEFAULT_LOGITS);
   const d = dot(DEFAULT_UPSTREAM, s);
   const analytic = s.map((si, i) => si * (DEFAULT_UPSTREAM[i] - d));
-  assertClose(await nums(page, TOKENS.map((t) => `gc-analytic-${t}`)), analytic, 1e-9, 'analytic');
-  assertClose(await nums(page, TOKENS.map((t) => `gc-numeric-${t}`)), analytic, 1e-8, 'finite differences');
+  assertClose(
+    await nums(
+      page,
+      TOKENS.map((t) => `gc-analytic-${t}`),
+    ),
+    analytic,
+    1e-9,
+    'analytic',
+  );
+  assertClose(
+    await nums(
+      page,
+      TOKENS.map((t) => `gc-numeric-${t}`),
+    ),
+    analytic,
+    1e-8,
+    'finite differences',
+  );
   assert.ok((await num(page, 'gc-rel-err')) < 1e-6);
   assert.match(await page.textContent(tid('gc-verdict')), /agrees/);
   await page.selectOption(tid('gc-h'), '0.1');
@@ -373,7 +513,9 @@ test('training demo: the loss falls over a few seconds, and stop/reset work', as
 test('speed: wasm and JS timings, the build and the browser are shown', async () => {
   await page.selectOption(tid('speed-n'), '10000');
   await page.click(tid('speed-run'));
-  await page.waitForFunction(() => document.querySelector('[data-testid="speed-wasm-ns"]').dataset.value, null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="speed-wasm-ns"]').dataset.value, null, {
+    timeout: 10000,
+  });
   const [w, j, diff] = await nums(page, ['speed-wasm-ns', 'speed-js-ns', 'speed-max-diff']);
   assert.ok(w > 0 && j > 0, `timings ${w} ${j}`);
   assert.ok(diff < 1e-6, `wasm and JS agree (${diff})`);
@@ -395,10 +537,14 @@ test('next token: the model logits after "the cat sat on a" match a forward pass
   assert.equal(await page.getAttribute(tid('nt-row-0'), 'data-word'), 'mat');
   const words = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => r.dataset.word));
   assert.equal(words.length, 20, 'the top 20 words are listed');
-  for (const w of ['rug', 'chair', 'bed']) assert.ok(words.slice(0, 6).includes(w), `${w} is among the first six: ${words}`);
+  for (const w of ['rug', 'chair', 'bed'])
+    assert.ok(words.slice(0, 6).includes(w), `${w} is among the first six: ${words}`);
   assert.equal(await page.locator(`${tid('nt-chart')} svg [aria-label="bar"] rect`).count(), 20, '20 bars');
   // With every filter off, every word is kept.
-  assert.deepEqual(await jsonValues(page, 'nt-kept'), NT.vocab.map((_, i) => i));
+  assert.deepEqual(
+    await jsonValues(page, 'nt-kept'),
+    NT.vocab.map((_, i) => i),
+  );
   assert.deepEqual(problems, []);
 });
 
@@ -417,7 +563,13 @@ test('next token: moving a control changes the kept set exactly as the JS refere
     { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
     { temperature: 1, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
   ];
-  const ids2control = { temperature: 'nt-temperature', topK: 'nt-topk', topP: 'nt-topp', minP: 'nt-minp', repetitionPenalty: 'nt-repetition' };
+  const ids2control = {
+    temperature: 'nt-temperature',
+    topK: 'nt-topk',
+    topP: 'nt-topp',
+    minP: 'nt-minp',
+    repetitionPenalty: 'nt-repetition',
+  };
   const logits = await jsonValues(page, 'nt-logits');
   const seen = new Set();
   for (const o of settings) {
@@ -427,8 +579,11 @@ test('next token: moving a control changes the kept set exactly as the JS refere
     assert.deepEqual(got, want, `kept set at ${JSON.stringify(o)}`);
     assert.equal(await num(page, 'nt-kept-count'), want.length);
     // The table's kept/cut marks agree with the kept set.
-    const marks = await page.$$eval('[data-testid^="nt-row-"]', (rows) => rows.map((r) => [r.dataset.word, r.dataset.kept === 'true']));
-    for (const [w, kept] of marks) assert.equal(kept, want.includes(ntIndex.get(w)), `${w} marked ${kept ? 'kept' : 'cut'}`);
+    const marks = await page.$$eval('[data-testid^="nt-row-"]', (rows) =>
+      rows.map((r) => [r.dataset.word, r.dataset.kept === 'true']),
+    );
+    for (const [w, kept] of marks)
+      assert.equal(kept, want.includes(ntIndex.get(w)), `${w} marked ${kept ? 'kept' : 'cut'}`);
     seen.add(JSON.stringify(want));
     if (o.temperature === 0) {
       assert.deepEqual(want, [ntIndex.get('mat')], 'greedy keeps the best word only');
@@ -459,7 +614,9 @@ test('next token: a typed prompt changes the logits; unknown words are named and
 });
 
 async function generated(p) {
-  await p.waitForFunction(() => document.querySelector('[data-testid="nt-output"]').dataset.done === 'true', null, { timeout: 10000 });
+  await p.waitForFunction(() => document.querySelector('[data-testid="nt-output"]').dataset.done === 'true', null, {
+    timeout: 10000,
+  });
   return {
     seed: await p.inputValue(tid('nt-seed')),
     tokens: JSON.parse(await p.getAttribute(tid('nt-output'), 'data-tokens')),
@@ -509,27 +666,41 @@ test('next token: the same seed writes the same text, a new seed another, and ev
 });
 
 test('layout: fits a 390 px phone without layout shift, every control is labelled', async (t) => {
-  const unlabelled = await page.$$eval('input, select, button', (els) => els
-    .filter((e) => !(e.closest('label') || e.getAttribute('aria-label') || e.textContent.trim()))
-    .map((e) => e.outerHTML.slice(0, 80)));
+  const unlabelled = await page.$$eval('input, select, button', (els) =>
+    els
+      .filter((e) => !(e.closest('label') || e.getAttribute('aria-label') || e.textContent.trim()))
+      .map((e) => e.outerHTML.slice(0, 80)),
+  );
   assert.deepEqual(unlabelled, []);
   await page.screenshot({ path: path.join(ARTIFACTS, 'playground-1280.png'), fullPage: true });
 
   const phone = await openPage('', 390);
   try {
     // Load time of a second visit (browser already running): first paint, panels filled in, all charts drawn.
-    const times = await phone.evaluate(() => Object.fromEntries(
-      [...performance.getEntriesByType('paint'), ...performance.getEntriesByType('mark')]
-        .map((e) => [e.name, Math.round(e.startTime)])));
+    const times = await phone.evaluate(() =>
+      Object.fromEntries(
+        [...performance.getEntriesByType('paint'), ...performance.getEntriesByType('mark')].map((e) => [
+          e.name,
+          Math.round(e.startTime),
+        ]),
+      ),
+    );
     t.diagnostic(`load times (ms): ${JSON.stringify(times)}`);
-    assert.ok(times['softmax-wasm:panels-mounted'] < 5000, 'the panels are filled in within seconds even on a busy machine');
+    assert.ok(
+      times['softmax-wasm:panels-mounted'] < 5000,
+      'the panels are filled in within seconds even on a busy machine',
+    );
     const cls = await layoutShift(phone);
     assert.ok(cls < 0.01, `cumulative layout shift at 390 px: ${cls}`);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `no horizontal scrolling at 390 px (overflow ${overflow} px)`);
-    const clipped = await phone.$$eval('.table-wrap, .chart, .panel-body', (els) => els
-      .filter((e) => e.scrollWidth > e.clientWidth + 1)
-      .map((e) => `${e.closest('section').id}: ${e.className} ${e.scrollWidth} > ${e.clientWidth}`));
+    const clipped = await phone.$$eval('.table-wrap, .chart, .panel-body', (els) =>
+      els
+        .filter((e) => e.scrollWidth > e.clientWidth + 1)
+        .map((e) => `${e.closest('section').id}: ${e.className} ${e.scrollWidth} > ${e.clientWidth}`),
+    );
     assert.deepEqual(clipped, [], 'nothing is cut off or needs sideways scrolling on a phone');
     await phone.screenshot({ path: path.join(ARTIFACTS, 'playground-390.png'), fullPage: true });
   } finally {
@@ -542,17 +713,40 @@ test('forced scalar build (?simd=0) works and says so', async () => {
   const scalar = await openPage('?simd=0');
   try {
     assert.equal(await scalar.textContent(tid('backend')), 'wasm-scalar');
-    assert.ok(responses.some((r) => r.url().endsWith('softmax-scalar.wasm')), 'the scalar .wasm was fetched');
-    assertClose(await nums(scalar, TOKENS.map((t) => `prob-${t}`)), softmaxRef(DEFAULT_LOGITS), 1e-9, 'scalar probabilities');
+    assert.ok(
+      responses.some((r) => r.url().endsWith('softmax-scalar.wasm')),
+      'the scalar .wasm was fetched',
+    );
+    assertClose(
+      await nums(
+        scalar,
+        TOKENS.map((t) => `prob-${t}`),
+      ),
+      softmaxRef(DEFAULT_LOGITS),
+      1e-9,
+      'scalar probabilities',
+    );
     await scalar.fill(tid('logit-hat'), '5');
-    assertClose(await nums(scalar, TOKENS.map((t) => `prob-${t}`)), softmaxRef([...DEFAULT_LOGITS.slice(0, 5), 5]), 1e-9, 'scalar after edit');
+    assertClose(
+      await nums(
+        scalar,
+        TOKENS.map((t) => `prob-${t}`),
+      ),
+      softmaxRef([...DEFAULT_LOGITS.slice(0, 5), 5]),
+      1e-9,
+      'scalar after edit',
+    );
     await scalar.selectOption(tid('ce-target'), '5');
     const s = softmaxRef([...DEFAULT_LOGITS.slice(0, 5), 5]);
     assert.ok(Math.abs((await num(scalar, 'ce-loss')) + Math.log(s[5])) < 1e-9);
     assert.equal(await scalar.textContent(tid('speed-backend')), 'wasm-scalar');
     // The scalar build draws the same words as the reference (and so as the SIMD build).
     const words = await generated(scalar);
-    assert.deepEqual(words.tokens, ntReferenceTokens('the cat sat on a', { temperature: 1 }, 42, 24), 'scalar build, seed 42');
+    assert.deepEqual(
+      words.tokens,
+      ntReferenceTokens('the cat sat on a', { temperature: 1 }, 42, 24),
+      'scalar build, seed 42',
+    );
     await scalar.screenshot({ path: path.join(ARTIFACTS, 'playground-scalar-1280.png') });
   } finally {
     await scalar.close();
@@ -574,7 +768,15 @@ test('a browser without wasm SIMD gets the scalar build automatically', async ()
   try {
     assert.equal(await old.textContent(tid('backend')), 'wasm-scalar');
     assert.equal(await old.textContent(tid('simd-support')), 'no');
-    assertClose(await nums(old, TOKENS.map((t) => `prob-${t}`)), softmaxRef(DEFAULT_LOGITS), 1e-9, 'probabilities without SIMD');
+    assertClose(
+      await nums(
+        old,
+        TOKENS.map((t) => `prob-${t}`),
+      ),
+      softmaxRef(DEFAULT_LOGITS),
+      1e-9,
+      'probabilities without SIMD',
+    );
   } finally {
     await old.close();
   }

@@ -32,7 +32,9 @@ export function layout(length, { shape, axis = -1 } = {}) {
   const size = product(dims);
   if (size !== length) throw new RangeError(`length ${length} is not the product of shape [${dims}]`);
   return {
-    dims, rank, axis: a,
+    dims,
+    rank,
+    axis: a,
     outer: product(dims.slice(0, a)),
     n: dims[a],
     inner: product(dims.slice(a + 1)),
@@ -61,8 +63,8 @@ export function accurateSum(values) {
   for (const v of values) {
     plain += v;
     const t = sum + v;
-    if (Math.abs(sum) >= Math.abs(v)) compensation += (sum - t) + v;
-    else compensation += (v - t) + sum;
+    if (Math.abs(sum) >= Math.abs(v)) compensation += sum - t + v;
+    else compensation += v - t + sum;
     sum = t;
   }
   return Number.isFinite(plain) ? sum + compensation : plain;
@@ -104,7 +106,9 @@ function mapFibres(x, { shape, axis }, fibreOut) {
   forEachFibre(view, (indices) => {
     const values = fibreValues(x, indices);
     const result = isPoisonedFibre(values) ? null : fibreOut(values);
-    indices.forEach((j, k) => { out[j] = result ? result[k] : NaN; });
+    indices.forEach((j, k) => {
+      out[j] = result ? result[k] : NaN;
+    });
   });
   return out;
 }
@@ -138,7 +142,8 @@ export function logSumExp(x, { shape, axis } = {}) {
     const values = fibreValues(x, indices);
     if (values.some(Number.isNaN)) out[position] = NaN;
     else if (values.includes(Infinity)) out[position] = Infinity;
-    else if (values.every((v) => v === -Infinity)) out[position] = -Infinity; // also n = 0
+    else if (values.every((v) => v === -Infinity))
+      out[position] = -Infinity; // also n = 0
     else {
       const { m, S } = shiftedExps(values, 1);
       out[position] = m + Math.log(S);
@@ -287,9 +292,7 @@ function reduce(perSample, grads, denominator, reduction, countedFibres) {
  * logits (dx = g - softmax(x) * sum(g)), otherwise grad = g.
  */
 function lossFromLogProbs(lp, target, opts, throughLogSoftmax) {
-  const {
-    shape, axis, reduction = 'mean', weight, ignoreIndex = -100, labelSmoothing = 0,
-  } = opts;
+  const { shape, axis, reduction = 'mean', weight, ignoreIndex = -100, labelSmoothing = 0 } = opts;
   const view = layout(lp.length, { shape, axis });
   const C = view.n;
   const eps = labelSmoothing;
@@ -325,9 +328,13 @@ function lossFromLogProbs(lp, target, opts, throughLogSoftmax) {
     perSample[position] = accurateSum(g.map((gc, c) => (gc === 0 ? 0 : gc * lp[indices[c]])));
     if (throughLogSoftmax) {
       const total = accurateSum(g);
-      indices.forEach((j, c) => { grad[j] = g[c] - Math.exp(lp[j]) * total; });
+      indices.forEach((j, c) => {
+        grad[j] = g[c] - Math.exp(lp[j]) * total;
+      });
     } else {
-      indices.forEach((j, c) => { grad[j] = g[c]; });
+      indices.forEach((j, c) => {
+        grad[j] = g[c];
+      });
     }
   });
   return reduce(perSample, grad, denominator, reduction, countedFibres);

@@ -120,20 +120,33 @@ describe('reference backward ops and Jacobians', () => {
   });
   test('backward ops agree with central differences of the forward ops', () => {
     const rng = makeRng(11);
-    for (const [shape, axis, T] of [[[5], -1, 1], [[3, 4], 0, 0.5], [[2, 3, 4], 1, 2], [[2, 3, 2, 2], -1, 0.3]]) {
+    for (const [shape, axis, T] of [
+      [[5], -1, 1],
+      [[3, 4], 0, 0.5],
+      [[2, 3, 4], 1, 2],
+      [[2, 3, 2, 2], -1, 0.3],
+    ]) {
       const size = shape.reduce((p, d) => p * d, 1);
       const x = Array.from({ length: size }, () => rng.normal() * 2);
       const g = Array.from({ length: size }, () => rng.normal());
-      for (const [forward, backward] of [[R.softmax, R.softmaxBackward], [R.logSoftmax, R.logSoftmaxBackward]]) {
+      for (const [forward, backward] of [
+        [R.softmax, R.softmaxBackward],
+        [R.logSoftmax, R.logSoftmaxBackward],
+      ]) {
         const opts = { shape, axis, temperature: T };
         const loss = (v) => R.accurateSum(Array.from(forward(v, opts), (f, i) => f * g[i]));
         const analytic = backward(g, forward(x, opts), opts);
         const h = 1e-5;
         for (let j = 0; j < size; j++) {
-          const plus = x.slice(); plus[j] += h;
-          const minus = x.slice(); minus[j] -= h;
+          const plus = x.slice();
+          plus[j] += h;
+          const minus = x.slice();
+          minus[j] -= h;
           const numeric = (loss(plus) - loss(minus)) / (2 * h);
-          assert.ok(Math.abs(numeric - analytic[j]) < 1e-7, `${forward.name} ${shape} axis ${axis} j ${j}: ${numeric} vs ${analytic[j]}`);
+          assert.ok(
+            Math.abs(numeric - analytic[j]) < 1e-7,
+            `${forward.name} ${shape} axis ${axis} j ${j}: ${numeric} vs ${analytic[j]}`,
+          );
         }
       }
     }
@@ -147,7 +160,8 @@ describe('reference backward ops and Jacobians', () => {
       const y = R.softmax(x, { temperature: T });
       const ly = R.logSoftmax(x, { temperature: T });
       for (let i = 0; i < n; i++) {
-        const e = new Array(n).fill(0); e[i] = 1;
+        const e = new Array(n).fill(0);
+        e[i] = 1;
         // row i of J is d y_i / d x = J^T e_i
         near(J.slice(i * n, i * n + n), R.softmaxBackward(e, y, { temperature: T }), 1e-15);
         near(L.slice(i * n, i * n + n), R.logSoftmaxBackward(e, ly, { temperature: T }), 1e-15);
@@ -167,7 +181,10 @@ describe('reference crossEntropy / nllLoss (torch semantics)', () => {
     const { loss, grad } = R.crossEntropy(logits, target, { shape });
     const want = -(Math.log(0.75) + Math.log(0.25) + Math.log(0.5)) / 3;
     near([loss], [want]);
-    near(grad, [0.25, -0.25, 0.75, -0.75, -0.5, 0.5].map((v) => v / 3));
+    near(
+      grad,
+      [0.25, -0.25, 0.75, -0.75, -0.5, 0.5].map((v) => v / 3),
+    );
     near([R.crossEntropy(logits, target, { shape, reduction: 'sum' }).loss], [want * 3]);
     const none = R.crossEntropy(logits, target, { shape, reduction: 'none' });
     near(none.loss, [-Math.log(0.75), -Math.log(0.25), -Math.log(0.5)]);
@@ -179,7 +196,10 @@ describe('reference crossEntropy / nllLoss (torch semantics)', () => {
     const { loss, grad } = R.crossEntropy(logits, target, { shape, weight });
     const denom = 0.5 + 0.5 + 2;
     near([loss], [(-0.5 * Math.log(0.75) - 0.5 * Math.log(0.25) - 2 * Math.log(0.5)) / denom]);
-    near(grad, [0.5 * 0.25, -0.5 * 0.25, 0.5 * 0.75, -0.5 * 0.75, 2 * -0.5, 2 * 0.5].map((v) => v / denom));
+    near(
+      grad,
+      [0.5 * 0.25, -0.5 * 0.25, 0.5 * 0.75, -0.5 * 0.75, 2 * -0.5, 2 * 0.5].map((v) => v / denom),
+    );
   });
   test('ignoreIndex: ignored samples add nothing and are not counted; all ignored -> NaN, zero grad', () => {
     const { loss, grad } = R.crossEntropy(logits, [1, -100, 0], { shape });
@@ -221,14 +241,21 @@ describe('reference crossEntropy / nllLoss (torch semantics)', () => {
     ];
     const { loss, grad } = R.crossEntropy(logits, target, { shape });
     near([loss], [(sample[0] + sample[1] + sample[2]) / 3]);
-    near(grad, Array.from(p, (v, i) => (v - target[i]) / 3));
+    near(
+      grad,
+      Array.from(p, (v, i) => (v - target[i]) / 3),
+    );
     const eps = 0.1;
     const smoothed = target.map((v) => v * (1 - eps) + eps / 2);
-    near([R.crossEntropy(logits, target, { shape, labelSmoothing: eps, reduction: 'sum' }).loss],
-      [-R.accurateSum(Array.from(lp, (v, i) => v * smoothed[i]))]);
+    near(
+      [R.crossEntropy(logits, target, { shape, labelSmoothing: eps, reduction: 'sum' }).loss],
+      [-R.accurateSum(Array.from(lp, (v, i) => v * smoothed[i]))],
+    );
     const weight = [3, 1];
-    near([R.crossEntropy(logits, target, { shape, weight, reduction: 'mean' }).loss],
-      [-R.accurateSum(Array.from(lp, (v, i) => v * target[i] * weight[i % 2])) / 3]);
+    near(
+      [R.crossEntropy(logits, target, { shape, weight, reduction: 'mean' }).loss],
+      [-R.accurateSum(Array.from(lp, (v, i) => v * target[i] * weight[i % 2])) / 3],
+    );
   });
   test('nllLoss picks -w_t logp_t; its gradient is with respect to the log-probabilities', () => {
     const { loss, grad } = R.nllLoss(lp, [1, 1, 0], { shape, weight: [2, 0.5] });
@@ -246,11 +273,18 @@ describe('reference crossEntropy / nllLoss (torch semantics)', () => {
     R.forEachFibre(R.layout(size, { shape: shape3, axis: 1 }), (indices) => {
       const raw = indices.map(() => rng.next());
       const total = raw.reduce((a, b) => a + b, 0);
-      indices.forEach((j, k) => { probTarget[j] = raw[k] / total; });
+      indices.forEach((j, k) => {
+        probTarget[j] = raw[k] / total;
+      });
     });
     for (const target of [indexTarget, probTarget]) {
       for (const reduction of ['mean', 'sum', 'none']) {
-        for (const extra of [{}, { weight: [0.3, 2, 1] }, { labelSmoothing: 0.15 }, { weight: [1, 0.5, 4], labelSmoothing: 0.3 }]) {
+        for (const extra of [
+          {},
+          { weight: [0.3, 2, 1] },
+          { labelSmoothing: 0.15 },
+          { weight: [1, 0.5, 4], labelSmoothing: 0.3 },
+        ]) {
           const opts = { shape: shape3, axis: 1, reduction, ...extra };
           const total = (v) => {
             const { loss } = R.crossEntropy(v, target, opts);
@@ -259,11 +293,15 @@ describe('reference crossEntropy / nllLoss (torch semantics)', () => {
           const { grad } = R.crossEntropy(x, target, opts);
           const h = 1e-5;
           for (let j = 0; j < size; j++) {
-            const plus = x.slice(); plus[j] += h;
-            const minus = x.slice(); minus[j] -= h;
+            const plus = x.slice();
+            plus[j] += h;
+            const minus = x.slice();
+            minus[j] -= h;
             const numeric = (total(plus) - total(minus)) / (2 * h);
-            assert.ok(Math.abs(numeric - grad[j]) < 1e-8,
-              `${target.constructor.name} ${reduction} ${JSON.stringify(extra)} j ${j}: ${numeric} vs ${grad[j]}`);
+            assert.ok(
+              Math.abs(numeric - grad[j]) < 1e-8,
+              `${target.constructor.name} ${reduction} ${JSON.stringify(extra)} j ${j}: ${numeric} vs ${grad[j]}`,
+            );
           }
         }
       }

@@ -32,8 +32,9 @@ const PANELS = {
 };
 
 // The same 16-byte probe wasm-feature-detect uses: a function with one v128 instruction.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
-  2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
 
 function $(testid) {
   return document.querySelector(`[data-testid="${testid}"]`);
@@ -50,7 +51,9 @@ function chartLibrary() {
   const nav = performance.getEntriesByType('navigation')[0];
   if (nav && nav.domContentLoadedEventStart > 0) return Promise.reject(missing());
   return new Promise((resolve, reject) => {
-    document.addEventListener('DOMContentLoaded', () => (globalThis.Plot ? resolve() : reject(missing())), { once: true });
+    document.addEventListener('DOMContentLoaded', () => (globalThis.Plot ? resolve() : reject(missing())), {
+      once: true,
+    });
   });
 }
 
@@ -81,7 +84,9 @@ async function start() {
   $('backend').textContent = sm.backend;
   $('kernels').textContent = sm.kernels;
   $('threads').textContent = String(sm.threads);
-  $('threads').title = crossOriginIsolated ? 'threads share big calls' : 'this page is not cross-origin isolated: one thread';
+  $('threads').title = crossOriginIsolated
+    ? 'threads share big calls'
+    : 'this page is not cross-origin isolated: one thread';
   $('kernels').title = sm.kernels;
   const link = $('build-switch');
   if (sm.backend === 'wasm-scalar') {

@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   const loss: number = mean.loss;
   const grad: Float32Array = mean.grad;
   const gradOut = sm.alloc(6);
-  const inPlace: WasmArray<'float32'> = sm.crossEntropy(new Float32Array(6), [0, 2], { shape: [2, 3], grad: true, out: gradOut }).grad;
+  const inPlace: WasmArray<'float32'> = sm.crossEntropy(new Float32Array(6), [0, 2], {
+    shape: [2, 3],
+    grad: true,
+    out: gradOut,
+  }).grad;
   // Without grad there is no grad.
   const plain = sm.crossEntropy(new Float32Array(6), [0, 2], { shape: [2, 3] });
   // @ts-expect-error no grad without grad: true
@@ -54,7 +58,9 @@ async function main(): Promise<void> {
   sm.nllLoss(y64, [0], { reduction: 'sum', labelSmoothing: 0.1 });
   // @ts-expect-error out of the wrong dtype
   sm.softmax(y32, { out: new Float64Array(3) });
-  [backend, y64, lse, dx, jac, view, ints, loss, grad, inPlace, noGrad, maybe, perSample, n, big, bigU, soft].forEach(() => undefined);
+  [backend, y64, lse, dx, jac, view, ints, loss, grad, inPlace, noGrad, maybe, perSample, n, big, bigU, soft].forEach(
+    () => undefined,
+  );
   x.free();
   out.free();
 }

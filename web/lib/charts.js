@@ -40,7 +40,10 @@ function flush() {
 }
 
 function enqueue(c) {
-  if (queue.size === 0 && !flushing) settled = new Promise((resolve) => { settle = resolve; });
+  if (queue.size === 0 && !flushing)
+    settled = new Promise((resolve) => {
+      settle = resolve;
+    });
   queue.add(c);
   if (!flushing) flushing = setTimeout(flush, 0);
 }
@@ -105,9 +108,11 @@ export function base(width, height, extra = {}) {
 }
 
 /** A bar chart of labelled values: data = [{ label, value }]. */
-export function bars(width, data, {
-  height = 220, xLabel, yLabel, color = COLORS.prob, domain, digits = 2, labelAll = true,
-} = {}) {
+export function bars(
+  width,
+  data,
+  { height = 220, xLabel, yLabel, color = COLORS.prob, domain, digits = 2, labelAll = true } = {},
+) {
   let yDomain = domain;
   if (!yDomain) {
     // Room above and below the bars for their value labels.
@@ -116,47 +121,75 @@ export function bars(width, data, {
     const hi = Math.max(0, ...vals);
     yDomain = hi === lo ? [0, 1] : [lo - (lo < 0 ? 0.15 * (hi - lo) : 0), hi + (hi > 0 ? 0.12 * (hi - lo) : 0)];
   }
-  return Plot.plot(base(width, height, {
-    x: { label: xLabel, domain: data.map((d) => d.label), padding: 0.2 },
-    y: { label: yLabel, domain: yDomain, grid: true, nice: true },
-    color: Array.isArray(color) ? { type: 'identity' } : undefined,
-    marks: [
-      Plot.barY(data, { x: 'label', y: 'value', fill: Array.isArray(color) ? (d, i) => color[i % color.length] : color, title: (d) => `${d.label}: ${d.value.toFixed(4)}` }),
-      Plot.ruleY([0]),
-      labelAll && Plot.text(data, {
-        x: 'label',
-        y: 'value',
-        text: (d) => (Number.isFinite(d.value) ? d.value.toFixed(digits) : String(d.value)),
-        lineAnchor: 'bottom',
-        dy: -4,
-        fill: 'currentColor',
-        filter: (d) => !(d.value < 0),
-      }),
-      labelAll && Plot.text(data, {
-        x: 'label',
-        y: 'value',
-        text: (d) => d.value.toFixed(digits),
-        lineAnchor: 'top',
-        dy: 4,
-        fill: 'currentColor',
-        filter: (d) => d.value < 0,
-      }),
-    ],
-  }));
+  return Plot.plot(
+    base(width, height, {
+      x: { label: xLabel, domain: data.map((d) => d.label), padding: 0.2 },
+      y: { label: yLabel, domain: yDomain, grid: true, nice: true },
+      color: Array.isArray(color) ? { type: 'identity' } : undefined,
+      marks: [
+        Plot.barY(data, {
+          x: 'label',
+          y: 'value',
+          fill: Array.isArray(color) ? (_d, i) => color[i % color.length] : color,
+          title: (d) => `${d.label}: ${d.value.toFixed(4)}`,
+        }),
+        Plot.ruleY([0]),
+        labelAll &&
+          Plot.text(data, {
+            x: 'label',
+            y: 'value',
+            text: (d) => (Number.isFinite(d.value) ? d.value.toFixed(digits) : String(d.value)),
+            lineAnchor: 'bottom',
+            dy: -4,
+            fill: 'currentColor',
+            filter: (d) => !(d.value < 0),
+          }),
+        labelAll &&
+          Plot.text(data, {
+            x: 'label',
+            y: 'value',
+            text: (d) => d.value.toFixed(digits),
+            lineAnchor: 'top',
+            dy: 4,
+            fill: 'currentColor',
+            filter: (d) => d.value < 0,
+          }),
+      ],
+    }),
+  );
 }
 
 /**
  * A heatmap of a rows x cols matrix (row-major `values`), each cell labelled.
  * scheme: a Plot color scheme; symmetric: centre a diverging scheme on 0.
  */
-export function heatmap(width, values, rows, cols, {
-  rowLabels, colLabels, xLabel, yLabel, scheme = 'blues', symmetric = false, domain,
-  digits = 2, cellHeight = 34, legend = false, colorLabel,
-} = {}) {
+export function heatmap(
+  width,
+  values,
+  rows,
+  cols,
+  {
+    rowLabels,
+    colLabels,
+    xLabel,
+    yLabel,
+    scheme = 'blues',
+    symmetric = false,
+    domain,
+    digits = 2,
+    cellHeight = 34,
+    legend = false,
+    colorLabel,
+  } = {},
+) {
   const data = [];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      data.push({ r: rowLabels ? rowLabels[r] : String(r), c: colLabels ? colLabels[c] : String(c), v: values[r * cols + c] });
+      data.push({
+        r: rowLabels ? rowLabels[r] : String(r),
+        c: colLabels ? colLabels[c] : String(c),
+        v: values[r * cols + c],
+      });
     }
   }
   let dom = domain;
@@ -174,22 +207,37 @@ export function heatmap(width, values, rows, cols, {
     const t = (v - lo) / (hi - lo || 1);
     return symmetric ? Math.abs(t - 0.5) > 0.3 : t > 0.55;
   };
-  return Plot.plot(base(width, rows * cellHeight + 76, {
-    marginLeft: 76,
-    marginTop: 46,
-    padding: 0.04,
-    x: { label: xLabel, domain: data.slice(0, cols).map((d) => d.c), axis: 'top', tickSize: 0, labelAnchor: 'center', labelOffset: 38 },
-    y: { label: yLabel, domain: data.filter((_, i) => i % cols === 0).map((d) => d.r), tickSize: 0, labelAnchor: 'center', labelOffset: 64 },
-    color: { scheme, domain: dom, type: 'linear', legend, label: colorLabel },
-    marks: [
-      Plot.cell(data, { x: 'c', y: 'r', fill: (d) => (Number.isFinite(d.v) ? d.v : null), inset: 0.5 }),
-      Plot.text(data, {
-        x: 'c',
-        y: 'r',
-        text: (d) => (Number.isFinite(d.v) ? d.v.toFixed(shown).replace(/^-(0\.0*)$/, '$1') : String(d.v)),
-        fill: (d) => (dark(d.v) ? 'white' : 'black'),
-        fontSize: narrow ? 10 : 11,
-      }),
-    ],
-  }));
+  return Plot.plot(
+    base(width, rows * cellHeight + 76, {
+      marginLeft: 76,
+      marginTop: 46,
+      padding: 0.04,
+      x: {
+        label: xLabel,
+        domain: data.slice(0, cols).map((d) => d.c),
+        axis: 'top',
+        tickSize: 0,
+        labelAnchor: 'center',
+        labelOffset: 38,
+      },
+      y: {
+        label: yLabel,
+        domain: data.filter((_, i) => i % cols === 0).map((d) => d.r),
+        tickSize: 0,
+        labelAnchor: 'center',
+        labelOffset: 64,
+      },
+      color: { scheme, domain: dom, type: 'linear', legend, label: colorLabel },
+      marks: [
+        Plot.cell(data, { x: 'c', y: 'r', fill: (d) => (Number.isFinite(d.v) ? d.v : null), inset: 0.5 }),
+        Plot.text(data, {
+          x: 'c',
+          y: 'r',
+          text: (d) => (Number.isFinite(d.v) ? d.v.toFixed(shown).replace(/^-(0\.0*)$/, '$1') : String(d.v)),
+          fill: (d) => (dark(d.v) ? 'white' : 'black'),
+          fontSize: narrow ? 10 : 11,
+        }),
+      ],
+    }),
+  );
 }

@@ -41,9 +41,10 @@ export function createModel(kind, { hidden = 32, seed = 11 } = {}) {
   const rand = rng(seed);
   const K = CLASS_COUNT;
   const init = (len, sd) => Float32Array.from({ length: len }, () => sd * gauss(rand));
-  const params = kind === 'mlp'
-    ? { W1: init(2 * hidden, 2.0), b1: init(hidden, 0.5), W2: init(hidden * K, 0.1), b2: new Float32Array(K) }
-    : { W: init(2 * K, 0.1), b: new Float32Array(K) };
+  const params =
+    kind === 'mlp'
+      ? { W1: init(2 * hidden, 2.0), b1: init(hidden, 0.5), W2: init(hidden * K, 0.1), b2: new Float32Array(K) }
+      : { W: init(2 * K, 0.1), b: new Float32Array(K) };
   const velocity = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, new Float32Array(v.length)]));
   return { kind, hidden, K, params, velocity, step: 0 };
 }

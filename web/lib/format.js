@@ -24,7 +24,10 @@ export function fmtSci(x, digits = 2) {
 
 const SUP = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
 function superscript(n) {
-  return String(n).split('').map((c) => SUP[c]).join('');
+  return String(n)
+    .split('')
+    .map((c) => SUP[c])
+    .join('');
 }
 
 /** Decimal byte sizes: 2e10 -> "20.0 GB". */

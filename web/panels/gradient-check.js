@@ -39,10 +39,17 @@ function check(sm, logits, upstream, step, dtype) {
 }
 
 export function mount(el, { sm, store }) {
-  const stepSel = h('select', { 'data-testid': 'gc-h', onchange: () => update(store.get()) },
-    STEPS.map((s) => h('option', { value: String(s), selected: s === 1e-5 }, `h = ${s.toExponential(0)}`)));
-  const dtypeSel = h('select', { 'data-testid': 'gc-dtype', onchange: () => update(store.get()) },
-    h('option', { value: 'float64' }, 'float64'), h('option', { value: 'float32' }, 'float32'));
+  const stepSel = h(
+    'select',
+    { 'data-testid': 'gc-h', onchange: () => update(store.get()) },
+    STEPS.map((s) => h('option', { value: String(s), selected: s === 1e-5 }, `h = ${s.toExponential(0)}`)),
+  );
+  const dtypeSel = h(
+    'select',
+    { 'data-testid': 'gc-dtype', onchange: () => update(store.get()) },
+    h('option', { value: 'float64' }, 'float64'),
+    h('option', { value: 'float32' }, 'float32'),
+  );
   const absErr = readout('gc-max-abs-err', { format: (v) => fmtSci(v, 2) });
   const relErr = readout('gc-rel-err', { format: (v) => fmtSci(v, 2) });
   const verdict = h('output', { 'data-testid': 'gc-verdict' });
@@ -53,44 +60,109 @@ export function mount(el, { sm, store }) {
   }));
   const box = h('div', { class: 'chart', 'data-testid': 'gc-curve' });
 
-  el.append(h('div', { class: 'cols' },
-    h('div', {},
-      h('div', { class: 'controls' },
-        h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'step'), stepSel),
-        h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'number type'), dtypeSel)),
-      h('p', { class: 'note' }, 'x = the logits of panel 1, g = the upstream gradient of panel 5.'),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'nums' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'token'), h('th', {}, 'analytic'), h('th', {}, 'finite diff.'), h('th', {}, '|error|'))),
-        h('tbody', {}, TOKENS.map((t, i) => h('tr', {}, h('td', {}, `“${t}”`), h('td', {}, rows[i].a), h('td', {}, rows[i].n), h('td', {}, rows[i].e)))))),
-      h('div', { class: 'facts' },
-        h('span', {}, 'max |error| = ', absErr),
-        h('span', {}, 'relative = ', relErr),
-        h('span', {}, verdict))),
-    h('div', {}, h('p', { class: 'chart-title' }, 'Error against step size (log–log)'), box)));
+  el.append(
+    h(
+      'div',
+      { class: 'cols' },
+      h(
+        'div',
+        {},
+        h(
+          'div',
+          { class: 'controls' },
+          h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'step'), stepSel),
+          h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'number type'), dtypeSel),
+        ),
+        h('p', { class: 'note' }, 'x = the logits of panel 1, g = the upstream gradient of panel 5.'),
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'nums' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, 'token'),
+                h('th', {}, 'analytic'),
+                h('th', {}, 'finite diff.'),
+                h('th', {}, '|error|'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              TOKENS.map((t, i) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, `“${t}”`),
+                  h('td', {}, rows[i].a),
+                  h('td', {}, rows[i].n),
+                  h('td', {}, rows[i].e),
+                ),
+              ),
+            ),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'facts' },
+          h('span', {}, 'max |error| = ', absErr),
+          h('span', {}, 'relative = ', relErr),
+          h('span', {}, verdict),
+        ),
+      ),
+      h('div', {}, h('p', { class: 'chart-title' }, 'Error against step size (log–log)'), box),
+    ),
+  );
 
   let curve = [];
   let current = null;
-  const c = chart(box, (w) => Plot.plot(base(w, 260, {
-    marginLeft: 56,
-    x: { type: 'log', label: 'step h', reverse: true, tickFormat: '.0e' },
-    y: { type: 'log', label: 'relative error', grid: true, tickFormat: '.0e' },
-    color: { legend: true, domain: ['float64', 'float32'], range: [COLORS.prob, COLORS.grad] },
-    marks: [
-      Plot.line(curve, { x: 'h', y: 'err', stroke: 'dtype', marker: 'circle', filter: (d) => Number.isFinite(d.err) }),
-      current && Plot.dot([current], { x: 'h', y: 'err', r: 7, stroke: 'black', strokeWidth: 2 }),
-    ],
-  })), { reserve: 290 });
+  const c = chart(
+    box,
+    (w) =>
+      Plot.plot(
+        base(w, 260, {
+          marginLeft: 56,
+          x: { type: 'log', label: 'step h', reverse: true, tickFormat: '.0e' },
+          y: { type: 'log', label: 'relative error', grid: true, tickFormat: '.0e' },
+          color: { legend: true, domain: ['float64', 'float32'], range: [COLORS.prob, COLORS.grad] },
+          marks: [
+            Plot.line(curve, {
+              x: 'h',
+              y: 'err',
+              stroke: 'dtype',
+              marker: 'circle',
+              filter: (d) => Number.isFinite(d.err),
+            }),
+            current && Plot.dot([current], { x: 'h', y: 'err', r: 7, stroke: 'black', strokeWidth: 2 }),
+          ],
+        }),
+      ),
+    { reserve: 290 },
+  );
 
   function update({ logits, upstream }) {
     const step = Number(stepSel.value);
     const dtype = dtypeSel.value;
     const r = check(sm, logits, upstream, step, dtype);
-    rows.forEach((row, i) => { row.a.set(r.analytic[i]); row.n.set(r.numeric[i]); row.e.set(Math.abs(r.analytic[i] - r.numeric[i])); });
+    rows.forEach((row, i) => {
+      row.a.set(r.analytic[i]);
+      row.n.set(r.numeric[i]);
+      row.e.set(Math.abs(r.analytic[i] - r.numeric[i]));
+    });
     absErr.set(r.absErr);
     relErr.set(r.relErr);
     const tol = dtype === 'float64' ? 1e-6 : 1e-2;
-    verdict.textContent = Number.isNaN(r.relErr) ? '✗ x ± h rounds back to x at this precision: the step vanished'
-      : r.relErr <= tol ? `✓ agrees (relative error ≤ ${tol})` : `✗ relative error above ${tol}`;
+    verdict.textContent = Number.isNaN(r.relErr)
+      ? '✗ x ± h rounds back to x at this precision: the step vanished'
+      : r.relErr <= tol
+        ? `✓ agrees (relative error ≤ ${tol})`
+        : `✗ relative error above ${tol}`;
     verdict.className = r.relErr <= tol ? 'ok' : 'error';
     curve = [];
     for (const dt of ['float64', 'float32']) {

@@ -17,41 +17,88 @@ export function mount(el, { sm, store }) {
 
   // Memory calculator
   const nInput = h('input', {
-    type: 'number', min: '1', max: '10000000', step: '1000', value: '50000', 'data-testid': 'mem-n',
+    type: 'number',
+    min: '1',
+    max: '10000000',
+    step: '1000',
+    value: '50000',
+    'data-testid': 'mem-n',
     oninput: () => updateMemory(),
   });
-  const dtype = h('select', { 'data-testid': 'mem-dtype', onchange: () => updateMemory() },
-    h('option', { value: '8' }, 'float64 (8 bytes)'), h('option', { value: '4' }, 'float32 (4 bytes)'));
+  const dtype = h(
+    'select',
+    { 'data-testid': 'mem-dtype', onchange: () => updateMemory() },
+    h('option', { value: '8' }, 'float64 (8 bytes)'),
+    h('option', { value: '4' }, 'float32 (4 bytes)'),
+  );
   const entries = readout('mem-entries', { format: (v) => v.toExponential(2).replace('e+', '×10^') });
   const full = readout('mem-full', { format: fmtBytes });
   const vjp = readout('mem-vjp', { format: fmtBytes });
   const factor = readout('mem-factor', { format: (v) => `${Math.round(v).toLocaleString('en')}×` });
-  const timeBtn = h('button', { type: 'button', 'data-testid': 'mem-run-vjp', onclick: () => runVjp() }, 'Run the O(n) backward pass now');
+  const timeBtn = h(
+    'button',
+    { type: 'button', 'data-testid': 'mem-run-vjp', onclick: () => runVjp() },
+    'Run the O(n) backward pass now',
+  );
   const timeOut = readout('mem-vjp-time', { format: (v) => `${fmtSci(v, 2)} ms` });
   timeOut.textContent = '—';
 
-  el.append(h('div', { class: 'cols' },
-    h('div', {},
-      h('div', { class: 'facts', style: 'flex-direction: column' },
-        h('span', {}, 'largest diagonal entry s', h('sub', {}, 'i'), '(1 − s', h('sub', {}, 'i'), '): ', diag),
-        h('span', {}, 'signs: ', signs),
-        h('span', {}, 'largest |row sum| (should be 0): ', rowSum),
-        h('span', {}, 'max |J − diag(s) + s sᵀ| (rank-one check): ', rank1)),
-      h('h3', { class: 'chart-title', style: 'margin-top: 12px' }, 'Memory: full Jacobian vs vector-Jacobian product'),
-      h('div', { class: 'controls' },
-        h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'classes n'), nInput),
-        h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'number type'), dtype)),
-      h('div', { class: 'facts', style: 'flex-direction: column' },
-        h('span', {}, 'full n × n Jacobian: ', entries, ' entries = ', full),
-        h('span', {}, 'backward pass (s, g, result: 3n numbers): ', vjp),
-        h('span', {}, 'the full matrix is ', factor, ' larger')),
-      h('div', { class: 'controls' }, timeBtn, h('span', {}, 'took ', timeOut))),
-    h('div', {}, h('p', { class: 'chart-title' }, 'J = softmaxJacobian(logits): ∂s_row / ∂x_column'), jBox)));
+  el.append(
+    h(
+      'div',
+      { class: 'cols' },
+      h(
+        'div',
+        {},
+        h(
+          'div',
+          { class: 'facts', style: 'flex-direction: column' },
+          h('span', {}, 'largest diagonal entry s', h('sub', {}, 'i'), '(1 − s', h('sub', {}, 'i'), '): ', diag),
+          h('span', {}, 'signs: ', signs),
+          h('span', {}, 'largest |row sum| (should be 0): ', rowSum),
+          h('span', {}, 'max |J − diag(s) + s sᵀ| (rank-one check): ', rank1),
+        ),
+        h(
+          'h3',
+          { class: 'chart-title', style: 'margin-top: 12px' },
+          'Memory: full Jacobian vs vector-Jacobian product',
+        ),
+        h(
+          'div',
+          { class: 'controls' },
+          h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'classes n'), nInput),
+          h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'number type'), dtype),
+        ),
+        h(
+          'div',
+          { class: 'facts', style: 'flex-direction: column' },
+          h('span', {}, 'full n × n Jacobian: ', entries, ' entries = ', full),
+          h('span', {}, 'backward pass (s, g, result: 3n numbers): ', vjp),
+          h('span', {}, 'the full matrix is ', factor, ' larger'),
+        ),
+        h('div', { class: 'controls' }, timeBtn, h('span', {}, 'took ', timeOut)),
+      ),
+      h('div', {}, h('p', { class: 'chart-title' }, 'J = softmaxJacobian(logits): ∂s_row / ∂x_column'), jBox),
+    ),
+  );
 
-  const jc = chart(jBox, (w) => heatmap(w, J, n, n, {
-    rowLabels: TOKENS, colLabels: TOKENS, xLabel: 'input logit x_j', yLabel: 'output s_i',
-    scheme: 'rdbu', symmetric: true, digits: 3, cellHeight: 40, legend: true, colorLabel: 'J_ij',
-  }), { reserve: 360 });
+  const jc = chart(
+    jBox,
+    (w) =>
+      heatmap(w, J, n, n, {
+        rowLabels: TOKENS,
+        colLabels: TOKENS,
+        xLabel: 'input logit x_j',
+        yLabel: 'output s_i',
+        scheme: 'rdbu',
+        symmetric: true,
+        digits: 3,
+        cellHeight: 40,
+        legend: true,
+        colorLabel: 'J_ij',
+      }),
+    { reserve: 360 },
+  );
 
   function update({ logits }) {
     J = sm.softmaxJacobian(logits);
@@ -67,7 +114,10 @@ export function mount(el, { sm, store }) {
       for (let j = 0; j < n; j++) {
         const v = J[i * n + j];
         t += v;
-        if (i === j) { dmax = Math.max(dmax, v); if (v > 0) pos++; } else if (v < 0) neg++;
+        if (i === j) {
+          dmax = Math.max(dmax, v);
+          if (v > 0) pos++;
+        } else if (v < 0) neg++;
         res = Math.max(res, Math.abs(v - (i === j ? s[i] : 0) + s[i] * s[j]));
       }
       rs = Math.max(rs, Math.abs(t));
@@ -104,7 +154,10 @@ export function mount(el, { sm, store }) {
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) sm.softmaxBackward(g, s, { out });
     timeOut.set((performance.now() - t0) / reps);
-    timeOut.textContent += ` for n = ${N.toLocaleString('en')} (sum of the result: ${fmt(out.reduce((a, v) => a + v, 0), 6)})`;
+    timeOut.textContent += ` for n = ${N.toLocaleString('en')} (sum of the result: ${fmt(
+      out.reduce((a, v) => a + v, 0),
+      6,
+    )})`;
   }
 
   store.subscribe(update);

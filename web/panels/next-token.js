@@ -19,11 +19,20 @@ const CUT_COLOR = '#cbd5e1';
 /** A labelled range slider with its readout; `format` turns the value into text. */
 function slider(testid, label, { min, max, step, value, format }) {
   const input = h('input', {
-    type: 'range', min: String(min), max: String(max), step: String(step), value: String(value),
-    'data-testid': testid, 'aria-label': label,
+    type: 'range',
+    min: String(min),
+    max: String(max),
+    step: String(step),
+    value: String(value),
+    'data-testid': testid,
+    'aria-label': label,
   });
   const out = readout(`${testid}-value`, { format });
-  return { input, out, el: h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), h('span', {}, input, ' ', out)) };
+  return {
+    input,
+    out,
+    el: h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), h('span', {}, input, ' ', out)),
+  };
 }
 
 export function mount(el, { sm }) {
@@ -48,13 +57,54 @@ function build(el, sm, json, status) {
   status.remove();
 
   // ---- controls ----
-  const prompt = h('input', { type: 'text', value: DEFAULT_PROMPT, 'data-testid': 'nt-prompt', 'aria-label': 'prompt', spellcheck: 'false', autocomplete: 'off' });
-  const temp = slider('nt-temperature', 'temperature T', { min: 0, max: 2, step: 0.05, value: 1, format: (v) => (v === 0 ? '0 (greedy)' : fmt(v, 2)) });
-  const topK = slider('nt-topk', 'top-k', { min: 0, max: 50, step: 1, value: 0, format: (v) => (v === 0 ? 'off' : String(v)) });
-  const topP = slider('nt-topp', 'top-p', { min: 0.05, max: 1, step: 0.01, value: 1, format: (v) => (v === 1 ? 'off' : fmt(v, 2)) });
-  const minP = slider('nt-minp', 'min-p', { min: 0, max: 0.5, step: 0.01, value: 0, format: (v) => (v === 0 ? 'off' : fmt(v, 2)) });
-  const rep = slider('nt-repetition', 'repetition penalty', { min: 1, max: 3, step: 0.1, value: 1, format: (v) => (v === 1 ? 'off' : fmt(v, 1)) });
-  const reset = h('button', { type: 'button', class: 'secondary', 'data-testid': 'nt-reset', onclick: () => resetControls() }, 'Reset controls');
+  const prompt = h('input', {
+    type: 'text',
+    value: DEFAULT_PROMPT,
+    'data-testid': 'nt-prompt',
+    'aria-label': 'prompt',
+    spellcheck: 'false',
+    autocomplete: 'off',
+  });
+  const temp = slider('nt-temperature', 'temperature T', {
+    min: 0,
+    max: 2,
+    step: 0.05,
+    value: 1,
+    format: (v) => (v === 0 ? '0 (greedy)' : fmt(v, 2)),
+  });
+  const topK = slider('nt-topk', 'top-k', {
+    min: 0,
+    max: 50,
+    step: 1,
+    value: 0,
+    format: (v) => (v === 0 ? 'off' : String(v)),
+  });
+  const topP = slider('nt-topp', 'top-p', {
+    min: 0.05,
+    max: 1,
+    step: 0.01,
+    value: 1,
+    format: (v) => (v === 1 ? 'off' : fmt(v, 2)),
+  });
+  const minP = slider('nt-minp', 'min-p', {
+    min: 0,
+    max: 0.5,
+    step: 0.01,
+    value: 0,
+    format: (v) => (v === 0 ? 'off' : fmt(v, 2)),
+  });
+  const rep = slider('nt-repetition', 'repetition penalty', {
+    min: 1,
+    max: 3,
+    step: 0.1,
+    value: 1,
+    format: (v) => (v === 1 ? 'off' : fmt(v, 1)),
+  });
+  const reset = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'nt-reset', onclick: () => resetControls() },
+    'Reset controls',
+  );
 
   const keptCount = readout('nt-kept-count', { format: (v) => `${v} of ${V}` });
   const keptMass = readout('nt-kept-mass', { format: (v) => `${(100 * v).toFixed(1)}%` });
@@ -63,43 +113,126 @@ function build(el, sm, json, status) {
   const logitsEl = h('span', { 'data-testid': 'nt-logits', hidden: true });
 
   // ---- generation ----
-  const seed = h('input', { type: 'number', min: '0', step: '1', value: String(DEFAULT_SEED), 'data-testid': 'nt-seed', 'aria-label': 'seed' });
-  const newSeed = h('button', { type: 'button', 'data-testid': 'nt-new-seed', onclick: () => { seed.value = String(randomSeed()); generate(); } }, 'New seed');
-  const again = h('button', { type: 'button', class: 'secondary', 'data-testid': 'nt-generate', onclick: () => generate() }, 'Generate again');
+  const seed = h('input', {
+    type: 'number',
+    min: '0',
+    step: '1',
+    value: String(DEFAULT_SEED),
+    'data-testid': 'nt-seed',
+    'aria-label': 'seed',
+  });
+  const newSeed = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'nt-new-seed',
+      onclick: () => {
+        seed.value = String(randomSeed());
+        generate();
+      },
+    },
+    'New seed',
+  );
+  const again = h(
+    'button',
+    { type: 'button', class: 'secondary', 'data-testid': 'nt-generate', onclick: () => generate() },
+    'Generate again',
+  );
   const output = h('p', { class: 'nt-output', 'data-testid': 'nt-output', 'aria-live': 'polite' });
 
   const barBox = h('div', { class: 'chart', 'data-testid': 'nt-chart' });
   const tbody = h('tbody');
-  el.append(h('div', { class: 'cols' },
-    h('div', {},
-      h('label', { class: 'field nt-prompt' }, h('span', { class: 'field-label' }, 'prompt'), prompt),
-      unknown,
-      h('div', { class: 'controls nt-controls' }, temp.el, topK.el, topP.el, minP.el, rep.el, reset),
-      h('div', { class: 'facts' },
-        h('span', {}, 'kept: ', keptCount, ' words'),
-        h('span', {}, 'their probability at T: ', keptMass)),
-      keptList,
-      logitsEl),
-    h('div', {},
-      h('p', { class: 'chart-title' }, 'The 20 most likely next words: probability softmax(x / T), ',
-        h('span', { class: 'nt-key nt-key-kept' }, 'kept'), ' or ', h('span', { class: 'nt-key nt-key-cut' }, 'cut'), ' by the filters'),
-      barBox,
-      h('details', {},
-        h('summary', {}, 'The numbers'),
-        h('div', { class: 'table-wrap' }, h('table', { class: 'nums', 'data-testid': 'nt-table' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'word'), h('th', {}, 'logit'), h('th', {}, 'p at T'), h('th', {}, 'kept'), h('th', {}, 'p sampled'))),
-          tbody))))),
-  h('div', { class: 'nt-generate' },
-    h('div', { class: 'controls' },
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'seed'), seed),
-      newSeed, again),
-    output,
-    h('p', { class: 'note' }, `${GENERATE} words drawn one at a time with sm.sample(logits, { temperature, topK, topP, minP, repetitionPenalty, history, random: sm.random(seed) }); `
-      + 'the history is every word so far. Hover a word for its probability. The same seed and controls give the same text.')));
+  el.append(
+    h(
+      'div',
+      { class: 'cols' },
+      h(
+        'div',
+        {},
+        h('label', { class: 'field nt-prompt' }, h('span', { class: 'field-label' }, 'prompt'), prompt),
+        unknown,
+        h('div', { class: 'controls nt-controls' }, temp.el, topK.el, topP.el, minP.el, rep.el, reset),
+        h(
+          'div',
+          { class: 'facts' },
+          h('span', {}, 'kept: ', keptCount, ' words'),
+          h('span', {}, 'their probability at T: ', keptMass),
+        ),
+        keptList,
+        logitsEl,
+      ),
+      h(
+        'div',
+        {},
+        h(
+          'p',
+          { class: 'chart-title' },
+          'The 20 most likely next words: probability softmax(x / T), ',
+          h('span', { class: 'nt-key nt-key-kept' }, 'kept'),
+          ' or ',
+          h('span', { class: 'nt-key nt-key-cut' }, 'cut'),
+          ' by the filters',
+        ),
+        barBox,
+        h(
+          'details',
+          {},
+          h('summary', {}, 'The numbers'),
+          h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { class: 'nums', 'data-testid': 'nt-table' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  h('th', {}, 'word'),
+                  h('th', {}, 'logit'),
+                  h('th', {}, 'p at T'),
+                  h('th', {}, 'kept'),
+                  h('th', {}, 'p sampled'),
+                ),
+              ),
+              tbody,
+            ),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'nt-generate' },
+      h(
+        'div',
+        { class: 'controls' },
+        h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'seed'), seed),
+        newSeed,
+        again,
+      ),
+      output,
+      h(
+        'p',
+        { class: 'note' },
+        `${GENERATE} words drawn one at a time with sm.sample(logits, { temperature, topK, topP, minP, repetitionPenalty, history, random: sm.random(seed) }); ` +
+          'the history is every word so far. Hover a word for its probability. The same seed and controls give the same text.',
+      ),
+    ),
+  );
 
   const all = [temp, topK, topP, minP, rep];
-  for (const c of all) c.input.addEventListener('input', () => { update(); generate(); });
-  prompt.addEventListener('input', () => { update(); generate(); });
+  for (const c of all)
+    c.input.addEventListener('input', () => {
+      update();
+      generate();
+    });
+  prompt.addEventListener('input', () => {
+    update();
+    generate();
+  });
   seed.addEventListener('input', () => generate());
 
   function resetControls() {
@@ -127,7 +260,9 @@ function build(el, sm, json, status) {
     const words = tokenize(prompt.value);
     const missing = words.filter((w) => !model.index.has(w));
     unknown.hidden = missing.length === 0;
-    unknown.textContent = missing.length ? `Not in the model's ${V}-word vocabulary, skipped: ${[...new Set(missing)].join(', ')}` : '';
+    unknown.textContent = missing.length
+      ? `Not in the model's ${V}-word vocabulary, skipped: ${[...new Set(missing)].join(', ')}`
+      : '';
     return words.filter((w) => model.index.has(w)).map((w) => model.index.get(w));
   }
 
@@ -160,30 +295,74 @@ function build(el, sm, json, status) {
     keptMass.set(mass);
     keptList.dataset.values = JSON.stringify(keptIds);
     const shown = keptIds.slice().sort((a, b) => pT[b] - pT[a] || a - b);
-    keptList.textContent = `Kept: ${shown.slice(0, 30).map((i) => model.vocab[i]).join(', ')}${shown.length > 30 ? `, … (${shown.length - 30} more)` : ''}`;
+    keptList.textContent = `Kept: ${shown
+      .slice(0, 30)
+      .map((i) => model.vocab[i])
+      .join(', ')}${shown.length > 30 ? `, … (${shown.length - 30} more)` : ''}`;
     logitsEl.dataset.values = JSON.stringify(Array.from(logits));
     // The 20 most probable words (ties: lower id first): sm.topK of the penalised logits
     // (temperature T > 0 keeps their order; at T = 0 every other word is -Infinity).
-    const ranked = o.temperature === 1 ? processed : sm.filterLogits(logits, { repetitionPenalty: o.repetitionPenalty, history });
+    const ranked =
+      o.temperature === 1 ? processed : sm.filterLogits(logits, { repetitionPenalty: o.repetitionPenalty, history });
     const best = sm.topK(ranked, Math.min(TOP, V)).indices;
-    top = Array.from(best, (i) => ({ id: i, word: model.vocab[i], logit: logits[i], p: pT[i], kept: kept[i] !== -Infinity, q: pKept[i] }));
-    tbody.replaceChildren(...top.map((t, r) => h('tr', { 'data-testid': `nt-row-${r}`, 'data-word': t.word, 'data-kept': String(t.kept) },
-      h('td', {}, t.word), h('td', {}, fmt(t.logit, 3)), h('td', {}, fmt(t.p, 4)),
-      h('td', { class: t.kept ? 'ok' : '' }, t.kept ? 'kept' : 'cut'), h('td', {}, fmt(t.q, 4)))));
+    top = Array.from(best, (i) => ({
+      id: i,
+      word: model.vocab[i],
+      logit: logits[i],
+      p: pT[i],
+      kept: kept[i] !== -Infinity,
+      q: pKept[i],
+    }));
+    tbody.replaceChildren(
+      ...top.map((t, r) =>
+        h(
+          'tr',
+          { 'data-testid': `nt-row-${r}`, 'data-word': t.word, 'data-kept': String(t.kept) },
+          h('td', {}, t.word),
+          h('td', {}, fmt(t.logit, 3)),
+          h('td', {}, fmt(t.p, 4)),
+          h('td', { class: t.kept ? 'ok' : '' }, t.kept ? 'kept' : 'cut'),
+          h('td', {}, fmt(t.q, 4)),
+        ),
+      ),
+    );
     bc.update();
   }
 
-  const bc = chart(barBox, (w) => Plot.plot(base(w, TOP * 19 + 50, {
-    marginLeft: 78,
-    marginRight: 44,
-    x: { label: 'probability at temperature T', grid: true, domain: [0, Math.max(0.05, ...top.map((t) => t.p)) * 1.08] },
-    y: { label: 'next word', domain: top.map((t) => t.word), tickSize: 0 },
-    marks: [
-      Plot.barX(top, { y: 'word', x: 'p', fill: (d) => (d.kept ? COLORS.prob : CUT_COLOR), title: (d) => `${d.word}: p = ${d.p.toFixed(4)} (${d.kept ? 'kept' : 'cut'})` }),
-      Plot.text(top, { y: 'word', x: 'p', text: (d) => `${(100 * d.p).toFixed(1)}%`, textAnchor: 'start', dx: 4, fill: 'currentColor' }),
-      Plot.ruleX([0]),
-    ],
-  })), { reserve: TOP * 19 + 50 });
+  const bc = chart(
+    barBox,
+    (w) =>
+      Plot.plot(
+        base(w, TOP * 19 + 50, {
+          marginLeft: 78,
+          marginRight: 44,
+          x: {
+            label: 'probability at temperature T',
+            grid: true,
+            domain: [0, Math.max(0.05, ...top.map((t) => t.p)) * 1.08],
+          },
+          y: { label: 'next word', domain: top.map((t) => t.word), tickSize: 0 },
+          marks: [
+            Plot.barX(top, {
+              y: 'word',
+              x: 'p',
+              fill: (d) => (d.kept ? COLORS.prob : CUT_COLOR),
+              title: (d) => `${d.word}: p = ${d.p.toFixed(4)} (${d.kept ? 'kept' : 'cut'})`,
+            }),
+            Plot.text(top, {
+              y: 'word',
+              x: 'p',
+              text: (d) => `${(100 * d.p).toFixed(1)}%`,
+              textAnchor: 'start',
+              dx: 4,
+              fill: 'currentColor',
+            }),
+            Plot.ruleX([0]),
+          ],
+        }),
+      ),
+    { reserve: TOP * 19 + 50 },
+  );
 
   // ---- generation: word by word, cancelled by any newer run ----
   let run = 0;
@@ -214,7 +393,14 @@ function build(el, sm, json, status) {
       made.push(id);
       probs.push(Math.exp(logProbs[0]));
       const word = model.vocab[id];
-      output.append(/^[.,]$/.test(word) ? '' : ' ', h('span', { class: 'nt-word', title: `p = ${Math.exp(logProbs[0]).toFixed(4)} under the filtered distribution` }, word));
+      output.append(
+        /^[.,]$/.test(word) ? '' : ' ',
+        h(
+          'span',
+          { class: 'nt-word', title: `p = ${Math.exp(logProbs[0]).toFixed(4)} under the filtered distribution` },
+          word,
+        ),
+      );
       output.dataset.tokens = JSON.stringify(made);
       if (made.length < GENERATE) setTimeout(step, STEP_MS);
       else {

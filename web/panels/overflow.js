@@ -16,31 +16,84 @@ export function naiveSoftmax(xs, f32) {
 
 export function mount(el, { sm }) {
   const input = h('input', {
-    type: 'text', value: PRESETS[0], 'data-testid': 'overflow-input', spellcheck: 'false',
-    'aria-describedby': 'overflow-help', oninput: () => update(),
+    type: 'text',
+    value: PRESETS[0],
+    'data-testid': 'overflow-input',
+    spellcheck: 'false',
+    'aria-describedby': 'overflow-help',
+    oninput: () => update(),
   });
-  const dtype = h('select', { 'data-testid': 'overflow-dtype', onchange: () => update() },
+  const dtype = h(
+    'select',
+    { 'data-testid': 'overflow-dtype', onchange: () => update() },
     h('option', { value: 'float64' }, 'float64 (overflows above 709.78)'),
-    h('option', { value: 'float32' }, 'float32 (overflows above 88.72)'));
-  const presets = h('div', { class: 'controls' }, h('span', { class: 'note' }, 'try:'),
-    PRESETS.map((p) => h('button', {
-      type: 'button', class: 'secondary', onclick: () => { input.value = p; update(); },
-    }, `[${p}]`)));
-  const message = h('p', { class: 'note', id: 'overflow-help', 'data-testid': 'overflow-message', 'aria-live': 'polite' });
+    h('option', { value: 'float32' }, 'float32 (overflows above 88.72)'),
+  );
+  const presets = h(
+    'div',
+    { class: 'controls' },
+    h('span', { class: 'note' }, 'try:'),
+    PRESETS.map((p) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            input.value = p;
+            update();
+          },
+        },
+        `[${p}]`,
+      ),
+    ),
+  );
+  const message = h('p', {
+    class: 'note',
+    id: 'overflow-help',
+    'data-testid': 'overflow-message',
+    'aria-live': 'polite',
+  });
   const tbody = h('tbody');
   const sums = h('tr');
 
   el.append(
-    h('div', { class: 'controls' },
-      h('label', { class: 'field', style: 'flex: 1 1 260px' }, h('span', { class: 'field-label' }, 'logits (comma separated)'), input),
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'number type'), dtype)),
+    h(
+      'div',
+      { class: 'controls' },
+      h(
+        'label',
+        { class: 'field', style: 'flex: 1 1 260px' },
+        h('span', { class: 'field-label' }, 'logits (comma separated)'),
+        input,
+      ),
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'number type'), dtype),
+    ),
     presets,
-    h('div', { class: 'table-wrap' }, h('table', { class: 'nums' },
-      h('thead', {}, h('tr', {},
-        h('th', {}, 'x'), h('th', {}, 'naive exp(x)'), h('th', {}, 'naive softmax'),
-        h('th', {}, 'stable softmax (wasm)'))),
-      tbody, h('tfoot', {}, sums))),
-    message);
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'nums' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'x'),
+            h('th', {}, 'naive exp(x)'),
+            h('th', {}, 'naive softmax'),
+            h('th', {}, 'stable softmax (wasm)'),
+          ),
+        ),
+        tbody,
+        h('tfoot', {}, sums),
+      ),
+    ),
+    message,
+  );
 
   function update() {
     const xs = parseNumbers(input.value);
@@ -54,15 +107,17 @@ export function mount(el, { sm }) {
     const x = f32 ? Float32Array.from(xs) : Float64Array.from(xs);
     const naive = naiveSoftmax(Array.from(x), f32);
     const stable = sm.softmax(x);
-    tbody.replaceChildren(...Array.from(x, (v, i) => {
-      const e = readout(`overflow-exp-${i}`, { format: (n) => fmtSci(n, 3) });
-      const n = readout(`overflow-naive-${i}`, { digits: 8 });
-      const st = readout(`overflow-stable-${i}`, { digits: 8 });
-      e.set(naive.e[i]);
-      n.set(naive.s[i]);
-      st.set(stable[i]);
-      return h('tr', {}, h('td', { class: 'num' }, String(v)), h('td', {}, e), h('td', {}, n), h('td', {}, st));
-    }));
+    tbody.replaceChildren(
+      ...Array.from(x, (v, i) => {
+        const e = readout(`overflow-exp-${i}`, { format: (n) => fmtSci(n, 3) });
+        const n = readout(`overflow-naive-${i}`, { digits: 8 });
+        const st = readout(`overflow-stable-${i}`, { digits: 8 });
+        e.set(naive.e[i]);
+        n.set(naive.s[i]);
+        st.set(stable[i]);
+        return h('tr', {}, h('td', { class: 'num' }, String(v)), h('td', {}, e), h('td', {}, n), h('td', {}, st));
+      }),
+    );
     const naiveSum = readout('overflow-naive-sum', { digits: 6 });
     const stableSum = readout('overflow-stable-sum', { digits: 6 });
     naiveSum.set(naive.s.reduce((a, b) => a + b, 0));

@@ -14,34 +14,68 @@ export function mount(el, { sm }) {
   const colLabels = Array.from({ length: SAMPLES }, (_, j) => `#${j + 1}`);
 
   const spread = h('input', {
-    type: 'range', min: '0.5', max: '4', step: '0.1', value: '1.5', 'data-testid': 'focus-spread',
+    type: 'range',
+    min: '0.5',
+    max: '4',
+    step: '0.1',
+    value: '1.5',
+    'data-testid': 'focus-spread',
     oninput: () => update(),
   });
   const spreadOut = h('output', { class: 'num', 'data-testid': 'focus-spread-value' });
-  const again = h('button', {
-    type: 'button', class: 'secondary', 'data-testid': 'focus-new-batch',
-    onclick: () => { seed += 1; update(); },
-  }, 'New batch');
+  const again = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'data-testid': 'focus-new-batch',
+      onclick: () => {
+        seed += 1;
+        update();
+      },
+    },
+    'New batch',
+  );
   const meanMax = readout('focus-mean-max', { digits: 3 });
   const colSums = h('output', { class: 'num', 'data-testid': 'focus-colsums' });
 
   const logitsBox = h('div', { class: 'chart', 'data-testid': 'focus-logits' });
   const probsBox = h('div', { class: 'chart', 'data-testid': 'focus-probs' });
   el.append(
-    h('div', { class: 'controls' },
-      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'logit spread (std. dev.)'),
-        h('span', {}, spread, ' ', spreadOut)),
-      again),
-    h('div', { class: 'cols even' },
+    h(
+      'div',
+      { class: 'controls' },
+      h(
+        'label',
+        { class: 'field' },
+        h('span', { class: 'field-label' }, 'logit spread (std. dev.)'),
+        h('span', {}, spread, ' ', spreadOut),
+      ),
+      again,
+    ),
+    h(
+      'div',
+      { class: 'cols even' },
       h('div', {}, h('p', { class: 'chart-title' }, 'Logits: similar magnitudes'), logitsBox),
-      h('div', {}, h('p', { class: 'chart-title' }, 'softmax(logits, { shape: [5, 6], axis: 0 })'), probsBox)),
-    h('div', { class: 'facts' },
+      h('div', {}, h('p', { class: 'chart-title' }, 'softmax(logits, { shape: [5, 6], axis: 0 })'), probsBox),
+    ),
+    h(
+      'div',
+      { class: 'facts' },
       h('span', {}, 'mean of each column’s largest probability: ', meanMax, ` (uniform would give ${fmt(1 / C, 3)})`),
-      h('span', {}, 'column sums: ', colSums)));
+      h('span', {}, 'column sums: ', colSums),
+    ),
+  );
 
   const common = { rowLabels: CLASSES, colLabels, xLabel: 'sample', yLabel: 'class' };
-  const lc = chart(logitsBox, (w) => heatmap(w, x, C, SAMPLES, { ...common, scheme: 'greys', digits: 1 }), { reserve: 246 });
-  const pc = chart(probsBox, (w) => heatmap(w, s, C, SAMPLES, { ...common, scheme: 'blues', domain: [0, 1], digits: 2 }), { reserve: 246 });
+  const lc = chart(logitsBox, (w) => heatmap(w, x, C, SAMPLES, { ...common, scheme: 'greys', digits: 1 }), {
+    reserve: 246,
+  });
+  const pc = chart(
+    probsBox,
+    (w) => heatmap(w, s, C, SAMPLES, { ...common, scheme: 'blues', domain: [0, 1], digits: 2 }),
+    { reserve: 246 },
+  );
 
   function update() {
     const sd = Number(spread.value);

@@ -47,8 +47,11 @@ export function browserName() {
 }
 
 export function mount(el, { sm }) {
-  const size = h('select', { 'data-testid': 'speed-n' },
-    SIZES.map((n) => h('option', { value: String(n), selected: n === 100000 }, `${n.toLocaleString('en')} elements`)));
+  const size = h(
+    'select',
+    { 'data-testid': 'speed-n' },
+    SIZES.map((n) => h('option', { value: String(n), selected: n === 100000 }, `${n.toLocaleString('en')} elements`)),
+  );
   const run = h('button', { type: 'button', 'data-testid': 'speed-run', onclick: () => measure() }, 'Run benchmark');
   const all = sm.threads;
   const wasmNs = readout('speed-wasm-ns', { format: (v) => fmtSci(v, 2), suffix: ' ns/element' });
@@ -57,34 +60,74 @@ export function mount(el, { sm }) {
   const jsNs = readout('speed-js-ns', { format: (v) => fmtSci(v, 2), suffix: ' ns/element' });
   const ratio = readout('speed-ratio', { digits: 1, suffix: '×' });
   const diff = readout('speed-max-diff', { format: (v) => fmtSci(v, 1) });
-  const status = h('p', { class: 'note', 'data-testid': 'speed-status', 'aria-live': 'polite' }, 'Press “Run benchmark” (it takes about a second).');
+  const status = h(
+    'p',
+    { class: 'note', 'data-testid': 'speed-status', 'aria-live': 'polite' },
+    'Press “Run benchmark” (it takes about a second).',
+  );
   const backend = h('output', { 'data-testid': 'speed-backend' }, sm.backend);
   const browser = h('output', { 'data-testid': 'speed-browser' }, browserName());
   const box = h('div', { class: 'chart' });
 
-  const labels = all > 1 ? [`wasm, ${all} threads`, 'wasm, 1 thread', 'JavaScript loop'] : ['wasm kernels', 'JavaScript loop'];
+  const labels =
+    all > 1 ? [`wasm, ${all} threads`, 'wasm, 1 thread', 'JavaScript loop'] : ['wasm kernels', 'JavaScript loop'];
   let results = labels.map((label) => ({ label, value: 0 }));
   for (const o of [wasmNs, wasm1Ns, scaling, jsNs, ratio, diff]) o.textContent = '—';
 
-  el.append(h('div', { class: 'cols' },
-    h('div', {},
-      h('div', { class: 'controls' }, h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'row length'), size), run),
-      h('div', { class: 'facts', style: 'flex-direction: column' },
-        h('span', {}, 'build: ', backend, ' (', h('span', {}, sm.kernels), ')'),
-        h('span', {}, 'browser: ', browser),
-        h('span', {}, 'threads: ', h('output', { 'data-testid': 'speed-threads' }, String(all)),
-          all > 1 ? '' : ' (a page without cross-origin isolation, or one core, runs one)'),
-        h('span', {}, `wasm (${all === 1 ? '1 thread' : `${all} threads`}): `, wasmNs),
-        ...(all > 1 ? [h('span', {}, 'wasm, 1 thread: ', wasm1Ns), h('span', {}, `${all} threads are `, scaling, ' as fast as 1')] : []),
-        h('span', {}, 'JavaScript: ', jsNs),
-        h('span', {}, 'wasm is ', ratio, ' as fast'),
-        h('span', {}, 'largest difference between the two results: ', diff)),
-      status),
-    h('div', {}, h('p', { class: 'chart-title' }, 'Time per element (lower is faster)'), box)));
+  el.append(
+    h(
+      'div',
+      { class: 'cols' },
+      h(
+        'div',
+        {},
+        h(
+          'div',
+          { class: 'controls' },
+          h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'row length'), size),
+          run,
+        ),
+        h(
+          'div',
+          { class: 'facts', style: 'flex-direction: column' },
+          h('span', {}, 'build: ', backend, ' (', h('span', {}, sm.kernels), ')'),
+          h('span', {}, 'browser: ', browser),
+          h(
+            'span',
+            {},
+            'threads: ',
+            h('output', { 'data-testid': 'speed-threads' }, String(all)),
+            all > 1 ? '' : ' (a page without cross-origin isolation, or one core, runs one)',
+          ),
+          h('span', {}, `wasm (${all === 1 ? '1 thread' : `${all} threads`}): `, wasmNs),
+          ...(all > 1
+            ? [
+                h('span', {}, 'wasm, 1 thread: ', wasm1Ns),
+                h('span', {}, `${all} threads are `, scaling, ' as fast as 1'),
+              ]
+            : []),
+          h('span', {}, 'JavaScript: ', jsNs),
+          h('span', {}, 'wasm is ', ratio, ' as fast'),
+          h('span', {}, 'largest difference between the two results: ', diff),
+        ),
+        status,
+      ),
+      h('div', {}, h('p', { class: 'chart-title' }, 'Time per element (lower is faster)'), box),
+    ),
+  );
 
-  const c = chart(box, (w) => bars(w, results, {
-    height: 200, xLabel: 'implementation', yLabel: 'ns per element', color: all > 1 ? [COLORS.prob, COLORS.prob, COLORS.logit] : [COLORS.prob, COLORS.logit], digits: 2,
-  }), { reserve: 200 });
+  const c = chart(
+    box,
+    (w) =>
+      bars(w, results, {
+        height: 200,
+        xLabel: 'implementation',
+        yLabel: 'ns per element',
+        color: all > 1 ? [COLORS.prob, COLORS.prob, COLORS.logit] : [COLORS.prob, COLORS.logit],
+        digits: 2,
+      }),
+    { reserve: 200 },
+  );
 
   function measure() {
     const n = Number(size.value);
@@ -109,9 +152,10 @@ export function mount(el, { sm }) {
           sm.threads = all;
         }
       }
-      const j = timeIt(() => {
-        for (let r = 0; r < n; r += 1000) softmaxJs(x.subarray(r, r + 1000), outJ.subarray(r, r + 1000));
-      }, budget) / n;
+      const j =
+        timeIt(() => {
+          for (let r = 0; r < n; r += 1000) softmaxJs(x.subarray(r, r + 1000), outJ.subarray(r, r + 1000));
+        }, budget) / n;
       let d = 0;
       for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(outW[i] - outJ[i]));
       wasmNs.set(w);

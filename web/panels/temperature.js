@@ -18,49 +18,110 @@ function entropy(sm, logits, T) {
 export function mount(el, { sm, store }) {
   const n = TOKENS.length;
   const slider = h('input', {
-    type: 'range', min: String(T_MIN), max: String(T_MAX), step: '0.05', value: '1', 'data-testid': 'temp-slider',
-    'aria-label': 'temperature T', oninput: () => { stopAnimation(); update(store.get()); },
+    type: 'range',
+    min: String(T_MIN),
+    max: String(T_MAX),
+    step: '0.05',
+    value: '1',
+    'data-testid': 'temp-slider',
+    'aria-label': 'temperature T',
+    oninput: () => {
+      stopAnimation();
+      update(store.get());
+    },
   });
   const tOut = readout('temp-value', { digits: 2 });
   const H = readout('temp-entropy', { digits: 4 });
   const bits = readout('temp-entropy-bits', { digits: 3 });
   const Hmax = h('span', { class: 'num' }, fmt(Math.log(n), 4));
   const probs = TOKENS.map((t) => readout(`temp-prob-${t}`));
-  const play = h('button', { type: 'button', 'data-testid': 'temp-animate', 'aria-pressed': 'false', onclick: () => toggle() }, 'Animate T');
+  const play = h(
+    'button',
+    { type: 'button', 'data-testid': 'temp-animate', 'aria-pressed': 'false', onclick: () => toggle() },
+    'Animate T',
+  );
   const barBox = h('div', { class: 'chart' });
   const curveBox = h('div', { class: 'chart', 'data-testid': 'temp-curve' });
 
-  el.append(h('div', { class: 'cols' },
-    h('div', {},
-      h('div', { class: 'controls' },
-        h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'temperature T'), h('span', {}, slider, ' ', tOut)),
-        play),
-      h('div', { class: 'facts' },
-        h('span', {}, 'entropy H = ', H, ' nats = ', bits, ' bits'),
-        h('span', {}, 'maximum log n = ', Hmax)),
-      h('table', { class: 'nums' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'token'), h('th', {}, 'softmax(x / T)'))),
-        h('tbody', {}, TOKENS.map((t, i) => h('tr', {}, h('td', {}, `“${t}”`), h('td', {}, probs[i])))))),
-    h('div', { class: 'cols even' },
-      h('div', {}, h('p', { class: 'chart-title' }, 'Probabilities at this temperature'), barBox),
-      h('div', {}, h('p', { class: 'chart-title' }, 'Entropy across temperatures'), curveBox))));
+  el.append(
+    h(
+      'div',
+      { class: 'cols' },
+      h(
+        'div',
+        {},
+        h(
+          'div',
+          { class: 'controls' },
+          h(
+            'label',
+            { class: 'field' },
+            h('span', { class: 'field-label' }, 'temperature T'),
+            h('span', {}, slider, ' ', tOut),
+          ),
+          play,
+        ),
+        h(
+          'div',
+          { class: 'facts' },
+          h('span', {}, 'entropy H = ', H, ' nats = ', bits, ' bits'),
+          h('span', {}, 'maximum log n = ', Hmax),
+        ),
+        h(
+          'table',
+          { class: 'nums' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'token'), h('th', {}, 'softmax(x / T)'))),
+          h(
+            'tbody',
+            {},
+            TOKENS.map((t, i) => h('tr', {}, h('td', {}, `“${t}”`), h('td', {}, probs[i]))),
+          ),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'cols even' },
+        h('div', {}, h('p', { class: 'chart-title' }, 'Probabilities at this temperature'), barBox),
+        h('div', {}, h('p', { class: 'chart-title' }, 'Entropy across temperatures'), curveBox),
+      ),
+    ),
+  );
 
   let s = new Float64Array(n);
   let curve = [];
   let T = 1;
   let Hnow = 0;
-  const bc = chart(barBox, (w) => bars(w, TOKENS.map((t, i) => ({ label: t, value: s[i] })), {
-    xLabel: 'token', yLabel: 'probability', domain: [0, 1], color: COLORS.prob,
-  }), { reserve: 220 });
-  const cc = chart(curveBox, (w) => Plot.plot(base(w, 220, {
-    x: { label: 'temperature T', domain: [0, T_MAX] },
-    y: { label: 'entropy (nats)', domain: [0, Math.log(n) * 1.05], grid: true },
-    marks: [
-      Plot.ruleY([Math.log(n)], { stroke: '#9ca3af', strokeDasharray: '4 3' }),
-      Plot.line(curve, { x: 'T', y: 'H', stroke: COLORS.prob }),
-      Plot.dot([{ T, H: Hnow }], { x: 'T', y: 'H', r: 5, fill: COLORS.accent, stroke: 'black' }),
-    ],
-  })), { reserve: 220 });
+  const bc = chart(
+    barBox,
+    (w) =>
+      bars(
+        w,
+        TOKENS.map((t, i) => ({ label: t, value: s[i] })),
+        {
+          xLabel: 'token',
+          yLabel: 'probability',
+          domain: [0, 1],
+          color: COLORS.prob,
+        },
+      ),
+    { reserve: 220 },
+  );
+  const cc = chart(
+    curveBox,
+    (w) =>
+      Plot.plot(
+        base(w, 220, {
+          x: { label: 'temperature T', domain: [0, T_MAX] },
+          y: { label: 'entropy (nats)', domain: [0, Math.log(n) * 1.05], grid: true },
+          marks: [
+            Plot.ruleY([Math.log(n)], { stroke: '#9ca3af', strokeDasharray: '4 3' }),
+            Plot.line(curve, { x: 'T', y: 'H', stroke: COLORS.prob }),
+            Plot.dot([{ T, H: Hnow }], { x: 'T', y: 'H', r: 5, fill: COLORS.accent, stroke: 'black' }),
+          ],
+        }),
+      ),
+    { reserve: 220 },
+  );
 
   let lastLogits = null;
   function update({ logits }) {
@@ -103,7 +164,10 @@ export function mount(el, { sm, store }) {
     play.setAttribute('aria-pressed', 'false');
   }
   function toggle() {
-    if (raf) { stopAnimation(); return; }
+    if (raf) {
+      stopAnimation();
+      return;
+    }
     t0 = performance.now();
     play.textContent = 'Stop animation';
     play.setAttribute('aria-pressed', 'true');
