@@ -39,6 +39,7 @@ import { load } from '../bindings/index.js';
 import { loadTfjs } from './lib/impls.mjs';
 import { median, timeInterleaved } from './lib/timing.mjs';
 import * as js from './lib/sort-sampler.mjs';
+import { rng as mulberry32 } from '../web/lib/format.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PEERS = `${HERE}peers/`;
@@ -139,17 +140,6 @@ function parseArgs(argv) {
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
 // ---- inputs ---------------------------------------------------------------------------
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Logits shaped like a language model's: the bulk 3·N(0, 1), 24 plausible next tokens

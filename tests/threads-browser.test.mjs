@@ -2,12 +2,12 @@
 // threaded build, its workers take tasks and its results are bit-identical to the single-thread
 // build; the same page without those headers falls back to one thread, with correct results.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from './chromium.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TYPES = {
@@ -81,24 +81,7 @@ before(
       res.end(fs.readFileSync(file));
     });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const ensure = spawnSync('bash', [path.join(ROOT, 'scripts/ensure-chromium.sh')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    assert.equal(ensure.status, 0, 'Chromium is not available');
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: ensure.stdout.trim().split('\n').pop(),
-      headless: true,
-      args: [
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   },
   { timeout: 180_000 },
 );
