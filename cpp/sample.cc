@@ -100,10 +100,85 @@ constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
 // ---- process -----------------------------------------------------------------
 
-// The row's processed values: z = x, or a fresh row in w.z. Returns kBadIndex
-// for a history id outside [0, vocab).
+// z = x / temperature (in double, rounded to T) or a copy of x, written to z;
+// returns the max (pmax, NaN lanes tracked apart: NaN if any). One pass: the
+// division (two f64x2 divides per four floats) and the max are fused.
 template <class T>
-Status process_row(const SampleArgs<T>& a, size_t r, const T* x, Work<T>& w, const T*& z_out) {
+T divide_max(const T* x, size_t n, double temperature, bool divide, T* z) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  Scalar<T> m{kNegInf<T>};
+  bool nan = false;
+  size_t i = 0;
+#if SOFTMAX_WASM_SIMD128
+  if (n >= L) {
+    V mv = V::splat(kNegInf<T>);
+    typename V::Mask bad = is_nan(V::splat(T(0)));
+    const v128_t tv = wasm_f64x2_splat(temperature);
+    for (; i + L <= n; i += L) {
+      V v = V::load(x + i);
+      if (divide) {
+        if constexpr (sizeof(T) == 4) {
+          const v128_t lo = wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(v.v), tv);
+          const v128_t hi = wasm_f64x2_div(
+              wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v.v, v.v, 2, 3, 2, 3)), tv);
+          v.v = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi),
+                                   0, 1, 4, 5);
+        } else {
+          v.v = wasm_f64x2_div(v.v, tv);
+        }
+      }
+      v.store(z + i);
+      mv = pmax(mv, v);
+      bad = bad | is_nan(v);
+    }
+    m.v = hmax(mv);
+    nan = any(bad);
+  }
+#endif
+  for (; i < n; ++i) {
+    const T v = divide ? T(double(x[i]) / temperature) : x[i];
+    z[i] = v;
+    nan = nan || v != v;
+    m = pmax(m, Scalar<T>{v});
+  }
+  return nan ? std::numeric_limits<T>::quiet_NaN() : m.v;
+}
+
+// The row's max; NaN if it holds a NaN. pmax (one instruction) with the NaN
+// lanes tracked apart: the NaN-propagating max costs V8 about eight.
+template <class T>
+T row_max(const T* z, size_t n) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  Scalar<T> m{kNegInf<T>};
+  bool nan = false;
+  size_t i = 0;
+  if (n >= 2 * L) {
+    V m0 = V::splat(kNegInf<T>), m1 = m0;
+    typename V::Mask bad = is_nan(V::splat(T(0)));
+    for (; i + 2 * L <= n; i += 2 * L) {
+      const V a = V::load(z + i), b = V::load(z + i + L);
+      m0 = pmax(m0, a);
+      m1 = pmax(m1, b);
+      bad = bad | is_nan(a) | is_nan(b);
+    }
+    m.v = hmax(pmax(m0, m1));
+    nan = any(bad);
+  }
+  for (; i < n; ++i) {
+    nan = nan || z[i] != z[i];
+    m = pmax(m, Scalar<T>{z[i]});
+  }
+  return nan ? std::numeric_limits<T>::quiet_NaN() : m.v;
+}
+
+// The row's processed values z (x itself, or a fresh row in w.z) and their
+// max (NaN if any is NaN), in one dense pass plus the history and bias tokens
+// recomputed in double. Returns kBadIndex for a history id outside [0, vocab).
+template <class T>
+Status process_row(const SampleArgs<T>& a, size_t r, const T* x, Work<T>& w, const T*& z_out,
+                   T& max_out) {
   const size_t n = a.vocab;
   size_t h = 0;
   if (a.history_range) {
@@ -118,15 +193,14 @@ Status process_row(const SampleArgs<T>& a, size_t r, const T* x, Work<T>& w, con
   const bool divide = temperature > 0.0 && temperature != 1.0;
   if (!divide && h == 0 && a.bias_count == 0) {
     z_out = x;
+    max_out = row_max(x, n);
     return kOk;
   }
   T* z = w.z;
-  if (divide) {
-    for (size_t i = 0; i < n; ++i) z[i] = T(double(x[i]) / temperature);
-  } else {
-    std::memcpy(z, x, n * sizeof(T));
-  }
+  T mt = divide_max(x, n, temperature, divide, z);
   // Merge the sorted distinct history ids (with counts) and the bias ids.
+  // A token holding the max that is lowered makes the max stale: recomputed.
+  bool stale = false;
   size_t hi = 0, bi = 0;
   while (hi < h || bi < a.bias_count) {
     const int32_t th = hi < h ? w.hist[hi] : INT32_MAX;
@@ -142,37 +216,14 @@ Status process_row(const SampleArgs<T>& a, size_t r, const T* x, Work<T>& w, con
       y = y - a.presence_penalty;
     }
     if (tb == t) y = y + a.bias_values[bi++];
-    z[t] = T(temperature > 0.0 ? y / temperature : y);
+    const T v = T(temperature > 0.0 ? y / temperature : y);
+    if ((z[t] == mt && !(v >= mt)) || v != v) stale = true;
+    z[t] = v;
+    if (v > mt) mt = v;
   }
+  max_out = mt == mt && (stale || mt == -kNegInf<T>) ? row_max(z, n) : mt;
   z_out = z;
   return kOk;
-}
-
-// The row's max; NaN if it holds a NaN. pmax (one instruction) with the NaN
-// lanes tracked apart: the NaN-propagating max costs V8 about eight.
-template <class T>
-T row_max(const T* z, size_t n) {
-  using V = Vec<T>;
-  constexpr size_t L = V::kLanes;
-  Scalar<T> m{kNegInf<T>};
-  bool nan = false;
-  size_t i = 0;
-  if (n >= L) {
-    V mv = V::splat(kNegInf<T>);
-    typename V::Mask bad = is_nan(V::splat(T(0)));
-    for (; i + L <= n; i += L) {
-      const V v = V::load(z + i);
-      mv = pmax(mv, v);
-      bad = bad | is_nan(v);
-    }
-    m.v = hmax(mv);
-    nan = any(bad);
-  }
-  for (; i < n; ++i) {
-    nan = nan || z[i] != z[i];
-    m = pmax(m, Scalar<T>{z[i]});
-  }
-  return nan ? std::numeric_limits<T>::quiet_NaN() : m.v;
 }
 
 // ---- top-k ---------------------------------------------------------------------
@@ -288,7 +339,13 @@ inline bool threshold_bin(const double* mass, double pw, size_t complete_bins, s
 template <class T>
 T level_in_bin(const Cand<T>* members, size_t count, double above, double pw, T* levels) {
   if (count == 0) return kNegInf<T>;
-  for (size_t i = 0; i < count; ++i) levels[i] = members[i].z;
+  T lo = members[0].z, hi = lo;
+  for (size_t i = 0; i < count; ++i) {
+    levels[i] = members[i].z;
+    lo = std::min(lo, levels[i]);
+    hi = std::max(hi, levels[i]);
+  }
+  if (lo == hi) return hi;  // one level: it always qualifies (s = 0)
   std::sort(levels, levels + count, [](T p, T q) { return p > q; });
   const size_t distinct = size_t(std::unique(levels, levels + count) - levels);
   auto mass_above = [&](T v) {
@@ -297,15 +354,15 @@ T level_in_bin(const Cand<T>* members, size_t count, double above, double pw, T*
       if (members[i].z > v) s += members[i].w;
     return above + s;
   };
-  size_t lo = 0, hi = distinct - 1;
-  while (lo < hi) {
-    const size_t mid = lo + (hi - lo + 1) / 2;
+  size_t first = 0, last = distinct - 1;
+  while (first < last) {
+    const size_t mid = first + (last - first + 1) / 2;
     if (mass_above(levels[mid]) < pw)
-      lo = mid;
+      first = mid;
     else
-      hi = mid - 1;
+      last = mid - 1;
   }
-  return levels[lo];
+  return levels[first];
 }
 
 template <class T>
@@ -382,6 +439,36 @@ size_t bin_members(const T* z, size_t n, T mt, T thr, size_t b, const double* we
   return len;
 }
 
+// Every token's weight, stored (top-p's dense form).
+template <class T>
+void store_weights(const T* z, size_t n, T mt, double* weights) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) weights8_to(z + i, mt, weights + i);
+  for (; i < n; ++i) weights[i] = weight_of(z[i], mt);
+}
+
+// The smallest z >= thr (there is one: the max).
+template <class T>
+T dense_min(const T* z, size_t n, T thr) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const T big = -kNegInf<T>;
+  Scalar<T> lo{big};
+  size_t i = 0;
+  if (n >= L) {
+    V mv = V::splat(big);
+    const V tv = V::splat(thr), bv = V::splat(big);
+    for (; i + L <= n; i += L) {
+      const V v = V::load(z + i);
+      mv = pmin(mv, select(v < tv, bv, v));
+    }
+    lo.v = hmin(mv);
+  }
+  for (; i < n; ++i)
+    if (!(z[i] < thr)) lo = pmin(lo, Scalar<T>{z[i]});
+  return lo.v;
+}
+
 // Bin masses of the tokens with z >= lo (weights by blocks of 8 vectors).
 template <class T>
 void dense_bins(const T* z, size_t n, T mt, T lo, const double* weights, double* mass) {
@@ -404,79 +491,47 @@ void dense_bins(const T* z, size_t n, T mt, T lo, const double* weights, double*
 
 // ---- dense mass and draw (temperature only) -----------------------------------
 
-// Canonical mass of every token; snapshots of the lanes after each
-// kSnapEvery tokens, and the final lanes after them. With `depth`, also the
-// (approximate, lane-order) masses of the tokens with z - max >= -kDepths[j]:
-// top-p uses them to pick how deep to gather its candidates.
-constexpr double kDepths[] = {1.0, 2.0, 4.0, 8.0, 16.0};
-constexpr size_t kDepthCount = std::size(kDepths);
-
+// Canonical mass of the kept tokens; snapshots of the lanes after each
+// kSnapEvery tokens, and the final lanes after them.
 // Kept: z >= thr and w >= min_p (thr = -inf, min_p = 0 keep every token).
-// kMasked / kDepth are compile-time so the plain pass carries no unused
-// accumulators (V8 spills SIMD registers early).
-template <bool kMasked, bool kDepth, class T>
-double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double* snaps,
-                        double* depth, double* store) {
+// kMasked is compile-time so the plain pass carries no unused registers (V8
+// spills SIMD registers early).
+template <bool kMasked, class T>
+double dense_total_pass(const T* z, size_t n, T mt, T thr, double min_p, double* snaps) {
   VecD acc[kPartsOf8];
   for (auto& v : acc) v = VecD::splat(0.0);
-  VecD dacc[kDepth ? kDepthCount : 1];
-  for (auto& v : dacc) v = VecD::splat(0.0);
-  const VecD md = VecD::splat(double(mt));
   const VecD thrv = VecD::splat(double(thr)), minv = VecD::splat(min_p);
   size_t i = 0, s = 0;
   for (; i + 8 <= n; i += 8) {
     VecD wv[kPartsOf8];
     weights8(z + i, mt, wv);
-    VecD dv[kPartsOf8];
-    if (kMasked || kDepth) load8(z + i, dv);
-    if (kDepth)
-      for (size_t j = 0; j < kPartsOf8; ++j) wv[j].store(store + i + j * VecD::kLanes);
-    if (kMasked)
+    if (kMasked) {
+      VecD dv[kPartsOf8];
+      load8(z + i, dv);
       for (size_t j = 0; j < kPartsOf8; ++j)
         wv[j] = zero_where(dv[j] < thrv, zero_where(wv[j] < minv, wv[j]));
-    for (size_t j = 0; j < kPartsOf8; ++j) acc[j] = acc[j] + wv[j];
-    if (kDepth) {
-      for (size_t j = 0; j < kPartsOf8; ++j) {
-        const VecD d = dv[j] - md;
-        for (size_t k = 0; k < kDepthCount; ++k)
-          dacc[k] = dacc[k] + zero_where(d < VecD::splat(-kDepths[k]), wv[j]);
-      }
     }
+    for (size_t j = 0; j < kPartsOf8; ++j) acc[j] = acc[j] + wv[j];
     if ((i + 8) % kSnapEvery == 0) {
       const Lanes8 l = lanes_of(acc);
       std::memcpy(snaps + 8 * s++, l.a, sizeof l.a);
     }
   }
   Lanes8 l = lanes_of(acc);
-  if (kDepth) {
-    for (size_t k = 0; k < kDepthCount; ++k) {
-      depth[k] = 0.0;
-      for (size_t q = 0; q < VecD::kLanes; ++q) depth[k] += dacc[k].lane(q);
-    }
-  }
   for (; i < n; ++i) {
     double w = weight_of(z[i], mt);
-    if (kDepth) store[i] = w;
     if (z[i] < thr || w < min_p) w = 0.0;
     l.add(i, w);
-    if (kDepth)
-      for (size_t k = 0; k < kDepthCount; ++k)
-        if (double(z[i]) - double(mt) >= -kDepths[k]) depth[k] += w;
   }
   std::memcpy(snaps + 8 * s, l.a, sizeof l.a);
   return l.total();
 }
 
-// With depth (top-p's first pass), every token's weight is also stored.
 template <class T>
-double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps,
-                   double* depth = nullptr, double* store = nullptr) {
+double dense_total(const T* z, size_t n, T mt, T thr, double min_p, double* snaps) {
   const bool masked = thr > kNegInf<T> || min_p > 0.0;
-  if (depth)
-    return masked ? dense_total_pass<true, true>(z, n, mt, thr, min_p, snaps, depth, store)
-                  : dense_total_pass<false, true>(z, n, mt, thr, min_p, snaps, depth, store);
-  return masked ? dense_total_pass<true, false>(z, n, mt, thr, min_p, snaps, depth, store)
-                : dense_total_pass<false, false>(z, n, mt, thr, min_p, snaps, depth, store);
+  return masked ? dense_total_pass<true>(z, n, mt, thr, min_p, snaps)
+                : dense_total_pass<false>(z, n, mt, thr, min_p, snaps);
 }
 
 // The filtered row of the dense form: z where kept, -inf where cut.
@@ -544,8 +599,8 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
   const size_t n = a.vocab;
   const T* x = a.logits + r * n;
   const T* z = nullptr;
-  if (Status st = process_row(a, r, x, w, z)) return st;
-  const T mt = row_max(z, n);
+  T mt;
+  if (Status st = process_row(a, r, x, w, z, mt)) return st;
   if (!(mt > kNegInf<T>) || mt == -kNegInf<T>) {
     *why = mt != mt ? 1 : mt > 0 ? 2 : 3;  // NaN, +inf, all -inf
     return kBadRow;
@@ -578,6 +633,10 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
   bool list = false;
   T thr = kNegInf<T>;
   double keep_min_p = 0.0;
+  // w.snaps hold the lanes of the mass of z >= snap_thr (total snap_total) once
+  // top-p's first pass has run; NaN: not yet.
+  T snap_thr = std::numeric_limits<T>::quiet_NaN();
+  double snap_total = 0.0;
   if (top_k) {
     thr = kth_largest(z, n, a.top_k, w.sel);
     len = gather(z, n, mt, thr, c, cap);
@@ -588,35 +647,32 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
     if (list) {
       level = list_top_p(c, len, m, a.top_p * list_total(c, len), w);
     } else {
-      double depth[kDepthCount];
-      const double pw = a.top_p * dense_total(z, n, mt, thr, 0.0, w.snaps, depth, w.weights);
-      // Bins of the tokens down to a guess of the threshold's depth: linear
-      // in mass between the two measured depths around p, plus half a nat;
-      // then (if the threshold bin was not covered) the first depth whose mass
-      // reaches p plus 1/8 nat; then every token.
-      double guesses[2] = {-1.0, -1.0};
-      for (size_t k = 0; k < kDepthCount; ++k) {
-        if (depth[k] < pw) continue;
-        const double d0 = k ? kDepths[k - 1] : 0.0, m0 = k ? depth[k - 1] : 0.0;
-        const double f = depth[k] > m0 ? (pw - m0) / (depth[k] - m0) : 1.0;
-        guesses[0] = std::min(kDepths[k], d0 + f * (kDepths[k] - d0)) + 0.5;
-        guesses[1] = kDepths[k] + 0.125;
-        break;
-      }
-      // The candidates go in a list while they fit (n / 8), else stay dense.
+      // W, the mass of the kept tokens, from one exp pass whose snapshots the
+      // draw reuses when top-p cuts nothing. A token below m - D weighs at
+      // most e^-D, so all of them together weigh less than (1 - p) W / 2 for
+      // D = ln(2 n / ((1 - p) W)): the threshold's bin is then above m - D
+      // (threshold_bin checks it; if not, every token is binned).
+      snap_total = dense_total(z, n, mt, thr, 0.0, w.snaps);
+      snap_thr = thr;
+      const double pw = a.top_p * snap_total;
+      const double depth = std::log(2.0 * double(n) / ((1.0 - a.top_p) * snap_total)) + 0.0625;
+      // The candidates go in a list while they fit (n / 8), else stay dense
+      // (every weight stored once, for the binning and the draw).
       size_t b = 0;
       double above = 0.0;
-      for (size_t attempt = 0;; ++attempt) {
-        const double delta = attempt < 2 ? guesses[attempt] : -1.0;
-        if (attempt == 1 && !(delta > guesses[0])) continue;
-        const T lo = delta < 0 ? thr : std::max(thr, bound_below<T>(m, -delta));
-        len = gather_stored(z, n, lo, w.weights, c, cap);
+      bool stored = false;
+      for (size_t attempt = depth < 63.0 ? 0 : 1;; ++attempt) {
+        const T lo = attempt == 0 ? std::max(thr, bound_below<T>(m, -depth)) : thr;
+        len = gather(z, n, mt, lo, c, cap);
         list = len != SIZE_MAX;
-        if (list)
+        if (list) {
           list_bins(c, len, m, w.bins);
-        else
+        } else {
+          if (!stored) store_weights(z, n, mt, w.weights);
+          stored = true;
           dense_bins(z, n, mt, lo, w.weights, w.bins);
-        if (threshold_bin(w.bins, pw, delta < 0 ? kBins + 1 : size_t(delta * 16.0), &b, &above))
+        }
+        if (threshold_bin(w.bins, pw, attempt == 0 ? size_t(depth * 16.0) : kBins + 1, &b, &above))
           break;
       }
       const size_t count = list ? list_members(c, len, m, b, w.members)
@@ -633,6 +689,7 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
         if (c[i].z >= level) c[kept++] = c[i];
       len = kept;
     }
+    if (level > thr && !list && level <= dense_min(z, n, thr)) level = thr;  // cut nothing
     thr = std::max(thr, level);
   }
   if (min_p) {
@@ -666,7 +723,8 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
     const size_t j = list_draw(c, len, u * total);
     token = j < len ? c[j].idx : n;
   } else {
-    total = dense_total(z, n, mt, thr, keep_min_p, w.snaps);
+    total = snap_thr == thr && keep_min_p == 0.0 ? snap_total
+                                                 : dense_total(z, n, mt, thr, keep_min_p, w.snaps);
     token = dense_draw(z, n, mt, thr, keep_min_p, w.snaps, u * total);
   }
   if (token >= n) return kBadOption;  // cannot happen (see the draws); never a silent token
