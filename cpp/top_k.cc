@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "sample.h"
+#include "vec.h"
 
 namespace smw {
 namespace {
@@ -40,6 +41,77 @@ bool before(const KeyIndex& p, const KeyIndex& q) {
   return p.key != q.key ? p.key > q.key : p.index < q.index;
 }
 
+template <class T>
+T value_of_key(uint64_t key) {
+  if constexpr (sizeof(T) == 4) {
+    uint32_t b = uint32_t(key >> 32);
+    b = (b >> 31) ? (b & 0x7fffffffu) : ~b;
+    T v;
+    std::memcpy(&v, &b, 4);
+    return v;
+  } else {
+    uint64_t b = key >> 63 ? key & 0x7fffffffffffffffull : ~key;
+    T v;
+    std::memcpy(&v, &b, 8);
+    return v;
+  }
+}
+
+// The k best (key, index) pairs of a contiguous fibre, in pairs[0..k) in no
+// particular order: a buffer of at most cap pairs above a running threshold
+// (the k-th best key seen so far); when it fills, nth_element keeps its k best
+// and raises the threshold. Fibres are scanned in index order, so a later
+// token whose key equals the threshold's loses to it (ties: lower index) and
+// only keys above it enter. Blocks of a SIMD width with no value that can
+// beat the threshold are skipped with one compare (NaN lanes always looked
+// at: their key is the largest). O(n) expected; no full sort.
+template <class T>
+void select_contiguous(const T* x, size_t n, size_t k, bool largest, KeyIndex* pairs) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  const size_t cap = std::min(n, std::max(2 * k, k + 64));
+  auto key_at = [&](size_t j) {
+    const uint64_t key = order_key(x[j]);
+    return largest ? key : ~key;
+  };
+  size_t len = 0, i = 0;
+  for (; i < cap; ++i) pairs[len++] = {key_at(i), uint32_t(i)};
+  uint64_t thr = 0;
+  T tv = T(0);
+  auto compact = [&] {
+    std::nth_element(pairs, pairs + (k - 1), pairs + len, before);
+    thr = pairs[k - 1].key;
+    tv = value_of_key<T>(largest ? thr : ~thr);
+    len = k;
+  };
+  if (i < n) compact();
+  // A NaN threshold (largest: NaN's key; smallest: its complement) cannot be beaten.
+  while (i < n && tv == tv) {
+    V thrv = V::splat(tv);
+    for (; i + L <= n; i += L) {
+      const V v = V::load(x + i);
+      if (!any(largest ? (v > thrv) | is_nan(v) : (v < thrv))) continue;
+      for (size_t j = i; j < i + L; ++j) {
+        const uint64_t key = key_at(j);
+        if (key > thr) pairs[len++] = {key, uint32_t(j)};
+      }
+      if (len + L > cap) {
+        i += L;
+        break;
+      }
+    }
+    if (len + L > cap) {
+      compact();
+      continue;
+    }
+    for (; i < n; ++i) {
+      const uint64_t key = key_at(i);
+      if (key > thr) pairs[len++] = {key, uint32_t(i)};
+    }
+  }
+  if (len > k) std::nth_element(pairs, pairs + (k - 1), pairs + len, before);
+}
+
 }  // namespace
 
 size_t top_k_workspace_bytes(size_t n) { return n * sizeof(KeyIndex); }
@@ -54,11 +126,15 @@ Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, si
   for (size_t o = 0; o < outer; ++o) {
     for (size_t i = 0; i < inner; ++i) {
       const T* fibre = x + o * n * inner + i;
-      for (size_t j = 0; j < n; ++j) {
-        const uint64_t key = order_key(fibre[j * inner]);
-        pairs[j] = {largest ? key : ~key, uint32_t(j)};
+      if (inner == 1) {
+        select_contiguous(fibre, n, k, largest, pairs);
+      } else {
+        for (size_t j = 0; j < n; ++j) {
+          const uint64_t key = order_key(fibre[j * inner]);
+          pairs[j] = {largest ? key : ~key, uint32_t(j)};
+        }
+        if (k < n) std::nth_element(pairs, pairs + (k - 1), pairs + n, before);
       }
-      if (k < n) std::nth_element(pairs, pairs + (k - 1), pairs + n, before);
       if (sorted) {
         std::sort(pairs, pairs + k, before);
       } else {
@@ -76,12 +152,60 @@ Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, si
   return kOk;
 }
 
+// The first index of the largest value of a contiguous fibre (of the first
+// NaN if any): a max pass with four pmax accumulators (NaN lanes tracked
+// apart), then a compare pass to the first lane equal to it.
+template <class T>
+size_t argmax_contiguous(const T* x, size_t n) {
+  using V = Vec<T>;
+  constexpr size_t L = V::kLanes;
+  size_t i = 0;
+  T m = x[0];
+  bool nan = false;
+  if (n >= 4 * L) {
+    V m0 = V::load(x), m1 = V::load(x + L), m2 = V::load(x + 2 * L), m3 = V::load(x + 3 * L);
+    typename V::Mask bad = is_nan(m0) | is_nan(m1) | is_nan(m2) | is_nan(m3);
+    for (i = 4 * L; i + 4 * L <= n; i += 4 * L) {
+      const V a = V::load(x + i), b = V::load(x + i + L), c = V::load(x + i + 2 * L),
+              d = V::load(x + i + 3 * L);
+      m0 = pmax(m0, a);
+      m1 = pmax(m1, b);
+      m2 = pmax(m2, c);
+      m3 = pmax(m3, d);
+      bad = bad | is_nan(a) | is_nan(b) | is_nan(c) | is_nan(d);
+    }
+    m = hmax(pmax(pmax(m0, m1), pmax(m2, m3)));
+    nan = any(bad);
+  }
+  for (; i < n; ++i) {
+    nan = nan || x[i] != x[i];
+    m = pmax(Scalar<T>{m}, Scalar<T>{x[i]}).v;
+  }
+  if (nan) {
+    size_t j = 0;
+    while (x[j] == x[j]) ++j;
+    return j;
+  }
+  size_t j = 0;
+  const V mv = V::splat(m);
+  for (; j + L <= n; j += L) {
+    const V v = V::load(x + j);
+    if (!all(v < mv)) break;  // no NaN and v <= m: some lane equals m
+  }
+  while (x[j] != m) ++j;
+  return j;
+}
+
 template <class T>
 Status argmax(const T* x, int32_t* out, size_t outer, size_t n, size_t inner) {
   if (n == 0) return kBadOption;
   if (outer == 0 || inner == 0) return kOk;
   if (!x || !out) return kNullPointer;
   for (size_t o = 0; o < outer; ++o) {
+    if (inner == 1) {
+      out[o] = int32_t(argmax_contiguous(x + o * n, n));
+      continue;
+    }
     for (size_t i = 0; i < inner; ++i) {
       const T* fibre = x + o * n * inner + i;
       size_t best = 0;
