@@ -660,13 +660,16 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
       // (every weight stored once, for the binning and the draw).
       size_t b = 0;
       double above = 0.0;
-      bool stored = false;
+      bool stored = false, flat = false;
       for (size_t attempt = depth < 63.0 ? 0 : 1;; ++attempt) {
         const T lo = attempt == 0 ? std::max(thr, bound_below<T>(m, -depth)) : thr;
         len = gather(z, n, mt, lo, c, cap);
         list = len != SIZE_MAX;
         if (list) {
           list_bins(c, len, m, w.bins);
+        } else if (!stored && dense_min(z, n, thr) == mt) {
+          flat = true;  // every kept token at the max: one level, top-p keeps them all
+          break;
         } else {
           if (!stored) store_weights(z, n, mt, w.weights);
           stored = true;
@@ -675,12 +678,16 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
         if (threshold_bin(w.bins, pw, attempt == 0 ? size_t(depth * 16.0) : kBins + 1, &b, &above))
           break;
       }
-      const size_t count = list ? list_members(c, len, m, b, w.members)
-                                : bin_members(z, n, mt, thr, b, w.weights, w.members);
-      level = level_in_bin(w.members, count, above, pw, w.levels);
-      if (!list) {
-        len = gather_stored(z, n, std::max(thr, level), w.weights, c, cap);
-        list = len != SIZE_MAX;
+      if (flat) {
+        level = thr;
+      } else {
+        const size_t count = list ? list_members(c, len, m, b, w.members)
+                                  : bin_members(z, n, mt, thr, b, w.weights, w.members);
+        level = level_in_bin(w.members, count, above, pw, w.levels);
+        if (!list) {
+          len = gather_stored(z, n, std::max(thr, level), w.weights, c, cap);
+          list = len != SIZE_MAX;
+        }
       }
     }
     if (list) {

@@ -505,7 +505,7 @@ for (const { name: build, sm } of BUILDS) {
     seededTest(
       `${build} ${dtype.name}: topK matches torch.topk (sorted, largest and smallest, ties to the lower index, NaN largest) on hidden-size shapes and every axis`,
       (rng) => {
-        const shapes = [[4, 4096], [2, 768, 3], [3, 5, 7], [17], [1, 1], [8, 33, 2], [2, 0, 3]];
+        const shapes = [[4, 4096], [2, 768, 3], [3, 5, 7], [17], [1, 1], [8, 33, 2], [2, 0, 3], [20011]];
         for (const shape of shapes) {
           const size = shape.reduce((p, d) => p * d, 1);
           for (let axis = -shape.length; axis < shape.length; axis++) {
@@ -513,7 +513,7 @@ for (const { name: build, sm } of BUILDS) {
             const n = shape[a];
             for (const mode of ['normal', 'ties', 'special']) {
               const x = dtype.make(topKData(rng, size, mode));
-              for (const k of [...new Set([0, 1, Math.min(5, n), n])].filter((q) => q <= n)) {
+              for (const k of [...new Set([0, 1, Math.min(5, n), Math.min(50, n), Math.min(600, n), n])].filter((q) => q <= n)) {
                 const largest = rng.bool();
                 const sorted = rng.bool(0.7);
                 const got = sm.topK(x, k, { shape, axis, largest, sorted });
