@@ -6,7 +6,7 @@
 //                                        bench/results/sampling.json and the "Sampling"
 //                                        section of bench/RESULTS.md
 //   node bench/sampling.mjs --quick      two shapes, three rounds (writes results/sampling-partial.*)
-//   options: --vocabs=50257,262144 --rows=1,8 --configs=greedy,top-p --rounds=N
+//   options: --vocabs=50257,262144 --rows=1,8 --configs=greedy,top-p,top-p-flat --rounds=N
 //            --sample-ms=N --clock=cpu|wall --no-transformers
 //            --no-ops (skip the topK / argmax / filterLogits table) --no-tfjs
 //
@@ -68,6 +68,12 @@ export const CONFIGS = [
   { id: 'top-k', label: 'top-k 50', options: { temperature: 1, topK: 50 } },
   { id: 'top-p', label: 'top-p 0.9', options: { temperature: 1, topP: 0.9 } },
   { id: 'min-p', label: 'min-p 0.05', options: { temperature: 1, minP: 0.05 } },
+  {
+    id: 'top-p-flat',
+    label: 'top-p 0.9 on flat logits (every logit equal)',
+    options: { temperature: 1, topP: 0.9 },
+    flat: true,
+  },
   {
     id: 'top-k+pen',
     label: 'top-k 50 + penalties, 64-token history',
@@ -284,6 +290,7 @@ function sameArray(a, b) {
 
 export async function runCase(sm, tjs, config, rows, n, opts) {
   const { x, history } = makeLogits(rows, n);
+  if (config.flat) x.fill(0.5); // the worst case of a histogram: every token in one bin, one level
   const shape = rows === 1 ? [n] : [rows, n];
   const hist = config.history ? (rows === 1 ? history[0] : history) : undefined;
   const o = { ...config.options, ...(hist ? { history: hist } : {}) };
@@ -314,11 +321,20 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
     for (let r = 0; r < rows; r++) {
       const a = js.keptSet(oursRows[r]);
       const b = js.keptSet(jsFiltered[r]);
-      if (!sameArray(a, b)) fail(`kept sets differ on row ${r}: ours ${a.length} tokens, JS ${b.length}`);
+      if (config.flat) {
+        // One tie group: ours keeps it whole (README: top-p keeps whole tie groups); the
+        // sort-based sampler, like HF's warper, cuts inside it by sort position.
+        if (a.length !== n || !(b.length > 0 && b.length < n))
+          fail(`flat row ${r}: ours keeps ${a.length} of ${n}, JS ${b.length}`);
+      } else if (!sameArray(a, b)) fail(`kept sets differ on row ${r}: ours ${a.length} tokens, JS ${b.length}`);
       if (!a.includes(tokens[r])) fail(`sm.sample drew ${tokens[r]}, which filterLogits cut (row ${r})`);
       kept.push(a.length);
     }
-    result.checks.push("kept sets (filterLogits) = JS sort-based sampler's on every row; sampled tokens inside them");
+    result.checks.push(
+      config.flat
+        ? 'flat logits: filterLogits keeps the whole tie group (the JS sampler, like HF, cuts inside it); sampled tokens inside'
+        : "kept sets (filterLogits) = JS sort-based sampler's on every row; sampled tokens inside them",
+    );
   }
   result.kept = kept;
 
@@ -361,7 +377,7 @@ export async function runCase(sm, tjs, config, rows, n, opts) {
       result.transformersDoes =
         config.id === 'greedy'
           ? 'not run: its greedy sampler and `max` are not exported'
-          : `not run: its ${config.id === 'top-k' ? 'TopKLogitsWarper' : config.id === 'top-p' ? 'TopPLogitsWarper' : 'min-p'} ${config.id === 'min-p' ? 'does not exist' : 'throws "not implemented"'}`;
+          : `not run: its ${config.id === 'top-k' ? 'TopKLogitsWarper' : config.id.startsWith('top-p') ? 'TopPLogitsWarper' : 'min-p'} ${config.id === 'min-p' ? 'does not exist' : 'throws "not implemented"'}`;
     }
   }
   const timings = await timeInterleaved(entries, {
@@ -537,7 +553,7 @@ export async function runOpsCase(sm, tfw, rows, n, opts) {
 const f = (v) =>
   v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2);
 
-export function evaluate(cases) {
+export function evaluate(cases, opsCases = []) {
   const targets = [];
   const peers = cases.flatMap((c) => [
     { c, peer: 'sort-based JS', r: c.ratios.jsOverOurs },
@@ -570,6 +586,27 @@ export function evaluate(cases) {
       ? `over 3x: ${over.map((c) => `${c.config} ${c.rows}x${c.vocab} ${c.ratios.oursOverSoftmax.toFixed(2)}x`).join('; ')}`
       : `worst ${worst.config} ${worst.rows}x${worst.vocab}: ${worst.ratios.oursOverSoftmax.toFixed(2)}x`,
   });
+  const flat = cases.filter((c) => c.config === 'top-p-flat');
+  targets.push({
+    title: 'top-p 0.9 on flat logits: at most 3x our own softmax of the same rows',
+    pass: flat.length > 0 && flat.every((c) => c.ratios.oursOverSoftmax <= 3),
+    detail: flat.length
+      ? flat.map((c) => `${c.rows}x${c.vocab}: ${c.ratios.oursOverSoftmax.toFixed(2)}x`).join(', ')
+      : 'not measured (--configs without top-p-flat)',
+  });
+  for (const op of ['topK', 'argmax']) {
+    const measured = opsCases.filter((c) => c.ops[op]?.tfjsOverOurs !== undefined);
+    const slow = measured.filter((c) => !(c.ops[op].tfjsOverOurs > 1));
+    targets.push({
+      title: `sm.${op} faster than tfjs-backend-wasm's tf.${op === 'topK' ? 'topk' : 'argMax'} on every shape`,
+      pass: measured.length > 0 && slow.length === 0,
+      detail: !measured.length
+        ? 'not measured (--no-ops or --no-tfjs, or tfjs did not load)'
+        : slow.length
+          ? `slower or equal: ${slow.map((c) => `${c.rows}x${c.vocab} (${c.ops[op].tfjsOverOurs.toFixed(2)}x)`).join('; ')}`
+          : `slowest margin ${Math.min(...measured.map((c) => c.ops[op].tfjsOverOurs)).toFixed(1)}x (${measured.length} shapes)`,
+    });
+  }
   return targets;
 }
 
@@ -717,7 +754,7 @@ async function main() {
     options: { quick: opts.quick, clock: opts.clock, sampleMs: opts.sampleMs },
     cases,
     opsCases,
-    targets: evaluate(cases),
+    targets: evaluate(cases, opsCases),
   };
   const md = markdown(results);
   const dir = `${HERE}results`;

@@ -106,11 +106,13 @@ int sample(uintptr_t params, uintptr_t logits, uintptr_t history, uintptr_t hist
 }
 
 template <class T>
-double sample_workspace(double vocab, double max_history) {
-  return double(smw::sample_workspace_bytes<T>(size_t(vocab), size_t(max_history)));
+double sample_workspace(double vocab, double max_history, double rows) {
+  return double(smw::sample_workspace_bytes<T>(size_t(vocab), size_t(max_history), size_t(rows)));
 }
 
-double top_k_workspace(double n) { return double(smw::top_k_workspace_bytes(size_t(n))); }
+double top_k_workspace(double n, double outer) {
+  return double(smw::top_k_workspace_bytes(size_t(n), size_t(outer)));
+}
 
 template <class T>
 int top_k(uintptr_t x, uintptr_t values, uintptr_t indices, size_t outer, size_t n, size_t inner,

@@ -385,7 +385,7 @@ export class Sampling {
     if (p.history)
       for (let r = 0; r < rows; r++)
         maxHistory = Math.max(maxHistory, p.history.ranges[2 * r + 1] - p.history.ranges[2 * r]);
-    const workBytes = M[`sampleWorkspaceBytes_${B === 4 ? 'f32' : 'f64'}`](vocab, maxHistory);
+    const workBytes = M[`sampleWorkspaceBytes_${B === 4 ? 'f32' : 'f64'}`](vocab, maxHistory, rows);
     const histIds = p.history ? p.history.ids.length : 0;
     const biasCount = p.bias ? p.bias.ids.length : 0;
     const [pParams, pLogits, pHist, pRange, pBiasIds, pBiasValues, pTokens, pLogProbs, pFiltered, pWork, pBad] =
@@ -541,7 +541,7 @@ export class Sampling {
     const B = dtype.bytes;
     const [pX, pValues, pIndices, pWork] = this.#regions(
       op,
-      [a.kind === WASM ? 0 : a.length * B, count * B, count * 4, M.topKWorkspaceBytes(n)],
+      [a.kind === WASM ? 0 : a.length * B, count * B, count * 4, M.topKWorkspaceBytes(n, outer)],
       [a],
     );
     const heap = () => (B === 4 ? M.HEAPF32 : M.HEAPF64);

@@ -33,6 +33,7 @@
 #include <limits>
 #include <vector>
 
+#include "parallel.h"
 #include "philox.h"
 #include "weights.h"
 
@@ -764,8 +765,8 @@ template size_t draw_list<double>(const double*, size_t, double, double, double,
 }  // namespace detail
 
 template <class T>
-size_t sample_workspace_bytes(size_t vocab, size_t max_history) {
-  return Work<T>::layout(vocab, max_history, nullptr, nullptr);
+size_t sample_workspace_bytes(size_t vocab, size_t max_history, size_t rows) {
+  return Work<T>::layout(vocab, max_history, nullptr, nullptr) * row_slots(rows);
 }
 
 template <class T>
@@ -794,21 +795,39 @@ Status sample(const SampleArgs<T>& a) {
           std::max<size_t>(max_history, a.history_range[2 * r + 1] - a.history_range[2 * r]);
     }
   }
-  Work<T> w;
-  Work<T>::layout(a.vocab, max_history, static_cast<char*>(a.work), &w);
-  for (size_t r = 0; r < a.rows; ++r) {
-    uint32_t why = 0;
-    if (Status st = sample_row(a, r, w, &why)) {
-      a.bad_row[0] = uint32_t(r);
-      a.bad_row[1] = why;
-      return st;
+  // Rows are independent: row_slots(rows) tasks of consecutive rows, each
+  // with its own workspace, run by run_tasks (on the pool's threads in the
+  // threaded build). Each task stops at its first bad row; the call reports
+  // the lowest such row, as a loop over the rows would.
+  const size_t bytes = Work<T>::layout(a.vocab, max_history, nullptr, nullptr);
+  const size_t tasks = row_slots(a.rows);
+  const size_t per = (a.rows + tasks - 1) / tasks;
+  Status status[kRowSlots] = {};
+  uint32_t bad[kRowSlots] = {}, why[kRowSlots] = {};
+  run_tasks(a.rows, per, a.rows * a.vocab, [&](size_t begin, size_t end) {
+    const size_t slot = begin / per;
+    Work<T> w;
+    Work<T>::layout(a.vocab, max_history, static_cast<char*>(a.work) + slot * bytes, &w);
+    for (size_t r = begin; r < end; ++r) {
+      if (Status st = sample_row(a, r, w, &why[slot])) {
+        status[slot] = st;
+        bad[slot] = uint32_t(r);
+        return;
+      }
+    }
+  });
+  for (size_t t = 0; t < tasks; ++t) {
+    if (status[t]) {
+      a.bad_row[0] = bad[t];
+      a.bad_row[1] = why[t];
+      return status[t];
     }
   }
   return kOk;
 }
 
-template size_t sample_workspace_bytes<float>(size_t, size_t);
-template size_t sample_workspace_bytes<double>(size_t, size_t);
+template size_t sample_workspace_bytes<float>(size_t, size_t, size_t);
+template size_t sample_workspace_bytes<double>(size_t, size_t, size_t);
 template Status sample<float>(const SampleArgs<float>&);
 template Status sample<double>(const SampleArgs<double>&);
 

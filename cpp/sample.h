@@ -69,9 +69,20 @@ struct SampleArgs {
   uint32_t* bad_row = nullptr;
 };
 
-// Bytes of workspace sample() needs for this vocabulary and longest history.
+// Rows of one call are independent: the threaded build splits them into at
+// most kRowSlots tasks (a function of the row count alone), each with its own
+// workspace; the single-thread builds run one task.
+#ifdef __EMSCRIPTEN_PTHREADS__
+constexpr size_t kRowSlots = 4;
+#else
+constexpr size_t kRowSlots = 1;
+#endif
+inline size_t row_slots(size_t rows) { return rows < kRowSlots ? (rows ? rows : 1) : kRowSlots; }
+
+// Bytes of workspace sample() needs for this vocabulary, longest history and
+// row count (one workspace per task).
 template <class T>
-size_t sample_workspace_bytes(size_t vocab, size_t max_history);
+size_t sample_workspace_bytes(size_t vocab, size_t max_history, size_t rows = 1);
 
 // Processes, filters and (when tokens or log_probs is set) draws every row.
 // On an error, rows before the bad one may have been written (the JS wrapper
@@ -86,7 +97,7 @@ Status sample(const SampleArgs<T>& a);
 template <class T>
 Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner,
              size_t k, bool largest, bool sorted, void* work);
-size_t top_k_workspace_bytes(size_t n);
+size_t top_k_workspace_bytes(size_t n, size_t outer = 1);
 
 // torch.argmax along an axis: the first index of the largest value (the
 // first NaN if there is one). n >= 1.

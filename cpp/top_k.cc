@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parallel.h"
 #include "sample.h"
 #include "vec.h"
 
@@ -114,7 +115,7 @@ void select_contiguous(const T* x, size_t n, size_t k, bool largest, KeyIndex* p
 
 }  // namespace
 
-size_t top_k_workspace_bytes(size_t n) { return n * sizeof(KeyIndex); }
+size_t top_k_workspace_bytes(size_t n, size_t outer) { return n * sizeof(KeyIndex) * row_slots(outer); }
 
 template <class T>
 Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner,
@@ -122,33 +123,39 @@ Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, si
   if (k > n) return kBadOption;
   if (outer == 0 || inner == 0 || k == 0) return kOk;
   if (!x || !values || !indices || !work) return kNullPointer;
-  KeyIndex* pairs = static_cast<KeyIndex*>(work);
-  for (size_t o = 0; o < outer; ++o) {
-    for (size_t i = 0; i < inner; ++i) {
-      const T* fibre = x + o * n * inner + i;
-      if (inner == 1) {
-        select_contiguous(fibre, n, k, largest, pairs);
-      } else {
-        for (size_t j = 0; j < n; ++j) {
-          const uint64_t key = order_key(fibre[j * inner]);
-          pairs[j] = {largest ? key : ~key, uint32_t(j)};
+  // Fibres are independent: row_slots(outer) tasks of consecutive outer
+  // indices, each with its own pairs (run_tasks: threads in the threaded build).
+  const size_t tasks = row_slots(outer);
+  const size_t per = (outer + tasks - 1) / tasks;
+  run_tasks(outer, per, outer * n * inner, [&](size_t begin, size_t end) {
+    KeyIndex* pairs = static_cast<KeyIndex*>(work) + (begin / per) * n;
+    for (size_t o = begin; o < end; ++o) {
+      for (size_t i = 0; i < inner; ++i) {
+        const T* fibre = x + o * n * inner + i;
+        if (inner == 1) {
+          select_contiguous(fibre, n, k, largest, pairs);
+        } else {
+          for (size_t j = 0; j < n; ++j) {
+            const uint64_t key = order_key(fibre[j * inner]);
+            pairs[j] = {largest ? key : ~key, uint32_t(j)};
+          }
+          if (k < n) std::nth_element(pairs, pairs + (k - 1), pairs + n, before);
         }
-        if (k < n) std::nth_element(pairs, pairs + (k - 1), pairs + n, before);
-      }
-      if (sorted) {
-        std::sort(pairs, pairs + k, before);
-      } else {
-        std::sort(pairs, pairs + k,
-                  [](const KeyIndex& p, const KeyIndex& q) { return p.index < q.index; });
-      }
-      T* vout = values + o * k * inner + i;
-      int32_t* iout = indices + o * k * inner + i;
-      for (size_t j = 0; j < k; ++j) {
-        vout[j * inner] = fibre[size_t(pairs[j].index) * inner];
-        iout[j * inner] = int32_t(pairs[j].index);
+        if (sorted) {
+          std::sort(pairs, pairs + k, before);
+        } else {
+          std::sort(pairs, pairs + k,
+                    [](const KeyIndex& p, const KeyIndex& q) { return p.index < q.index; });
+        }
+        T* vout = values + o * k * inner + i;
+        int32_t* iout = indices + o * k * inner + i;
+        for (size_t j = 0; j < k; ++j) {
+          vout[j * inner] = fibre[size_t(pairs[j].index) * inner];
+          iout[j * inner] = int32_t(pairs[j].index);
+        }
       }
     }
-  }
+  });
   return kOk;
 }
 
@@ -201,11 +208,14 @@ Status argmax(const T* x, int32_t* out, size_t outer, size_t n, size_t inner) {
   if (n == 0) return kBadOption;
   if (outer == 0 || inner == 0) return kOk;
   if (!x || !out) return kNullPointer;
+  if (inner == 1) {  // rows: tasks of about kTaskGrain elements (threads in the threaded build)
+    const size_t per = std::max<size_t>(1, kTaskGrain / n);
+    run_tasks(outer, per, outer * n, [&](size_t begin, size_t end) {
+      for (size_t o = begin; o < end; ++o) out[o] = int32_t(argmax_contiguous(x + o * n, n));
+    });
+    return kOk;
+  }
   for (size_t o = 0; o < outer; ++o) {
-    if (inner == 1) {
-      out[o] = int32_t(argmax_contiguous(x + o * n, n));
-      continue;
-    }
     for (size_t i = 0; i < inner; ++i) {
       const T* fibre = x + o * n * inner + i;
       size_t best = 0;

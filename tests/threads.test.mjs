@@ -24,6 +24,17 @@ const AXIS_CASES = [
   { shape: [129, 701], axis: 0 }, // one slice cut into inner ranges
   { shape: [2, 3, 13, 1031], axis: 2 }, // lane groups of 4, 2, 1 vectors and scalar fibres at the end
 ];
+const SAMPLING_CASES = [
+  [8, 50257],
+  [3, 30011],
+  [5, 20000],
+];
+const SAMPLING_OPTIONS = [
+  ['temperature 0.8', { temperature: 0.8 }],
+  ['top-p 0.9', { topP: 0.9 }],
+  ['top-k 40', { topK: 40, temperature: 0.7 }],
+  ['min-p 0.05 + penalties', { minP: 0.05, repetitionPenalty: 1.2, frequencyPenalty: 0.3 }],
+];
 const LOSS_CASES = [
   { shape: [401, 263] },
   { shape: [9001, 8] }, // short rows
@@ -101,6 +112,29 @@ function calls(e, Type, rng) {
         ]);
       }
     }
+  } else if (e.kind === 'sample' || e.kind === 'filter') {
+    // Rows go to tasks (at most 4, cpp/sample.h kRowSlots): 8, 3 and 5 rows of a vocabulary.
+    for (const [rows, n] of SAMPLING_CASES) {
+      const x = logits(rng, rows * n, Type);
+      const history = Array.from({ length: rows }, () => Int32Array.from({ length: 24 }, () => rng.int(0, n - 1)));
+      for (const [label, o] of SAMPLING_OPTIONS) {
+        const options = { shape: [rows, n], ...o, ...(o.repetitionPenalty ? { history } : {}) };
+        out.push([
+          `${rows}x${n} ${label}`,
+          e.kind === 'sample'
+            ? (sm) => sm.sample(x, { ...options, random: 42, logProbs: true })
+            : (sm) => sm.filterLogits(x, options),
+        ]);
+      }
+    }
+  } else if (e.kind === 'topK' || e.kind === 'argmax') {
+    for (const [rows, n] of SAMPLING_CASES) {
+      const x = logits(rng, rows * n, Type);
+      out.push([
+        `${rows}x${n}`,
+        e.kind === 'topK' ? (sm) => sm.topK(x, 50, { shape: [rows, n] }) : (sm) => sm.argmax(x, { shape: [rows, n] }),
+      ]);
+    }
   }
   return out;
 }
@@ -176,6 +210,24 @@ test('the workers take tasks with 2 and 3 threads, none with 1', async () => {
   assert.ok(tasks(2) > 0, 'a worker ran tasks with 2 threads');
   assert.ok(tasks(3) > 0, 'workers ran tasks with 3 threads');
   threaded.threads = 3;
+});
+
+test('the sampling ops hand rows to the workers: sample, filterLogits, topK, argmax', async () => {
+  await pool.start();
+  const x = new Float32Array(8 * 50257).map((_, i) => Math.sin(i) * 5);
+  const shape = [8, 50257];
+  const ops = {
+    sample: () => threaded.sample(x, { shape, topP: 0.9, random: 1 }),
+    filterLogits: () => threaded.filterLogits(x, { shape, topK: 20 }),
+    topK: () => threaded.topK(x, 50, { shape }),
+    argmax: () => threaded.argmax(x, { shape }),
+  };
+  for (const [name, call] of Object.entries(ops)) {
+    threaded.threads = 3;
+    const before = pool.workerTasks;
+    for (let r = 0; r < 20; r++) call();
+    assert.ok(pool.workerTasks > before, `a worker ran ${name} tasks with 3 threads`);
+  }
 });
 
 const script = (body) => `const { load } = await import(${JSON.stringify(ENTRY)});\n${body}`;
