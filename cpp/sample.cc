@@ -3,22 +3,24 @@
 // generator).
 //
 // Per row, without sorting the vocabulary:
-//   process   z = processed logits: one dense pass (fl(x / T), or x itself when
-//             T is 1 and nothing is sparse), then the history and bias tokens
-//             recomputed in double.
-//   check     one pass: max, NaN, +inf, all -inf.
+//   process   z = processed logits and their max in one dense pass (fl(x / T)
+//             by f64x2 divides, or x itself when T is 1 and nothing is
+//             sparse), then the history and bias tokens recomputed in double;
+//             NaN, +inf and all -inf are seen from the max.
 //   top-k     the k-th largest value by a buffered threshold select: a buffer of
 //             at most max(2k, k + 64) values above a running threshold; when it
 //             fills, nth_element keeps its k largest and raises the threshold.
 //             Blocks of a SIMD width with nothing above the threshold are
 //             skipped with one compare. O(n); then the kept tokens (z >= v_k,
 //             ties included) are gathered into a list in index order.
-//   top-p     the mass W of the tokens still kept; candidates z >= m - delta
-//             gathered for delta = 8, 32, 707 (a partial sort that grows only
-//             when the threshold is not inside the candidates); their distinct
-//             values sorted; a binary search over them for the lowest level v
-//             with mass(z > v) < p * W (each mass a canonical sum over the
-//             candidates).
+//   top-p     the mass W of the tokens still kept (one exp pass; its lane
+//             snapshots serve the draw when top-p cuts nothing); candidates
+//             z >= m - D, D = ln(2n / ((1 - p) W)): the tokens below weigh less
+//             than (1 - p) W / 2 together, so the threshold bin is among the
+//             candidates (checked; else every token is binned); the threshold
+//             bin's distinct values sorted; a binary search over them for the
+//             lowest level v with mass(z > v) < p * W. A row whose kept tokens
+//             all sit at the max keeps them all (one level).
 //   min-p     w >= minP on the list; without a list, candidates gathered from
 //             z >= m + log(minP) - slack first.
 //   draw      u * W, W the canonical mass of the kept set; the first token whose
@@ -42,6 +44,7 @@ namespace {
 
 constexpr size_t kSnapEvery = 256;  // tokens between snapshots of the eight lanes
 constexpr size_t kBins = 1024;      // top-p's bins of d in (-64, 0]; bin kBins holds d <= -64
+constexpr double kFirstDepth = 8.0;  // top-p's first candidates: d >= -8
 
 template <class T>
 struct Cand {
@@ -123,8 +126,8 @@ T divide_max(const T* x, size_t n, double temperature, bool divide, T* z) {
           const v128_t lo = wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(v.v), tv);
           const v128_t hi = wasm_f64x2_div(
               wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v.v, v.v, 2, 3, 2, 3)), tv);
-          v.v = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi),
-                                   0, 1, 4, 5);
+          v.v = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo),
+                                   wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
         } else {
           v.v = wasm_f64x2_div(v.v, tv);
         }
@@ -662,8 +665,14 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
       size_t b = 0;
       double above = 0.0;
       bool stored = false, flat = false;
-      for (size_t attempt = depth < 63.0 ? 0 : 1;; ++attempt) {
-        const T lo = attempt == 0 ? std::max(thr, bound_below<T>(m, -depth)) : thr;
+      // Depths tried: kFirstDepth nats (most rows of a language model hold
+      // p of their mass there: few candidates), then D, then every token.
+      const double depths[3] = {depth > kFirstDepth + 0.5 ? kFirstDepth : -1.0,
+                                depth < 63.0 ? depth : -1.0, 0.0};
+      for (size_t attempt = 0; attempt < 3; ++attempt) {
+        const double dp = depths[attempt];
+        if (attempt < 2 && dp < 0.0) continue;
+        const T lo = attempt < 2 ? std::max(thr, bound_below<T>(m, -dp)) : thr;
         len = gather(z, n, mt, lo, c, cap);
         list = len != SIZE_MAX;
         if (list) {
@@ -676,7 +685,7 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
           stored = true;
           dense_bins(z, n, mt, lo, w.weights, w.bins);
         }
-        if (threshold_bin(w.bins, pw, attempt == 0 ? size_t(depth * 16.0) : kBins + 1, &b, &above))
+        if (threshold_bin(w.bins, pw, attempt < 2 ? size_t(dp * 16.0) : kBins + 1, &b, &above))
           break;
       }
       if (flat) {
@@ -833,9 +842,13 @@ template Status sample<double>(const SampleArgs<double>&);
 
 const char* sampling_variant() {
 #if SOFTMAX_WASM_SIMD128
-  return "sampling_philox4x32_10_u53_expw12_f64x2_canon8_bufselect_topk_growing_topp";
+  return "sampling_philox4x32_10_u53_expw6f32_expw12f64_f64x2_canon8_bufselect_topk_boundedcand_"
+         "topp_"
+         "keyselect_topk_simdargmax";
 #else
-  return "sampling_philox4x32_10_u53_expw12_scalar_canon8_bufselect_topk_growing_topp";
+  return "sampling_philox4x32_10_u53_expw6f32_expw12f64_scalar_canon8_bufselect_topk_boundedcand_"
+         "topp_"
+         "keyselect_topk_scalarargmax";
 #endif
 }
 

@@ -1,11 +1,16 @@
 // top_k.cc — torch.topk and torch.argmax along an axis of (outer, n, inner).
 //
-// top_k: each fibre's values become (key, index) pairs, the key an unsigned
-// integer that orders like the values (NaN above +inf, -0 equal to +0; for
-// the smallest, the key's complement); std::nth_element under "key descending,
-// index ascending" (a strict total order, so ties go to the lower index)
-// selects the k pairs in O(n), and only those k are sorted. No full sort.
-// argmax: one pass per fibre.
+// top_k: each value has a key, an unsigned integer that orders like the
+// values (NaN above +inf, -0 equal to +0; for the smallest, the key's
+// complement); pairs (key, index) under "key descending, index ascending" (a
+// strict total order, so ties go to the lower index). A contiguous fibre is
+// scanned once with a buffered threshold select (select_contiguous): only
+// pairs that beat the k-th best key so far enter a small buffer, SIMD blocks
+// that cannot are skipped with one compare. Strided fibres build every pair
+// and nth_element them. Only the k selected are sorted. No full sort.
+// argmax: a SIMD max pass and a compare pass for contiguous fibres, one
+// scalar pass per strided fibre.
+// Rows (outer indices) go to run_tasks: threads in the threaded build.
 #include <algorithm>
 #include <cstring>
 
@@ -115,7 +120,9 @@ void select_contiguous(const T* x, size_t n, size_t k, bool largest, KeyIndex* p
 
 }  // namespace
 
-size_t top_k_workspace_bytes(size_t n, size_t outer) { return n * sizeof(KeyIndex) * row_slots(outer); }
+size_t top_k_workspace_bytes(size_t n, size_t outer) {
+  return n * sizeof(KeyIndex) * row_slots(outer);
+}
 
 template <class T>
 Status top_k(const T* x, T* values, int32_t* indices, size_t outer, size_t n, size_t inner,

@@ -513,7 +513,9 @@ for (const { name: build, sm } of BUILDS) {
             const n = shape[a];
             for (const mode of ['normal', 'ties', 'special']) {
               const x = dtype.make(topKData(rng, size, mode));
-              for (const k of [...new Set([0, 1, Math.min(5, n), Math.min(50, n), Math.min(600, n), n])].filter((q) => q <= n)) {
+              for (const k of [...new Set([0, 1, Math.min(5, n), Math.min(50, n), Math.min(600, n), n])].filter(
+                (q) => q <= n,
+              )) {
                 const largest = rng.bool();
                 const sorted = rng.bool(0.7);
                 const got = sm.topK(x, k, { shape, axis, largest, sorted });
