@@ -42,8 +42,8 @@
 namespace smw {
 namespace {
 
-constexpr size_t kSnapEvery = 256;  // tokens between snapshots of the eight lanes
-constexpr size_t kBins = 1024;      // top-p's bins of d in (-64, 0]; bin kBins holds d <= -64
+constexpr size_t kSnapEvery = 256;   // tokens between snapshots of the eight lanes
+constexpr size_t kBins = 1024;       // top-p's bins of d in (-64, 0]; bin kBins holds d <= -64
 constexpr double kFirstDepth = 8.0;  // top-p's first candidates: d >= -8
 
 template <class T>
