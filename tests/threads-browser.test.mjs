@@ -174,7 +174,9 @@ test('a strict CSP without worker-src blob: (COOP/COEP): the threaded CSP-safe g
   assert.ok(Math.abs(r.rowSum - 1) < 1e-5, `row sum ${r.rowSum}`);
 });
 
-test('a strict CSP with worker-src blob: (COOP/COEP): threaded, through the CSP-safe glue', { timeout: 120_000 }, async () => {
+test('a strict CSP with worker-src blob: (COOP/COEP): threaded, through the CSP-safe glue', {
+  timeout: 120_000,
+}, async () => {
   const r = await run(true, 'blob');
   assert.equal(r.dynamic, false);
   assert.ok(r.fetched.includes('/dist/softmax-threads-csp.mjs'), `the threaded CSP-safe glue: ${r.fetched}`);
