@@ -28,10 +28,9 @@ import { parseHTML } from 'linkedom';
 import { makeInputs, parseShape } from './lib/data.mjs';
 import { modelFor } from './lib/onnx.mjs';
 import { browserTable, runBrowserBench } from './threads-browser.mjs';
+import { withThreadsSection } from './threads-section.mjs';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
-export const THREADS_START = '<!-- threads:start (bench/threads.mjs writes this section) -->';
-export const THREADS_END = '<!-- threads:end -->';
 
 const SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
 const OPS = ['softmax', 'logSoftmax', 'crossEntropy'];
@@ -258,15 +257,6 @@ if (args['ort-child'] !== undefined) {
   }
   if (args.json)
     writeFileSync(args.json, JSON.stringify({ rows, ort, browser, autoThreads, loadavg: [load1, loadAfter] }, null, 2));
-}
-
-/** RESULTS.md with the threads section replaced (or appended). */
-function withThreadsSection(text, section) {
-  const block = `${THREADS_START}\n${section.trimEnd()}\n${THREADS_END}\n`;
-  const a = text.indexOf(THREADS_START);
-  const b = text.indexOf(THREADS_END);
-  if (a >= 0 && b > a) return text.slice(0, a) + block + text.slice(b + THREADS_END.length + 1);
-  return `${text.trimEnd()}\n\n${block}`;
 }
 
 /**
