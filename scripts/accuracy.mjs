@@ -183,7 +183,7 @@ function measuredFromLogs(files) {
     const same = b.measured === value;
     if (!same) differ++;
     console.log(
-      `${what}: measured ${b.measured ?? '(none)'} in cpp/accuracy.json, logs ${value}${same ? '' : '  <- differs'}`,
+      `${what}: measured ${b.measured === undefined ? '(none)' : num(b.measured)} in cpp/accuracy.json, logs ${num(value)}${same ? '' : '  <- differs'}`,
     );
     b.measured = value;
   }
