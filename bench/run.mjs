@@ -56,6 +56,7 @@ import {
 import { chartSvg } from './lib/chart.mjs';
 import { timeInterleaved } from './lib/timing.mjs';
 import { SECTION_END, SECTION_START, withSection } from './sampling.mjs';
+import { threadsSectionOf, withThreadsSection } from './threads-section.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -377,7 +378,7 @@ async function main() {
     ? [`${dir}/partial.json`, `${dir}/partial.md`]
     : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
-  writeFileSync(mdPath, opts.partial ? md : keepSamplingSection(mdPath, md));
+  writeFileSync(mdPath, opts.partial ? md : keepOtherSections(mdPath, md));
   // The chart of the first data set (the README shows bench/chart.svg above its table).
   const svgPath = opts.partial ? `${dir}/partial.svg` : `${HERE}chart.svg`;
   const svg = chartSvg(
@@ -398,13 +399,16 @@ async function main() {
 /** The run's date and load, for the chart's title. */
 const f0 = (m) => `${m.date}, load ${m.loadStart[0].toFixed(1)}`;
 
-/** The new RESULTS.md text with the sampling section bench/sampling.mjs wrote into the old one kept. */
-function keepSamplingSection(mdPath, md) {
+/** The new RESULTS.md text with the sections bench/sampling.mjs and bench/threads.mjs wrote into the old one kept. */
+function keepOtherSections(mdPath, md) {
   if (!existsSync(mdPath)) return md;
   const old = readFileSync(mdPath, 'utf8');
   const a = old.indexOf(SECTION_START);
   const b = old.indexOf(SECTION_END);
-  return a >= 0 && b > a ? withSection(md, old.slice(a + SECTION_START.length + 1, b)) : md;
+  let text = a >= 0 && b > a ? withSection(md, old.slice(a + SECTION_START.length + 1, b)) : md;
+  const threads = threadsSectionOf(old);
+  if (threads !== undefined) text = withThreadsSection(text, threads);
+  return text;
 }
 
 function order(impl) {
