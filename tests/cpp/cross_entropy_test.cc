@@ -395,15 +395,20 @@ TYPED_TEST(CrossEntropyTest, NllLossExact) {
           const size_t t = size_t(target[s]);
           const double l = on ? -double(w[t]) * double(x[(o * g.n + t) * g.inner + i]) : 0.0;
           sum += l;
-          if (reduction == smw::kReduceNone) EXPECT_EQ(T(l), loss[s]) << "sample " << s;
+          if (reduction == smw::kReduceNone) {
+            EXPECT_EQ(T(l), loss[s]) << "sample " << s;
+          }
           for (size_t k = 0; k < g.n; ++k) {
             const T want = on && k == t ? T(-double(w[t]) * scale) : T(0);
             EXPECT_EQ(want, grad[(o * g.n + k) * g.inner + i])
                 << "C=" << g.n << " inner=" << g.inner << " sample " << s << " class " << k;
           }
         }
-      if (reduction == smw::kReduceSum) EXPECT_EQ(sum, total);
-      if (reduction == smw::kReduceMean) EXPECT_EQ(sum / denom, total);
+      if (reduction == smw::kReduceSum) {
+        EXPECT_EQ(sum, total);
+      } else if (reduction == smw::kReduceMean) {
+        EXPECT_EQ(sum / denom, total);
+      }
       a.input = inplace.data();
       a.grad = inplace.data();
       ASSERT_EQ(smw::kOk, smw::nll_loss<T>(a));
