@@ -155,6 +155,16 @@ const PLANS = OPS.map((e) => {
   });
 });
 
+/** What SoftmaxWasm #prologue read and checked of a call: options, x, shape, geometry. */
+class Call {
+  o = undefined;
+  a = undefined;
+  shapeIn = undefined;
+  outer = 1;
+  n = 0;
+  inner = 1;
+}
+
 /** The softmax family on one wasm instance. Create it with load(). */
 export class SoftmaxWasm {
   #M;
@@ -314,6 +324,51 @@ export class SoftmaxWasm {
   }
 
   /**
+   * logSumExp and the Jacobians read their one data argument through
+   * #prologue. (The ops along an axis do the same reads in #alongAxisWith,
+   * with reused snapshots and a second argument: routed through a shared
+   * prologue and record, their 1x8 calls cost up to 11% more;
+   * bench/VARIANTS.md.)
+   */
+  #reduction(i, x, options) {
+    return this.#reductionWith(i, this.#prologue(i, x, options));
+  }
+
+  #jacobian(i, x, options) {
+    return this.#jacobianWith(i, this.#prologue(i, x, options));
+  }
+
+  /**
+   * Reads a call of one data argument x: phase 1, everything that can run
+   * user code (the options, a plain array, the shape); phase 2, none (x
+   * through its brand), then the geometry along the axis where the op has
+   * shape and axis options (a 1-D x along its only axis: (1, length, 1)).
+   */
+  #prologue(i, x, options) {
+    const P = PLANS[i];
+    const op = P.op;
+    const name = P.name0;
+    // Phase 1: everything that can run user code.
+    const o = readOptions(op, options, P.known);
+    const sx = readNumbers(op, name, x);
+    const shapeIn = readShape(op, o.shape);
+    // Phase 2: no user code from here on.
+    const c = new Call();
+    c.o = o;
+    c.a = takeData(op, name, x, sx, this.#M);
+    c.shapeIn = shapeIn;
+    c.n = c.a.length;
+    if (shapeIn !== undefined || (o.axis !== undefined && o.axis !== -1 && o.axis !== 0)) {
+      const shape = P.shape(op, shapeIn, c.a.length, name);
+      const g = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape));
+      c.outer = g.outer;
+      c.n = g.n;
+      c.inner = g.inner;
+    }
+    return c;
+  }
+
+  /**
    * The ops along an axis with options { shape, axis, temperature, out }: one
    * input (x) or two of one dtype and length (dy, y); the kernel takes
    * (...inputs, out, outer, n, inner, temperature). Written to allocate
@@ -408,19 +463,17 @@ export class SoftmaxWasm {
   }
 
   /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
-  #reduction(i, x, options) {
+  #reductionWith(i, c) {
     const P = PLANS[i];
     const op = P.op;
-    const name = P.name0;
     const M = this.#M;
-    const o = readOptions(op, options, P.known);
-    const sx = readNumbers(op, name, x);
-    const shapeIn = readShape(op, o.shape);
-    // Phase 2.
-    const a = takeData(op, name, x, sx, M);
+    const o = c.o;
+    const a = c.a;
     const dtype = a.type;
-    const shape = P.shape(op, shapeIn, a.length, name);
-    const { outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape));
+    const shapeIn = c.shapeIn;
+    const outer = c.outer;
+    const n = c.n;
+    const inner = c.inner;
     const outLength = outer * inner;
     if (outLength * dtype.bytes > MAX_WASM_BYTES) {
       throw new RangeError(
@@ -446,15 +499,13 @@ export class SoftmaxWasm {
   }
 
   /** The n x n Jacobian of a 1-D x; options { temperature, out }. */
-  #jacobian(i, x, options) {
+  #jacobianWith(i, c) {
     const P = PLANS[i];
     const op = P.op;
     const name = P.name0;
     const M = this.#M;
-    const o = readOptions(op, options, P.known);
-    const sx = readNumbers(op, name, x);
-    // Phase 2.
-    const a = takeData(op, name, x, sx, M);
+    const o = c.o;
+    const a = c.a;
     const dtype = a.type;
     const temperature = P.temperature(op, o.temperature);
     const n = a.length;
