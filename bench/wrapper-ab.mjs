@@ -4,7 +4,7 @@
 // to the per-call path (validation, snapshot, copies, result allocation) that must change nothing else.
 //
 //   node bench/wrapper-ab.mjs BEFORE_DIR [--rounds=15] [--sample-ms=20] [--shapes=1x8,1024x1000]
-//                             [--ops=softmax,logSoftmax] [--paths=inout,out,zero]
+//                             [--ops=softmax,logSoftmax,softmaxBackward] [--paths=inout,out,zero]
 //
 // BEFORE_DIR is a checkout-like folder holding bindings/ and dist/ (e.g. a copy of bindings/ from
 // an older commit next to a symlink to this dist/); the new side is this checkout's bindings/.
@@ -38,15 +38,18 @@ function prepare(sm, op, shape, pathName) {
   const n = rows * cols;
   const x = makeLogits(n, 'realistic');
   const options = { shape: [rows, cols], axis: 1 };
-  if (pathName === 'inout') return { run: () => sm[op](x, options) };
+  // The backward ops take (dy, y): x serves as both.
+  const two = op.endsWith('Backward');
+  const call = two ? (a, o) => sm[op](a, a, o) : (a, o) => sm[op](a, o);
+  if (pathName === 'inout') return { run: () => call(x, options) };
   if (pathName === 'out') {
     const o = { ...options, out: new Float32Array(n) };
-    return { run: () => sm[op](x, o) };
+    return { run: () => call(x, o) };
   }
   const wx = sm.alloc(n);
   wx.array.set(x);
   const o = { ...options, out: sm.alloc(n) };
-  return { run: () => sm[op](wx, o) };
+  return { run: () => call(wx, o) };
 }
 
 function sampler(run) {
