@@ -36,6 +36,7 @@ import {
   readShape,
   showNumbers,
   takeData,
+  typedArrayTag,
 } from './validate.js';
 import { WasmArray } from './wasm-array.js';
 import { Sampling, makeRandom } from './sampling.js';
@@ -401,8 +402,9 @@ export class SoftmaxWasm {
     const M = this.#M;
     // Phase 1: everything that can run user code.
     const o = readOptions(op, options, P.known, slotOptions);
-    const s0 = readNumbers(op, name0, x0);
-    const s1 = name1 === undefined ? undefined : readNumbers(op, name1, x1);
+    // A typed array (its brand never changes) is no plain array: no call to read one.
+    const s0 = typedArrayTag(x0) === undefined ? readNumbers(op, name0, x0) : undefined;
+    const s1 = name1 === undefined || typedArrayTag(x1) !== undefined ? undefined : readNumbers(op, name1, x1);
     const shapeIn = readShape(op, o.shape);
     // Phase 2: no user code from here on.
     const a0 = takeData(op, name0, x0, s0, M, undefined, undefined, slot0);
@@ -425,8 +427,9 @@ export class SoftmaxWasm {
       const shape = P.shape(op, shapeIn, length, name0);
       ({ outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape)));
     }
-    const temperature = P.temperature(op, o.temperature);
-    const out = P.out(op, o.out, M, dtype, length, slotOut);
+    // Options not given take the checks' defaults (T = 1, no out) without calling them.
+    const temperature = o.temperature === undefined ? 1 : P.temperature(op, o.temperature);
+    const out = o.out === undefined ? undefined : P.out(op, o.out, M, dtype, length, slotOut);
     if (length === 0) return out === undefined ? new dtype.Array(0) : out.value;
     // WasmArrays are used where they live; the other arrays are copied into
     // the scratch block, and the result overwrites the copy of the first
