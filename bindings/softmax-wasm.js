@@ -107,7 +107,7 @@ function formatBytes(n) {
 }
 
 function heapViews(M) {
-  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32, buffer: M.HEAPF32.buffer };
+  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
 }
 
 /**
