@@ -56,6 +56,7 @@ import {
 import { chartSvg } from './lib/chart.mjs';
 import { timeInterleaved } from './lib/timing.mjs';
 import { SECTION_END, SECTION_START, withSection } from './sampling.mjs';
+import { threadsSectionOf, withThreadsSection } from './threads-section.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 
@@ -216,7 +217,7 @@ function describeRows(facts) {
     '- **`out` given**: the same with a preallocated `out` array (for crossEntropy and nllLoss, `grad: true` writes the gradient into it).',
     "- **internal kernel call**: the Embind function of `dist/softmax-simd.mjs` called on heap pointers, as the wrapper calls it, without its validation and copies (separate input and output buffers). Not public API: the difference to zero-copy is the wrapper's own per-call cost.",
     '- **wasm memcpy**: `HEAPU8.copyWithin` inside the wasm heap (a native memmove in V8) of the 8N bytes of y and dy that softmaxBackward reads, to a separate region (reads 8N, writes 8N bytes; softmaxBackward reads 8N and writes 4N).',
-    "- **a new result array alone**: `HEAPF32.slice` of the N result floats, i.e. allocating a fresh Float32Array and copying into it: the floor under every row that returns a new array (ours typed in/out, tfjs end to end, onnxruntime-web). A fresh array's pages are new to the process, so most of it is page faults (`MALLOC_MMAP_THRESHOLD_` or a reused `out` avoids them).",
+    "- **a new result array alone**: `new Float32Array(view)` of the N result floats in the wasm heap, i.e. allocating a fresh Float32Array and copying into it as ours does (no zero fill first; tfjs's `HEAPU8.slice` and onnxruntime-web's `new Float32Array(n)` + `set` zero-fill, then copy): the floor under every row that returns a new array (ours typed in/out, tfjs end to end, onnxruntime-web). When the array's pages are new to the process, most of it is page faults; the breakdown table counts them per call (a reused `out` avoids them).",
     "- **tfjs kernel only**: the input tensors exist before the clock starts; timed is the op inside `tf.tidy` (output disposed). **end to end**: `tf.tensor(typedArray)` → op → `dataSync()`. softmax/logSoftmax: `tf.softmax` / `tf.logSoftmax` (last axis only, so the strided case is transpose → op → transpose). softmaxBackward: tfjs's own Softmax gradient expression, `dy·y − sum(dy·y, axis)·y`, given y. logSoftmaxBackward: tfjs's own LogSoftmax gradient expression, `dy − sum(dy, axis)·exp(ly)`, given ly. logSumExp: `tf.logSumExp(x, axis)`. crossEntropy: `tf.oneHot(targets)` and `tf.valueAndGrad` of `tf.losses.softmaxCrossEntropy` (mean over samples), loss and gradient read back. tfjs has no Jacobian or NLL-loss op: those rows are left out.",
     '- **onnxruntime-web**: one `InferenceSession` per op and shape on a model the harness encodes itself (bench/lib/onnx.mjs): one Softmax / LogSoftmax node (opset 13, the axis as given); logSumExp as ReduceLogSumExp; softmaxBackward as Mul, ReduceSum, Sub, Mul; logSoftmaxBackward as ReduceSum, Exp, Mul, Sub; crossEntropy as SoftmaxCrossEntropyLoss (mean, int32 class indices) with the gradient (exp(log p) − OneHot(t)) / N; nllLoss as NegativeLogLikelihoodLoss (mean) with the gradient −OneHot(t) / N (one OneHot node). ONNX has no Jacobian operator: those rows are left out. Timed: `ort.Tensor` over the typed arrays → `await session.run()` → output `.data`.',
     '- **naive JS**: the textbook formula in JS numbers, Float32Array out: three passes per fibre (max, exp-sum, scale) for softmax, the same sums for the others; the Jacobians as diag(s) − s sᵀ and δ − s.',
@@ -270,7 +271,7 @@ function markdown(results, impls, opts) {
     out.push(
       `## Where the typed-array time goes — ${DATA_SETS[opts.data[0]].label}`,
       '',
-      'µs per call (median) and share of the typed in/out call: the kernel (internal Embind call, no copies), the wrapper (zero-copy − kernel: validation and the JS driver), a new result array (allocation + copy out, the same for every peer that returns one), and copy in with whatever remains.',
+      'µs per call (median) and share of the typed in/out call: the kernel (internal Embind call, no copies), the wrapper (zero-copy − kernel: validation and the JS driver), a new result array (allocation + copy out, the same for every peer that returns one), and copy in with whatever remains. Then the fastest peer end to end in the same rounds, and the minor page faults per call (median of the samples) of our typed call and of that peer, against the result\'s size in 4 KiB pages: each fault is a page of the new result array that is new to the process and zero-filled by the kernel. How many there are depends on when V8 collected earlier results and whether malloc kept their memory, so a row with fewer faults is not a cheaper API (bench/VARIANTS.md, "Typed arrays in and out").',
       '',
       breakdown,
       '',
@@ -377,7 +378,7 @@ async function main() {
     ? [`${dir}/partial.json`, `${dir}/partial.md`]
     : [`${dir}/latest.json`, `${HERE}RESULTS.md`];
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 1)}\n`);
-  writeFileSync(mdPath, opts.partial ? md : keepSamplingSection(mdPath, md));
+  writeFileSync(mdPath, opts.partial ? md : keepOtherSections(mdPath, md));
   // The chart of the first data set (the README shows bench/chart.svg above its table).
   const svgPath = opts.partial ? `${dir}/partial.svg` : `${HERE}chart.svg`;
   const svg = chartSvg(
@@ -398,13 +399,16 @@ async function main() {
 /** The run's date and load, for the chart's title. */
 const f0 = (m) => `${m.date}, load ${m.loadStart[0].toFixed(1)}`;
 
-/** The new RESULTS.md text with the sampling section bench/sampling.mjs wrote into the old one kept. */
-function keepSamplingSection(mdPath, md) {
+/** The new RESULTS.md text with the sections bench/sampling.mjs and bench/threads.mjs wrote into the old one kept. */
+function keepOtherSections(mdPath, md) {
   if (!existsSync(mdPath)) return md;
   const old = readFileSync(mdPath, 'utf8');
   const a = old.indexOf(SECTION_START);
   const b = old.indexOf(SECTION_END);
-  return a >= 0 && b > a ? withSection(md, old.slice(a + SECTION_START.length + 1, b)) : md;
+  let text = a >= 0 && b > a ? withSection(md, old.slice(a + SECTION_START.length + 1, b)) : md;
+  const threads = threadsSectionOf(old);
+  if (threads !== undefined) text = withThreadsSection(text, threads);
+  return text;
 }
 
 function order(impl) {

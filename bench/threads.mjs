@@ -4,18 +4,33 @@
 // rounds' per-call times. onnxruntime-web's numThreads is process-wide, so each setting runs in
 // its own child process (the same op, shape and timing loop).
 //
-//   node bench/threads.mjs [--quick] [--rounds=N] [--json=FILE]   (npm run bench:threads)
-//   node bench/threads.mjs --threshold   how the threshold (kParallelMin, cpp/parallel.h) was
-//       chosen: softmax and crossEntropy on rows of 1000 and of 64 from 4k to 256k elements, with
-//       sharing forced on for every size, 1 thread against 2; sharing pays from where 2 threads win.
+// Then (unless --no-browser) bench/threads-browser.mjs times the peers' threaded modes where they
+// run, in Chromium: ours with 1 and 2 threads, tfjs-backend-wasm's threaded SIMD build and
+// onnxruntime-web with numThreads 1 and 2, in one cross-origin-isolated page.
 //
-// Prints a Markdown table (ms per call and the speed-up over one thread) and a text chart.
+//   node bench/threads.mjs [--quick] [--rounds=N] [--json=FILE] [--no-browser]   (npm run bench:threads)
+//       prints the report, writes it into bench/RESULTS.md's threads section and draws the
+//       scaling chart bench/threads-chart.svg (Observable Plot, as bench/lib/chart.mjs) from the
+//       same run (--quick: neither file is written).
+//   node bench/threads.mjs --threshold [--repeats=N]   measures the threshold (kParallelMin,
+//       cpp/parallel.h): softmax and crossEntropy on rows of 1000 and of 64 from 4k to 256k
+//       elements, with sharing forced on for every size, 1 thread against 2. Each size is timed in
+//       N repeats (default 3) of interleaved 1-vs-2 rounds (the order alternating round by round);
+//       each repeat gives the ratio of the medians, the table shows the median ratio and the range
+//       over the repeats, and the crossover is the smallest size from which 2 threads win in every
+//       repeat at that size and all larger ones.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
 import { makeInputs, parseShape } from './lib/data.mjs';
 import { modelFor } from './lib/onnx.mjs';
+import { browserTable, runBrowserBench } from './threads-browser.mjs';
+import { withThreadsSection } from './threads-section.mjs';
+
+const HERE = fileURLToPath(new URL('./', import.meta.url));
 
 const SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
 const OPS = ['softmax', 'logSoftmax', 'crossEntropy'];
@@ -61,23 +76,17 @@ async function ortChild(numThreads) {
     const shape = parseShape(name);
     const inp = makeInputs(shape);
     for (const op of OPS) {
-      const session = await ort.InferenceSession.create(modelFor(op, shape.dims, shape.axis), {
+      const model = modelFor(op, shape.dims, shape.axis);
+      const session = await ort.InferenceSession.create(model.bytes, {
         executionProviders: ['wasm'],
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
       });
-      const f32 = (a) => new ort.Tensor('float32', a, shape.dims);
-      const feeds =
-        op === 'crossEntropy'
-          ? () => ({
-              x: f32(inp.x),
-              t: new ort.Tensor(
-                'int32',
-                inp.target,
-                shape.dims.filter((_, i) => i !== shape.axis),
-              ),
-            })
-          : () => ({ x: f32(inp.x) });
+      const targetDims = shape.dims.filter((_, i) => i !== shape.axis);
+      const args = op === 'crossEntropy' ? [inp.x, inp.target] : [inp.x];
+      const tensor = (a) =>
+        a instanceof Int32Array ? new ort.Tensor('int32', a, targetDims) : new ort.Tensor('float32', a, shape.dims);
+      const feeds = () => Object.fromEntries(model.inputs.map((name, i) => [name, tensor(args[i])]));
       const run = () => session.run(feeds());
       await sample(run, true);
       const times = [];
@@ -99,29 +108,64 @@ if (args['ort-child'] !== undefined) {
   const two = await load({ threads: 2 });
   await poolOf(two).start();
   poolOf(two).setMinWork(1); // share every call that has more than one task
-  console.log(
-    `Threshold sweep: Node ${process.versions.node}, load average ${os.loadavg()[0].toFixed(2)}; medians of ${ROUNDS} interleaved rounds; 2 threads / 1 thread time (below 1: sharing pays).`,
-  );
-  console.log(
-    '| elements | softmax rows of 1000 | softmax rows of 64 | crossEntropy rows of 1000 | crossEntropy rows of 64 |',
-  );
-  console.log('|---:|---:|---:|---:|---:|');
-  for (const size of [4096, 8192, 16384, 32768, 65536, 131072, 262144]) {
-    const cells = [];
-    for (const op of ['softmax', 'crossEntropy']) {
-      for (const width of [1000, 64]) {
+  const REPEATS = Number(args.repeats ?? 3);
+  const SIZES = [4096, 8192, 16384, 32768, 65536, 131072, 262144];
+  const COLUMNS = [];
+  for (const op of ['softmax', 'crossEntropy']) for (const width of [1000, 64]) COLUMNS.push({ op, width });
+  const load0 = os.loadavg()[0];
+  // ratios[column][size] = the 2-thread / 1-thread ratio of medians, one per repeat.
+  const ratios = COLUMNS.map(() => SIZES.map(() => []));
+  for (let rep = 0; rep < REPEATS; rep++) {
+    for (const [si, size] of SIZES.entries()) {
+      for (const [ci, { op, width }] of COLUMNS.entries()) {
         const shape = parseShape(`${Math.max(1, Math.round(size / width))}x${width}`);
         const inp = makeInputs(shape);
         const calls = [oursCall(one, op, shape, inp), oursCall(two, op, shape, inp)];
         for (const c of calls) await sample(c, false);
         const t = [[], []];
-        for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < 2; i++) t[i].push(await sample(calls[i], false));
-        cells.push((median(t[1]) / median(t[0])).toFixed(2));
+        for (let r = 0; r < ROUNDS; r++) {
+          const order = r % 2 ? [1, 0] : [0, 1]; // ABBA: neither always runs first
+          for (const i of order) t[i].push(await sample(calls[i], false));
+        }
+        ratios[ci][si].push(median(t[1]) / median(t[0]));
       }
     }
-    console.log(`| ${size} | ${cells.join(' | ')} |`);
   }
   poolOf(two).setMinWork(0);
+  const lines = [
+    `Threshold sweep (\`node bench/threads.mjs --threshold\`): Node ${process.versions.node}, ${os.cpus().length} cores, load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after; sharing forced on for every size; per size ${REPEATS} repeats of ${ROUNDS} interleaved 1-vs-2-thread rounds (alternating order). Each cell: the median over the repeats of (2-thread median / 1-thread median), and [lowest, highest] repeat; below 1 sharing pays.`,
+    '',
+    `| elements | ${COLUMNS.map((c) => `${c.op} rows of ${c.width}`).join(' | ')} |`,
+    `|---:|${COLUMNS.map(() => '---:').join('|')}|`,
+  ];
+  for (const [si, size] of SIZES.entries()) {
+    const cells = COLUMNS.map((_, ci) => {
+      const r = ratios[ci][si];
+      return `${median(r).toFixed(2)} [${Math.min(...r).toFixed(2)}, ${Math.max(...r).toFixed(2)}]`;
+    });
+    lines.push(`| ${size} | ${cells.join(' | ')} |`);
+  }
+  // Crossover per column: the smallest size from which every repeat at it and above is below 1.
+  const crossover = COLUMNS.map((_, ci) => {
+    let from = null;
+    for (let si = SIZES.length - 1; si >= 0; si--) {
+      if (ratios[ci][si].every((v) => v < 1)) from = SIZES[si];
+      else break;
+    }
+    return from;
+  });
+  lines.push(
+    '',
+    `Crossover (2 threads faster in every repeat from this size up): ${COLUMNS.map((c, ci) => `${c.op} rows of ${c.width}: ${crossover[ci] ?? 'none in range'}`).join('; ')}. The shipped threshold is kParallelMin = 65536 elements (cpp/parallel.h).`,
+  );
+  const worst = Math.max(...crossover.map((v) => v ?? Infinity));
+  lines.push(
+    worst === Infinity
+      ? 'Not every column crosses over in the range: the run is too noisy (or sharing never pays) to confirm a threshold.'
+      : `The largest crossover, ${worst} elements, is the threshold this run supports${worst === 65536 ? ' (the shipped value)' : ` (the shipped value is 65536: ${worst < 65536 ? 'lower would also pay' : 'raise it'} if a quiet run agrees)`}.`,
+  );
+  console.log(lines.join('\n'));
+  if (args.json) writeFileSync(args.json, JSON.stringify({ SIZES, COLUMNS, ratios, crossover }, null, 2));
 } else {
   const { load } = await import('../bindings/index.js');
   const { poolOf } = await import('../bindings/threads.js');
@@ -188,16 +232,90 @@ if (args['ort-child'] !== undefined) {
     );
   }
   if (ort[1]?.error || ort[2]?.error) lines.push('', `onnxruntime-web: ${ort[1]?.error ?? ''} ${ort[2]?.error ?? ''}`);
-  lines.push('', 'Speed-up over one thread, 2 threads (each # is 0.1x; | marks 1x and 2x):', '```');
-  for (const r of rows) {
-    const s = r.ms[0] / r.ms[1];
-    const bar = Array.from({ length: Math.min(25, Math.round(s * 10)) }, (_, i) =>
-      i === 9 || i === 19 ? '|' : '#',
-    ).join('');
-    lines.push(`${`${r.op} ${r.shape}`.padEnd(28)} ${bar} ${s.toFixed(2)}x`);
+  let browser = null;
+  if (args['no-browser'] === undefined) {
+    lines.push('', "### The peers' threaded modes, in Chromium (bench/threads-browser.mjs)", '');
+    try {
+      browser = await runBrowserBench({
+        rounds: ROUNDS,
+        sampleMs: SAMPLE_MS,
+        log: (s) => process.stderr.write(`  browser: ${s}\n`),
+      });
+      lines.push(...browserTable(browser, { rounds: ROUNDS }));
+    } catch (e) {
+      lines.push(`The Chromium part failed: ${String(e.message).split('\n')[0]}`);
+    }
   }
-  lines.push('```');
-  console.log(lines.join('\n'));
+  const report = lines.join('\n');
+  console.log(report);
+  const svg = scalingChart(rows, browser, autoThreads, `load ${load1.toFixed(1)}-${loadAfter.toFixed(1)}`);
+  if (args.quick === undefined) {
+    writeFileSync(`${HERE}threads-chart.svg`, svg);
+    const section = `## Threads (\`npm run bench:threads\`)\n\n${report}\n\n![Speed-up over one thread](threads-chart.svg)\n`;
+    writeFileSync(`${HERE}RESULTS.md`, withThreadsSection(readFileSync(`${HERE}RESULTS.md`, 'utf8'), section));
+    console.error('wrote bench/threads-chart.svg and the threads section of bench/RESULTS.md');
+  }
   if (args.json)
-    writeFileSync(args.json, JSON.stringify({ rows, ort, autoThreads, loadavg: [load1, loadAfter] }, null, 2));
+    writeFileSync(args.json, JSON.stringify({ rows, ort, browser, autoThreads, loadavg: [load1, loadAfter] }, null, 2));
+}
+
+/**
+ * The scaling chart (SVG text): the speed-up over one thread of each op and shape, one dot per
+ * configuration (Node 2 threads, Node 'auto', Chromium 2 threads), with rules at 1x and 2x.
+ */
+function scalingChart(rows, browser, autoThreads, loadNote) {
+  const data = [];
+  for (const r of rows) {
+    const line = `${r.op} ${r.shape}`;
+    data.push({ line, config: 'Node, 2 threads', speedup: r.ms[0] / r.ms[1] });
+    data.push({ line, config: `Node, 'auto' (${autoThreads})`, speedup: r.ms[0] / r.ms[2] });
+  }
+  for (const c of browser?.cases ?? [])
+    data.push({ line: `${c.op} ${c.shape}`, config: 'Chromium, 2 threads', speedup: c.ms.ours1 / c.ms.ours2 });
+  const lines = [...new Set(data.map((d) => d.line))];
+  const configs = [...new Set(data.map((d) => d.config))];
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  const top = 40 + 16 * configs.length;
+  const svg = Plot.plot({
+    document,
+    width: 760,
+    height: top + 40 + 18 * lines.length,
+    marginTop: top,
+    marginLeft: 200,
+    marginRight: 20,
+    x: {
+      domain: [0, Math.max(2.2, ...data.map((d) => d.speedup)) * 1.02],
+      label: 'speed-up over one thread (1-thread median / n-thread median; higher is faster)',
+      grid: true,
+    },
+    y: { domain: lines, label: null },
+    color: { domain: configs, scheme: 'tableau10' },
+    marks: [
+      Plot.ruleY(lines, { stroke: '#ddd' }),
+      Plot.ruleX([1], { stroke: '#888' }),
+      Plot.ruleX([2], { stroke: '#888', strokeDasharray: '4,3' }),
+      Plot.dot(data, { x: 'speedup', y: 'line', stroke: 'config', r: 4, strokeWidth: 1.5 }),
+    ],
+  });
+  svg.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  const color = svg.scale('color');
+  const ns = 'http://www.w3.org/2000/svg';
+  const add = (tag, attrs, text) => {
+    const el = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    if (text !== undefined) el.textContent = text;
+    svg.appendChild(el);
+  };
+  add(
+    'text',
+    { x: 10, y: 18, 'font-size': 13, 'font-weight': 'bold', 'text-anchor': 'start' },
+    `softmax-wasm threads: speed-up over one thread (npm run bench:threads, ${loadNote})`,
+  );
+  configs.forEach((label, i) => {
+    const y = 36 + 16 * i;
+    const stroke = color.range[color.domain.indexOf(label) % color.range.length];
+    add('circle', { cx: 210, cy: y - 4, r: 4, fill: 'none', stroke, 'stroke-width': 1.5 });
+    add('text', { x: 222, y, 'text-anchor': 'start' }, label);
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${svg.outerHTML}\n`;
 }

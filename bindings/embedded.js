@@ -13,11 +13,15 @@ import { SoftmaxWasm } from './softmax-wasm.js';
 
 export { SoftmaxWasm, simdSupported };
 
-/** Each build's embedded bytes (a literal import per build, as bundlers need). */
+/**
+ * Each build's embedded bytes (a literal import per build, as bundlers need). Only the builds this
+ * entry can pick: it starts no workers (its env has no spawner), so load() runs one thread here
+ * and never chooses the threaded build, whose 1 MB of base64 would be dead weight in every
+ * bundle (and in the tarball). Threads come with the main entry.
+ */
 const EMBEDDED = {
   simd: () => import('../dist/softmax-simd-embedded.mjs'),
   scalar: () => import('../dist/softmax-scalar-embedded.mjs'),
-  threads: () => import('../dist/softmax-threads-embedded.mjs'),
 };
 
 const SOURCE = 'softmax-wasm/embedded:';

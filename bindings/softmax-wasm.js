@@ -36,6 +36,7 @@ import {
   readShape,
   showNumbers,
   takeData,
+  typedArrayTag,
 } from './validate.js';
 import { WasmArray } from './wasm-array.js';
 import { Sampling, makeRandom } from './sampling.js';
@@ -106,8 +107,27 @@ function formatBytes(n) {
 }
 
 function heapViews(M) {
-  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32, buffer: M.HEAPF32.buffer };
+  return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
 }
+
+/**
+ * A new array of `length` elements copied from heap[start...]. Short ones by
+ * a loop into a new array (cheaper than slice's species lookup and second
+ * view); long ones by the typed-array constructor from a view, which
+ * allocates without zero-filling first (slice, new T(n) + set and
+ * ArrayBuffer slice all zero-fill, then copy): bench/VARIANTS.md.
+ */
+function freshCopy(dtype, heap, start, length) {
+  if (length <= SHORT_COPY) {
+    const r = new dtype.Array(length);
+    for (let i = 0; i < length; i++) r[i] = heap[start + i];
+    return r;
+  }
+  return new dtype.Array(new dtype.Array(heap.buffer, start * dtype.bytes, length));
+}
+
+/** Up to this many elements a loop copies faster than a typed-array copy (validate.js copyIn's SHORT). */
+const SHORT_COPY = 64;
 
 // What the drivers read of each entry (by index in OPS), resolved once at
 // load with own-property lookups only, so that a polluted Object.prototype
@@ -135,6 +155,16 @@ const PLANS = OPS.map((e) => {
     probabilityTargets: own(e, 'probabilityTargets') === true,
   });
 });
+
+/** What SoftmaxWasm #prologue read and checked of a call: options, x, shape, geometry. */
+class Call {
+  o = undefined;
+  a = undefined;
+  shapeIn = undefined;
+  outer = 1;
+  n = 0;
+  inner = 1;
+}
 
 /** The softmax family on one wasm instance. Create it with load(). */
 export class SoftmaxWasm {
@@ -295,6 +325,51 @@ export class SoftmaxWasm {
   }
 
   /**
+   * logSumExp and the Jacobians read their one data argument through
+   * #prologue. (The ops along an axis do the same reads in #alongAxisWith,
+   * with reused snapshots and a second argument: routed through a shared
+   * prologue and record, their 1x8 calls cost up to 11% more;
+   * bench/VARIANTS.md.)
+   */
+  #reduction(i, x, options) {
+    return this.#reductionWith(i, this.#prologue(i, x, options));
+  }
+
+  #jacobian(i, x, options) {
+    return this.#jacobianWith(i, this.#prologue(i, x, options));
+  }
+
+  /**
+   * Reads a call of one data argument x: phase 1, everything that can run
+   * user code (the options, a plain array, the shape); phase 2, none (x
+   * through its brand), then the geometry along the axis where the op has
+   * shape and axis options (a 1-D x along its only axis: (1, length, 1)).
+   */
+  #prologue(i, x, options) {
+    const P = PLANS[i];
+    const op = P.op;
+    const name = P.name0;
+    // Phase 1: everything that can run user code.
+    const o = readOptions(op, options, P.known);
+    const sx = readNumbers(op, name, x);
+    const shapeIn = readShape(op, o.shape);
+    // Phase 2: no user code from here on.
+    const c = new Call();
+    c.o = o;
+    c.a = takeData(op, name, x, sx, this.#M);
+    c.shapeIn = shapeIn;
+    c.n = c.a.length;
+    if (shapeIn !== undefined || (o.axis !== undefined && o.axis !== -1 && o.axis !== 0)) {
+      const shape = P.shape(op, shapeIn, c.a.length, name);
+      const g = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape));
+      c.outer = g.outer;
+      c.n = g.n;
+      c.inner = g.inner;
+    }
+    return c;
+  }
+
+  /**
    * The ops along an axis with options { shape, axis, temperature, out }: one
    * input (x) or two of one dtype and length (dy, y); the kernel takes
    * (...inputs, out, outer, n, inner, temperature). Written to allocate
@@ -327,8 +402,9 @@ export class SoftmaxWasm {
     const M = this.#M;
     // Phase 1: everything that can run user code.
     const o = readOptions(op, options, P.known, slotOptions);
-    const s0 = readNumbers(op, name0, x0);
-    const s1 = name1 === undefined ? undefined : readNumbers(op, name1, x1);
+    // A typed array (its brand never changes) is no plain array: no call to read one.
+    const s0 = typedArrayTag(x0) === undefined ? readNumbers(op, name0, x0) : undefined;
+    const s1 = name1 === undefined || typedArrayTag(x1) !== undefined ? undefined : readNumbers(op, name1, x1);
     const shapeIn = readShape(op, o.shape);
     // Phase 2: no user code from here on.
     const a0 = takeData(op, name0, x0, s0, M, undefined, undefined, slot0);
@@ -351,8 +427,9 @@ export class SoftmaxWasm {
       const shape = P.shape(op, shapeIn, length, name0);
       ({ outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape)));
     }
-    const temperature = P.temperature(op, o.temperature);
-    const out = P.out(op, o.out, M, dtype, length, slotOut);
+    // Options not given take the checks' defaults (T = 1, no out) without calling them.
+    const temperature = o.temperature === undefined ? 1 : P.temperature(op, o.temperature);
+    const out = o.out === undefined ? undefined : P.out(op, o.out, M, dtype, length, slotOut);
     if (length === 0) return out === undefined ? new dtype.Array(0) : out.value;
     // WasmArrays are used where they live; the other arrays are copied into
     // the scratch block, and the result overwrites the copy of the first
@@ -375,9 +452,9 @@ export class SoftmaxWasm {
           ? this.#scratch.base(op, total)
           : this.#reserve(op, total, [a0, a1, out]);
     const p0 = w0 ? a0.ptr : base + r0;
-    if (!w0) copyIn(M, this.#heap(dtype), dtype, p0, a0);
+    if (!w0) copyIn(M, this.#heap(dtype, p0 / B + length), dtype, p0, a0);
     const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
-    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype), dtype, p1, a1);
+    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
     const kernel = this.#kernels[i][dtype.name];
     const status =
@@ -389,19 +466,17 @@ export class SoftmaxWasm {
   }
 
   /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
-  #reduction(i, x, options) {
+  #reductionWith(i, c) {
     const P = PLANS[i];
     const op = P.op;
-    const name = P.name0;
     const M = this.#M;
-    const o = readOptions(op, options, P.known);
-    const sx = readNumbers(op, name, x);
-    const shapeIn = readShape(op, o.shape);
-    // Phase 2.
-    const a = takeData(op, name, x, sx, M);
+    const o = c.o;
+    const a = c.a;
     const dtype = a.type;
-    const shape = P.shape(op, shapeIn, a.length, name);
-    const { outer, n, inner } = geometry(shape, P.axis(op, o.axis, shape.length, shapeIn ?? shape));
+    const shapeIn = c.shapeIn;
+    const outer = c.outer;
+    const n = c.n;
+    const inner = c.inner;
     const outLength = outer * inner;
     if (outLength * dtype.bytes > MAX_WASM_BYTES) {
       throw new RangeError(
@@ -416,7 +491,8 @@ export class SoftmaxWasm {
         copyInto(out.src, new dtype.Array(outLength).fill(-Infinity));
         return out.value;
       }
-      this.#heap(dtype).fill(-Infinity, out.ptr / dtype.bytes, out.ptr / dtype.bytes + outLength);
+      const at = out.ptr / dtype.bytes;
+      this.#heap(dtype, at + outLength).fill(-Infinity, at, at + outLength);
       return out.value;
     }
     const [px, py] = this.#place(op, dtype, undefined, [a, out ?? outLength]);
@@ -426,15 +502,13 @@ export class SoftmaxWasm {
   }
 
   /** The n x n Jacobian of a 1-D x; options { temperature, out }. */
-  #jacobian(i, x, options) {
+  #jacobianWith(i, c) {
     const P = PLANS[i];
     const op = P.op;
     const name = P.name0;
     const M = this.#M;
-    const o = readOptions(op, options, P.known);
-    const sx = readNumbers(op, name, x);
-    // Phase 2.
-    const a = takeData(op, name, x, sx, M);
+    const o = c.o;
+    const a = c.a;
     const dtype = a.type;
     const temperature = P.temperature(op, o.temperature);
     const n = a.length;
@@ -493,11 +567,12 @@ export class SoftmaxWasm {
     const t = checkTarget(op, target, sTarget, M, dtype, size, samples, P.probabilityTargets, shapeText);
     checkNotOut(op, out, [t, w]);
     // Class indices the kernel reads where they live are checked there.
-    const heap32 = this.#heap(INT32);
     if (!t.probabilities && t.kind === WASM) {
-      checkIndexValues(op, heap32, t.ptr / 4, samples, classes, ignoreIndex);
+      checkIndexValues(op, this.#heap(INT32, t.ptr / 4 + samples), t.ptr / 4, samples, classes, ignoreIndex);
     }
-    if (w !== undefined && w.kind === WASM) checkWeightValues(op, this.#heap(dtype), w.ptr / dtype.bytes, classes);
+    if (w !== undefined && w.kind === WASM) {
+      checkWeightValues(op, this.#heap(dtype, w.ptr / dtype.bytes + classes), w.ptr / dtype.bytes, classes);
+    }
 
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
@@ -526,13 +601,20 @@ export class SoftmaxWasm {
         samples,
         classes,
         ignoreIndex,
-        this.#heap(INT32),
+        this.#heap(INT32, pIndex / 4 + samples),
         pIndex / 4,
         t.type.big === true,
       );
     }
     if (w !== undefined && w.kind === COPIED)
-      checkWeightValues(op, w.src, 0, classes, this.#heap(dtype), pWeight / dtype.bytes);
+      checkWeightValues(
+        op,
+        w.src,
+        0,
+        classes,
+        this.#heap(dtype, pWeight / dtype.bytes + classes),
+        pWeight / dtype.bytes,
+      );
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
@@ -553,7 +635,9 @@ export class SoftmaxWasm {
     );
     if (status) throw fail(op, status);
     const loss =
-      reduction === 'none' ? this.#result(dtype, pNone, samples, undefined) : this.#heap(DTYPES.float64)[pTotal / 8];
+      reduction === 'none'
+        ? this.#result(dtype, pNone, samples, undefined)
+        : this.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
     return wantGrad ? { loss, grad: this.#result(dtype, pGrad, size, out) } : { loss };
   }
 
@@ -593,7 +677,9 @@ export class SoftmaxWasm {
       ptrs[k] += base;
       // Copied inputs go in now (class indices and weights are given as
       // sizes: the caller copies them as it checks them); `out` is a result.
-      if (typeof e !== 'number' && e.name !== 'out') copyIn(this.#M, this.#heap(dtype), dtype, ptrs[k], e);
+      if (typeof e !== 'number' && e.name !== 'out') {
+        copyIn(this.#M, this.#heap(dtype, ptrs[k] / B + e.length), dtype, ptrs[k], e);
+      }
     }
     return ptrs;
   }
@@ -616,22 +702,27 @@ export class SoftmaxWasm {
   }
 
   /**
-   * The heap view of a dtype. Views are cached and replaced when wasm memory
-   * grows (growing detaches them: their length becomes 0).
+   * The heap view of a dtype, good for the elements [0, end). Views are
+   * cached: growing wasm memory detaches an ArrayBuffer's views (length 0)
+   * and leaves a shared memory's (the threaded build's) valid but short, so
+   * a cached view that does not reach `end` is replaced by fresh ones. A
+   * length check: reading M.HEAPF32.buffer instead costs ~19 ns a call.
    */
-  #heap(dtype) {
-    // Growing detaches the views of an ArrayBuffer (length 0); a shared memory (the threaded
-    // build) keeps them valid but short, with a new buffer object: compare buffers.
-    if (this.#views.buffer !== this.#M.HEAPF32.buffer) this.#views = heapViews(this.#M);
-    return dtype === DTYPES.float32 ? this.#views.f32 : dtype === DTYPES.float64 ? this.#views.f64 : this.#views.i32;
+  #heap(dtype, end) {
+    const v = this.#views;
+    const view = dtype === DTYPES.float32 ? v.f32 : dtype === DTYPES.float64 ? v.f64 : v.i32;
+    if (end <= view.length) return view;
+    const fresh = heapViews(this.#M);
+    this.#views = fresh;
+    return dtype === DTYPES.float32 ? fresh.f32 : dtype === DTYPES.float64 ? fresh.f64 : fresh.i32;
   }
 
   /** The result at ptr: `out` itself (a WasmArray, or a typed array it is copied into) or a new array. */
   #result(dtype, ptr, length, out) {
     if (out !== undefined && out.kind === WASM) return out.value;
     const start = ptr / dtype.bytes;
-    const heap = this.#heap(dtype);
-    if (out === undefined) return heap.slice(start, start + length);
+    const heap = this.#heap(dtype, start + length);
+    if (out === undefined) return freshCopy(dtype, heap, start, length);
     copyOut(out.src, heap, start, length);
     // A view of wasm memory that growing the memory detached: out.src is a fresh view of it.
     return out.ptr >= 0 ? out.src : out.value;

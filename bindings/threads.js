@@ -13,6 +13,13 @@
 // Workers start lazily: the first call big enough to share (kParallelMin elements) asks for them
 // (Module.smwRequestThreads) and runs on the calling thread alone; so do the calls until a worker
 // is in its loop. Nothing ever waits for a worker to start.
+//
+// A worker that cannot start (a page whose CSP has no `worker-src blob:` refuses the Blob URL:
+// a SecurityError thrown by new Worker, or an error event before the worker ran any code; no
+// memory for its stack) never entered the pool's loop, so it holds no task: the pool falls back
+// to the calling thread alone. sm.threads becomes 1, the reason is the pool's `fallback` (an
+// Error), and console.warn says so once per realm. A worker that dies after it started may have
+// held a task: that instance is lost (`lost`), and its calls throw.
 
 const STACK_BYTES = 256 * 1024;
 
@@ -58,7 +65,7 @@ export function browserSpawner() {
       post: (m) => w.postMessage(m),
       on: (onMessage, onError) => {
         w.onmessage = (e) => onMessage(e.data);
-        w.onerror = (e) => onError(new Error(e.message || 'worker error'));
+        w.onerror = (e) => onError(new Error(e.message || 'the worker did not load or failed'));
       },
       terminate: () => w.terminate(),
       worker: w,
@@ -90,6 +97,18 @@ function exportName(M, name, exports, probe) {
   throw new Error(`softmax-wasm: the threaded build exports no ${name} (is softmax-threads.wasm from this version?)`);
 }
 
+let warned = false; // the fallback's console.warn: once per realm
+
+/** The Error of a worker that could not start (a CSP refusal, most likely, in a page). */
+function cannotStart(e) {
+  const page = typeof document === 'object';
+  return new Error(
+    `softmax-wasm: cannot start a worker thread (${e?.message || e?.name || 'worker error'})` +
+      (page ? "; a page's Content-Security-Policy must allow worker-src blob: for threads" : ''),
+    { cause: e },
+  );
+}
+
 const pools = new WeakMap();
 /** @internal The pool of an instance (tests). */
 export function poolOf(sm) {
@@ -113,6 +132,8 @@ export class ThreadPool {
   #ready = 0;
   /** Why the pool is unusable (an Error), or undefined. */
   lost = undefined;
+  /** Why the pool fell back to the calling thread alone (an Error: the workers could not start), or undefined. */
+  fallback = undefined;
   disposed = false;
 
   constructor(M, instance, wasmModule, memory, size, spawn) {
@@ -133,16 +154,18 @@ export class ThreadPool {
 
   /** How many threads run a big call (the calling thread included). */
   get threads() {
-    return this.#active;
+    return this.fallback ? 1 : this.#active;
   }
 
   set threads(k) {
+    if (this.fallback) return; // size is 1: sm.threads's setter allows 1 only
     this.#active = k;
     this.#M._smw_threads_configure(this.#size - 1, k - 1);
   }
 
+  /** The most threads this pool can run (1 once it fell back). */
   get size() {
-    return this.#size;
+    return this.fallback ? 1 : this.#size;
   }
 
   /** Workers in their loop now. */
@@ -171,7 +194,7 @@ export class ThreadPool {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (this.lost) reject(this.lost);
-        else if (this.#ready === this.#size - 1 || this.disposed) resolve();
+        else if (this.#ready === this.#size - 1 || this.disposed || this.fallback) resolve();
         else setTimeout(check, 1);
       };
       check();
@@ -187,29 +210,33 @@ export class ThreadPool {
       const stack = M._malloc(STACK_BYTES) >>> 0;
       const tls = tlsBytes ? M._malloc(tlsBytes) >>> 0 : 0;
       if (!stack || (tlsBytes && !tls)) {
-        this.#fail(new Error("softmax-wasm: no wasm memory left for a worker thread's stack"));
+        this.#fallBack(new Error("softmax-wasm: no wasm memory left for a worker thread's stack"));
         return;
       }
       let w;
       try {
         w = this.#spawn();
       } catch (e) {
-        this.#fail(
-          new Error(
-            `softmax-wasm: cannot start a worker thread (${e.message}); a page's CSP must allow worker-src blob:`,
-            { cause: e },
-          ),
-        );
+        this.#fallBack(cannotStart(e));
         return;
       }
       this.#workers.push(w);
+      let started = false;
       w.on(
         (m) => {
-          if (m.ready !== undefined) this.#ready++;
-          else if (m.failed !== undefined)
-            this.#fail(new Error(`softmax-wasm: worker thread ${m.failed} failed: ${m.message}`));
+          if (m.ready !== undefined) {
+            started = true;
+            this.#ready++;
+          } else if (m.failed !== undefined) {
+            const error = new Error(`softmax-wasm: worker thread ${m.failed} failed: ${m.message}`);
+            if (started) this.#fail(error);
+            else this.#fallBack(error);
+          }
         },
-        (e) => this.#fail(new Error(`softmax-wasm: worker thread ${id} died: ${e.message}`, { cause: e })),
+        (e) => {
+          if (started) this.#fail(new Error(`softmax-wasm: worker thread ${id} died: ${e.message}`, { cause: e }));
+          else this.#fallBack(cannotStart(e));
+        },
       );
       // The stack pointer must be 16-byte aligned (malloc gives 8): the compiled code relies on
       // it, e.g. addressing an alignas(16) local with an OR instead of an ADD.
@@ -221,6 +248,20 @@ export class ThreadPool {
         stackTop: (stack + STACK_BYTES) & ~15,
         tls,
       });
+    }
+  }
+
+  /**
+   * A worker could not start: no task is held by a worker that never entered the loop, and the
+   * ones that did are idle (this runs between calls), so the calling thread goes on alone.
+   */
+  #fallBack(error) {
+    if (this.lost || this.disposed || this.fallback) return;
+    this.fallback = error;
+    this.#stop();
+    if (!warned) {
+      warned = true;
+      console.warn(`${error.message}. softmax-wasm runs on one thread (sm.threads === 1).`);
     }
   }
 

@@ -80,6 +80,21 @@ Status check_loss(const LossArgs<T>& a, bool nll, double* denom, double* weight_
     *denom = double(samples);
     return kOk;
   }
+  if (!a.weight) {
+    // Unweighted: the denominator is the count of samples not ignored (exact
+    // in double), in one pass without branches (which vectorises).
+    size_t counted = 0;
+    bool bad = false;
+    for (size_t s = 0; s < samples; ++s) {
+      const int32_t t = a.target_index[s];
+      const bool on = t != a.ignore_index;
+      counted += on;
+      bad |= on & ((t < 0) | (size_t(uint32_t(t)) >= a.classes));
+    }
+    if (bad) return kBadIndex;
+    *denom = double(counted);
+    return kOk;
+  }
   double sum = 0.0;  // a local: through *denom each addition waited on a store
   for (size_t s = 0; s < samples; ++s) {
     const int32_t t = a.target_index[s];
@@ -172,13 +187,16 @@ void fill_strided(T* p, size_t c, size_t st, T v) {
 }
 
 // ---- the per-sample arithmetic of an index target --------------------------
-// Written once, here: the contiguous-row path (ce_index_sample), the lane
-// groups (ce_index_lanes, also the short rows) and the column chunks
-// (ce_index_columns) all compute a sample's loss and gradient through
-// IndexLoss, exp_grad, add_smoothing_term, LaneTarget and LaneSums.
+// Written once, here: the contiguous-row path (ce_index_sample, in
+// Scalar<double>), the lane groups (ce_index_lanes, also the short rows) and
+// the column chunks (ce_index_columns) all compute a sample's loss and
+// gradient through IndexLoss, exp_grad, add_smoothing_term and
+// lane_results; a lane group's samples go through the formulas together,
+// lane-wise in double (vec.h Lanes64), with no per-sample scalar work.
 
 // What every sample of a cross-entropy with index targets shares, and the
-// formulas of the header for one sample.
+// formulas of the header, for one sample or lane-wise (D: Scalar<double> or
+// Lanes64<V>; every operation is the scalar double operation per lane).
 template <class T>
 struct IndexLoss {
   const T* w;  // class weights, or null
@@ -192,22 +210,33 @@ struct IndexLoss {
   double weight(size_t c) const { return weight_of(w, c); }
   // The loss from x_t - m, wx = sum_c w_c (x_c - m) (read only with
   // smoothing) and log S: (1 - eps) w_t (log S - (x_t - m)) + eps/C (W log S - wx).
-  double loss(double wt, double xt, double wx, double log_sum) const {
-    double v = -wt * (xt - log_sum);
-    if (eps != 0.0) v = (1.0 - eps) * v + ec * (weight_sum * log_sum - wx);
+  template <class D>
+  D loss(D wt, D xt, D wx, D log_sum) const {
+    D v = -wt * (xt - log_sum);
+    if (eps != 0.0)
+      v = D::splat(1.0 - eps) * v + D::splat(ec) * (D::splat(weight_sum) * log_sum - wx);
     return v;
   }
   // A = (1 - eps) w_t + eps/C W.
-  double grad_a(double wt) const { return (1.0 - eps) * wt + ec * weight_sum; }
-  // fa, the factor of e_c in grad_c = e_c fa - scale eps/C w_c (c != t).
-  T exp_factor(double a, double sum) const { return T(scale * a / sum); }
+  template <class D>
+  D grad_a(D wt) const {
+    return D::splat(1.0 - eps) * wt + D::splat(ec * weight_sum);
+  }
+  // fa, the factor of e_c in grad_c = e_c fa - scale eps/C w_c (c != t),
+  // rounded to T (V: Scalar<T> or the lane group's vector).
+  template <class V, class D>
+  V exp_factor(D a, D sum) const {
+    return narrow<V>(D::splat(scale) * a / sum);
+  }
   // scale eps/C w_c, the smoothing part of grad_c.
   double smoothing_grad(size_t c) const { return scale * ec * weight(c); }
   // grad_t = scale (A (p_t - 1) + eps/C (W - w_t)), with p_t - 1 = -(S - e_t) / S
   // and S - e_t the sum of the other e_c: S - 1 when e_t is the max's 1.
-  T target_grad(double a, double wt, double et, double sum, double excess) const {
-    const double rest = et == 1.0 ? excess : sum - et;
-    return T(scale * (a * (-rest / sum) + ec * (weight_sum - wt)));
+  template <class V, class D>
+  V target_grad(D a, D wt, D et, D sum, D excess) const {
+    const D rest = select(et == D::splat(1.0), excess, sum - et);
+    return narrow<V>(D::splat(scale) *
+                     (a * (-rest / sum) + D::splat(ec) * (D::splat(weight_sum) - wt)));
   }
 };
 
@@ -234,34 +263,47 @@ inline void add_smoothing_term(Wide<V>& wx, V x, V m, V wk) {
   }
 }
 
-// One lane's sample: whether it counts, its target (0 when ignored, so reads
-// stay inside the fibre) and the target's weight (0 when ignored).
-struct LaneTarget {
-  bool on;
-  size_t t;
-  double wt;
-};
-
-template <class T>
-inline LaneTarget lane_target(const IndexLoss<T>& p, int32_t target) {
-  const bool on = target != p.ignore_index;
-  const size_t t = on ? size_t(target) : 0;
-  return {on, t, on ? p.weight(t) : 0.0};
-}
-
-// A lane group's sums per lane: S = below + ones, S - 1 = below + (ones - 1)
-// (SplitSum), and log S = log1p(S - 1).
+// The targets of a lane group: which lanes are ignored (a compare of the
+// target indices with ignore_index, one vector).
 template <class V>
-struct LaneSums {
-  double sum[V::kLanes], excess[V::kLanes], log_sum[V::kLanes];
-  LaneSums(const Wide<V>& below, const Wide<V>& ones) {
-    for (size_t l = 0; l < V::kLanes; ++l) {
-      sum[l] = below.lane(l) + ones.lane(l);
-      excess[l] = below.lane(l) + (ones.lane(l) - 1.0);
-    }
-    log1p_lanes<V>(excess, log_sum);
-  }
+struct LaneTargets {
+  typename V::Mask ignored;
+  LaneTargets(const int32_t* t, int32_t ignore_index)
+      : ignored(V::index_is(V::index(t), ignore_index)) {}
 };
+
+// The results of a lane group's samples from its per-lane sums (SplitSum
+// blocks added in Wide<V>: S = below + ones, S - 1 = below + (ones - 1),
+// log S = log1p(S - 1)), its targets' logits xt, weights wt and stored exps
+// et (any value in ignored lanes), its max m and wx (smoothing): the losses
+// (0 in ignored lanes) and, for the gradient, the factor fa and the target's
+// gradient tg (both 0 in ignored lanes, whose rows are all 0).
+template <class V>
+struct LaneResults {
+  Lanes64<V> loss;
+  V fa, tg;
+};
+
+template <class V>
+LaneResults<V> lane_results(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V m,
+                            V xt, V wt, V et, const Wide<V>& below, const Wide<V>& ones,
+                            const Wide<V>& wx, bool grad) {
+  using D = Lanes64<V>;
+  const auto ignored = widen_mask<V>(lt.ignored);
+  const D b = lanes(below), o = lanes(ones);
+  const D sum = b + o, excess = b + (o - D::splat(1.0));
+  const D log_sum = log1p_lanes(excess);
+  const D wtd = zero_where(ignored, widen(wt));
+  const D wxd = p.eps != 0.0 ? lanes(wx) : D::splat(0.0);
+  LaneResults<V> r;
+  r.loss = zero_where(ignored, p.loss(wtd, widen(xt) - widen(m), wxd, log_sum));
+  if (grad) {
+    const D a = p.grad_a(wtd);
+    r.fa = zero_where(lt.ignored, p.template exp_factor<V>(a, sum));
+    r.tg = zero_where(lt.ignored, p.template target_grad<V>(a, wtd, widen(et), sum, excess));
+  }
+  return r;
+}
 
 // ---- the layouts' passes ------------------------------------------------------
 
@@ -295,12 +337,13 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
     for (size_t k = 0; k < C; ++k) wx += p.weight(k) * (double(f.at(k)) - m);
   double excess;
   const double sum = f.exp_sum(range, g, p.unit, &excess);
-  const double loss = p.loss(wt, xt, wx, log1p_of(excess));
+  using D = Scalar<double>;
+  const double loss = p.loss(D{wt}, D{xt}, D{wx}, D{log1p_of(excess)}).v;
   if (nan_row) fill_strided(nan_row, C, st, kNaN<T>);
   if (g) {
-    const double a = p.grad_a(wt);
+    const double a = p.grad_a(D{wt}).v;
     const double et = double(g[t * st]);
-    const T fa = p.exp_factor(a, sum);
+    const T fa = p.template exp_factor<Scalar<T>>(D{a}, D{sum}).v;
     if (st == 1 && (p.eps == 0.0 || !p.w)) {
       using V = Vec<T>;
       const V vfa = V::splat(fa), vb = V::splat(T(p.smoothing_grad(0)));
@@ -314,9 +357,23 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
         g[k * st] =
             T(exp_grad<true>(D{double(g[k * st])}, D{double(fa)}, D{p.smoothing_grad(k)}).v);
     }
-    g[t * st] = p.target_grad(a, wt, et, sum, excess);
+    g[t * st] = p.template target_grad<Scalar<T>>(D{a}, D{wt}, D{et}, D{sum}, D{excess}).v;
   }
   return loss;
+}
+
+// The vector whose lane l is base[t * stride + l * step], t lane l's target
+// (0 where ignored, any value there will do): the targets' logits, exps or
+// weights of a column chunk's lane group, a load per lane.
+template <class V>
+V target_lanes(const typename V::Elem* base, size_t stride, size_t step, const int32_t* target,
+               int32_t ignore_index) {
+  alignas(16) typename V::Elem v[V::kLanes];
+  for (size_t l = 0; l < V::kLanes; ++l) {
+    const size_t t = target[l] == ignore_index ? 0 : size_t(target[l]);
+    v[l] = base[t * stride + l * step];
+  }
+  return V::load(v);
 }
 
 // Losses of V::kLanes neighbouring samples with index targets, as
@@ -324,7 +381,12 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
 // target target[l]. Their gradient rows go to g (same layout; g may be x) if
 // given. Ignored targets are handled per lane (loss 0, zero row); a lane
 // whose fibre is not finite makes it return false having written nothing,
-// and the caller takes those samples one by one.
+// and the caller takes those samples one by one. The targets' logits,
+// weights and exps are loaded a lane at a time (target_lanes) and the
+// targets' gradients stored so; everything else, the double arithmetic of
+// the losses and gradients included (lane_results), runs on whole vectors.
+// (Picking them up by a compare of the target indices with each row k and a
+// select cost more, even for rows of 10: bench/VARIANTS.md.)
 template <class V>
 bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int32_t* target,
                     const IndexLoss<typename V::Elem>& p, typename V::Elem* g, double* loss) {
@@ -333,14 +395,12 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
   const Range<V> range = strided_range<V>(x, C, inner);
   if (!all(is_finite(range.max))) return false;
   const V m = range.max;
-  // Per lane, read before g is written: target, its weight and x_t - m.
-  LaneTarget lt[L];
-  double xt[L];
-  for (size_t l = 0; l < L; ++l) {
-    lt[l] = lane_target(p, target[l]);
-    xt[l] = double(x[lt[l].t * inner + l]) - double(m.lane(l));
-  }
-  Wide<V> wx;  // sum_c w_c (x_c - m) for label smoothing
+  const LaneTargets<V> lt(target, p.ignore_index);
+  // Read before g is written: the targets' logits and weights, and wx =
+  // sum_c w_c (x_c - m) for label smoothing.
+  const V xt = target_lanes<V>(x, inner, 1, target, p.ignore_index);
+  const V wt = p.w ? target_lanes<V>(p.w, 1, 0, target, p.ignore_index) : V::splat(T(1));
+  Wide<V> wx;
   if (p.eps != 0.0) {
     for (size_t k = 0; k < C; ++k) {
       const V wk = V::splat(p.w ? p.w[k] : T(1));
@@ -365,35 +425,23 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
     else
       strided_exp_each<V, M, false>(x, nullptr, C, inner, m, p.unit, add, end_block);
   });
-  const LaneSums<V> s(below, ones);
-  for (size_t l = 0; l < L; ++l) {
-    const double v = p.loss(lt[l].wt, xt[l], p.eps != 0.0 ? wx.lane(l) : 0.0, s.log_sum[l]);
-    loss[l] = lt[l].on ? v : 0.0;
-  }
+  const V et = g ? target_lanes<V>(g, inner, 1, target, p.ignore_index) : xt;
+  const LaneResults<V> r = lane_results<V>(p, lt, m, xt, wt, et, below, ones, wx, g != nullptr);
+  r.loss.store(loss);
   if (!g) return true;
-  // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes), then the targets.
-  double a[L], et[L];
-  T fa[L], active[L];
-  for (size_t l = 0; l < L; ++l) {
-    a[l] = p.grad_a(lt[l].wt);
-    et[l] = double(g[lt[l].t * inner + l]);
-    fa[l] = lt[l].on ? p.exp_factor(a[l], s.sum[l]) : T(0);
-    active[l] = T(lt[l].on);
-  }
-  const V vfa = V::load(fa);
+  // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg.
   if (p.eps == 0.0) {
     for (size_t k = 0; k < C; ++k)
-      exp_grad<false>(V::load(g + k * inner), vfa, vfa).store(g + k * inner);
+      exp_grad<false>(V::load(g + k * inner), r.fa, r.fa).store(g + k * inner);
   } else {
-    const V vactive = V::load(active);
+    const V active = zero_where(lt.ignored, V::splat(T(1)));
     for (size_t k = 0; k < C; ++k) {
-      const V b = V::splat(T(p.smoothing_grad(k))) * vactive;
-      exp_grad<true>(V::load(g + k * inner), vfa, b).store(g + k * inner);
+      const V b = V::splat(T(p.smoothing_grad(k))) * active;
+      exp_grad<true>(V::load(g + k * inner), r.fa, b).store(g + k * inner);
     }
   }
   for (size_t l = 0; l < L; ++l)
-    if (lt[l].on)
-      g[lt[l].t * inner + l] = p.target_grad(a[l], lt[l].wt, et[l], s.sum[l], s.excess[l]);
+    if (target[l] != p.ignore_index) g[size_t(target[l]) * inner + l] = r.tg.lane(l);
   return true;
 }
 
@@ -405,7 +453,7 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // prefetcher (8x21x16384 ran 4x slower per element than contiguous rows).
 // Per lane the arithmetic and its order are those of ce_index_lanes (the same
 // range, add_smoothing_term, SplitSum blocks of kStridedBlock rows,
-// LaneSums, the IndexLoss formulas, gradient and target fix); only the exp mode is chosen
+// lane_results, the IndexLoss formulas, gradient and target fix); only the exp mode is chosen
 // once per chunk, from the widest range of its finite lane groups
 // (conservative). A lane group with a non-finite sample gets bad[group] =
 // true and is neither read further nor written: the caller takes its samples
@@ -439,14 +487,12 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
   }
   if (n_good == 0) return;
   const double eps = p.eps;
-  // Per lane, before g is written: x_t - m.
-  double xt[kColumnBlock<T>];
+  // Per group, before g is written: the targets' logits and weights.
+  V xt[G], wt[G];
   for (size_t i = 0; i < n_good; ++i) {
     const size_t q = good[i];
-    for (size_t l = 0; l < L; ++l) {
-      const size_t j = q * L + l;
-      xt[j] = double(x[lane_target(p, target[j]).t * inner + j]) - double(ms[q].lane(l));
-    }
+    xt[q] = target_lanes<V>(x + q * L, inner, 1, target + q * L, p.ignore_index);
+    wt[q] = p.w ? target_lanes<V>(p.w, 1, 0, target + q * L, p.ignore_index) : V::splat(T(1));
   }
   // Pass 2: wx for label smoothing (add_smoothing_term) and the exps, stored
   // to g and summed as SplitSum in blocks of kStridedBlock rows, each block
@@ -494,29 +540,19 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
       }
     }
   });
-  // Losses; for the gradient each group's factor fa (ms[] reused), its
-  // active lanes and each target's final value (T, written last).
-  V* const fav = ms;
-  V active[G];
-  T tv[kColumnBlock<T>];
+  // Losses; for the gradient each group's factor fa and target gradient tg
+  // (written last), and its active lanes.
+  V fa[G], tg[G], active[G];
   for (size_t i = 0; i < n_good; ++i) {
     const size_t q = good[i];
-    const LaneSums<V> s(below[q], ones[q]);
-    T fa[L] = {}, act[L] = {};
-    for (size_t l = 0; l < L; ++l) {
-      const size_t j = q * L + l;
-      const LaneTarget lt = lane_target(p, target[j]);
-      const double v = p.loss(lt.wt, xt[j], eps != 0.0 ? wx[q].lane(l) : 0.0, s.log_sum[l]);
-      loss[j] = lt.on ? v : 0.0;
-      if (!g) continue;
-      const double a = p.grad_a(lt.wt);
-      fa[l] = lt.on ? p.exp_factor(a, s.sum[l]) : T(0);
-      act[l] = T(lt.on);
-      tv[j] = p.target_grad(a, lt.wt, double(g[lt.t * inner + j]), s.sum[l], s.excess[l]);
-    }
-    if (!g) continue;
-    fav[q] = V::load(fa);
-    active[q] = V::load(act);
+    const LaneTargets<V> lt(target + q * L, p.ignore_index);
+    const V et = g ? target_lanes<V>(g + q * L, inner, 1, target + q * L, p.ignore_index) : xt[q];
+    const LaneResults<V> r =
+        lane_results<V>(p, lt, ms[q], xt[q], wt[q], et, below[q], ones[q], wx[q], g != nullptr);
+    r.loss.store(loss + q * L);
+    fa[q] = r.fa;
+    tg[q] = r.tg;
+    active[q] = zero_where(lt.ignored, V::splat(T(1)));
   }
   if (!g) return;
   // Pass 3: grad_c = e_c * fa - scale ec w_c (0 in ignored lanes), then the targets.
@@ -527,14 +563,13 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
     for (size_t r = 0; r < rows; ++r) b[r] = V::splat(T(p.smoothing_grad(k + r)));
     for (size_t i = 0; i < n_good; ++i) {
       const size_t q = good[i];
-      const V fa = fav[q];
       V v[rows];
       if (eps != 0.0)
         for (size_t r = 0; r < rows; ++r)
-          v[r] = exp_grad<true>(V::load(pg + r * inner + q * L), fa, b[r] * active[q]);
+          v[r] = exp_grad<true>(V::load(pg + r * inner + q * L), fa[q], b[r] * active[q]);
       else
         for (size_t r = 0; r < rows; ++r)
-          v[r] = exp_grad<false>(V::load(pg + r * inner + q * L), fa, fa);
+          v[r] = exp_grad<false>(V::load(pg + r * inner + q * L), fa[q], fa[q]);
       for (size_t r = 0; r < rows; ++r) v[r].store(pg + r * inner + q * L);
     }
   });
@@ -542,7 +577,7 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
     const size_t q = good[i];
     for (size_t l = 0; l < L; ++l) {
       const size_t j = q * L + l;
-      if (target[j] != p.ignore_index) g[size_t(target[j]) * inner + j] = tv[j];
+      if (target[j] != p.ignore_index) g[size_t(target[j]) * inner + j] = tg[q].lane(l);
     }
   }
 }
@@ -583,12 +618,36 @@ double ce_prob_sample(const Fibre<T>& f, const T* y, const T* w, double eps, dou
   return loss;
 }
 
-template <class T>
-double nll_sample(const Fibre<T>& f, int32_t target, bool ignored, const T* w, double scale, T* g) {
-  const double loss = ignored ? 0.0 : -weight_of(w, size_t(target)) * double(f.at(size_t(target)));
-  if (g) fill_strided(g, f.c, f.st, T(0));  // after the read: g may be the input
-  if (g && !ignored) g[size_t(target) * f.st] = T(-weight_of(w, size_t(target)) * scale);
-  return loss;
+// NLL loss of the samples [b, e) (s = o * inner + i): each loss is
+// -w_t x_t, each gradient row 0 but -w_t scale at the target. The samples
+// of one slice o are neighbours: their rows' zeros go as C contiguous
+// segments (a memset each), after every loss has read its logit (g may be
+// the input), then the targets' values. (One sample at a time, the zeros of
+// a strided class axis went element by element, C streams `inner` apart:
+// 8x21x16384 took 12.6 ms, onnxruntime-web 7.0 ms.)
+template <class T, class Emit>
+void nll_samples(const LossArgs<T>& a, double scale, size_t b, size_t e, const Emit& emit) {
+  const size_t C = a.classes, inner = a.inner;
+  const int32_t* t = a.target_index;
+  for (size_t s0 = b; s0 < e;) {
+    const size_t o = s0 / inner, i0 = s0 % inner;
+    const size_t i1 = std::min(inner, i0 + (e - s0));
+    const T* x = a.input + o * C * inner;
+    for (size_t i = i0; i < i1; ++i) {
+      const int32_t ti = t[o * inner + i];
+      const bool ignored = ti == a.ignore_index;
+      emit(o * inner + i,
+           ignored ? 0.0 : -weight_of(a.weight, size_t(ti)) * double(x[ti * inner + i]));
+    }
+    if (T* g = a.grad ? a.grad + o * C * inner : nullptr) {
+      for (size_t k = 0; k < C; ++k) std::fill(g + k * inner + i0, g + k * inner + i1, T(0));
+      for (size_t i = i0; i < i1; ++i) {
+        const int32_t ti = t[o * inner + i];
+        if (ti != a.ignore_index) g[ti * inner + i] = T(-weight_of(a.weight, size_t(ti)) * scale);
+      }
+    }
+    s0 += i1 - i0;
+  }
 }
 
 // Cross-entropy with index targets in the four layouts (passes.h
@@ -688,8 +747,6 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
     const int32_t* t = a.target_index;
     if (a.target_prob)
       emit(s, ce_prob_sample(f, a.target_prob + base, a.weight, a.label_smoothing, scale, g));
-    else if (nll)
-      emit(s, nll_sample(f, t[s], t[s] == a.ignore_index, a.weight, scale, g));
     else
       emit(s, ce_index_sample(f, t[s], index_loss, g));
   };
@@ -702,7 +759,10 @@ Status loss_op(const LossArgs<T>& a, bool nll) {
   } else {
     const size_t per = C ? std::max<size_t>(1, kTaskGrain / C) : samples;
     run_tasks(samples, per, threads ? samples * C : 0, [&](size_t b, size_t e) {
-      for (size_t s = b; s < e; ++s) one_sample(s / a.inner, s % a.inner);
+      if (nll)
+        nll_samples(a, scale, b, e, emit);
+      else
+        for (size_t s = b; s < e; ++s) one_sample(s / a.inner, s % a.inner);
     });
   }
   if (parts) {

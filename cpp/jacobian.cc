@@ -8,6 +8,9 @@
 // S = sum e_i, s_i = e_i / S, and 1 - s_i as (sum of e_j, j != i) / S, with
 // the terms equal to 1 (the max) counted apart from the others, so the
 // diagonal does not cancel when s_i is near 1.
+// Above kParallelMin entries (n >= 256) the rows are shared among threads
+// (parallel.h), a task of about kTaskGrain entries each; results do not
+// depend on the thread count.
 // Float32 entries are correctly rounded or one ulp off; float64 entries carry
 // the rounding of x - max and of its quotient by T (2^-53 |x - max| / T each).
 // ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
@@ -39,8 +42,13 @@ Status jacobian_op(const T* x, T* jac, size_t n, double temperature, double* e) 
   if (!x || !jac || !e) return kNullPointer;
   double m = -kInf<double>;
   for (size_t i = 0; i < n; ++i) m = max(Scalar<double>{m}, Scalar<double>{double(x[i])}).v;
+  // The n x n output is shared among threads by rows (parallel.h): row i is
+  // written by one thread with the same code whatever the thread count.
+  const size_t rows_per_task = std::max<size_t>(1, kTaskGrain / n);
   if (!finite(m)) {
-    std::fill(jac, jac + n * n, kNaN<T>);
+    run_tasks(n, rows_per_task, n * n, [&](size_t begin, size_t end) {
+      std::fill(jac + begin * n, jac + end * n, kNaN<T>);
+    });
     return kOk;
   }
   Wide<Scalar<double>> below;  // sum of the e_i < 1, compensated
@@ -52,23 +60,26 @@ Status jacobian_op(const T* x, T* jac, size_t n, double temperature, double* e) 
     else
       ones += 1.0;
   }
-  const double sum = below.sum() + ones;
-  for (size_t i = 0; i < n; ++i) {
-    const double si = e[i] / sum;
-    // 1 - s_i without cancellation: sum - e_i is exact enough unless e_i is
-    // one of the terms equal to 1, whose complement is below + (ones - 1).
-    const double rest = (e[i] < 1.0 ? sum - e[i] : below.sum() + (ones - 1.0)) / sum;
-    T* row = jac + i * n;
-    for (size_t j = 0; j < n; ++j) {
-      const double sj = e[j] / sum;
-      double v;
-      if (kLog)
-        v = i == j ? rest : -sj;
-      else
-        v = i == j ? si * rest : -si * sj;
-      row[j] = T(v / temperature);
+  const double rest_sum = below.sum();
+  const double sum = rest_sum + ones;
+  run_tasks(n, rows_per_task, n * n, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const double si = e[i] / sum;
+      // 1 - s_i without cancellation: sum - e_i is exact enough unless e_i is
+      // one of the terms equal to 1, whose complement is below + (ones - 1).
+      const double rest = (e[i] < 1.0 ? sum - e[i] : rest_sum + (ones - 1.0)) / sum;
+      T* row = jac + i * n;
+      for (size_t j = 0; j < n; ++j) {
+        const double sj = e[j] / sum;
+        double v;
+        if (kLog)
+          v = i == j ? rest : -sj;
+        else
+          v = i == j ? si * rest : -si * sj;
+        row[j] = T(v / temperature);
+      }
     }
-  }
+  });
   return kOk;
 }
 

@@ -52,6 +52,8 @@ struct Scalar {
   friend Scalar operator+(Scalar a, Scalar b) { return {a.v + b.v}; }
   friend Scalar operator-(Scalar a, Scalar b) { return {a.v - b.v}; }
   friend Scalar operator*(Scalar a, Scalar b) { return {a.v * b.v}; }
+  friend Scalar operator/(Scalar a, Scalar b) { return {a.v / b.v}; }
+  friend Scalar operator-(Scalar a) { return {-a.v}; }
   // NaN-propagating, like wasm's f32x4.max / f32x4.min.
   friend Scalar max(Scalar a, Scalar b) { return {(a.v > b.v || a.v != a.v) ? a.v : b.v}; }
   friend Scalar min(Scalar a, Scalar b) { return {(a.v < b.v || a.v != a.v) ? a.v : b.v}; }
@@ -61,12 +63,17 @@ struct Scalar {
   friend Scalar keep_where(Mask m, Scalar a) { return m ? a : Scalar{T(0)}; }
   friend Mask operator<(Scalar a, Scalar b) { return a.v < b.v; }
   friend Mask operator>(Scalar a, Scalar b) { return a.v > b.v; }
+  friend Mask operator==(Scalar a, Scalar b) { return a.v == b.v; }
   // Mask of the lanes that hold a finite value.
   friend Mask is_finite(Scalar a) { return a.v - a.v == T(0); }
   friend Mask is_nan(Scalar a) { return a.v != a.v; }
   friend Scalar select(Mask m, Scalar a, Scalar b) { return m ? a : b; }
   // Mask of the lanes >= skip (for a tail vector that overlaps the previous one).
   static Mask lanes_from(size_t skip) { return skip == 0; }
+  // One int32 per lane (class indices), and the mask of the lanes equal to k.
+  using Index = int32_t;
+  static Index index(const int32_t* p) { return *p; }
+  static Mask index_is(Index i, int32_t k) { return i == k; }
 };
 
 template <class T>
@@ -222,6 +229,9 @@ struct F32x4 {
     return {wasm_i32x4_make(skip <= 0 ? -1 : 0, skip <= 1 ? -1 : 0, skip <= 2 ? -1 : 0,
                             skip <= 3 ? -1 : 0)};
   }
+  using Index = v128_t;  // i32x4
+  static Index index(const int32_t* p) { return wasm_v128_load(p); }
+  static Mask index_is(Index i, int32_t k) { return {wasm_i32x4_eq(i, wasm_i32x4_splat(k))}; }
 };
 
 struct F64x2 {
@@ -242,6 +252,9 @@ struct F64x2 {
   friend F64x2 operator+(F64x2 a, F64x2 b) { return {wasm_f64x2_add(a.v, b.v)}; }
   friend F64x2 operator-(F64x2 a, F64x2 b) { return {wasm_f64x2_sub(a.v, b.v)}; }
   friend F64x2 operator*(F64x2 a, F64x2 b) { return {wasm_f64x2_mul(a.v, b.v)}; }
+  friend F64x2 operator/(F64x2 a, F64x2 b) { return {wasm_f64x2_div(a.v, b.v)}; }
+  friend F64x2 operator-(F64x2 a) { return {wasm_f64x2_neg(a.v)}; }
+  friend Mask operator==(F64x2 a, F64x2 b) { return {wasm_f64x2_eq(a.v, b.v)}; }
   friend F64x2 max(F64x2 a, F64x2 b) { return {wasm_f64x2_max(a.v, b.v)}; }
   friend F64x2 min(F64x2 a, F64x2 b) { return {wasm_f64x2_min(a.v, b.v)}; }
   friend F64x2 pmax(F64x2 a, F64x2 b) { return {wasm_f64x2_pmax(a.v, b.v)}; }
@@ -258,6 +271,11 @@ struct F64x2 {
   static Mask lanes_from(size_t skip) {
     return {wasm_i64x2_make(skip <= 0 ? -1 : 0, skip <= 1 ? -1 : 0)};
   }
+  using Index = v128_t;  // i64x2, sign-extended from the two int32
+  static Index index(const int32_t* p) {
+    return wasm_i64x2_extend_low_i32x4(wasm_v128_load64_zero(p));
+  }
+  static Mask index_is(Index i, int32_t k) { return {wasm_i64x2_eq(i, wasm_i64x2_splat(k))}; }
 };
 
 // Transposes the kLanes x kLanes block held in r[0..kLanes) (lane j of r[i]
@@ -450,11 +468,42 @@ inline double log1p_of(double y) {
   return u == 1.0 ? y : std::log(u) * (y / (u - 1.0));
 }
 
-// log1p_of for the kLanes samples of a lane group of V (r[l] from y[l]).
+// ---- a lane group's lanes as doubles ---------------------------------------
+// Lanes64<V> holds one double per lane of V: Scalar<double>, F64x2, or F64x4
+// (two f64x2) for F32x4. The per-sample arithmetic of a lane group (the
+// cross-entropy formulas) runs on it lane-wise, without leaving vectors:
+// widen(v) and narrow<V>(d) convert (narrow rounds each lane to V's element
+// type), widen_mask<V>(m) carries a mask of V over, lanes(w) gives a Wide
+// accumulator's per-lane totals as w.lane(l) does, and log1p_lanes(y) is
+// log1p_of per lane. Each operation is the IEEE double operation per lane,
+// so the results equal those of the same formulas in scalar double.
 template <class V>
-inline void log1p_lanes(const double* y, double* r) {
-  for (size_t l = 0; l < V::kLanes; ++l) r[l] = log1p_of(y[l]);
+struct Lanes64Of;
+template <class T>
+struct Lanes64Of<Scalar<T>> {
+  using type = Scalar<double>;
+};
+template <class V>
+using Lanes64 = typename Lanes64Of<V>::type;
+
+template <class T>
+inline Scalar<double> widen(Scalar<T> a) {
+  return {double(a.v)};
 }
+template <class V>
+inline V narrow(Scalar<double> d) {
+  return {typename V::Elem(d.v)};
+}
+// Lanes of V and of Lanes64<V> line up one to one except for F32x4 (below).
+template <class V>
+inline typename Lanes64<V>::Mask widen_mask(typename V::Mask m) {
+  return m;
+}
+template <class T>
+inline Scalar<double> lanes(const Wide<Scalar<T>>& w) {
+  return {w.lane(0)};
+}
+inline Scalar<double> log1p_lanes(Scalar<double> y) { return {log1p_of(y.v)}; }
 
 #if SOFTMAX_WASM_SIMD128
 // float(1 / total) per lane, computed in double as lanes_of() would, without
@@ -495,22 +544,95 @@ inline F32x4 log_of(const Wide<F32x4>& w) {
   return {wasm_i64x2_shuffle(lo, hi, 0, 2)};
 }
 
+// F32x4's lanes as doubles: two f64x2 (lanes 0-1 in lo, 2-3 in hi).
+struct F64x4 {
+  using Elem = double;
+  struct Mask {
+    v128_t lo, hi;
+  };
+  v128_t lo, hi;
+
+  static F64x4 splat(double a) {
+    const v128_t v = wasm_f64x2_splat(a);
+    return {v, v};
+  }
+  void store(double* p) const {
+    wasm_v128_store(p, lo);
+    wasm_v128_store(p + 2, hi);
+  }
+  friend F64x4 operator+(F64x4 a, F64x4 b) {
+    return {wasm_f64x2_add(a.lo, b.lo), wasm_f64x2_add(a.hi, b.hi)};
+  }
+  friend F64x4 operator-(F64x4 a, F64x4 b) {
+    return {wasm_f64x2_sub(a.lo, b.lo), wasm_f64x2_sub(a.hi, b.hi)};
+  }
+  friend F64x4 operator*(F64x4 a, F64x4 b) {
+    return {wasm_f64x2_mul(a.lo, b.lo), wasm_f64x2_mul(a.hi, b.hi)};
+  }
+  friend F64x4 operator/(F64x4 a, F64x4 b) {
+    return {wasm_f64x2_div(a.lo, b.lo), wasm_f64x2_div(a.hi, b.hi)};
+  }
+  friend F64x4 operator-(F64x4 a) { return {wasm_f64x2_neg(a.lo), wasm_f64x2_neg(a.hi)}; }
+  friend Mask operator==(F64x4 a, F64x4 b) {
+    return {wasm_f64x2_eq(a.lo, b.lo), wasm_f64x2_eq(a.hi, b.hi)};
+  }
+  friend F64x4 select(Mask m, F64x4 a, F64x4 b) {
+    return {wasm_v128_bitselect(a.lo, b.lo, m.lo), wasm_v128_bitselect(a.hi, b.hi, m.hi)};
+  }
+  friend F64x4 zero_where(Mask m, F64x4 a) {
+    return {wasm_v128_andnot(a.lo, m.lo), wasm_v128_andnot(a.hi, m.hi)};
+  }
+};
+
+template <>
+struct Lanes64Of<F32x4> {
+  using type = F64x4;
+};
+template <>
+struct Lanes64Of<F64x2> {
+  using type = F64x2;
+};
+
+inline F64x4 widen(F32x4 a) { return {Wide<F32x4>::low(a), Wide<F32x4>::high(a)}; }
+inline F64x2 widen(F64x2 a) { return a; }
+template <class V>
+inline V narrow(F64x4 d) {
+  return {wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(d.lo), wasm_f32x4_demote_f64x2_zero(d.hi),
+                             0, 2)};
+}
+template <class V>
+inline V narrow(F64x2 d) {
+  return d;
+}
+template <>
+inline F64x4::Mask widen_mask<F32x4>(MaskV m) {
+  return {wasm_i64x2_extend_low_i32x4(m.v), wasm_i64x2_extend_high_i32x4(m.v)};
+}
+inline F64x4 lanes(const Wide<F32x4>& w) { return {w.lo, w.hi}; }
+inline F64x2 lanes(const Wide<F64x2>& w) {
+  const F64x2 a{w.a};
+  return select(is_finite(a), a + F64x2{w.c}, a);
+}
+
+// float64 samples keep std::log (log1p_of) lane by lane.
+inline F64x2 log1p_lanes(F64x2 y) {
+  return {wasm_f64x2_make(log1p_of(wasm_f64x2_extract_lane(y.v, 0)),
+                          log1p_of(wasm_f64x2_extract_lane(y.v, 1)))};
+}
+
 // float32 samples: log1p_of's identity (u = 1 + y; y where u == 1, else
 // log(u) * y / (u - 1)) two lanes at a time, with the f64x2 log series above,
 // relative error <= 1e-10 (near u = 1 the series is relative: m - 1 is exact),
-// far inside float32's loss bound; float64 keeps std::log. Four std::log calls
-// per group were a third of the time on rows of 10 classes.
-template <>
-inline void log1p_lanes<F32x4>(const double* y, double* r) {
+// far inside float32's loss bound. Four std::log calls per group were a third
+// of the time on rows of 10 classes.
+inline v128_t log1p_f64x2(v128_t y) {
   const v128_t one = wasm_f64x2_splat(1.0);
-  for (size_t h = 0; h < 4; h += 2) {
-    const v128_t yv = wasm_v128_load(y + h);
-    const v128_t u = wasm_f64x2_add(one, yv);
-    const v128_t q =
-        wasm_f64x2_mul(log_f64x2_for_float(u), wasm_f64x2_div(yv, wasm_f64x2_sub(u, one)));
-    wasm_v128_store(r + h, wasm_v128_bitselect(yv, q, wasm_f64x2_eq(u, one)));
-  }
+  const v128_t u = wasm_f64x2_add(one, y);
+  const v128_t q =
+      wasm_f64x2_mul(log_f64x2_for_float(u), wasm_f64x2_div(y, wasm_f64x2_sub(u, one)));
+  return wasm_v128_bitselect(y, q, wasm_f64x2_eq(u, one));
 }
+inline F64x4 log1p_lanes(F64x4 y) { return {log1p_f64x2(y.lo), log1p_f64x2(y.hi)}; }
 
 // ---- four short float32 rows at once ----------------------------------------
 

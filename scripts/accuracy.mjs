@@ -7,6 +7,10 @@
 //
 //   node scripts/accuracy.mjs           rewrite those blocks
 //   node scripts/accuracy.mjs --check   exit 1 and name every stale block (tests/accuracy.test.mjs)
+//   node scripts/accuracy.mjs --measured LOG...   compare each line's "measured" with the largest
+//       error the GoogleTests printed ([max errors] rows of the SIMDe and scalar runs, e.g.
+//       build/native/kernel_tests_simde > simde.log), rounded up to two digits; exit 1 on a
+//       difference. --measured-write LOG... writes those values into cpp/accuracy.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -112,6 +116,101 @@ export function updated(text, { begin, end, block }) {
   const b = text.indexOf(end, a);
   if (a < 0 || b < 0) return null;
   return `${text.slice(0, a + begin.length)}\n${block}\n${text.slice(b)}`;
+}
+
+// The native tests' names of the ops and quantities (tests/cpp, check.h's max-error rows).
+const NATIVE = {
+  softmax: 'softmax',
+  log_softmax: 'logSoftmax',
+  log_sum_exp: 'logSumExp',
+  softmax_backward: 'softmaxBackward',
+  log_softmax_backward: 'logSoftmaxBackward',
+  softmax_jacobian: 'softmaxJacobian',
+  log_softmax_jacobian: 'logSoftmaxJacobian',
+  cross_entropy: 'crossEntropy',
+};
+
+/**
+ * The [max errors] rows of GoogleTest logs as { op, dtype, quantity, from, value } (from: the
+ * range's lower end when the row is one range of a split bound, else undefined). Rows of every
+ * table of an op (its extreme-range tests included) count: the measured maximum is over all.
+ */
+export function nativeMaxErrors(texts) {
+  const rows = [];
+  for (const text of texts) {
+    for (const m of text.matchAll(/^\[max errors\] (.*?)\s+(\d\.\d+e[-+]\d+)\s+\(/gm)) {
+      const name = /^([a-z_]+)(?: (loss|grad))?\/(float32|float64)(.*)$/.exec(m[1]);
+      if (!name || !(name[1] in NATIVE)) continue;
+      const range = /\s(\w+) (?:>= (\S+)|\[(\S+), \S+\))$/.exec(name[4]);
+      rows.push({
+        op: NATIVE[name[1]],
+        dtype: name[3],
+        quantity: name[2] ?? range?.[1],
+        from: range ? Number(range[2] ?? range[3]) : undefined,
+        value: Number(m[2]),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Rounds up to two significant digits: the measured figure never understates what was seen. */
+function ceil2(v) {
+  if (v === 0) return 0;
+  const e = Math.floor(Math.log10(v)) - 1;
+  return Number((Math.ceil(Number((v / 10 ** e).toPrecision(12))) * 10 ** e).toPrecision(2));
+}
+
+function measuredFromLogs(files) {
+  const rows = nativeMaxErrors(files.map((f) => readFileSync(f, 'utf8')));
+  let differ = 0;
+  for (const b of TABLE.bounds) {
+    const split = linesOf(b.op, b.quantity, b.dtype).length > 1;
+    const seen = rows.filter(
+      (r) =>
+        r.op === b.op &&
+        r.dtype === b.dtype &&
+        (r.quantity === undefined || r.quantity === b.quantity) &&
+        (split ? r.from === b.from : r.from === undefined),
+    );
+    const what = `${b.op} ${b.quantity} ${b.dtype}${b.from !== undefined && split ? ` from ${num(b.from)}` : ''}`;
+    if (seen.length === 0) {
+      console.log(`${what}: no [max errors] row in the logs`);
+      differ++;
+      continue;
+    }
+    const value = ceil2(Math.max(...seen.map((r) => r.value)));
+    const same = b.measured === value;
+    if (!same) differ++;
+    console.log(
+      `${what}: measured ${b.measured === undefined ? '(none)' : num(b.measured)} in cpp/accuracy.json, logs ${num(value)}${same ? '' : '  <- differs'}`,
+    );
+    b.measured = value;
+  }
+  return differ;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && /^--measured/.test(process.argv[2] ?? '')) {
+  const differ = measuredFromLogs(process.argv.slice(3));
+  if (process.argv[2] === '--measured-write') {
+    // Edited in place, object by object, so the file keeps its layout and number style.
+    const file = `${ROOT}cpp/accuracy.json`;
+    const text = readFileSync(file, 'utf8');
+    const start = text.indexOf('"bounds"');
+    let k = 0;
+    const bounds = text.slice(start).replace(/\{[^{}]*\}/g, (chunk) => {
+      const b = TABLE.bounds[k++];
+      const v = b.measured.toExponential(1);
+      return /"measured":/.test(chunk)
+        ? chunk.replace(/("measured":\s*)[-+0-9.e]+/, `$1${v}`)
+        : chunk.replace(/\s*\}$/, (end) => `, "measured": ${v}${end}`);
+    });
+    if (k !== TABLE.bounds.length)
+      throw new Error(`accuracy.mjs: found ${k} bound objects, not ${TABLE.bounds.length}`);
+    writeFileSync(file, text.slice(0, start) + bounds);
+    console.log('cpp/accuracy.json: measured values written (npx biome format --write cpp/accuracy.json)');
+  }
+  process.exit(process.argv[2] === '--measured' && differ ? 1 : 0);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,15 +1,17 @@
 // build-js.mjs — the CommonJS entry and its declarations, generated so they cannot drift from the
 // ES modules (run by scripts/build.sh after the wasm build):
 //   dist/index.cjs    bindings/node-bundled.js bundled by esbuild as CommonJS (the glues inlined:
-//                     require() is synchronous, so the entry must not import ES modules)
+//                     it imports no ES module, so CommonJS runtimes without import(), such as
+//                     test runners that run modules through node:vm, can load it)
 //   dist/*.d.cts      bindings/*.d.ts copied as CommonJS declarations ('./x.js' -> './x.cjs'),
 //                     so TypeScript's node16/nodenext CommonJS mode sees what require() returns
 //   dist/softmax-<flavour>-embedded.mjs  each build's .wasm as a base64 string (default export),
 //                     for the entry softmax-wasm/embedded (bindings/embedded.js); checked here to
 //                     decode to the .wasm byte for byte
-//   dist/embedded.cjs bindings/embedded.js bundled as CommonJS (its require() entry)
+//   dist/embedded.cjs bindings/embedded.js bundled as CommonJS (its require() entry), importing
+//                     the glues and the base64 modules above from their one copy in dist/
 import { build } from 'esbuild';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FLAVOURS } from '../bindings/loader.js';
@@ -22,8 +24,11 @@ async function update(file, text) {
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) await writeFile(file, text);
 }
 
-// The embedded .wasm, before the CommonJS bundles that inline it.
-for (const flavour of Object.values(FLAVOURS)) {
+// The builds softmax-wasm/embedded can choose: it starts no workers, so never the threaded one.
+const EMBEDDED_FLAVOURS = Object.values(FLAVOURS).filter((f) => f.name !== 'threads');
+
+// The embedded .wasm as ES modules of base64, the one copy both forms of the entry import.
+for (const flavour of EMBEDDED_FLAVOURS) {
   const wasm = readFileSync(`${root}dist/${flavour.wasm}`);
   const base64 = wasm.toString('base64');
   if (!Buffer.from(base64, 'base64').equals(wasm))
@@ -37,12 +42,37 @@ for (const flavour of Object.values(FLAVOURS)) {
   if (!Buffer.from(embedded, 'base64').equals(wasm))
     throw new Error(`build-js: ${file} does not hold the bytes of dist/${flavour.wasm}`);
 }
+// An embedded module of a build the entry no longer carries (the threaded one, up to 0.1.0) must
+// not stay in dist/ to be packed.
+for (const name of await readdir(`${root}dist`)) {
+  if (
+    name.endsWith('-embedded.mjs') &&
+    !EMBEDDED_FLAVOURS.some((f) => name === f.wasm.replace(/\.wasm$/, '-embedded.mjs'))
+  )
+    await rm(`${root}dist/${name}`);
+}
 const embeddedJs = readFileSync(`${root}bindings/embedded.js`, 'utf8');
-for (const flavour of Object.values(FLAVOURS)) {
+for (const flavour of EMBEDDED_FLAVOURS) {
   const line = `${flavour.name}: () => import('../dist/${flavour.wasm.replace(/\.wasm$/, '-embedded.mjs')}'),`;
   if (!embeddedJs.includes(line)) throw new Error(`build-js: bindings/embedded.js lacks the line ${line}`);
 }
 
+// The CommonJS form of softmax-wasm/embedded shares the ES modules' files instead of inlining them:
+// each build's base64 (the bulk of the tarball) and each glue stays in its own dist/*.mjs, loaded
+// by import() (which CommonJS has in every Node the package supports) when load() picks that
+// build, so the tarball holds one copy of each and a require() decodes and compiles only the build
+// it uses. A bundler that meets require('softmax-wasm/embedded') follows the same import()s.
+// (A CommonJS runtime without import(), e.g. modules run through node:vm with no dynamic-import
+// callback, cannot load these parts; it has require('softmax-wasm'), which reads the .wasm files.)
+const shareDistModules = {
+  name: 'share-dist-modules',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/dist\/softmax-[a-z]+(-csp|-embedded)?\.mjs$/ }, (args) => ({
+      path: `./${args.path.slice('../dist/'.length)}`,
+      external: true,
+    }));
+  },
+};
 const embeddedCjs = await build({
   entryPoints: [`${root}bindings/embedded.js`],
   outfile: `${root}dist/embedded.cjs`,
@@ -52,11 +82,21 @@ const embeddedCjs = await build({
   platform: 'neutral',
   target: 'es2022',
   logLevel: 'warning',
+  plugins: [shareDistModules],
   banner: {
     js: '// softmax-wasm/embedded CommonJS entry, generated from bindings/embedded.js by scripts/build-js.mjs.',
   },
 });
-for (const out of embeddedCjs.outputFiles) await update(out.path, out.text);
+const stem = (flavour) => flavour.wasm.replace(/\.wasm$/, '');
+const glues = Object.values(FLAVOURS).flatMap((f) => [`${stem(f)}.mjs`, `${stem(f)}-csp.mjs`]);
+for (const out of embeddedCjs.outputFiles) {
+  for (const file of [...glues, ...EMBEDDED_FLAVOURS.map((f) => `${stem(f)}-embedded.mjs`)]) {
+    if (!out.text.includes(`import("./${file}")`))
+      throw new Error(`build-js: dist/embedded.cjs does not import() the shared dist/${file}`);
+  }
+  if (/[A-Za-z0-9+/]{4096}/.test(out.text)) throw new Error('build-js: dist/embedded.cjs inlines base64 again');
+  await update(out.path, out.text);
+}
 
 const bundle = await build({
   entryPoints: [`${root}bindings/node-bundled.js`],

@@ -87,8 +87,16 @@ function calls(e, Type, rng) {
       }
     }
   } else if (e.kind === 'jacobian') {
-    const x = logits(rng, 300, Type);
-    out.push(['n=300', (sm) => sm[e.name](x)]);
+    // n x n outputs above kParallelMin, shared by rows: 54 rows a task at n = 300 (the last
+    // task shorter), 15 at n = 1031; an input holding a NaN fills the matrix with NaN, shared too.
+    for (const n of [300, 1031]) {
+      const x = logits(rng, n, Type);
+      out.push([`n=${n}`, (sm) => sm[e.name](x)]);
+      out.push([`n=${n} T=0.7`, (sm) => sm[e.name](x, { temperature: 0.7 })]);
+    }
+    const bad = logits(rng, 400, Type);
+    bad[17] = NaN;
+    out.push(['n=400 with a NaN', (sm) => sm[e.name](bad)]);
   } else if (e.kind === 'loss') {
     for (const c of LOSS_CASES) {
       const axis = c.axis ?? -1;
@@ -228,6 +236,26 @@ test('the sampling ops hand rows to the workers: sample, filterLogits, topK, arg
     for (let r = 0; r < 20; r++) call();
     assert.ok(pool.workerTasks > before, `a worker ran ${name} tasks with 3 threads`);
   }
+});
+
+test('the Jacobians are shared: the workers take rows of the n x n output above the threshold, none below', async () => {
+  await pool.start();
+  const big = new Float32Array(1500).map((_, i) => Math.sin(i) * 3); // 2.25M entries, 10 rows a task
+  const small = new Float32Array(200).map((_, i) => Math.sin(i) * 3); // 40,000 entries: one thread
+  const out = new Float32Array(1500 * 1500);
+  for (const name of ['softmaxJacobian', 'logSoftmaxJacobian']) {
+    const tasks = (k, x, reps) => {
+      threaded.threads = k;
+      const before = pool.workerTasks;
+      for (let r = 0; r < reps; r++) threaded[name](x, x === big ? { out } : undefined);
+      return pool.workerTasks - before;
+    };
+    assert.equal(tasks(1, big, 5), 0, `${name}: no worker task with 1 thread`);
+    assert.ok(tasks(2, big, 5) > 0, `${name}: a worker took rows with 2 threads`);
+    assert.ok(tasks(3, big, 5) > 0, `${name}: workers took rows with 3 threads`);
+    assert.equal(tasks(3, small, 20), 0, `${name}: a 200 x 200 Jacobian stays on the calling thread`);
+  }
+  threaded.threads = 3;
 });
 
 const script = (body) => `const { load } = await import(${JSON.stringify(ENTRY)});\n${body}`;

@@ -178,19 +178,20 @@ function memcpyBound(M) {
 
 /**
  * The floor of any API that returns a new typed array (ours typed in/out,
- * tfjs end to end, onnxruntime-web): HEAPF32.slice of the N result floats out
- * of the wasm heap, that is, allocating a fresh Float32Array and copying into
- * it. A fresh array's pages are new to the process, so on Linux most of this
- * is page faults, whoever allocates.
+ * tfjs end to end, onnxruntime-web): a fresh Float32Array of the N result
+ * floats copied out of the wasm heap, made as ours makes it (the
+ * constructor from a view of the heap: no zero fill before the copy; tfjs
+ * uses HEAPU8.slice and onnxruntime-web new Float32Array(n) + set, which
+ * zero-fill first). When the array's pages are new to the process, most of
+ * this is page faults, whoever allocates.
  */
 function resultAllocFloor(M) {
   return (op, shape) => {
     const length = BENCH[op].outLength(shape);
     const ptr = M._malloc(length * 4) >>> 0;
     if (!ptr) throw new RangeError(`result floor: could not allocate ${length * 4} bytes`);
-    const start = ptr / 4;
     return {
-      run: () => M.HEAPF32.slice(start, start + length),
+      run: () => new Float32Array(new Float32Array(M.HEAPF32.buffer, ptr, length)),
       dispose: () => M._free(ptr),
     };
   };
@@ -492,7 +493,7 @@ export async function loadImplementations({ native = true } = {}) {
     {
       id: 'result-alloc',
       kind: 'limit',
-      label: 'a new result array alone: HEAPF32.slice of N floats (allocation + copy out)',
+      label: 'a new result array alone: new Float32Array(heap view) of N floats (allocation + copy out)',
       prepare: resultAllocFloor(M),
     },
   );

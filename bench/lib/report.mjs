@@ -375,29 +375,47 @@ export function stridedTable(results) {
   return rows.join('\n');
 }
 
+/** The peers' rows that return a new array from typed arrays, as a user calls them (not kernel-only). */
+const E2E_PEERS = ['tfjs-wasm-e2e', 'tfjs-cpu-e2e', 'ort', 'naive-js'];
+
 /**
  * Where our typed-array call's time goes, per op and shape, from rows timed
  * in the same rounds: kernel = the internal Embind call (no copies, no
  * checks); wrapper = zero-copy − kernel (validation, option parsing, the JS
- * driver); allocation + copy out = a new result array alone (HEAPF32.slice);
- * copy in and the rest = typed in/out − zero-copy − that. Medians of
- * different rows, so a part can come out slightly negative in a noisy run.
+ * driver); allocation + copy out = a new result array alone (result-alloc,
+ * made as ours makes it); copy in and the rest = typed in/out − zero-copy −
+ * that. Medians of different rows, so a part can come out slightly negative
+ * in a noisy run. Then the fastest peer end to end, and the minor page
+ * faults per call of our typed call and of that peer: a new array whose
+ * pages are new to the process costs a fault (and a kernel zero-fill) per
+ * 4 KiB page, and how many are new depends on when V8 collected the earlier
+ * results and whether malloc kept their memory, not on the library.
  */
 export function breakdownTable(results) {
   const lines = [];
   for (const c of results.cases) {
-    const t = (id) => (c.rows[id]?.timing ? c.rows[id].timing.median : undefined);
+    const row = (id) => c.rows[id]?.timing;
+    const t = (id) => row(id)?.median;
     const [inout, zero, kernel, alloc] = ['ours-inout', 'ours-zero-copy', 'ours-kernel', 'result-alloc'].map(t);
     if ([inout, zero, kernel, alloc].some((v) => v === undefined)) continue;
     const us = (v) => fmt(v / 1000);
     const pct = (v) => `${((100 * v) / inout).toFixed(0)}%`;
     const parts = [kernel, zero - kernel, alloc, inout - zero - alloc];
-    lines.push(`| ${c.op} | ${c.shape} | ${us(inout)} | ${parts.map((v) => `${us(v)} (${pct(v)})`).join(' | ')} |`);
+    const peer = E2E_PEERS.filter((id) => t(id) !== undefined).sort((a, b) => t(a) - t(b))[0];
+    const faults = (id) => (row(id)?.faults === undefined ? '–' : Math.round(row(id).faults).toString());
+    const pages = Math.ceil((c.size * 4) / 4096);
+    const peerCells =
+      peer === undefined
+        ? '– | – | –'
+        : `${us(t(peer))} (${peer}) | ${(inout / t(peer)).toFixed(2)}× | ${faults('ours-inout')} / ${faults(peer)} of ${pages}`;
+    lines.push(
+      `| ${c.op} | ${c.shape} | ${us(inout)} | ${parts.map((v) => `${us(v)} (${pct(v)})`).join(' | ')} | ${peerCells} |`,
+    );
   }
   if (!lines.length) return '';
   return [
-    '| op | shape | typed in/out, µs | kernel | wrapper | allocation + copy out | copy in and the rest |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    "| op | shape | typed in/out, µs | kernel | wrapper | allocation + copy out | copy in and the rest | fastest peer end to end, µs | ours ÷ it | page faults per call: ours / peer, of the result's pages |",
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...lines,
   ].join('\n');
 }

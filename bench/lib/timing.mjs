@@ -31,6 +31,7 @@ async function timeCalls(p, iterations) {
   // site's feedback, between functions of identical source), so its call
   // site sees one callee instead of every row's.
   p.loop ??= new Function('run', 'iterations', `for (let i = 0; i < iterations; i++) run(); // loop ${++loopCount}`);
+  const f0 = process.resourceUsage().minorPageFault;
   const c0 = process.cpuUsage();
   const t0 = now();
   if (p.isAsync) {
@@ -40,7 +41,10 @@ async function timeCalls(p, iterations) {
   }
   const wall = Number(now() - t0) / iterations;
   const c = process.cpuUsage(c0);
-  return { wall, cpu: ((c.user + c.system) * 1000) / iterations };
+  // Minor page faults: a new result array's pages are often new to the process, and then the
+  // kernel zero-fills each on first touch (bench/VARIANTS.md, "Typed arrays in and out").
+  const faults = (process.resourceUsage().minorPageFault - f0) / iterations;
+  return { wall, cpu: ((c.user + c.system) * 1000) / iterations, faults };
 }
 
 /** Warms an implementation up (JIT, lazy init, first-touch of memory) and returns a rough { wall, cpu } ns per call. */
@@ -78,15 +82,16 @@ const stats = (samples) => ({ samples, median: median(samples), min: Math.min(..
  * entries: [{ id, prepared }]; options: { clock ('cpu' or 'wall': which one
  * calibrates the samples and gives `median`), sampleMs, rounds (a function of
  * the slowest sample in ms, so big shapes can take fewer), warmMs, log }.
- * Returns { [id]: { iterations, median, wall: stats, cpu: stats } } in ns per
- * call; the native rows' clocks are Google Benchmark's real_time and cpu_time.
+ * Returns { [id]: { iterations, median, wall: stats, cpu: stats, faults } } in ns per
+ * call (faults: the median of the samples' minor page faults per call, in-process rows only);
+ * the native rows' clocks are Google Benchmark's real_time and cpu_time.
  */
 export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs, log = () => {} }) {
   const plan = [];
   for (const { id, prepared } of entries) {
     const est = (await estimate(prepared, warmMs))[clock];
     const iterations = Math.max(1, Math.round((sampleMs * 1e6) / Math.max(est, 1)));
-    plan.push({ id, prepared, iterations, wall: [], cpu: [], estimateNs: est });
+    plan.push({ id, prepared, iterations, wall: [], cpu: [], faults: [], estimateNs: est });
   }
   const slowestMs = Math.max(...plan.map((e) => (e.iterations * e.estimateNs) / 1e6));
   const roundCount = rounds(slowestMs);
@@ -96,6 +101,7 @@ export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs
       const t = await sample(e.prepared, e.iterations);
       e.wall.push(t.wall);
       e.cpu.push(t.cpu);
+      if (t.faults !== undefined) e.faults.push(t.faults);
     }
     log(r + 1, roundCount);
   }
@@ -104,6 +110,7 @@ export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs
     const wall = stats(e.wall);
     const cpu = stats(e.cpu);
     out[e.id] = { iterations: e.iterations, median: (clock === 'cpu' ? cpu : wall).median, wall, cpu };
+    if (e.faults.length) out[e.id].faults = median(e.faults);
   }
   return out;
 }

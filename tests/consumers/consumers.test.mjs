@@ -6,7 +6,7 @@
 // Node 18 is not installable on this machine (Node 20 only), so only Node 20 is checked.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -120,6 +120,31 @@ describe('the tarball', () => {
       names.filter((n) => /\.(cc|h|in|cmake|sh)$|^tests\/|^web\//.test(n)),
       [],
     );
+    // One copy of each build's base64 and of each glue: the CommonJS entries import() the ES
+    // modules' files instead of inlining them; softmax-wasm/embedded starts no workers, so it
+    // carries no threaded build.
+    assert.deepEqual(
+      names.filter((n) => n.endsWith('-embedded.mjs')),
+      ['dist/softmax-scalar-embedded.mjs', 'dist/softmax-simd-embedded.mjs'],
+    );
+    const text = Object.fromEntries(
+      names
+        .filter((n) => /\.(c|m)?js$/.test(n))
+        .map((n) => [n, readFileSync(path.join(project, 'node_modules/softmax-wasm', n), 'latin1')]),
+    );
+    for (const f of WASMS) {
+      const probe = readFileSync(dist(f))
+        .subarray(3 * 1365, 3 * 2365) // 3-byte aligned: the same characters as in the whole base64
+        .toString('base64');
+      const holders = Object.keys(text).filter((n) => text[n].includes(probe));
+      assert.deepEqual(holders, f === 'softmax-threads.wasm' ? [] : [`dist/${f.replace('.wasm', '-embedded.mjs')}`]);
+    }
+    for (const glue of ['softmax-simd.mjs', 'softmax-simd-csp.mjs', 'softmax-threads.mjs', 'softmax-scalar.mjs']) {
+      // A line of the glue that names its own .wasm file is in that glue only.
+      const line = text[`dist/${glue}`].split('\n').find((l) => l.length > 200);
+      const holders = Object.keys(text).filter((n) => text[n].includes(line));
+      assert.deepEqual(holders, [`dist/${glue}`], `a long line of dist/${glue} is in ${holders}`);
+    }
     // Sizes for the report: raw and gzip -9 of each file.
     let raw = 0;
     let gz = 0;
@@ -190,6 +215,83 @@ const format = (...a) => a.map((v) => (ArrayBuffer.isView(v) ? Array.from(v).joi
     const { stdout } = await run(process.execPath, ['node-cjs/app.cjs'], { cwd: project });
     checkQuickStart(stdout.trim().split('\n'));
   });
+
+  test(
+    "CommonJS: require('softmax-wasm/embedded') needs no .wasm file, nor does an esbuild bundle of it",
+    T,
+    async () => {
+      // A copy of the installed package without its .wasm files: the main entry must fail there
+      // (ENOENT, so the files really are gone), softmax-wasm/embedded must not notice.
+      const pkg = path.join(project, 'node-cjs-embedded/node_modules/softmax-wasm');
+      cpSync(path.join(project, 'node_modules/softmax-wasm'), pkg, {
+        recursive: true,
+        filter: (from) => !from.endsWith('.wasm'),
+      });
+      write(project, {
+        'node-cjs-embedded/app.cjs': `const { load, simdSupported, SoftmaxWasm } = require('softmax-wasm/embedded');
+const format = (...a) => a.map((v) => (ArrayBuffer.isView(v) ? Array.from(v).join(', ') : String(v))).join(' ');
+(async () => {
+  if (typeof simdSupported() !== 'boolean' || typeof SoftmaxWasm !== 'function') throw new Error('exports');
+  await require('./quickstart.cjs').quickStart(load, { log: (...a) => console.log(format(...a)) });
+  const scalar = await load({ simd: false });
+  let main = 'loaded';
+  await Promise.resolve().then(() => require('softmax-wasm').load()).catch((e) => { main = e.message; });
+  console.log(JSON.stringify({ scalar: scalar.backend, p: Array.from(scalar.softmax([1, 2, 3])), main }));
+})().catch((e) => { console.error(e); process.exitCode = 1; });
+`,
+        'node-cjs-embedded/quickstart.cjs': QUICK_START_FUNCTION.replace(
+          'export async function quickStart',
+          'exports.quickStart = async function quickStart',
+        ),
+      });
+      const check = (stdout) => {
+        const lines = stdout.trim().split('\n');
+        const last = JSON.parse(lines.pop());
+        checkQuickStart(lines);
+        return last;
+      };
+      const r = check(
+        (await run(process.execPath, ['app.cjs'], { cwd: path.join(project, 'node-cjs-embedded') })).stdout,
+      );
+      assert.equal(r.scalar, 'wasm-scalar');
+      assert.ok(Math.abs(r.p[2] - 0.6652409557748219) < 1e-12);
+      assert.match(r.main, /softmax-(simd|threads)\.wasm not found/, 'the main entry finds no .wasm in that copy');
+      // The same program bundled by esbuild for Node as CommonJS (require() picks the package's
+      // require condition, dist/embedded.cjs, whose import()s of the base64 modules esbuild follows):
+      // one file that runs anywhere.
+      const { build } = await import('esbuild');
+      const out = path.join(project, 'node-cjs-embedded/out/app.cjs');
+      const result = await build({
+        entryPoints: [path.join(project, 'node-cjs-embedded/app.cjs')],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        outfile: out,
+        logLevel: 'silent',
+        absWorkingDir: project,
+        // The main entry stays a require() the bundle cannot satisfy: the control above, kept.
+        plugins: [
+          {
+            name: 'main-entry-external',
+            setup: (b) => b.onResolve({ filter: /^softmax-wasm$/ }, (a) => ({ path: a.path, external: true })),
+          },
+        ],
+      });
+      assert.deepEqual(
+        result.warnings.map((w) => w.text),
+        [],
+      );
+      const away = mkdtempSync(path.join(tmpdir(), 'smw-away-'));
+      try {
+        copyFileSync(out, path.join(away, 'app.cjs'));
+        const b = check((await run(process.execPath, ['app.cjs'], { cwd: away })).stdout);
+        assert.equal(b.scalar, 'wasm-scalar');
+        assert.match(b.main, /Cannot find module 'softmax-wasm'/);
+      } finally {
+        cleanup(away);
+      }
+    },
+  );
 
   test(
     'threads from the installed package: bit-identical to one thread, and the process exits on its own',
@@ -547,7 +649,7 @@ describe('bundlers for the browser (Chromium)', () => {
     // The price of embedding, in gzip -9 bytes: this bundle against the copied-.wasm bundle plus
     // the .wasm files (both builds: SIMD support is only known at run time, so both are embedded).
     const embedded = gzipOf(path.join(out, 'app.js'));
-    const wasm = WASMS.map((f) => gzipOf(dist(f)));
+    const wasm = ['softmax-simd.wasm', 'softmax-scalar.wasm'].map((f) => gzipOf(dist(f)));
     if (esmBundleGzip.copied) {
       const more = embedded - esmBundleGzip.copied;
       t.diagnostic(
@@ -588,6 +690,49 @@ describe('bundlers for the browser (Chromium)', () => {
     },
   );
 
+  test(
+    "esbuild --bundle, require('softmax-wasm/embedded') (its require condition) in a classic script",
+    T,
+    async () => {
+      const { build } = await import('esbuild');
+      write(project, {
+        'esbuild-require/app.js': `const { load } = require('softmax-wasm/embedded');
+const { quickStart } = require('./quickstart.cjs');
+${EMBEDDED_APP.split('\n')
+  .filter((l) => !/^import /.test(l))
+  .join('\n')}`,
+        'esbuild-require/quickstart.cjs': QUICK_START_FUNCTION.replace(
+          'export async function quickStart',
+          'exports.quickStart = async function quickStart',
+        ),
+        'esbuild-require/out/index.html': page('./app.js', { module: false }),
+      });
+      const out = path.join(project, 'esbuild-require/out');
+      const result = await build({
+        entryPoints: [path.join(project, 'esbuild-require/app.js')],
+        bundle: true,
+        outdir: out,
+        logLevel: 'silent',
+        absWorkingDir: project,
+        metafile: true,
+      });
+      assert.deepEqual(
+        result.warnings.map((w) => w.text),
+        [],
+      );
+      const inputs = Object.keys(result.metafile.inputs);
+      assert.ok(
+        inputs.some((i) => i.endsWith('softmax-wasm/dist/embedded.cjs')),
+        `the require condition was used: ${inputs}`,
+      );
+      assertNoNodeCode(out);
+      assert.deepEqual(listFiles(out), ['app.js', 'index.html'], 'one bundle, no asset');
+      const before = server.requests.length;
+      await checkPage(`${server.url}esbuild-require/out/`);
+      assert.deepEqual(server.requests.slice(before), ['/esbuild-require/out/', '/esbuild-require/out/app.js']);
+    },
+  );
+
   test('esbuild without the .wasm copied: the error names the URL it tried', T, async () => {
     const { build } = await import('esbuild');
     write(project, { 'esbuild-missing/app.js': BROWSER_APP, 'esbuild-missing/out/index.html': page('./app.js') });
@@ -605,7 +750,7 @@ describe('bundlers for the browser (Chromium)', () => {
     assert.match(r.error ?? '', new RegExp(`${server.url}esbuild-missing/out/softmax-simd\\.wasm: HTTP 404`));
   });
 
-  test('webpack 5 (production, no config): the .wasm emitted once, no Node code', T, async () => {
+  test('webpack 5 (production, no config): the .wasm emitted once, no Node code', T, async (t) => {
     const { default: webpack } = await import('webpack');
     write(project, { 'webpack/src/index.js': BROWSER_APP, 'webpack/src/quickstart.js': QUICK_START_FUNCTION });
     // What `npx webpack` in that folder does: entry ./src/index.js, output ./dist (made explicit, as
@@ -629,6 +774,10 @@ describe('bundlers for the browser (Chromium)', () => {
     );
     assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 3, listFiles(out).join());
     assertNoNodeCode(out);
+    const sizes = listFiles(out)
+      .filter((f) => /\.(wasm|js)$/.test(f))
+      .map((f) => `${f} ${statSync(path.join(out, f)).size} B (gzip ${gzipOf(path.join(out, f))} B)`);
+    t.diagnostic(`webpack output: ${sizes.join('; ')}`);
     write(project, { 'webpack/dist/index.html': page('./main.js', { module: false }) });
     await checkPage(`${server.url}webpack/dist/`);
     await checkPage(`${isoServer.url}webpack/dist/`, { isolated: true });
@@ -637,7 +786,7 @@ describe('bundlers for the browser (Chromium)', () => {
   test(
     'Rollup + @rollup/plugin-node-resolve, softmax-wasm/embedded: nothing copied, the scalar bytes not fetched',
     T,
-    async () => {
+    async (t) => {
       const { rollup } = await import('rollup');
       const { nodeResolve } = await import('@rollup/plugin-node-resolve');
       write(project, {
@@ -678,6 +827,12 @@ describe('bundlers for the browser (Chromium)', () => {
       const fetched = server.requests.slice(before);
       assert.ok(fetched.includes(`/rollup/out/${chunk('simd')[0]}`), fetched.join());
       assert.ok(!fetched.includes(`/rollup/out/${chunk('scalar')[0]}`), fetched.join());
+      const simdChunk = gzipOf(path.join(out, chunk('simd')[0]));
+      const simdWasm = gzipOf(dist('softmax-simd.wasm'));
+      t.diagnostic(
+        `gzip: Rollup's SIMD chunk ${simdChunk} B, the SIMD .wasm ${simdWasm} B (+${simdChunk - simdWasm} B); ` +
+          `app.js ${gzipOf(path.join(out, 'app.js'))} B`,
+      );
     },
   );
 

@@ -4,7 +4,9 @@
 // failed and the worst one (flat index, its (o, k, i) position, got, ref).
 // The largest error measured per (op, dtype) is recorded and printed once at
 // the end of the run, with the kernel variant, so a log shows how close every
-// build is to its bound.
+// build is to its bound. Where the contract splits a relative bound by output
+// size (softmax float32: >= 1e-12 and [1e-30, 1e-12)), each range has its own
+// row, named by the range: the "measured" of each line of cpp/accuracy.json.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -65,6 +67,22 @@ struct Contract {
   }
   LD floor() const { return lines.empty() ? 0 : LD(lines.front().first); }
   double top() const { return lines.empty() ? 0 : lines.back().second; }
+  // The index of the line covering an output of magnitude x (x >= floor()).
+  size_t line_of(LD x) const {
+    size_t i = 0;
+    for (size_t k = 0; k < lines.size(); ++k)
+      if (LD(lines[k].first) <= x) i = k;
+    return i;
+  }
+  // The range of line i, for the max-error table: ">= 1e-12" or "[1e-30, 1e-12)".
+  std::string range(size_t i) const {
+    char b[64];
+    if (i + 1 < lines.size())
+      std::snprintf(b, sizeof b, "[%g, %g)", lines[i].first, lines[i + 1].first);
+    else
+      std::snprintf(b, sizeof b, ">= %g", lines[i].first);
+    return b;
+  }
 };
 
 // The contract's bound for op / quantity and dtype T (its highest range).
@@ -153,6 +171,10 @@ template <class T>
   double worst_ratio = -1, max_err = 0;
   size_t max_err_at = SIZE_MAX;
   const Contract contract = Contract::of<T>(spec.contract, spec.quantity);
+  // A relative bound split by output size: the largest error per range too.
+  const bool split = spec.measure == Measure::kRel && contract.lines.size() > 1;
+  std::vector<double> line_err(contract.lines.size(), 0);
+  std::vector<size_t> line_at(contract.lines.size(), SIZE_MAX);
   for (size_t k = 0; k < ref.size(); ++k) {
     const LD r = ref[k], g = LD(got[k]);
     const T rt = T(r);  // the reference rounded to T: may overflow to inf
@@ -173,6 +195,13 @@ template <class T>
           if (std::fabs(r) >= contract.floor()) {
             err = double(std::fabs(g - r) / std::fabs(r));
             ratio = err / contract.at(std::fabs(r));
+            if (split) {
+              const size_t li = contract.line_of(std::fabs(r));
+              if (err > line_err[li] || line_at[li] == SIZE_MAX) {
+                line_err[li] = err;
+                line_at[li] = k;
+              }
+            }
           } else {
             ratio = err = std::fabs(g) <= contract.floor() * (1 + spec.tol) ? 0 : INFINITY;
           }
@@ -213,6 +242,12 @@ template <class T>
     max_errors().note(spec.op, max_err, spec.context + ", " + where(max_err_at));
   else
     max_errors().note(spec.op, 0, spec.context);
+  if (split) {
+    for (size_t li = 0; li < line_err.size(); ++li)
+      if (line_at[li] != SIZE_MAX)  // a range no output of this call fell in is not noted
+        max_errors().note(spec.op + " " + spec.quantity + " " + contract.range(li), line_err[li],
+                          spec.context + ", " + where(line_at[li]));
+  }
   if (fails == 0) return ::testing::AssertionSuccess();
   std::ostringstream msg;
   msg << spec.op << " [" << smw::kernel_variant() << "] " << spec.context << ": " << fails << " of "

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -349,6 +350,71 @@ TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
       EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
           << "C=" << g.n << " inner=" << g.inner << " loss[" << s << "] " << loss[s] << ", want "
           << double(want);
+  }
+}
+
+// nll_loss: loss -w_t x_t and a gradient row of zeros but -w_t * scale at the
+// target, exactly, on contiguous rows and strided class axes (samples of a
+// slice go together, their zeros as contiguous segments), with an
+// ignore_index that is a class, every reduction, and in place (the gradient
+// into the input) with the same bits.
+TYPED_TEST(CrossEntropyTest, NllLossExact) {
+  using T = TypeParam;
+  for (const Geometry g : std::vector<Geometry>{{5, 7, 1}, {3, 21, 9}, {2, 5, 1031}}) {
+    const size_t samples = g.outer * g.inner, count = samples * g.n;
+    std::vector<T> x(count), w(g.n);
+    for (size_t k = 0; k < count; ++k) x[k] = T(-0.25 * double((k * 37) % 101));
+    for (size_t c = 0; c < g.n; ++c) w[c] = T(0.5 + 0.25 * double(c % 3));
+    std::vector<int32_t> target(samples);
+    for (size_t s = 0; s < samples; ++s) target[s] = int32_t((s * 5 + s / 3) % g.n);
+    const int32_t ignore = 2;  // a class: its samples count nothing
+    for (int32_t reduction : {smw::kReduceNone, smw::kReduceMean, smw::kReduceSum}) {
+      std::vector<T> loss(samples), grad(count, T(7)), inplace = x;
+      double total = 0.0;
+      smw::LossArgs<T> a{};
+      a.input = x.data();
+      a.target_index = target.data();
+      a.weight = w.data();
+      a.outer = g.outer;
+      a.classes = g.n;
+      a.inner = g.inner;
+      a.ignore_index = ignore;
+      a.reduction = reduction;
+      a.loss_none = loss.data();
+      a.loss_total = &total;
+      a.grad = grad.data();
+      ASSERT_EQ(smw::kOk, smw::nll_loss<T>(a));
+      double denom = 0.0, sum = 0.0;
+      for (size_t s = 0; s < samples; ++s)
+        if (target[s] != ignore) denom += double(w[size_t(target[s])]);
+      const double scale = reduction == smw::kReduceMean ? 1.0 / denom : 1.0;
+      for (size_t o = 0; o < g.outer; ++o)
+        for (size_t i = 0; i < g.inner; ++i) {
+          const size_t s = o * g.inner + i;
+          const bool on = target[s] != ignore;
+          const size_t t = size_t(target[s]);
+          const double l = on ? -double(w[t]) * double(x[(o * g.n + t) * g.inner + i]) : 0.0;
+          sum += l;
+          if (reduction == smw::kReduceNone) {
+            EXPECT_EQ(T(l), loss[s]) << "sample " << s;
+          }
+          for (size_t k = 0; k < g.n; ++k) {
+            const T want = on && k == t ? T(-double(w[t]) * scale) : T(0);
+            EXPECT_EQ(want, grad[(o * g.n + k) * g.inner + i])
+                << "C=" << g.n << " inner=" << g.inner << " sample " << s << " class " << k;
+          }
+        }
+      if (reduction == smw::kReduceSum) {
+        EXPECT_EQ(sum, total);
+      } else if (reduction == smw::kReduceMean) {
+        EXPECT_EQ(sum / denom, total);
+      }
+      a.input = inplace.data();
+      a.grad = inplace.data();
+      ASSERT_EQ(smw::kOk, smw::nll_loss<T>(a));
+      EXPECT_EQ(0, std::memcmp(inplace.data(), grad.data(), count * sizeof(T)))
+          << "in place, C=" << g.n << " inner=" << g.inner;
+    }
   }
 }
 
