@@ -18,6 +18,8 @@
 //            ours-out, ours-kernel, memcpy, result-alloc, tfjs-wasm-kernel, tfjs-wasm-e2e,
 //            tfjs-cpu-e2e, ort, naive-js, native-simde128, native-march
 //   A quick or filtered run writes bench/results/partial.{json,md,svg} instead.
+//   --from=bench/results/latest.json   times nothing: re-evaluates the targets and rewrites
+//            RESULTS.md and chart.svg from that run's results (after a change to lib/report.mjs)
 //   Needs the wasm build in dist/ (npm run build); builds bench/native itself.
 //
 // One Node process. For each op and shape: every implementation's output is
@@ -55,7 +57,7 @@ import {
 } from './lib/report.mjs';
 import { chartSvg } from './lib/chart.mjs';
 import { timeInterleaved } from './lib/timing.mjs';
-import { SECTION_END, SECTION_START, withSection } from './sampling.mjs';
+import { samplingSectionOf, withSection } from './sampling.mjs';
 import { threadsSectionOf, withThreadsSection } from './threads-section.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -70,6 +72,7 @@ function parseArgs(argv) {
     else if (k === '--shapes') o.shapes = v.split(',');
     else if (k === '--impls') o.impls = v.split(',');
     else if (k === '--data') o.data = v.split(',');
+    else if (k === '--from') o.from = v;
     else if (k === '--rounds') o.rounds = Number(v);
     else if (k === '--sample-ms') o.sampleMs = Number(v);
     else if (k === '--clock') {
@@ -304,8 +307,32 @@ function markdown(results, impls, opts) {
   return out.join('\n');
 }
 
+/** --from: the report of an earlier run, re-rendered (targets re-evaluated) without timing anything. */
+function rerender(opts) {
+  const results = JSON.parse(readFileSync(opts.from, 'utf8'));
+  const kinds = results.meta.kinds ?? {};
+  const impls = Object.entries(results.meta.labels)
+    .map(([id, label]) => ({ id, label, kind: kinds[id] ?? (id.startsWith('ours-') ? 'ours' : 'peer') }))
+    .sort((a, b) => order(a) - order(b));
+  const o = { ...opts, ...results.options, command: results.meta.command ?? 'node bench/run.mjs' };
+  o.ops = results.options.ops;
+  results.targets = evaluateTargets(results);
+  const md = markdown(results, impls, o);
+  const mdPath = `${HERE}RESULTS.md`;
+  writeFileSync(opts.from, `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(mdPath, keepOtherSections(mdPath, md));
+  const svg = chartSvg(
+    results.cases,
+    results.meta.labels,
+    `ns per element, ${DATA_SETS[results.options.data[0]].label} logits, float32, one thread (${f0(results.meta)})`,
+  );
+  if (svg) writeFileSync(`${HERE}chart.svg`, svg);
+  log(`re-rendered ${mdPath} and bench/chart.svg from ${opts.from}`);
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.from) return rerender(opts);
   opts.command = `node bench/run.mjs${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
   const started = Date.now();
   const loadStart = os.loadavg();
@@ -371,6 +398,8 @@ async function main() {
     durationS: (Date.now() - started) / 1000,
   });
   results.meta.labels = Object.fromEntries(impls.map((i) => [i.id, i.label]));
+  results.meta.kinds = Object.fromEntries(impls.map((i) => [i.id, i.kind]));
+  results.meta.command = opts.command;
   const md = markdown(results, ordered, opts);
   const dir = `${HERE}results`;
   mkdirSync(dir, { recursive: true });
@@ -403,9 +432,8 @@ const f0 = (m) => `${m.date}, load ${m.loadStart[0].toFixed(1)}`;
 function keepOtherSections(mdPath, md) {
   if (!existsSync(mdPath)) return md;
   const old = readFileSync(mdPath, 'utf8');
-  const a = old.indexOf(SECTION_START);
-  const b = old.indexOf(SECTION_END);
-  let text = a >= 0 && b > a ? withSection(md, old.slice(a + SECTION_START.length + 1, b)) : md;
+  const sampling = samplingSectionOf(old);
+  let text = sampling !== undefined ? withSection(md, sampling) : md;
   const threads = threadsSectionOf(old);
   if (threads !== undefined) text = withThreadsSection(text, threads);
   return text;

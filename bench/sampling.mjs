@@ -37,6 +37,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { load } from '../bindings/index.js';
 import { loadTfjs } from './lib/impls.mjs';
+import { markedSectionOf, withMarkedSection } from './lib/sections.mjs';
 import { median, timeInterleaved } from './lib/timing.mjs';
 import * as js from './lib/sort-sampler.mjs';
 import { rng as mulberry32 } from '../web/lib/format.js';
@@ -676,13 +677,10 @@ export const SECTION_START = '<!-- sampling:start (bench/sampling.mjs writes thi
 export const SECTION_END = '<!-- sampling:end -->';
 
 /** RESULTS.md with the sampling section replaced (or appended). */
-export function withSection(text, section) {
-  const block = `${SECTION_START}\n${section.trimEnd()}\n${SECTION_END}\n`;
-  const a = text.indexOf(SECTION_START);
-  const b = text.indexOf(SECTION_END);
-  if (a >= 0 && b > a) return text.slice(0, a) + block + text.slice(b + SECTION_END.length + 1);
-  return `${text.trimEnd()}\n\n${block}`;
-}
+export const withSection = (text, section) => withMarkedSection(text, SECTION_START, SECTION_END, section);
+
+/** The sampling section of an old RESULTS.md text (without its markers), or undefined. */
+export const samplingSectionOf = (text) => markedSectionOf(text, SECTION_START, SECTION_END);
 
 function cpuModel() {
   try {

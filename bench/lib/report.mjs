@@ -68,71 +68,81 @@ export function evaluateTargets(results) {
     targets.push(summarise({ title, limit, unit: '×', parts }));
   };
   const all = shapes;
-  const big4 = ['1x50257', '32x50257', '1024x1000', '3072x256'];
-
-  // softmax zero-copy vs tfjs-wasm kernel only: needs sm.alloc.
-  const zeroCopy = (op, shape) => {
-    const ns = timeOf(results, op, shape, 'ours-zero-copy');
-    return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
+  const notTiny = shapes.filter((s) => s !== '1x8');
+  const kr = (op, shape) => kernelRow(results, op, shape);
+  // The issue's "<= 0.95x of the fastest peer": the largest of ours ÷ each peer (the fastest peer
+  // gives the largest ratio), each the paired per-round ratio; the part names that peer.
+  const vsFastest = (title, op, oursId, peerIds, limit, onShapes) => {
+    const parts = [];
+    for (const shape of onShapes) {
+      if (!results.cases.some((c) => c.op === op && c.shape === shape)) continue; // not a shape of this op
+      const a =
+        typeof oursId === 'function' ? oursId(op, shape) : { id: oursId, ns: timeOf(results, op, shape, oursId) };
+      const peers = peerIds.filter((id) => timeOf(results, op, shape, id) !== undefined);
+      if (!a || a.ns === undefined || peers.length === 0) {
+        parts.push({ shape, status: 'n/a', note: !a || a.ns === undefined ? 'ours not measured' : 'no peer measured' });
+        continue;
+      }
+      let worst;
+      for (const id of peers) {
+        const ratio = pairedRatio(results, op, shape, a.id, id) ?? a.ns / timeOf(results, op, shape, id);
+        if (worst === undefined || ratio > worst.ratio) worst = { ratio, id };
+      }
+      parts.push({
+        shape,
+        ratio: worst.ratio,
+        status: worst.ratio <= limit ? 'pass' : 'fail',
+        note: PEER_SHORT[worst.id] ?? worst.id,
+      });
+    }
+    targets.push(summarise({ title, limit, unit: '×', parts }));
   };
-  ratioTarget(
-    'softmax zero-copy ≤ 0.8× tfjs-wasm kernel only (1x50257, 32x50257, 1024x1000, 3072x256)',
-    'softmax',
-    zeroCopy,
-    'tfjs-wasm-kernel',
-    0.8,
-    big4,
-    {
-      missingOurs: 'n/a (no sm.alloc)',
-    },
-  );
-  ratioTarget(
-    'softmax zero-copy ≤ 0.5× tfjs-wasm kernel only (65536x10)',
-    'softmax',
-    zeroCopy,
-    'tfjs-wasm-kernel',
-    0.5,
-    ['65536x10'],
-    {
-      missingOurs: 'n/a (no sm.alloc)',
-    },
-  );
-  // The same comparison through the internal kernel call, for information while sm.alloc is missing.
-  if (!results.cases.some((c) => c.rows['ours-zero-copy']?.timing)) {
-    const k = (op, shape) => ({ id: 'ours-kernel', ns: timeOf(results, op, shape, 'ours-kernel') });
-    ratioTarget(
-      '(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.8× (big four)',
-      'softmax',
-      k,
-      'tfjs-wasm-kernel',
-      0.8,
-      big4,
-    );
-    ratioTarget(
-      '(info, not the target) softmax internal kernel call vs tfjs-wasm kernel only: ≤ 0.5× (65536x10)',
-      'softmax',
-      k,
-      'tfjs-wasm-kernel',
-      0.5,
-      ['65536x10'],
+
+  // Issue 12's targets (realistic logits, single thread, ratios of medians from one run).
+  for (const op of ['softmax', 'logSoftmax', 'softmaxBackward']) {
+    vsFastest(
+      `${op} zero-copy ≤ 0.95× tfjs-wasm's kernel-only time and onnxruntime-web's, every shape (vs the slower-to-beat of the two)`,
+      op,
+      (o, shape) => {
+        const ns = timeOf(results, o, shape, 'ours-zero-copy');
+        return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
+      },
+      ['tfjs-wasm-kernel', 'ort'],
+      0.95,
+      all,
     );
   }
-  ratioTarget(
-    'softmax typed-array in/out ≤ 0.6× tfjs-wasm end to end, every shape',
-    'softmax',
-    'ours-inout',
-    'tfjs-wasm-e2e',
-    0.6,
+  vsFastest(
+    'crossEntropy + gradient zero-copy stays ahead of onnxruntime-web (≤ 0.95×), every shape',
+    'crossEntropy',
+    (o, shape) => {
+      const ns = timeOf(results, o, shape, 'ours-zero-copy');
+      return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
+    },
+    ['ort'],
+    0.95,
     all,
   );
-  ratioTarget(
-    'softmax typed-array in/out ≤ 0.4× onnxruntime-web, every shape',
-    'softmax',
-    'ours-inout',
-    'ort',
-    0.4,
-    all,
-  );
+  for (const op of ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy']) {
+    vsFastest(
+      `${op} typed-array in/out ≤ 0.95× the fastest peer end to end (tfjs-wasm, onnxruntime-web), every shape`,
+      op,
+      'ours-inout',
+      ['tfjs-wasm-e2e', 'ort'],
+      0.95,
+      all,
+    );
+  }
+  for (const op of ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy']) {
+    vsFastest(
+      `${op} (zero-copy) within 1.25× of the same C++ natively, SIMDe 128-bit, every shape but 1x8`,
+      op,
+      kr,
+      ['native-simde128'],
+      1.25,
+      notTiny,
+    );
+  }
   {
     const ns = timeOf(results, 'softmax', '1x8', 'ours-inout');
     const parts = shapes.includes('1x8')
@@ -143,58 +153,32 @@ export function evaluateTargets(results) {
         ]
       : [];
     targets.push(
-      summarise({ title: 'softmax typed-array in/out ≤ 0.3 µs per call at 1x8', limit: 0.3, unit: 'µs', parts }),
+      summarise({
+        title:
+          'softmax 1x8 typed-array in/out ≤ 0.3 µs per call (the issue asks an isolated run; this is inside the full run)',
+        limit: 0.3,
+        unit: 'µs',
+        parts,
+      }),
     );
   }
-  ratioTarget(
-    'logSoftmax typed-array in/out ≤ 0.1× tfjs-wasm end to end, every shape',
-    'logSoftmax',
-    'ours-inout',
-    'tfjs-wasm-e2e',
-    0.1,
-    all,
-  );
-  ratioTarget(
-    'logSoftmax typed-array in/out ≤ 0.5× onnxruntime-web, every shape',
-    'logSoftmax',
-    'ours-inout',
-    'ort',
-    0.5,
-    all,
-  );
-  ratioTarget(
-    'crossEntropy loss + gradient, typed-array in/out ≤ 0.05× tfjs-wasm end to end, every shape',
-    'crossEntropy',
-    'ours-inout',
-    'tfjs-wasm-e2e',
-    0.05,
-    all,
-  );
-  ratioTarget(
-    'crossEntropy loss + gradient, typed-array in/out ≤ 0.2× onnxruntime-web, every shape',
-    'crossEntropy',
-    'ours-inout',
-    'ort',
-    0.2,
-    all,
-  );
-  const kr = (op, shape) => kernelRow(results, op, shape);
-  ratioTarget(
-    'softmaxBackward (zero-copy; else the internal kernel call) ≤ 1.5× the wasm memcpy, every shape',
-    'softmaxBackward',
-    kr,
-    'memcpy',
-    1.5,
-    all,
-  );
-  for (const op of ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy']) {
-    ratioTarget(
-      `${op} (zero-copy; else the internal kernel call) ≤ 1.3× native C++ SIMDe 128-bit, every shape`,
-      op,
-      kr,
-      'native-simde128',
-      1.3,
-      all,
+  {
+    const parts = [];
+    if (shapes.includes('65536x10')) {
+      const a = kernelRow(results, 'crossEntropy', '65536x10');
+      const b = kernelRow(results, 'softmax', '65536x10');
+      if (a && b) {
+        const ratio = a.ns / b.ns;
+        parts.push({ shape: '65536x10', ratio, status: ratio <= 1.5 ? 'pass' : 'fail' });
+      } else parts.push({ shape: '65536x10', status: 'n/a', note: 'not measured' });
+    }
+    targets.push(
+      summarise({
+        title: 'crossEntropy + gradient on short rows ≤ 1.5× softmax on the same shape (zero-copy, ratio of medians)',
+        limit: 1.5,
+        unit: '×',
+        parts,
+      }),
     );
   }
   for (const op of ['softmax', 'logSoftmax', 'softmaxBackward', 'crossEntropy']) {
@@ -253,10 +237,19 @@ function summarise(t) {
   return t;
 }
 
+/** Short names of the peers a ratio was taken against, in the targets' parts. */
+const PEER_SHORT = {
+  'tfjs-wasm-kernel': 'vs tfjs-wasm',
+  'tfjs-wasm-e2e': 'vs tfjs-wasm',
+  ort: 'vs ort-web',
+  'native-simde128': '',
+};
+
 function partText(p, unit) {
   if (p.status === 'n/a') return `${p.shape} ${p.note}`;
   const mark = p.status === 'pass' ? '✓' : '✗';
-  if (unit === '×') return `${p.shape} ${p.ratio.toFixed(p.ratio < 0.1 ? 3 : 2)}× ${mark}`;
+  const via = p.note ? ` (${p.note})` : '';
+  if (unit === '×') return `${p.shape} ${p.ratio.toFixed(p.ratio < 0.1 ? 3 : 2)}×${via} ${mark}`;
   if (unit === 'µs') return `${p.shape} ${p.value.toFixed(3)} µs ${mark}`;
   return `${p.shape} ${p.value.toExponential(1)} ${mark}`;
 }
