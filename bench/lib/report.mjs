@@ -50,23 +50,6 @@ function kernelRow(results, op, shape) {
 export function evaluateTargets(results) {
   const shapes = [...new Set(results.cases.map((c) => c.shape))];
   const targets = [];
-  const ratioTarget = (title, op, oursId, peerId, limit, onShapes, extra = {}) => {
-    const parts = [];
-    for (const shape of onShapes) {
-      if (!shapes.includes(shape)) continue;
-      const a =
-        typeof oursId === 'function' ? oursId(op, shape) : { id: oursId, ns: timeOf(results, op, shape, oursId) };
-      const b = timeOf(results, op, shape, peerId);
-      if (!a || a.ns === undefined || b === undefined) {
-        const why = !a || a.ns === undefined ? (extra.missingOurs ?? 'ours not measured') : `${peerId} not measured`;
-        parts.push({ shape, status: 'n/a', note: why });
-        continue;
-      }
-      const ratio = pairedRatio(results, op, shape, a.id, peerId) ?? a.ns / b;
-      parts.push({ shape, ratio, status: ratio <= limit ? 'pass' : 'fail', via: a.name });
-    }
-    targets.push(summarise({ title, limit, unit: '×', parts }));
-  };
   const all = shapes;
   const notTiny = shapes.filter((s) => s !== '1x8');
   const kr = (op, shape) => kernelRow(results, op, shape);
