@@ -35,6 +35,7 @@ import {
   readOptions,
   readShape,
   showNumbers,
+  freshCopy,
   takeData,
   typedArrayTag,
 } from './validate.js';
@@ -109,25 +110,6 @@ function formatBytes(n) {
 function heapViews(M) {
   return { f32: M.HEAPF32, f64: M.HEAPF64, i32: M.HEAP32 };
 }
-
-/**
- * A new array of `length` elements copied from heap[start...]. Short ones by
- * a loop into a new array (cheaper than slice's species lookup and second
- * view); long ones by the typed-array constructor from a view, which
- * allocates without zero-filling first (slice, new T(n) + set and
- * ArrayBuffer slice all zero-fill, then copy): bench/VARIANTS.md.
- */
-function freshCopy(dtype, heap, start, length) {
-  if (length <= SHORT_COPY) {
-    const r = new dtype.Array(length);
-    for (let i = 0; i < length; i++) r[i] = heap[start + i];
-    return r;
-  }
-  return new dtype.Array(new dtype.Array(heap.buffer, start * dtype.bytes, length));
-}
-
-/** Up to this many elements a loop copies faster than a typed-array copy (validate.js copyIn's SHORT). */
-const SHORT_COPY = 64;
 
 // What the drivers read of each entry (by index in OPS), resolved once at
 // load with own-property lookups only, so that a polluted Object.prototype

@@ -455,7 +455,7 @@ export function copyIn(M, heap, type, p, a) {
   }
 }
 
-/** Up to this many elements a loop copies faster than a view + set. */
+/** Up to this many elements a loop copies faster than a view + set (copyIn, copyOut, freshCopy). */
 const SHORT = 64;
 
 /**
@@ -719,6 +719,23 @@ export function copyOut(out, heap, start, length) {
   } else {
     apply(TA_SET, out, [heap.subarray(start, start + length)]);
   }
+}
+
+/**
+ * A new array of `length` elements copied from heap[start...] (copyOut's
+ * counterpart when the caller gave no array). Short ones by a loop into a new
+ * array (cheaper than slice's species lookup and second view); long ones by
+ * the typed-array constructor from a view, which allocates without
+ * zero-filling first (slice, new T(n) + set and ArrayBuffer slice all
+ * zero-fill, then copy): bench/VARIANTS.md.
+ */
+export function freshCopy(dtype, heap, start, length) {
+  if (length <= SHORT) {
+    const r = new dtype.Array(length);
+    for (let i = 0; i < length; i++) r[i] = heap[start + i];
+    return r;
+  }
+  return new dtype.Array(new dtype.Array(heap.buffer, start * dtype.bytes, length));
 }
 
 function badIndex(op, i, v, classes, ignoreIndex) {

@@ -53,6 +53,10 @@ export function evaluateTargets(results) {
   const all = shapes;
   const notTiny = shapes.filter((s) => s !== '1x8');
   const kr = (op, shape) => kernelRow(results, op, shape);
+  const zeroCopy = (op, shape) => {
+    const ns = timeOf(results, op, shape, 'ours-zero-copy');
+    return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
+  };
   // The issue's "<= 0.95x of the fastest peer": the largest of ours ÷ each peer (the fastest peer
   // gives the largest ratio), each the paired per-round ratio; the part names that peer.
   const vsFastest = (title, op, oursId, peerIds, limit, onShapes) => {
@@ -86,10 +90,7 @@ export function evaluateTargets(results) {
     vsFastest(
       `${op} zero-copy ≤ 0.95× tfjs-wasm's kernel-only time and onnxruntime-web's, every shape (vs the slower-to-beat of the two)`,
       op,
-      (o, shape) => {
-        const ns = timeOf(results, o, shape, 'ours-zero-copy');
-        return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
-      },
+      zeroCopy,
       ['tfjs-wasm-kernel', 'ort'],
       0.95,
       all,
@@ -98,10 +99,7 @@ export function evaluateTargets(results) {
   vsFastest(
     'crossEntropy + gradient zero-copy stays ahead of onnxruntime-web (≤ 0.95×), every shape',
     'crossEntropy',
-    (o, shape) => {
-      const ns = timeOf(results, o, shape, 'ours-zero-copy');
-      return ns === undefined ? undefined : { id: 'ours-zero-copy', ns };
-    },
+    zeroCopy,
     ['ort'],
     0.95,
     all,
