@@ -25,8 +25,10 @@ import {
   checkTarget,
   checkWeightValues,
   copyIn,
+  copyInRange,
   copyInto,
   copyOut,
+  copyOutRange,
   geometry,
   pinViews,
   readIndexTarget,
@@ -138,6 +140,67 @@ const PLANS = OPS.map((e) => {
   });
 });
 
+/**
+ * A big call's copies in and out of wasm memory on the threaded build, done
+ * by the kernel's run_tasks through the callbacks in() and out() (EM_JS in
+ * cpp/threads.cc, as Module.smwStream) by outer slices of `per` elements, so
+ * that they overlap the workers' computing (cpp/parallel.h, the stream).
+ * One per instance, refilled per call.
+ */
+class Stream {
+  memory = undefined;
+  type = undefined;
+  outer = 0;
+  per = 0;
+  ins = []; // byte offset, source array, ...
+  outs = []; // byte offset, destination array, ...
+  inDone = 0; // slices [0, inDone) are in
+  outDone = 0; // and [0, outDone) out
+
+  begin(memory, type, outer, per) {
+    this.memory = memory;
+    this.type = type;
+    this.outer = outer;
+    this.per = per;
+    this.inDone = 0;
+    this.outDone = 0;
+  }
+
+  in(o0, o1) {
+    const { ins, per } = this;
+    for (let k = 0; k < ins.length; k += 2) copyInRange(this.memory, this.type, ins[k], ins[k + 1], o0 * per, o1 * per);
+    this.inDone = o1;
+  }
+
+  out(o0, o1) {
+    const { outs, per } = this;
+    for (let k = 0; k < outs.length; k += 2)
+      copyOutRange(outs[k + 1], this.memory, this.type, outs[k], o0 * per, o1 * per);
+    this.outDone = o1;
+  }
+
+  /** Runs kernel(...args) with the stream armed; whatever the kernel left undone is copied after it. */
+  run(M, kernel, args) {
+    M._smw_stream_arm(this.outer);
+    try {
+      const status = kernel(...args);
+      if (this.inDone === 0) M._smw_stream_arm(0); // no run_tasks took it (a kernel that returned early)
+      if (!status) {
+        if (this.inDone < this.outer) this.in(this.inDone, this.outer);
+        if (this.outDone < this.outer) this.out(this.outDone, this.outer);
+      }
+      return status;
+    } catch (e) {
+      M._smw_stream_arm(0);
+      throw e;
+    } finally {
+      // Keep no reference to the caller's arrays.
+      this.ins.length = 0;
+      this.outs.length = 0;
+    }
+  }
+}
+
 /** What SoftmaxWasm #prologue read and checked of a call: options, x, shape, geometry. */
 class Call {
   o = undefined;
@@ -156,6 +219,7 @@ export class SoftmaxWasm {
   #views;
   #sampling; // the sampling ops' driver (sampling.js)
   #pool; // the threaded build's ThreadPool (threads.js), else undefined
+  #stream; // its Stream
   #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
   #busy = false;
@@ -168,6 +232,7 @@ export class SoftmaxWasm {
   constructor(module, backend, pool) {
     this.#M = module;
     this.#pool = pool;
+    if (pool !== undefined) module.smwStream = this.#stream = new Stream();
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
     this.#kernels = OPS.map((e) => {
@@ -434,11 +499,27 @@ export class SoftmaxWasm {
           ? this.#scratch.base(op, total)
           : this.#reserve(op, total, [a0, a1, out]);
     const p0 = w0 ? a0.ptr : base + r0;
-    if (!w0) copyIn(M, this.#heap(dtype, p0 / B + length), dtype, p0, a0);
     const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
-    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
     const kernel = this.#kernels[i][dtype.name];
+    // A big call on threads: the copies overlap the workers' computing (Stream).
+    if (this.#pool !== undefined && length >= this.#pool.streamFrom && !(w0 && (a1 === undefined || w1) && wOut)) {
+      const s = this.#stream;
+      s.begin(this.#pool.memory, dtype, outer, n * inner);
+      if (!w0) s.ins.push(p0, a0.src);
+      if (a1 !== undefined && !w1) s.ins.push(p1, a1.src);
+      const dest = wOut ? undefined : out === undefined ? new dtype.Array(length) : out.src;
+      if (dest !== undefined) s.outs.push(pOut, dest);
+      const status = s.run(
+        M,
+        kernel,
+        a1 === undefined ? [p0, pOut, outer, n, inner, temperature] : [p0, p1, pOut, outer, n, inner, temperature],
+      );
+      if (status) throw fail(op, status);
+      return out === undefined ? dest : wOut ? out.value : out.ptr >= 0 ? out.src : out.value;
+    }
+    if (!w0) copyIn(M, this.#heap(dtype, p0 / B + length), dtype, p0, a0);
+    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const status =
       a1 === undefined
         ? kernel(p0, pOut, outer, n, inner, temperature)
@@ -559,6 +640,13 @@ export class SoftmaxWasm {
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
     const indicesCopied = !t.probabilities && t.kind === COPIED;
+    // A big call on threads: the logits, probability targets and gradient are streamed (Stream).
+    const stream =
+      this.#pool !== undefined &&
+      size >= this.#pool.streamFrom &&
+      (a.kind === COPIED ||
+        (t.probabilities && t.kind === COPIED) ||
+        (wantGrad && (out === undefined || out.kind === COPIED)));
     const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(
       op,
       dtype,
@@ -572,6 +660,7 @@ export class SoftmaxWasm {
         indicesCopied ? Math.ceil((samples * 4) / dtype.bytes) : t.probabilities ? 0 : t,
         8 / dtype.bytes,
       ],
+      stream,
     );
     if (indicesCopied) {
       // Read from the caller's array, or from wasm memory for a view of it.
@@ -600,7 +689,7 @@ export class SoftmaxWasm {
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
-    const status = this.#kernels[i][dtype.name](
+    const kernelArgs = [
       pIn,
       t.probabilities ? 0 : pIndex,
       t.probabilities ? pProb : 0,
@@ -614,13 +703,37 @@ export class SoftmaxWasm {
       reduction === 'none' ? pNone : 0,
       pTotal,
       wantGrad ? pGrad : 0,
-    );
+    ];
+    const kernel = this.#kernels[i][dtype.name];
+    let grad;
+    let status;
+    if (stream) {
+      const s = this.#stream;
+      s.begin(this.#pool.memory, dtype, outer, classes * inner);
+      if (a.kind === COPIED) s.ins.push(pIn, a.src);
+      if (t.probabilities && t.kind === COPIED) s.ins.push(pProb, t.src);
+      if (wantGrad) {
+        grad =
+          out === undefined
+            ? new dtype.Array(size)
+            : out.kind === WASM
+              ? out.value
+              : out.ptr >= 0
+                ? out.src
+                : out.value;
+        if (out === undefined || out.kind === COPIED) s.outs.push(pGrad, out === undefined ? grad : out.src);
+      }
+      status = s.run(M, kernel, kernelArgs);
+    } else {
+      status = kernel(...kernelArgs);
+    }
     if (status) throw fail(op, status);
     const loss =
       reduction === 'none'
         ? this.#result(dtype, pNone, samples, undefined)
         : this.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
-    return wantGrad ? { loss, grad: this.#result(dtype, pGrad, size, out) } : { loss };
+    if (!wantGrad) return { loss };
+    return { loss, grad: stream ? grad : this.#result(dtype, pGrad, size, out) };
   }
 
   // ---- placement and results ------------------------------------------------
@@ -630,10 +743,11 @@ export class SoftmaxWasm {
    * lives, or copied into the scratch block) or as a number of dtype
    * elements (a result or work area in the scratch block; 0 for none).
    * `also`: Args the caller copies itself, which must survive memory growth.
+   * `streamed`: the data arguments are not copied here (the call's Stream does).
    * All checks are done before: nothing here runs user code, and the only
    * allocation (the scratch block) happens before the copies.
    */
-  #place(op, dtype, also, entries) {
+  #place(op, dtype, also, entries, streamed = false) {
     const B = dtype.bytes;
     const ptrs = new Array(entries.length);
     let total = 0;
@@ -659,7 +773,7 @@ export class SoftmaxWasm {
       ptrs[k] += base;
       // Copied inputs go in now (class indices and weights are given as
       // sizes: the caller copies them as it checks them); `out` is a result.
-      if (typeof e !== 'number' && e.name !== 'out') {
+      if (typeof e !== 'number' && e.name !== 'out' && !streamed) {
         copyIn(this.#M, this.#heap(dtype, ptrs[k] / B + e.length), dtype, ptrs[k], e);
       }
     }
