@@ -179,25 +179,35 @@ class Stream {
     this.outDone = o1;
   }
 
-  /** Runs kernel(...args) with the stream armed; whatever the kernel left undone is copied after it. */
+  /** Runs kernel(...args) with the stream armed (arm, the call, end). */
   run(M, kernel, args) {
-    M._smw_stream_arm(this.outer);
+    this.arm(M);
+    let status;
     try {
-      const status = kernel(...args);
-      if (this.inDone === 0) M._smw_stream_arm(0); // no run_tasks took it (a kernel that returned early)
-      if (!status) {
-        if (this.inDone < this.outer) this.in(this.inDone, this.outer);
-        if (this.outDone < this.outer) this.out(this.outDone, this.outer);
-      }
-      return status;
-    } catch (e) {
-      M._smw_stream_arm(0);
-      throw e;
+      status = kernel(...args);
     } finally {
-      // Keep no reference to the caller's arrays.
-      this.ins.length = 0;
-      this.outs.length = 0;
+      this.end(M, status);
     }
+    return status;
+  }
+
+  arm(M) {
+    M._smw_stream_arm(this.outer);
+  }
+
+  /**
+   * After the kernel call (status undefined: it threw): whatever the kernel left undone is
+   * copied now, and the stream lets go of the caller's arrays.
+   */
+  end(M, status) {
+    // No run_tasks took the stream (a kernel that returned early): disarm it.
+    if (this.inDone === 0) M._smw_stream_arm(0);
+    if (status === 0) {
+      if (this.inDone < this.outer) this.in(this.inDone, this.outer);
+      if (this.outDone < this.outer) this.out(this.outDone, this.outer);
+    }
+    this.ins.length = 0;
+    this.outs.length = 0;
   }
 }
 
@@ -504,19 +514,7 @@ export class SoftmaxWasm {
     const kernel = this.#kernels[i][dtype.name];
     // A big call on threads: the copies overlap the workers' computing (Stream).
     if (this.#pool !== undefined && length >= this.#pool.streamFrom && !(w0 && (a1 === undefined || w1) && wOut)) {
-      const s = this.#stream;
-      s.begin(this.#pool.memory, dtype, outer, n * inner);
-      if (!w0) s.ins.push(p0, a0.src);
-      if (a1 !== undefined && !w1) s.ins.push(p1, a1.src);
-      const dest = wOut ? undefined : out === undefined ? new dtype.Array(length) : out.src;
-      if (dest !== undefined) s.outs.push(pOut, dest);
-      const status = s.run(
-        M,
-        kernel,
-        a1 === undefined ? [p0, pOut, outer, n, inner, temperature] : [p0, p1, pOut, outer, n, inner, temperature],
-      );
-      if (status) throw fail(op, status);
-      return out === undefined ? dest : wOut ? out.value : out.ptr >= 0 ? out.src : out.value;
+      return this.#alongAxisStreamed(op, kernel, a0, p0, a1, p1, out, pOut, outer, n, inner, temperature);
     }
     if (!w0) copyIn(M, this.#heap(dtype, p0 / B + length), dtype, p0, a0);
     if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype, p1 / B + length), dtype, p1, a1);
@@ -526,6 +524,25 @@ export class SoftmaxWasm {
         : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
     return this.#result(dtype, pOut, length, out);
+  }
+
+  /** #alongAxisWith's big call on threads: the copies of typed arrays are streamed (Stream). */
+  #alongAxisStreamed(op, kernel, a0, p0, a1, p1, out, pOut, outer, n, inner, temperature) {
+    const dtype = a0.type;
+    const s = this.#stream;
+    s.begin(this.#pool.memory, dtype, outer, n * inner);
+    if (a0.kind !== WASM) s.ins.push(p0, a0.src);
+    if (a1 !== undefined && a1.kind !== WASM) s.ins.push(p1, a1.src);
+    const wOut = out !== undefined && out.kind === WASM;
+    const dest = wOut ? undefined : out === undefined ? new dtype.Array(a0.length) : out.src;
+    if (dest !== undefined) s.outs.push(pOut, dest);
+    const status = s.run(
+      this.#M,
+      kernel,
+      a1 === undefined ? [p0, pOut, outer, n, inner, temperature] : [p0, p1, pOut, outer, n, inner, temperature],
+    );
+    if (status) throw fail(op, status);
+    return out === undefined ? dest : wOut ? out.value : out.ptr >= 0 ? out.src : out.value;
   }
 
   /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
@@ -689,24 +706,7 @@ export class SoftmaxWasm {
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
-    const kernelArgs = [
-      pIn,
-      t.probabilities ? 0 : pIndex,
-      t.probabilities ? pProb : 0,
-      w === undefined ? 0 : pWeight,
-      empty ? 0 : outer,
-      empty && w === undefined ? 1 : classes,
-      empty ? 0 : inner,
-      ignoreIndex,
-      REDUCTIONS[reduction],
-      labelSmoothing,
-      reduction === 'none' ? pNone : 0,
-      pTotal,
-      wantGrad ? pGrad : 0,
-    ];
-    const kernel = this.#kernels[i][dtype.name];
     let grad;
-    let status;
     if (stream) {
       const s = this.#stream;
       s.begin(this.#pool.memory, dtype, outer, classes * inner);
@@ -723,9 +723,27 @@ export class SoftmaxWasm {
                 : out.value;
         if (out === undefined || out.kind === COPIED) s.outs.push(pGrad, out === undefined ? grad : out.src);
       }
-      status = s.run(M, kernel, kernelArgs);
-    } else {
-      status = kernel(...kernelArgs);
+      s.arm(M);
+    }
+    let status;
+    try {
+      status = this.#kernels[i][dtype.name](
+        pIn,
+        t.probabilities ? 0 : pIndex,
+        t.probabilities ? pProb : 0,
+        w === undefined ? 0 : pWeight,
+        empty ? 0 : outer,
+        empty && w === undefined ? 1 : classes,
+        empty ? 0 : inner,
+        ignoreIndex,
+        REDUCTIONS[reduction],
+        labelSmoothing,
+        reduction === 'none' ? pNone : 0,
+        pTotal,
+        wantGrad ? pGrad : 0,
+      );
+    } finally {
+      if (stream) this.#stream.end(M, status);
     }
     if (status) throw fail(op, status);
     const loss =
