@@ -196,11 +196,12 @@ void run_streamed(size_t units, size_t per, size_t outer, TaskFn fn, const void*
   // Every slice is in: take tasks, and copy out each finished prefix between them.
   size_t out = 0, finished = 0;
   const size_t out_chunk = std::max<size_t>(1, slices_of(chunk));
-  auto copy_out = [&]() {
+  // Between its tasks the calling thread copies out chunks; waiting at the join, any progress.
+  auto copy_out = [&](size_t least) {
     while (finished < pool.flagged && pool.task_done[finished].load(std::memory_order_acquire))
       ++finished;
     const size_t o = finished >= tasks ? outer : finished * per / k;  // slices whose tasks are done
-    if (o > out && (o - out >= out_chunk || o == outer)) {
+    if (o > out && (o - out >= least || o == outer)) {
       smw_stream_out(out, o);
       out = o;
     }
@@ -208,9 +209,9 @@ void run_streamed(size_t units, size_t per, size_t outer, TaskFn fn, const void*
   uint64_t task;
   while (claim(job, task) == kClaimed) {
     run_claimed(task);
-    copy_out();
+    copy_out(out_chunk);
   }
-  join(tasks, copy_out);
+  join(tasks, [&] { copy_out(1); });
   pool.flagged = 0;
   if (out < outer) smw_stream_out(out, outer);
 }
