@@ -229,7 +229,8 @@ export class SoftmaxWasm {
   #views;
   #sampling; // the sampling ops' driver (sampling.js)
   #pool; // the threaded build's ThreadPool (threads.js), else undefined
-  #stream; // its Stream
+  #small; // beside a pool: an instance of the single-thread SIMD build for calls not shared (#engine)
+  #stream; // beside a pool: its Stream
   #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
   #busy = false;
@@ -239,9 +240,10 @@ export class SoftmaxWasm {
   #slotOut = new Arg();
 
   /** @internal */
-  constructor(module, backend, pool) {
+  constructor(module, backend, pool, small) {
     this.#M = module;
     this.#pool = pool;
+    this.#small = small;
     if (pool !== undefined) module.smwStream = this.#stream = new Stream();
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
@@ -427,6 +429,20 @@ export class SoftmaxWasm {
   }
 
   /**
+   * Where a call runs whose arrays are all copied in and out (none a WasmArray): a threaded
+   * instance sends the calls its pool would not share (fewer elements than the pool's threshold,
+   * at most one task's rows, or one thread active) to its single-thread instance, whose memory
+   * is not shared: V8 copies into and out of a SharedArrayBuffer word by word (relaxed atomics),
+   * 1.5-2x slower than the memcpy of an ArrayBuffer for 1k-64k elements (bench/VARIANTS.md).
+   * The kernels are the same code, so the results are the same bits.
+   */
+  #engine(work, outer, inner) {
+    const pool = this.#pool;
+    if (this.#small === undefined) return this;
+    return work < pool.minWork || (inner === 1 && outer <= 4) || pool.threads === 1 ? this.#small : this;
+  }
+
+  /**
    * The ops along an axis with options { shape, axis, temperature, out }: one
    * input (x) or two of one dtype and length (dy, y); the kernel takes
    * (...inputs, out, outer, n, inner, temperature). Written to allocate
@@ -495,6 +511,7 @@ export class SoftmaxWasm {
     const w0 = a0.kind === WASM;
     const w1 = a1 !== undefined && a1.kind === WASM;
     const wOut = out !== undefined && out.kind === WASM;
+    const E = w0 || w1 || wOut ? this : this.#engine(length, outer, inner);
     const B = dtype.bytes;
     const bytes = align16(length * B);
     // Regions of the scratch block, in order: a copy of x0, of x1, then out.
@@ -503,27 +520,28 @@ export class SoftmaxWasm {
     const rOut = r1 + (a1 === undefined || w1 ? 0 : bytes);
     const total = (w0 ? 0 : bytes) + (a1 === undefined || w1 ? 0 : bytes) + (!wOut && w0 ? bytes : 0);
     const base =
-      total === 0
-        ? 0
-        : this.#scratch.fits(total)
-          ? this.#scratch.base(op, total)
-          : this.#reserve(op, total, [a0, a1, out]);
+      total === 0 ? 0 : E.#scratch.fits(total) ? E.#scratch.base(op, total) : E.#reserve(op, total, [a0, a1, out]);
     const p0 = w0 ? a0.ptr : base + r0;
     const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
     const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
-    const kernel = this.#kernels[i][dtype.name];
+    const kernel = E.#kernels[i][dtype.name];
     // A big call on threads: the copies overlap the workers' computing (Stream).
-    if (this.#pool !== undefined && length >= this.#pool.streamFrom && !(w0 && (a1 === undefined || w1) && wOut)) {
+    if (
+      E === this &&
+      this.#pool !== undefined &&
+      length >= this.#pool.streamFrom &&
+      !(w0 && (a1 === undefined || w1) && wOut)
+    ) {
       return this.#alongAxisStreamed(op, kernel, a0, p0, a1, p1, out, pOut, outer, n, inner, temperature);
     }
-    if (!w0) copyIn(M, this.#heap(dtype, p0 / B + length), dtype, p0, a0);
-    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype, p1 / B + length), dtype, p1, a1);
+    if (!w0) copyIn(E.#M, E.#heap(dtype, p0 / B + length), dtype, p0, a0);
+    if (a1 !== undefined && !w1) copyIn(E.#M, E.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const status =
       a1 === undefined
         ? kernel(p0, pOut, outer, n, inner, temperature)
         : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
-    return this.#result(dtype, pOut, length, out);
+    return E.#result(dtype, pOut, length, out);
   }
 
   /** #alongAxisWith's big call on threads: the copies of typed arrays are streamed (Stream). */
@@ -575,10 +593,11 @@ export class SoftmaxWasm {
       this.#heap(dtype, at + outLength).fill(-Infinity, at, at + outLength);
       return out.value;
     }
-    const [px, py] = this.#place(op, dtype, undefined, [a, out ?? outLength]);
-    const status = this.#kernels[i][dtype.name](px, py, outer, n, inner);
+    const E = a.kind === WASM || out?.kind === WASM ? this : this.#engine(a.length, outer, inner);
+    const [px, py] = E.#place(op, dtype, undefined, [a, out ?? outLength]);
+    const status = E.#kernels[i][dtype.name](px, py, outer, n, inner);
     if (status) throw fail(op, status);
-    return this.#result(dtype, py, outLength, out);
+    return E.#result(dtype, py, outLength, out);
   }
 
   /** The n x n Jacobian of a 1-D x; options { temperature, out }. */
@@ -654,17 +673,22 @@ export class SoftmaxWasm {
       checkWeightValues(op, this.#heap(dtype, w.ptr / dtype.bytes + classes), w.ptr / dtype.bytes, classes);
     }
 
+    const E =
+      a.kind === WASM || t.kind === WASM || w?.kind === WASM || out?.kind === WASM
+        ? this
+        : this.#engine(size, outer, inner);
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
     const indicesCopied = !t.probabilities && t.kind === COPIED;
     // A big call on threads: the logits, probability targets and gradient are streamed (Stream).
     const stream =
+      E === this &&
       this.#pool !== undefined &&
       size >= this.#pool.streamFrom &&
       (a.kind === COPIED ||
         (t.probabilities && t.kind === COPIED) ||
         (wantGrad && (out === undefined || out.kind === COPIED)));
-    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(
+    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = E.#place(
       op,
       dtype,
       [t, w],
@@ -689,20 +713,13 @@ export class SoftmaxWasm {
         samples,
         classes,
         ignoreIndex,
-        this.#heap(INT32, pIndex / 4 + samples),
+        E.#heap(INT32, pIndex / 4 + samples),
         pIndex / 4,
         t.type.big === true,
       );
     }
     if (w !== undefined && w.kind === COPIED)
-      checkWeightValues(
-        op,
-        w.src,
-        0,
-        classes,
-        this.#heap(dtype, pWeight / dtype.bytes + classes),
-        pWeight / dtype.bytes,
-      );
+      checkWeightValues(op, w.src, 0, classes, E.#heap(dtype, pWeight / dtype.bytes + classes), pWeight / dtype.bytes);
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
@@ -723,11 +740,11 @@ export class SoftmaxWasm {
                 : out.value;
         if (out === undefined || out.kind === COPIED) s.outs.push(pGrad, out === undefined ? grad : out.src);
       }
-      s.arm(M);
+      s.arm(this.#M);
     }
     let status;
     try {
-      status = this.#kernels[i][dtype.name](
+      status = E.#kernels[i][dtype.name](
         pIn,
         t.probabilities ? 0 : pIndex,
         t.probabilities ? pProb : 0,
@@ -743,15 +760,15 @@ export class SoftmaxWasm {
         wantGrad ? pGrad : 0,
       );
     } finally {
-      if (stream) this.#stream.end(M, status);
+      if (stream) this.#stream.end(this.#M, status);
     }
     if (status) throw fail(op, status);
     const loss =
       reduction === 'none'
-        ? this.#result(dtype, pNone, samples, undefined)
-        : this.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
+        ? E.#result(dtype, pNone, samples, undefined)
+        : E.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
     if (!wantGrad) return { loss };
-    return { loss, grad: stream ? grad : this.#result(dtype, pGrad, size, out) };
+    return { loss, grad: stream ? grad : E.#result(dtype, pGrad, size, out) };
   }
 
   // ---- placement and results ------------------------------------------------

@@ -130,7 +130,6 @@ export class ThreadPool {
   #workers = [];
   #started = false;
   #ready = 0;
-  #minWork;
   /**
    * The fewest elements of a call whose copies in and out of wasm memory are streamed (overlapped
    * with the workers' computing: cpp/parallel.h): the sharing threshold, or Infinity with one thread.
@@ -154,7 +153,8 @@ export class ThreadPool {
       stackRestore: exportName(M, 'stackRestore', instance.exports, () => M.stackRestore(M.stackSave())),
     };
     M._smw_threads_configure(size - 1, size - 1);
-    this.#minWork = M._smw_threads_min_work();
+    /** The fewest elements of a call that is shared (kParallelMin, cpp/parallel.h). */
+    this.minWork = M._smw_threads_min_work();
     this.#updateStream();
     // Called from inside the first big call: start the workers once it has returned.
     M.smwRequestThreads = () => queueMicrotask(() => this.#start());
@@ -173,7 +173,7 @@ export class ThreadPool {
   }
 
   #updateStream() {
-    this.streamFrom = this.fallback || this.lost || this.disposed || this.#active < 2 ? Infinity : this.#minWork;
+    this.streamFrom = this.fallback || this.lost || this.disposed || this.#active < 2 ? Infinity : this.minWork;
   }
 
   /** The shared wasm memory (the stream's copies read its buffer). */
@@ -199,7 +199,7 @@ export class ThreadPool {
   /** Shares calls from `elements` on (0: the built-in threshold). For bench/threads.mjs --threshold. */
   setMinWork(elements) {
     this.#M._smw_threads_set_min_work(elements);
-    this.#minWork = this.#M._smw_threads_min_work();
+    this.minWork = this.#M._smw_threads_min_work();
     this.#updateStream();
   }
 

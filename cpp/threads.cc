@@ -258,6 +258,7 @@ EMSCRIPTEN_KEEPALIVE void smw_threads_set_min_work(uint32_t work) {
   smw::pool.min_work = work ? work : smw::kParallelMin;
 }
 
+// The smallest call (in elements) that is shared now (bindings: calls below it run elsewhere).
 EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_min_work() { return uint32_t(smw::pool.min_work); }
 
 // Arms the stream of the next kernel call (parallel.h): its copied arrays hold
