@@ -130,8 +130,11 @@ struct Fibre {
 
   T at(size_t k) const { return x[k * st]; }
 
-  Range<T> range() const {
-    if (st == 1) return row_range<Vec<T>>(x, c);
+  // The range; its max is NaN where the fibre holds a NaN, except on a
+  // contiguous fibre without track_nan (row_range skips NaN there: the
+  // caller finds it from the exp-sum, which it makes NaN).
+  Range<T> range(bool track_nan = true) const {
+    if (st == 1) return track_nan ? row_range<Vec<T>>(x, c) : row_range<Vec<T>, false>(x, c);
     Scalar<T> m{-kInf<T>}, l{kInf<T>};
     for (size_t k = 0; k < c; ++k) {
       m = max(m, Scalar<T>{at(k)});
@@ -142,28 +145,49 @@ struct Fibre {
 
   // Sum S of exp(x - m) in double, and S - 1 exactly: the terms equal to 1
   // (the max) are counted apart from the others, so a confident sample's
-  // S - 1 keeps its full relative precision. Stores each exp to e (stride st) if given.
-  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, double* excess) const {
+  // S - 1 keeps its full relative precision. Stores each exp to e (stride st)
+  // if given. When e is given, the fibre is contiguous and S < 2, S - 1 is
+  // left to the caller (*excess unset, returns with *split true): it counts
+  // it from the stored exps on its own pass over them (map_split_sum).
+  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, double* excess,
+                 bool* split) const {
     double below = 0.0, ones = 0.0;
+    *split = false;
     const T m = r.max;
     if (st == 1) {
-      // Blocks of kSumBlock summed in T, as in row_exp_sum: the terms below
-      // 1 are all positive, so their block sums keep their relative accuracy.
+      // The exps summed as softmax sums them (row_exp_sum: blocks in T, each
+      // block's total in double; the same functions, compiled once, apart from
+      // this one). Where that total is >= 2, total - 1 keeps the relative
+      // accuracy of the sum within a factor 2; below 2 (a confident sample)
+      // S - 1 is summed again with the terms equal to 1 apart: by the caller
+      // from the stored exps, or here from the exps again when none are
+      // stored. (Counting the ones in the exp pass itself cost 20-30% of the
+      // whole call in V8, and the pass inlined into this function 1.5x:
+      // bench/VARIANTS.md, round 3.)
       using V = Vec<T>;
-      const V vm = V::splat(m);
-      for (size_t i = 0; i < c; i += kSumBlock<V>) {
-        const size_t len = std::min(kSumBlock<V>, c - i);
-        SplitSum<V> part;
-        auto add = [&](V v, int) { part.add(v); };
-        with_exp_mode(unit, double(m) - double(r.min), [&](auto mode) {
-          using M = decltype(mode);
-          if (e)
-            row_exp_each<V, M, true>(x + i, e + i, len, vm, unit, add);
-          else
-            row_exp_each<V, M, false>(x + i, nullptr, len, vm, unit, add);
-        });
-        below += hsum(part.below);
-        ones += hsum(part.ones);
+      double total = 0.0;
+      with_exp_mode(unit, double(m) - double(r.min), [&](auto mode) {
+        using M = decltype(mode);
+        total = e ? row_exp_sum<V, M, true>(x, e, c, m, unit)
+                  : row_exp_sum<V, M, false>(x, nullptr, c, m, unit);
+        if (!e && !(total >= 2.0)) {
+          const V vm = V::splat(m);
+          for (size_t i = 0; i < c; i += kSumBlock<V>) {
+            SplitSum<V> part[2];
+            row_exp_each<V, M, false>(x + i, nullptr, std::min(kSumBlock<V>, c - i), vm, unit,
+                                      [&](V v, int k) { part[k].add(v); });
+            below += hsum(part[0].below + part[1].below);
+            ones += hsum(part[0].ones + part[1].ones);
+          }
+        }
+      });
+      if (total >= 2.0) {
+        *excess = total - 1.0;
+        return total;
+      }
+      if (e) {
+        *split = true;
+        return total;
       }
     } else {
       const Scalar<T> vm{m};
@@ -184,6 +208,55 @@ struct Fibre {
 template <class T>
 void fill_strided(T* p, size_t c, size_t st, T v) {
   for (size_t k = 0; k < c; ++k) p[k * st] = v;
+}
+
+// row_map's e[i] = f(e[i]) in place over a contiguous fibre of stored exps
+// (see row_map for the tail), adding each e[i] to SplitSums on the way, in
+// blocks of kSumBlock summed in T (8 terms per lane and accumulator, as
+// row_exp_sum): the gradient pass of a confident sample, which also counts
+// its S - 1 (Fibre::exp_sum). Adds to *below and *ones.
+template <class V, class F>
+void map_split_sum(typename V::Elem* e, size_t n, F f, double* below, double* ones) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  if (n < N) {
+    const V v = load_partial<V>(e, n, T(0));
+    SplitSum<V> s;
+    s.add(v);
+    store_partial(e, n, f(v));
+    *below += hsum(s.below);
+    *ones += hsum(s.ones);
+    return;
+  }
+  const V tail = V::load(e + n - N);  // before any store
+  const size_t full = n - n % N;
+  for (size_t i0 = 0; i0 < full; i0 += kSumBlock<V>) {
+    const size_t end = std::min(full, i0 + kSumBlock<V>);
+    SplitSum<V> s0, s1;
+    size_t i = i0;
+    for (; i + 2 * N <= end; i += 2 * N) {
+      const V a = V::load(e + i), b = V::load(e + i + N);
+      s0.add(a);
+      s1.add(b);
+      f(a).store(e + i);
+      f(b).store(e + i + N);
+    }
+    if (i < end) {
+      const V a = V::load(e + i);
+      s0.add(a);
+      f(a).store(e + i);
+    }
+    *below += hsum(s0.below + s1.below);
+    *ones += hsum(s0.ones + s1.ones);
+  }
+  if (full < n) {
+    // The lanes of the tail vector that overlap the loop above add 0.
+    SplitSum<V> s;
+    s.add(select(V::lanes_from(N - n % N), tail, V::splat(T(0))));
+    f(tail).store(e + n - N);
+    *below += hsum(s.below);
+    *ones += hsum(s.ones);
+  }
 }
 
 // ---- the per-sample arithmetic of an index target --------------------------
@@ -312,7 +385,9 @@ template <class T>
 double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p, T* g) {
   const size_t C = f.c, st = f.st;
   const bool ignored = target == p.ignore_index;
-  const Range<T> range = f.range();
+  // A NaN shows in the max of an ignored sample (its sum is never taken),
+  // in the sum of the others (checked below).
+  const Range<T> range = f.range(ignored);
   const T m = range.max;
   if (!finite(m)) {
     if (g) fill_strided(g, C, st, kNaN<T>);
@@ -335,31 +410,44 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
   double wx = 0.0;  // sum_c w_c (x_c - m), for label smoothing
   if (p.eps != 0.0)
     for (size_t k = 0; k < C; ++k) wx += p.weight(k) * (double(f.at(k)) - m);
-  double excess;
-  const double sum = f.exp_sum(range, g, p.unit, &excess);
+  double excess = 0.0;
+  bool split;  // S - 1 to count from the exps stored in g (Fibre::exp_sum)
+  const double sum = f.exp_sum(range, g, p.unit, &excess, &split);
+  if (sum != sum) {
+    if (g || nan_row) fill_strided(g ? g : nan_row, C, st, kNaN<T>);
+    return kNaN<double>;
+  }
   using D = Scalar<double>;
-  const double loss = p.loss(D{wt}, D{xt}, D{wx}, D{log1p_of(excess)}).v;
   if (nan_row) fill_strided(nan_row, C, st, kNaN<T>);
   if (g) {
     const double a = p.grad_a(D{wt}).v;
     const double et = double(g[t * st]);
     const T fa = p.template exp_factor<Scalar<T>>(D{a}, D{sum}).v;
+    double below = 0.0, ones = 0.0;
     if (st == 1 && (p.eps == 0.0 || !p.w)) {
       using V = Vec<T>;
       const V vfa = V::splat(fa), vb = V::splat(T(p.smoothing_grad(0)));
+      auto pass = [&](auto grad) {
+        if (split)
+          map_split_sum<V>(g, C, grad, &below, &ones);
+        else
+          row_map<V>(g, g, C, grad);
+      };
       if (p.eps == 0.0)
-        row_map<V>(g, g, C, [&](V e) { return exp_grad<false>(e, vfa, vb); });
+        pass([&](V e) { return exp_grad<false>(e, vfa, vb); });
       else
-        row_map<V>(g, g, C, [&](V e) { return exp_grad<true>(e, vfa, vb); });
+        pass([&](V e) { return exp_grad<true>(e, vfa, vb); });
     } else {
-      using D = Scalar<double>;
+      // (split only on a contiguous fibre: counted first, the exps unchanged.)
+      if (split) map_split_sum<Vec<T>>(g, C, [](Vec<T> e) { return e; }, &below, &ones);
       for (size_t k = 0; k < C; ++k)
         g[k * st] =
             T(exp_grad<true>(D{double(g[k * st])}, D{double(fa)}, D{p.smoothing_grad(k)}).v);
     }
+    if (split) excess = below + (ones - 1.0);
     g[t * st] = p.template target_grad<Scalar<T>>(D{a}, D{wt}, D{et}, D{sum}, D{excess}).v;
   }
-  return loss;
+  return p.loss(D{wt}, D{xt}, D{wx}, D{log1p_of(excess)}).v;
 }
 
 // The vector whose lane l is base[t * stride + l * step], t lane l's target
