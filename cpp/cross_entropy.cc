@@ -345,36 +345,52 @@ struct LaneTargets {
       : ignored(V::index_is(V::index(t), ignore_index)) {}
 };
 
-// The results of a lane group's samples from its per-lane sums (SplitSum
-// blocks added in Wide<V>: S = below + ones, S - 1 = below + (ones - 1),
-// log S = log1p(S - 1)), its targets' logits xt, weights wt and stored exps
-// et (any value in ignored lanes), its max m and wx (smoothing): the losses
-// (0 in ignored lanes) and, for the gradient, the factor fa and the target's
-// gradient tg (both 0 in ignored lanes, whose rows are all 0).
+// The results of a lane group's samples from its per-lane sums S and S - 1
+// (excess; log S = log1p(S - 1)), its targets' logits xt, weights wt and
+// stored exps et (any value in ignored lanes), its max m and wx (smoothing):
+// the losses (0 in ignored lanes) and, for the gradient, the target's
+// gradient tg (0 in ignored lanes, whose rows are all 0).
 template <class V>
 struct LaneResults {
   Lanes64<V> loss;
-  V fa, tg;
+  V tg;
 };
 
 template <class V>
 LaneResults<V> lane_results(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V m,
-                            V xt, V wt, V et, const Wide<V>& below, const Wide<V>& ones,
+                            V xt, V wt, V et, Lanes64<V> sum, Lanes64<V> excess,
                             const Wide<V>& wx, bool grad) {
   using D = Lanes64<V>;
   const auto ignored = widen_mask<V>(lt.ignored);
-  const D b = lanes(below), o = lanes(ones);
-  const D sum = b + o, excess = b + (o - D::splat(1.0));
   const D log_sum = log1p_lanes(excess);
   const D wtd = zero_where(ignored, widen(wt));
   const D wxd = p.eps != 0.0 ? lanes(wx) : D::splat(0.0);
   LaneResults<V> r;
   r.loss = zero_where(ignored, p.loss(wtd, widen(xt) - widen(m), wxd, log_sum));
-  if (grad) {
-    const D a = p.grad_a(wtd);
-    r.fa = zero_where(lt.ignored, p.template exp_factor<V>(a, sum));
-    r.tg = zero_where(lt.ignored, p.template target_grad<V>(a, wtd, widen(et), sum, excess));
-  }
+  if (grad)
+    r.tg = zero_where(lt.ignored,
+                      p.template target_grad<V>(p.grad_a(wtd), wtd, widen(et), sum, excess));
+  return r;
+}
+
+// The factor fa of e_c in a lane group's gradient (0 in ignored lanes), from
+// its per-lane sums S.
+template <class V>
+V lane_factor(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V wt,
+              Lanes64<V> sum) {
+  const Lanes64<V> wtd = zero_where(widen_mask<V>(lt.ignored), widen(wt));
+  return zero_where(lt.ignored, p.template exp_factor<V>(p.grad_a(wtd), sum));
+}
+
+// Whether some lane's sum S is below 2 (not finite included): there S - 1
+// is counted apart from the ones (SplitSum), elsewhere S - 1 = S - 1 in double
+// keeps the relative accuracy of S within a factor 2 (Fibre::exp_sum).
+template <class V>
+bool some_lane_confident(Lanes64<V> sum) {
+  double s[V::kLanes];
+  sum.store(s);
+  bool r = false;
+  for (size_t l = 0; l < V::kLanes; ++l) r |= !(s[l] >= 2.0);
   return r;
 }
 
@@ -498,36 +514,68 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
         add_smoothing_term<false>(wx, V::load(x + k * inner), m, wk);
     }
   }
-  Wide<V> below, ones;  // as Fibre::exp_sum, per lane
-  with_exp_mode(p.unit, lanes_range(range), [&](auto mode) {
+  // The exps, stored to g, and their per-lane sums S as softmax_strided
+  // takes them (strided_exp_sum); S - 1 as Fibre::exp_sum gets it: S - 1 in
+  // double, or, where a lane is confident (S < 2), below + (ones - 1) from
+  // SplitSums of every lane's exps, counted in the gradient pass (or from
+  // the exps again without one). (SplitSums in the exp pass itself cost
+  // 10-20% of the call: bench/VARIANTS.md, round 3.)
+  using D = Lanes64<V>;
+  const double span = lanes_range(range);
+  Wide<V> total;
+  with_exp_mode(p.unit, span, [&](auto mode) {
     using M = decltype(mode);
-    SplitSum<V> part;
-    auto add = [&](V e) { part.add(e); };
-    auto end_block = [&] {
-      below.add(part.below);
-      ones.add(part.ones);
-      part = SplitSum<V>();
-    };
-    if (g)
-      strided_exp_each<V, M, true>(x, g, C, inner, m, p.unit, add, end_block);
-    else
-      strided_exp_each<V, M, false>(x, nullptr, C, inner, m, p.unit, add, end_block);
+    total = g ? strided_exp_sum<V, M, true>(x, g, C, inner, m, p.unit)
+              : strided_exp_sum<V, M, false>(x, nullptr, C, inner, m, p.unit);
   });
+  D sum = lanes(total);
+  const bool split = some_lane_confident<V>(sum);
+  Wide<V> below, ones;
+  SplitSum<V> part;
+  auto end_block = [&] {
+    below.add(part.below);
+    ones.add(part.ones);
+    part = SplitSum<V>();
+  };
+  if (split && !g) {
+    with_exp_mode(p.unit, span, [&](auto mode) {
+      using M = decltype(mode);
+      strided_exp_each<V, M, false>(
+          x, nullptr, C, inner, m, p.unit, [&](V e) { part.add(e); }, end_block);
+    });
+  }
   const V et = g ? target_lanes<V>(g, inner, 1, target, p.ignore_index) : xt;
-  const LaneResults<V> r = lane_results<V>(p, lt, m, xt, wt, et, below, ones, wx, g != nullptr);
+  if (g) {
+    // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg (last).
+    const V fa = lane_factor<V>(p, lt, wt, sum);
+    const V active = zero_where(lt.ignored, V::splat(T(1)));
+    auto pass = [&](auto grad) {
+      for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+        const size_t end = std::min(C, k0 + kStridedBlock<V>);
+        for (size_t k = k0; k < end; ++k) {
+          const V e = V::load(g + k * inner);
+          if (split) part.add(e);
+          grad(e, k).store(g + k * inner);
+        }
+        if (split) end_block();
+      }
+    };
+    if (p.eps == 0.0)
+      pass([&](V e, size_t) { return exp_grad<false>(e, fa, fa); });
+    else
+      pass([&](V e, size_t k) {
+        return exp_grad<true>(e, fa, V::splat(T(p.smoothing_grad(k))) * active);
+      });
+  }
+  D excess = sum - D::splat(1.0);
+  if (split) {
+    const D b = lanes(below), o = lanes(ones);
+    sum = b + o;
+    excess = b + (o - D::splat(1.0));
+  }
+  const LaneResults<V> r = lane_results<V>(p, lt, m, xt, wt, et, sum, excess, wx, g != nullptr);
   r.loss.store(loss);
   if (!g) return true;
-  // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg.
-  if (p.eps == 0.0) {
-    for (size_t k = 0; k < C; ++k)
-      exp_grad<false>(V::load(g + k * inner), r.fa, r.fa).store(g + k * inner);
-  } else {
-    const V active = zero_where(lt.ignored, V::splat(T(1)));
-    for (size_t k = 0; k < C; ++k) {
-      const V b = V::splat(T(p.smoothing_grad(k))) * active;
-      exp_grad<true>(V::load(g + k * inner), r.fa, b).store(g + k * inner);
-    }
-  }
   for (size_t l = 0; l < L; ++l)
     if (target[l] != p.ignore_index) g[size_t(target[l]) * inner + l] = r.tg.lane(l);
   return true;
@@ -635,10 +683,12 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
     const size_t q = good[i];
     const LaneTargets<V> lt(target + q * L, p.ignore_index);
     const V et = g ? target_lanes<V>(g + q * L, inner, 1, target + q * L, p.ignore_index) : xt[q];
-    const LaneResults<V> r =
-        lane_results<V>(p, lt, ms[q], xt[q], wt[q], et, below[q], ones[q], wx[q], g != nullptr);
+    using D = Lanes64<V>;
+    const D b = lanes(below[q]), o = lanes(ones[q]);
+    const LaneResults<V> r = lane_results<V>(p, lt, ms[q], xt[q], wt[q], et, b + o,
+                                             b + (o - D::splat(1.0)), wx[q], g != nullptr);
     r.loss.store(loss + q * L);
-    fa[q] = r.fa;
+    if (g) fa[q] = lane_factor<V>(p, lt, wt[q], b + o);
     tg[q] = r.tg;
     active[q] = zero_where(lt.ignored, V::splat(T(1)));
   }
