@@ -3,9 +3,10 @@
 //
 // Per sample (one fibre of C logits x, target t, class weights w, smoothing
 // eps, W = sum_c w_c), with m = max x, e_c = exp(x_c - m), S = sum e_c:
-//   log p_c = (x_c - m) - log S, where log S = log1p(S - 1) and S - 1 is
-//     summed apart from the terms equal to 1 (the max), so confident samples
-//     keep their small losses to full relative precision;
+//   log p_c = (x_c - m) - log S, where log S = log1p(S - 1); where S < 2 (a
+//     confident sample) S - 1 is summed apart from the terms equal to 1 (the
+//     max), so confident samples keep their small losses to full relative
+//     precision (elsewhere S - 1 in double is within a factor 2 of S's);
 //   index target:  loss = (1 - eps) w_t (-log p_t) + eps/C sum_c w_c (-log p_c)
 //     grad_c = scale (A p_c - eps/C w_c) with A = (1 - eps) w_t + eps/C W,
 //     grad_t = scale (A (p_t - 1) + eps/C (W - w_t)), with p_t - 1 computed as
@@ -13,9 +14,10 @@
 //   probability target y: y' = y (1 - eps) + eps/C,
 //     loss = sum_c w_c y'_c (-log p_c), grad_c = scale (p_c sum_k w_k y'_k - w_c y'_c)
 //     (all in double with std::exp: a soft target near one-hot cancels).
-// One pass stores e_c into the gradient while summing S (every e_c added in
-// double), one pass turns it into the gradient; no one-hot or probability
-// tensor is built.
+// One pass stores e_c into the gradient while summing S (in blocks summed in
+// T, each block's total in double), one pass turns it into the gradient (and
+// counts S - 1 of a confident sample); no one-hot or probability tensor is
+// built.
 // Index targets on a strided class axis run kLanes neighbouring samples at
 // once (ce_index_lanes), from inner >= kColumnInner in column chunks of 2 kB
 // (ce_index_columns, as softmax_columns), with the same per-lane arithmetic.
@@ -358,8 +360,8 @@ struct LaneResults {
 
 template <class V>
 LaneResults<V> lane_results(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V m,
-                            V xt, V wt, V et, Lanes64<V> sum, Lanes64<V> excess,
-                            const Wide<V>& wx, bool grad) {
+                            V xt, V wt, V et, Lanes64<V> sum, Lanes64<V> excess, const Wide<V>& wx,
+                            bool grad) {
   using D = Lanes64<V>;
   const auto ignored = widen_mask<V>(lt.ignored);
   const D log_sum = log1p_lanes(excess);
@@ -455,7 +457,9 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
         pass([&](V e) { return exp_grad<true>(e, vfa, vb); });
     } else {
       // (split only on a contiguous fibre: counted first, the exps unchanged.)
-      if (split) map_split_sum<Vec<T>>(g, C, [](Vec<T> e) { return e; }, &below, &ones);
+      if (split)
+        map_split_sum<Vec<T>>(
+            g, C, [](Vec<T> e) { return e; }, &below, &ones);
       for (size_t k = 0; k < C; ++k)
         g[k * st] =
             T(exp_grad<true>(D{double(g[k * st])}, D{double(fa)}, D{p.smoothing_grad(k)}).v);
@@ -587,9 +591,11 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // rows at a time, with every lane group's state in small arrays. ce_index_lanes
 // walks C rows `inner` apart per 16 bytes, too many streams for the
 // prefetcher (8x21x16384 ran 4x slower per element than contiguous rows).
-// Per lane the arithmetic and its order are those of ce_index_lanes (the same
-// range, add_smoothing_term, SplitSum blocks of kStridedBlock rows,
-// lane_results, the IndexLoss formulas, gradient and target fix); only the exp mode is chosen
+// Per lane the arithmetic is that of ce_index_lanes (the same range,
+// add_smoothing_term, lane_results, the IndexLoss formulas, gradient and
+// target fix) but for S - 1: here every lane's exps go to SplitSum blocks of
+// kStridedBlock rows in the exp pass (ce_index_lanes sums plainly and counts
+// the split only for confident lanes, in its gradient pass); the exp mode is chosen
 // once per chunk, from the widest range of its finite lane groups
 // (conservative). A lane group with a non-finite sample gets bad[group] =
 // true and is neither read further nor written: the caller takes its samples

@@ -326,35 +326,35 @@ TYPED_TEST(CrossEntropyTest, LongRows) {
 TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
   using T = TypeParam;
   for (const bool with_grad : {true, false})
-  for (const Geometry g : std::vector<Geometry>{{8, 10, 1}, {2, 10, 8}, {3, 40, 1}, {2, 1001, 1}}) {
-    const size_t samples = g.outer * g.inner, count = samples * g.n;
-    std::vector<T> x(count, T(0));
-    std::vector<int32_t> target(samples);
-    std::vector<T> loss(samples), grad(count);
-    for (size_t o = 0; o < g.outer; ++o)
-      for (size_t i = 0; i < g.inner; ++i) {
-        const size_t s = o * g.inner + i, t = (s * 7) % g.n;
-        target[s] = int32_t(t);
-        x[(o * g.n + t) * g.inner + i] = T(30);
-      }
-    smw::LossArgs<T> a{};
-    a.input = x.data();
-    a.target_index = target.data();
-    a.outer = g.outer;
-    a.classes = g.n;
-    a.inner = g.inner;
-    a.ignore_index = -100;
-    a.reduction = smw::kReduceNone;
-    a.loss_none = loss.data();
-    a.grad = with_grad ? grad.data() : nullptr;
-    ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a));
-    const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
-    for (size_t s = 0; s < samples; ++s)
-      EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
-          << "C=" << g.n << " inner=" << g.inner << (with_grad ? " grad" : " loss only")
-          << " loss[" << s << "] " << loss[s] << ", want "
-          << double(want);
-  }
+    for (const Geometry g :
+         std::vector<Geometry>{{8, 10, 1}, {2, 10, 8}, {3, 40, 1}, {2, 1001, 1}}) {
+      const size_t samples = g.outer * g.inner, count = samples * g.n;
+      std::vector<T> x(count, T(0));
+      std::vector<int32_t> target(samples);
+      std::vector<T> loss(samples), grad(count);
+      for (size_t o = 0; o < g.outer; ++o)
+        for (size_t i = 0; i < g.inner; ++i) {
+          const size_t s = o * g.inner + i, t = (s * 7) % g.n;
+          target[s] = int32_t(t);
+          x[(o * g.n + t) * g.inner + i] = T(30);
+        }
+      smw::LossArgs<T> a{};
+      a.input = x.data();
+      a.target_index = target.data();
+      a.outer = g.outer;
+      a.classes = g.n;
+      a.inner = g.inner;
+      a.ignore_index = -100;
+      a.reduction = smw::kReduceNone;
+      a.loss_none = loss.data();
+      a.grad = with_grad ? grad.data() : nullptr;
+      ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a));
+      const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
+      for (size_t s = 0; s < samples; ++s)
+        EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
+            << "C=" << g.n << " inner=" << g.inner << (with_grad ? " grad" : " loss only")
+            << " loss[" << s << "] " << loss[s] << ", want " << double(want);
+    }
 }
 
 // nll_loss: loss -w_t x_t and a gradient row of zeros but -w_t * scale at the
