@@ -25,6 +25,7 @@
 #include "check.h"
 #include "reference.h"
 #include "softmax.h"
+#include "vec.h"
 
 namespace {
 
@@ -356,6 +357,33 @@ TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
             << " loss[" << s << "] " << loss[s] << ", want " << double(want);
     }
 }
+
+#if SOFTMAX_WASM_SIMD128
+// log1p_lanes of a float32 lane group (log S = log1p(S - 1) of four
+// samples): within 1e-10 relative of log1p for S - 1 from 0 to 1e12, on
+// decades, powers of two and values next to them.
+TEST(CrossEntropyLanes, Log1pLanesRelativeError) {
+  std::vector<double> ys = {0.0, 0x1p-60, 0x1p-52, 0x1p-30, 1.0, 2.0, 0x1p20};
+  for (int i = -300; i <= 120; ++i) {
+    const double y = std::pow(10.0, i / 10.0);
+    ys.insert(ys.end(), {y, std::nextafter(y, 0.0), y * (1 + 1e-9), std::ldexp(1.0, i / 4)});
+  }
+  while (ys.size() % 4) ys.push_back(0.5);
+  double worst = 0.0;
+  for (size_t i = 0; i < ys.size(); i += 4) {
+    const smw::F64x4 v{wasm_f64x2_make(ys[i], ys[i + 1]), wasm_f64x2_make(ys[i + 2], ys[i + 3])};
+    double got[4];
+    smw::log1p_lanes(v).store(got);
+    for (size_t l = 0; l < 4; ++l) {
+      const long double want = std::log1p((long double)ys[i + l]);
+      const double err = want == 0 ? std::fabs(got[l]) : double(std::fabs(got[l] - want) / want);
+      worst = std::max(worst, err);
+      EXPECT_LE(err, 1e-10) << "y = " << ys[i + l] << ": " << got[l] << ", want " << double(want);
+    }
+  }
+  std::printf("[max errors] log1p_lanes (float32 lane groups)      %.3e\n", worst);
+}
+#endif
 
 // nll_loss: loss -w_t x_t and a gradient row of zeros but -w_t * scale at the
 // target, exactly, on contiguous rows and strided class axes (samples of a
