@@ -37,6 +37,11 @@ constexpr Status kBadRow = Status(7);
 template <class T>
 struct SampleArgs {
   const T* logits = nullptr;  // rows x vocab
+  // The caller's own copy of the logits, which sample() may overwrite with
+  // the processed values (the JS wrapper's scratch copy): then a row with
+  // penalties or bias at T = 1 costs no O(vocab) copy, and z = x / T is
+  // computed in place. Otherwise the logits are only read.
+  bool logits_writable = false;
   size_t rows = 0, vocab = 0;
   double temperature = 1.0;         // >= 0; 0 = greedy
   size_t top_k = 0;                 // 0 = off
@@ -113,6 +118,10 @@ template <class T>
 size_t draw_dense(const T* z, size_t n, T max, double t, double* total);
 template <class T>
 size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* total);
+// The canonical mass of every token of z (row max `max`) by the dense pass,
+// with exp_weight's clamp or without it (valid when every z - max >= kMin).
+template <class T>
+double dense_mass(const T* z, size_t n, T max, bool clamp);
 }  // namespace detail
 
 // Name of the sampling kernels' variant, for sm.kernels.

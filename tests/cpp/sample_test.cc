@@ -135,6 +135,29 @@ TEST(Draw, ExactThresholds) {
   check_draw_at_exact_thresholds<double>();
 }
 
+// The dense mass pass without exp_weight's clamp (taken when every d >= kMin)
+// adds the same bits as with it, and equals the scalar canonical sum.
+template <class T>
+void check_dense_mass_without_clamp() {
+  std::mt19937_64 g(21);
+  for (size_t n : {1u, 7u, 8u, 255u, 256u, 257u, 1000u, 4099u, 50257u}) {
+    std::vector<T> z(n);
+    std::uniform_real_distribution<double> dist(-85.9, 0.0);
+    for (auto& v : z) v = T(dist(g));
+    z[n / 2] = T(0);
+    const T m = *std::max_element(z.begin(), z.end());
+    Lanes8 scalar;
+    for (size_t i = 0; i < n; ++i) scalar.add(i, weight_of(z[i], m));
+    ASSERT_EQ(detail::dense_mass(z.data(), n, m, true), scalar.total()) << "n " << n;
+    ASSERT_EQ(detail::dense_mass(z.data(), n, m, false), scalar.total()) << "n " << n;
+  }
+}
+
+TEST(Draw, DenseMassWithAndWithoutClamp) {
+  check_dense_mass_without_clamp<float>();
+  check_dense_mass_without_clamp<double>();
+}
+
 // Runs filter-only sample() over one row.
 template <class T>
 std::vector<T> filtered(const std::vector<T>& x, double temperature, size_t top_k, double top_p,
@@ -267,12 +290,16 @@ std::vector<double> fixture_logits(int mode, uint32_t x, size_t count) {
   return out;
 }
 
+// writable: sample() gets its own copy of the logits, which it may process
+// in place (the JS wrapper's form); otherwise it only reads them.
 template <class T>
-void replay(const SamplingCase& c, size_t index) {
+void replay(const SamplingCase& c, size_t index, bool writable) {
   const std::vector<double> x64 = fixture_logits(c.mode, c.gen_seed, c.rows * c.vocab);
   const std::vector<T> x(x64.begin(), x64.end());
+  std::vector<T> copy = x;
   SampleArgs<T> a;
-  a.logits = x.data();
+  a.logits = writable ? copy.data() : x.data();
+  a.logits_writable = writable;
   a.rows = c.rows;
   a.vocab = c.vocab;
   a.temperature = c.temperature;
@@ -302,21 +329,115 @@ void replay(const SamplingCase& c, size_t index) {
   a.bad_row = bad;
   ASSERT_EQ(sample(a), kOk) << "case " << index;
   for (size_t r = 0; r < c.rows; ++r)
-    ASSERT_EQ(tokens[r], c.tokens[r]) << "case " << index << " row " << r;
+    ASSERT_EQ(tokens[r], c.tokens[r])
+        << "case " << index << " row " << r << (writable ? " (in place)" : "");
 }
 
 TEST(Fixture, ReplaysTheTokensOfTheJsReference) {
   size_t draws = 0;
   for (size_t i = 0; i < sizeof kSamplingCases / sizeof kSamplingCases[0]; ++i) {
     const SamplingCase& c = kSamplingCases[i];
-    if (c.f32)
-      replay<float>(c, i);
-    else
-      replay<double>(c, i);
+    for (bool writable : {false, true}) {
+      if (c.f32)
+        replay<float>(c, i, writable);
+      else
+        replay<double>(c, i, writable);
+    }
     draws += c.rows;
   }
   std::printf("replayed %zu draws of the JS reference (%s)\n", draws, sampling_variant());
   EXPECT_GE(draws, 2000u);
+}
+
+// In place (logits_writable) and from read-only logits: the same filtered
+// values, tokens, log-probabilities and errors, with penalties, bias and
+// temperatures, sparse tokens at the row's start and end, every token sparse,
+// and bad rows (NaN, +inf, all -inf after processing).
+template <class T>
+void check_in_place_equals_read_only() {
+  std::mt19937 g(17);
+  const T inf = std::numeric_limits<T>::infinity();
+  for (int c = 0; c < 400; ++c) {
+    const size_t rows = 1 + g() % 3, n = 1 + g() % (c % 4 == 0 ? 9 : 700);
+    std::vector<T> x(rows * n);
+    for (auto& v : x) v = T(int(g() % 2001) - 1000) / T(64);
+    if (c % 7 == 0) x[g() % x.size()] = -inf;
+    if (c % 31 == 0) x[g() % x.size()] = std::numeric_limits<T>::quiet_NaN();
+    if (c % 37 == 0) x[g() % x.size()] = inf;
+    std::vector<int32_t> hist;
+    const size_t h = g() % (2 * n + 3);
+    for (size_t i = 0; i < h; ++i) hist.push_back(int32_t(c % 5 == 0 ? i % n : g() % n));
+    if (c % 3 == 0) hist.push_back(0), hist.push_back(int32_t(n - 1));
+    std::vector<uint32_t> ranges(2 * rows);
+    for (size_t r = 0; r < rows; ++r) ranges[2 * r + 1] = uint32_t(hist.size());
+    std::vector<int32_t> bias_ids;
+    std::vector<double> bias_values;
+    for (size_t t = 0; t < n; ++t)
+      if (g() % 5 == 0) bias_ids.push_back(int32_t(t)), bias_values.push_back(g() % 9 == 0 ? -INFINITY : double(int(g() % 9) - 4));
+    const double temps[] = {1.0, 0.8, 0.7, 1.3, 0.001, 2000.0, 0.0};
+    SampleArgs<T> a;
+    a.rows = rows;
+    a.vocab = n;
+    a.temperature = temps[c % 7];
+    a.top_k = c % 3 == 1 ? 1 + g() % n : 0;
+    a.top_p = c % 2 ? 0.9 : 1.0;
+    a.min_p = c % 5 == 2 ? 0.05 : 0.0;
+    a.repetition_penalty = 1.3;
+    a.presence_penalty = 0.5;
+    a.frequency_penalty = 0.25;
+    if (!hist.empty()) {
+      a.history = hist.data();
+      a.history_range = ranges.data();
+    }
+    a.bias_ids = bias_ids.data();
+    a.bias_values = bias_values.data();
+    a.bias_count = c % 2 ? bias_ids.size() : 0;
+    a.key0 = uint32_t(c);
+    std::vector<char> work(sample_workspace_bytes<T>(n, hist.size(), rows) + 16);
+    a.work = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
+    struct Result {
+      Status status;
+      uint32_t bad[2];
+      std::vector<T> filtered;
+      std::vector<int32_t> tokens;
+      std::vector<double> log_probs;
+    };
+    auto run = [&](bool writable) {
+      Result res{kOk, {0, 0}, std::vector<T>(rows * n), std::vector<int32_t>(rows, -1),
+                 std::vector<double>(rows, 0.0)};
+      std::vector<T> copy = x;
+      SampleArgs<T> b = a;
+      b.logits = writable ? copy.data() : x.data();
+      b.logits_writable = writable;
+      b.bad_row = res.bad;
+      b.filtered = res.filtered.data();
+      b.tokens = res.tokens.data();
+      b.log_probs = res.log_probs.data();
+      res.status = sample(b);
+      return res;
+    };
+    const Result ro = run(false), ip = run(true);
+    ASSERT_EQ(ro.status, ip.status) << "case " << c;
+    if (ro.status != kOk) {
+      ASSERT_EQ(ro.bad[0], ip.bad[0]) << "case " << c;
+      ASSERT_EQ(ro.bad[1], ip.bad[1]) << "case " << c;
+      continue;
+    }
+    for (size_t i = 0; i < rows * n; ++i) {
+      const T p = ro.filtered[i], q = ip.filtered[i];
+      ASSERT_TRUE(p == q || (p != p && q != q)) << "case " << c << " i " << i;
+      ASSERT_EQ(std::signbit(p), std::signbit(q)) << "case " << c << " i " << i;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      ASSERT_EQ(ro.tokens[r], ip.tokens[r]) << "case " << c << " row " << r;
+      ASSERT_EQ(ro.log_probs[r], ip.log_probs[r]) << "case " << c << " row " << r;
+    }
+  }
+}
+
+TEST(Process, InPlaceEqualsReadOnly) {
+  check_in_place_equals_read_only<float>();
+  check_in_place_equals_read_only<double>();
 }
 
 }  // namespace
