@@ -111,6 +111,26 @@ constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 // per four floats. (A product by fl(1 / t) with a check for the lanes whose
 // rounding it could change is exact too, but the check made it no faster:
 // bench/VARIANTS.md, round 3.)
+// Whether fl(x * r), r = fl(1 / t), equals fl64(x / t) for every float32 x
+// (then the product needs no check): r has at most 29 significant bits, so
+// x * r is exact in double, and t * r = 1 + e with -2^-55 <= e <= 2^-54, so
+// x / t = x r (1 + d) with |d| < 2^-54: less than half an ulp of x r from it,
+// which is therefore the quotient rounded to double. t = 0.8 (r = 1.25,
+// e = 2^-54) is such a temperature. t * r = p + err exactly (Dekker's
+// product, no FMA).
+inline bool exact_reciprocal(double t, double r) {
+  uint64_t bits;
+  std::memcpy(&bits, &r, 8);
+  if ((bits & 0xffffffu) != 0 || !(t >= 0x1p-64 && t <= 0x1p64)) return false;
+  const double split = 134217729.0;  // 2^27 + 1
+  const double p = t * r;
+  const double ta = split * t, t_hi = ta - (ta - t), t_lo = t - t_hi;
+  const double ra = split * r, r_hi = ra - (ra - r), r_lo = r - r_hi;
+  const double err = ((t_hi * r_hi - p) + t_hi * r_lo + t_lo * r_hi) + t_lo * r_lo;
+  const double e = (p - 1.0) + err;
+  return e >= -0x1p-55 && e <= 0x1p-54;
+}
+
 template <class T>
 T temper_max(const T* src, size_t n, double temperature, bool divide, T* dst, T* min_out) {
   using V = Vec<T>;
@@ -123,6 +143,83 @@ T temper_max(const T* src, size_t n, double temperature, bool divide, T* dst, T*
     V mv = V::splat(kNegInf<T>), minv = V::splat(-kNegInf<T>);
     typename V::Mask bad = is_nan(V::splat(T(0)));
     const v128_t tv = wasm_f64x2_splat(temperature);
+    if constexpr (sizeof(T) == 4) {
+      // fl(x / t) from q = fl(x * fl(1 / t)) where that is exact (see above),
+      // eight floats at a time; a block with a risky lane is divided.
+      const bool by_product = divide && temperature >= 0x1p-64 && temperature <= 0x1p64;
+      if (by_product) {
+        const double r = 1.0 / temperature;
+        const v128_t rv = wasm_f64x2_splat(r);
+        const bool exact = exact_reciprocal(temperature, r);
+        // Midpoint: (low word + 8 - 2^28) & 0x1ffffff0 == 0 iff the low 29
+        // bits of q are within 8 of 0x10000000.
+        const v128_t mid_add = wasm_i32x4_splat(8 - 0x10000000), mid_keep = wasm_i32x4_splat(0x1ffffff0);
+        // Tiny: 0 < |x| <= X, X >= 2^-126 * t (1 + 2^-20) (then |q| >= 2^-126
+        // elsewhere): |x| bits + 0x7fffffff < X bits + 0x80000000, signed.
+        const float tiny_x =
+            std::nextafter(float(0x1p-126 * temperature * (1.0 + 0x1p-20)), -kNegInf<float>);
+        uint32_t tiny_bits;
+        std::memcpy(&tiny_bits, &tiny_x, 4);
+        const v128_t abs_mask = wasm_i32x4_splat(0x7fffffff), tiny_add = wasm_i32x4_splat(0x7fffffff);
+        const v128_t tiny_lim = wasm_i32x4_splat(int32_t(tiny_bits + 1u + 0x7fffffffu));
+        auto product = [&](v128_t v, v128_t& qlo, v128_t& qhi) {
+          qlo = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(v), rv);
+          qhi = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)), rv);
+        };
+        auto quotient = [&](v128_t v) {
+          const v128_t qlo = wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(v), tv);
+          const v128_t qhi = wasm_f64x2_div(
+              wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)), tv);
+          return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(qlo),
+                                    wasm_f32x4_demote_f64x2_zero(qhi), 0, 1, 4, 5);
+        };
+        auto tiny = [&](v128_t v) {
+          return wasm_i32x4_gt(tiny_lim, wasm_i32x4_add(wasm_v128_and(v, abs_mask), tiny_add));
+        };
+        auto demote = [](v128_t qlo, v128_t qhi) {
+          return wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(qlo),
+                                    wasm_f32x4_demote_f64x2_zero(qhi), 0, 1, 4, 5);
+        };
+        for (; exact && i + 2 * L <= n; i += 2 * L) {
+          const v128_t a = wasm_v128_load(src + i), b = wasm_v128_load(src + i + L);
+          v128_t a0, a1, b0, b1;
+          product(a, a0, a1);
+          product(b, b0, b1);
+          V va, vb;
+          va.v = demote(a0, a1);
+          vb.v = demote(b0, b1);
+          va.store(dst + i);
+          vb.store(dst + i + L);
+          mv = pmax(mv, pmax(va, vb));
+          minv = pmin(minv, pmin(va, vb));
+          bad = bad | is_nan(va) | is_nan(vb);
+        }
+        for (; i + 2 * L <= n; i += 2 * L) {
+          const v128_t a = wasm_v128_load(src + i), b = wasm_v128_load(src + i + L);
+          v128_t a0, a1, b0, b1;
+          product(a, a0, a1);
+          product(b, b0, b1);
+          const v128_t la = wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), lb = wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6);
+          const v128_t ta = wasm_v128_and(wasm_i32x4_add(la, mid_add), mid_keep);
+          const v128_t tb = wasm_v128_and(wasm_i32x4_add(lb, mid_add), mid_keep);
+          const v128_t risky = wasm_v128_or(wasm_i32x4_eq(wasm_u32x4_min(ta, tb), wasm_i32x4_splat(0)),
+                                            wasm_v128_or(tiny(a), tiny(b)));
+          V va, vb;
+          if (!wasm_v128_any_true(risky)) {
+            va.v = demote(a0, a1);
+            vb.v = demote(b0, b1);
+          } else {
+            va.v = quotient(a);
+            vb.v = quotient(b);
+          }
+          va.store(dst + i);
+          vb.store(dst + i + L);
+          mv = pmax(mv, pmax(va, vb));
+          minv = pmin(minv, pmin(va, vb));
+          bad = bad | is_nan(va) | is_nan(vb);
+        }
+      }
+    }
     for (; i + L <= n; i += L) {
       V v = V::load(src + i);
       if (divide) {
@@ -859,6 +956,13 @@ double dense_mass(const T* z, size_t n, T max, bool clamp) {
   std::vector<double> snaps(8 * (n / kSnapEvery + 1));
   return dense_total(z, n, max, kNegInf<T>, 0.0, snaps.data(), clamp);
 }
+template <class T>
+T temper(const T* x, size_t n, double temperature, T* z) {
+  T lo;
+  return temper_max(x, n, temperature, true, z, &lo);
+}
+template float temper<float>(const float*, size_t, double, float*);
+template double temper<double>(const double*, size_t, double, double*);
 template double dense_mass<float>(const float*, size_t, float, bool);
 template double dense_mass<double>(const double*, size_t, double, bool);
 template size_t draw_dense<float>(const float*, size_t, float, double, double*);

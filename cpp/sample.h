@@ -122,6 +122,9 @@ size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* tot
 // with exp_weight's clamp or without it (valid when every z - max >= kMin).
 template <class T>
 double dense_mass(const T* z, size_t n, T max, bool clamp);
+// z = fl(x / temperature) as the processing pass computes it (returns the max).
+template <class T>
+T temper(const T* x, size_t n, double temperature, T* z);
 }  // namespace detail
 
 // Name of the sampling kernels' variant, for sm.kernels.

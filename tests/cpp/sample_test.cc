@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -156,6 +158,80 @@ void check_dense_mass_without_clamp() {
 TEST(Draw, DenseMassWithAndWithoutClamp) {
   check_dense_mass_without_clamp<float>();
   check_dense_mass_without_clamp<double>();
+}
+
+// The processing pass's z = fl(x / t) (a product by fl(1 / t) where that is
+// exact or checked, divides elsewhere) equals the scalar quotient bit for bit:
+// random logits, quotients within a few ulps of float32 rounding midpoints,
+// tiny and huge values, zeros, infinities; temperatures with short and long
+// reciprocals and outside the product's range.
+template <class T>
+void check_temper_equals_division() {
+  std::mt19937_64 g(29);
+  const double temps[] = {0.8, 0.7, 0.4, 1.6, 2.0 / 3, 4.0 / 3, 1 / 1.75, 1 / 1.125, 0.2, 3.2, 0.5, 0.25, 4.0, 0.625, 0.9, 0.95, 1.1,
+                          1.25, 5.0, 0.75, 1.0 / 3, 0.1, 0.3, 2.5, 1e-10, 1e20, 0x1p-64,
+                          0x1p64, 0x1p-70, 0x1p70, 1.0000001, 0.99999999999};
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  for (size_t c = 0; c < 60; ++c) {
+    const double t = c < std::size(temps) ? temps[c] : std::exp(uni(g) * 20 - 10);
+    const size_t n = 4099;
+    std::vector<T> x(n), z(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int kind = int(i % 8);
+      if (kind < 4) {
+        x[i] = T((uni(g) - 0.5) * 60);
+      } else if (kind < 7) {  // a quotient within a few ulps of a midpoint of T
+        const T f = T((uni(g) - 0.5) * 200 * std::pow(10.0, double(int(g() % 9) - 4)));
+        const double mid = (double(f) + double(std::nextafter(f, T(1e30)))) / 2;
+        T v = T(mid * t);
+        for (int k = int(g() % 5) - 2; k != 0; k += k > 0 ? -1 : 1)
+          v = std::nextafter(v, k > 0 ? T(1e30) : T(-1e30));
+        x[i] = v;
+      } else {
+        const T specials[] = {T(0), -T(0), std::numeric_limits<T>::denorm_min(),
+                              std::numeric_limits<T>::min(), T(1e-39), T(3e38), -T(3e38),
+                              std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity()};
+        x[i] = specials[g() % std::size(specials)];
+      }
+    }
+    detail::temper(x.data(), n, t, z.data());
+    for (size_t i = 0; i < n; ++i) {
+      const T want = T(double(x[i]) / t);
+      ASSERT_TRUE(std::memcmp(&want, &z[i], sizeof(T)) == 0)
+          << "t " << t << " x " << x[i] << " got " << z[i] << " want " << want;
+    }
+  }
+}
+
+TEST(Process, TemperatureQuotientEqualsScalarDivision) {
+  check_temper_equals_division<float>();
+  check_temper_equals_division<double>();
+}
+
+// The knife-edges of the product: temperatures chosen so that x / t lies
+// within a few double ulps of a float32 rounding midpoint M (t = fl(x / M)),
+// for normal and subnormal M (where more than 29 bits are rounded off).
+TEST(Process, TemperatureQuotientAtRoundingMidpoints) {
+  std::mt19937_64 g(31);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  size_t exact_ties = 0;
+  for (int c = 0; c < 20000; ++c) {
+    const bool subnormal = c % 4 == 3;
+    const float f = subnormal ? float(double(g() % (1u << 23)) * 0x1p-149)
+                              : float((0.5 + uni(g)) * std::pow(2.0, double(int(g() % 40) - 20)));
+    const double mid = (double(f) + double(std::nextafter(f, 1e30f))) / 2;
+    const float x = float((0.5 + uni(g)) * (subnormal ? 1e-30 : 8.0));
+    const double t = double(x) / mid;
+    if (!(t >= 0x1p-64 && t <= 0x1p64)) continue;
+    const float want = float(double(x) / t);
+    exact_ties += double(x) / t == mid;
+    float xs[8], zs[8];
+    for (int k = 0; k < 8; ++k) xs[k] = k == c % 8 ? x : float(k) - 3.5f;
+    detail::temper(xs, 8, t, zs);
+    ASSERT_TRUE(std::memcmp(&zs[c % 8], &want, 4) == 0)
+        << "t " << t << " x " << x << " got " << zs[c % 8] << " want " << want;
+  }
+  EXPECT_GT(exact_ties, 1000u);  // the construction does reach the midpoints
 }
 
 // Runs filter-only sample() over one row.
