@@ -3,17 +3,22 @@
 // generator).
 //
 // Per row, without sorting the vocabulary:
-//   process   z = processed logits and their max in one dense pass (fl(x / T)
-//             by f64x2 divides, or x itself when T is 1 and nothing is
-//             sparse), then the history and bias tokens recomputed in double;
-//             NaN, +inf and all -inf are seen from the max.
+//   process   z = processed logits, their max and min in one dense pass, in
+//             place when the logits are the caller's own copy (the history and
+//             bias tokens computed in double first, written after the pass, so
+//             penalties cost O(history)); fl(x / T) by a product with
+//             fl(1 / T) where that is exact (checked per block of 8, or for
+//             every x at once for temperatures like 0.8), else f64x2 divides;
+//             x itself at T = 1. NaN, +inf and all -inf are seen from the max.
 //   top-k     the k-th largest value by a buffered threshold select: a buffer of
 //             at most max(2k, k + 64) values above a running threshold; when it
 //             fills, nth_element keeps its k largest and raises the threshold.
 //             Blocks of a SIMD width with nothing above the threshold are
 //             skipped with one compare. O(n); then the kept tokens (z >= v_k,
 //             ties included) are gathered into a list in index order.
-//   top-p     the mass W of the tokens still kept (one exp pass; its lane
+//   top-p     the mass W of the tokens still kept (one exp pass by chunks of
+//             256: weights into a buffer, then into the eight lanes; without
+//             exp_weight's clamp when the row's min is within 86 of the max; its lane
 //             snapshots serve the draw when top-p cuts nothing); candidates
 //             z >= m - D, D = ln(2n / ((1 - p) W)): the tokens below weigh less
 //             than (1 - p) W / 2 together, so the threshold bin is among the
@@ -153,18 +158,21 @@ T temper_max(const T* src, size_t n, double temperature, bool divide, T* dst, T*
         const bool exact = exact_reciprocal(temperature, r);
         // Midpoint: (low word + 8 - 2^28) & 0x1ffffff0 == 0 iff the low 29
         // bits of q are within 8 of 0x10000000.
-        const v128_t mid_add = wasm_i32x4_splat(8 - 0x10000000), mid_keep = wasm_i32x4_splat(0x1ffffff0);
+        const v128_t mid_add = wasm_i32x4_splat(8 - 0x10000000),
+                     mid_keep = wasm_i32x4_splat(0x1ffffff0);
         // Tiny: 0 < |x| <= X, X >= 2^-126 * t (1 + 2^-20) (then |q| >= 2^-126
         // elsewhere): |x| bits + 0x7fffffff < X bits + 0x80000000, signed.
         const float tiny_x =
             std::nextafter(float(0x1p-126 * temperature * (1.0 + 0x1p-20)), -kNegInf<float>);
         uint32_t tiny_bits;
         std::memcpy(&tiny_bits, &tiny_x, 4);
-        const v128_t abs_mask = wasm_i32x4_splat(0x7fffffff), tiny_add = wasm_i32x4_splat(0x7fffffff);
+        const v128_t abs_mask = wasm_i32x4_splat(0x7fffffff),
+                     tiny_add = wasm_i32x4_splat(0x7fffffff);
         const v128_t tiny_lim = wasm_i32x4_splat(int32_t(tiny_bits + 1u + 0x7fffffffu));
         auto product = [&](v128_t v, v128_t& qlo, v128_t& qhi) {
           qlo = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(v), rv);
-          qhi = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)), rv);
+          qhi = wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)),
+                               rv);
         };
         auto quotient = [&](v128_t v) {
           const v128_t qlo = wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(v), tv);
@@ -199,11 +207,13 @@ T temper_max(const T* src, size_t n, double temperature, bool divide, T* dst, T*
           v128_t a0, a1, b0, b1;
           product(a, a0, a1);
           product(b, b0, b1);
-          const v128_t la = wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6), lb = wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6);
+          const v128_t la = wasm_i32x4_shuffle(a0, a1, 0, 2, 4, 6),
+                       lb = wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6);
           const v128_t ta = wasm_v128_and(wasm_i32x4_add(la, mid_add), mid_keep);
           const v128_t tb = wasm_v128_and(wasm_i32x4_add(lb, mid_add), mid_keep);
-          const v128_t risky = wasm_v128_or(wasm_i32x4_eq(wasm_u32x4_min(ta, tb), wasm_i32x4_splat(0)),
-                                            wasm_v128_or(tiny(a), tiny(b)));
+          const v128_t risky =
+              wasm_v128_or(wasm_i32x4_eq(wasm_u32x4_min(ta, tb), wasm_i32x4_splat(0)),
+                           wasm_v128_or(tiny(a), tiny(b)));
           V va, vb;
           if (!wasm_v128_any_true(risky)) {
             va.v = demote(a0, a1);
@@ -924,8 +934,9 @@ Status sample_row(const SampleArgs<T>& a, size_t r, Work<T>& w, uint32_t* why) {
     const size_t j = list_draw(c, len, u * total);
     token = j < len ? c[j].idx : n;
   } else {
-    total = snap_thr == thr && keep_min_p == 0.0 ? snap_total
-                                                 : dense_total(z, n, mt, thr, keep_min_p, w.snaps, clamp);
+    total = snap_thr == thr && keep_min_p == 0.0
+                ? snap_total
+                : dense_total(z, n, mt, thr, keep_min_p, w.snaps, clamp);
     token = dense_draw(z, n, mt, thr, keep_min_p, w.snaps, u * total);
   }
   if (token >= n) return kBadOption;  // cannot happen (see the draws); never a silent token
@@ -1040,11 +1051,13 @@ template Status sample<double>(const SampleArgs<double>&);
 
 const char* sampling_variant() {
 #if SOFTMAX_WASM_SIMD128
-  return "sampling_philox4x32_10_u53_expw6f32_expw12f64_f64x2_canon8_bufselect_topk_boundedcand_"
+  return "sampling_philox4x32_10_u53_expw6f32_expw12f64_f64x2_canon8_inplace_recipq_chunkexp_"
+         "bufselect_topk_boundedcand_"
          "topp_"
          "keyselect_topk_simdargmax";
 #else
-  return "sampling_philox4x32_10_u53_expw6f32_expw12f64_scalar_canon8_bufselect_topk_boundedcand_"
+  return "sampling_philox4x32_10_u53_expw6f32_expw12f64_scalar_canon8_inplace_chunkexp_"
+         "bufselect_topk_boundedcand_"
          "topp_"
          "keyselect_topk_scalarargmax";
 #endif

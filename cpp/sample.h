@@ -9,7 +9,9 @@
 //      for a token seen c > 0 times
 //   3. logit bias: y = y + b
 //   4. temperature T > 0: z = y / T. Steps 1-4 run in double and round once to
-//      the dtype; a token without penalty or bias gets z = fl(x / T).
+//      the dtype; a token without penalty or bias gets z = fl(x / T) (the
+//      SIMD float32 pass may get it from a product by fl(1 / T) where that
+//      gives the same bits: sample.cc temper_max).
 //      T == 0 is greedy: the first index of the largest y, nothing else kept.
 //   5. top-k: keep z >= the k-th largest z (ties with it kept, as HF).
 //   6. top-p: keep z >= v_p, v_p the smallest value level v with

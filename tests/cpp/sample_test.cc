@@ -168,9 +168,10 @@ TEST(Draw, DenseMassWithAndWithoutClamp) {
 template <class T>
 void check_temper_equals_division() {
   std::mt19937_64 g(29);
-  const double temps[] = {0.8, 0.7, 0.4, 1.6, 2.0 / 3, 4.0 / 3, 1 / 1.75, 1 / 1.125, 0.2, 3.2, 0.5, 0.25, 4.0, 0.625, 0.9, 0.95, 1.1,
-                          1.25, 5.0, 0.75, 1.0 / 3, 0.1, 0.3, 2.5, 1e-10, 1e20, 0x1p-64,
-                          0x1p64, 0x1p-70, 0x1p70, 1.0000001, 0.99999999999};
+  const double temps[] = {0.8,   0.7,  0.4,     1.6,    2.0 / 3, 4.0 / 3, 1 / 1.75,  1 / 1.125,
+                          0.2,   3.2,  0.5,     0.25,   4.0,     0.625,   0.9,       0.95,
+                          1.1,   1.25, 5.0,     0.75,   1.0 / 3, 0.1,     0.3,       2.5,
+                          1e-10, 1e20, 0x1p-64, 0x1p64, 0x1p-70, 0x1p70,  1.0000001, 0.99999999999};
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   for (size_t c = 0; c < 60; ++c) {
     const double t = c < std::size(temps) ? temps[c] : std::exp(uni(g) * 20 - 10);
@@ -188,9 +189,15 @@ void check_temper_equals_division() {
           v = std::nextafter(v, k > 0 ? T(1e30) : T(-1e30));
         x[i] = v;
       } else {
-        const T specials[] = {T(0), -T(0), std::numeric_limits<T>::denorm_min(),
-                              std::numeric_limits<T>::min(), T(1e-39), T(3e38), -T(3e38),
-                              std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity()};
+        const T specials[] = {T(0),
+                              -T(0),
+                              std::numeric_limits<T>::denorm_min(),
+                              std::numeric_limits<T>::min(),
+                              T(1e-39),
+                              T(3e38),
+                              -T(3e38),
+                              std::numeric_limits<T>::infinity(),
+                              -std::numeric_limits<T>::infinity()};
         x[i] = specials[g() % std::size(specials)];
       }
     }
@@ -449,7 +456,9 @@ void check_in_place_equals_read_only() {
     std::vector<int32_t> bias_ids;
     std::vector<double> bias_values;
     for (size_t t = 0; t < n; ++t)
-      if (g() % 5 == 0) bias_ids.push_back(int32_t(t)), bias_values.push_back(g() % 9 == 0 ? -INFINITY : double(int(g() % 9) - 4));
+      if (g() % 5 == 0)
+        bias_ids.push_back(int32_t(t)),
+            bias_values.push_back(g() % 9 == 0 ? -INFINITY : double(int(g() % 9) - 4));
     const double temps[] = {1.0, 0.8, 0.7, 1.3, 0.001, 2000.0, 0.0};
     SampleArgs<T> a;
     a.rows = rows;
@@ -470,7 +479,8 @@ void check_in_place_equals_read_only() {
     a.bias_count = c % 2 ? bias_ids.size() : 0;
     a.key0 = uint32_t(c);
     std::vector<char> work(sample_workspace_bytes<T>(n, hist.size(), rows) + 16);
-    a.work = reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
+    a.work =
+        reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
     struct Result {
       Status status;
       uint32_t bad[2];
@@ -479,7 +489,10 @@ void check_in_place_equals_read_only() {
       std::vector<double> log_probs;
     };
     auto run = [&](bool writable) {
-      Result res{kOk, {0, 0}, std::vector<T>(rows * n), std::vector<int32_t>(rows, -1),
+      Result res{kOk,
+                 {0, 0},
+                 std::vector<T>(rows * n),
+                 std::vector<int32_t>(rows, -1),
                  std::vector<double>(rows, 0.0)};
       std::vector<T> copy = x;
       SampleArgs<T> b = a;
