@@ -239,6 +239,59 @@ async function instantiate(factory, wasmModule, what, flavour, seen) {
   return Promise.race([ready, failed]);
 }
 
+/** Compiles a flavour's .wasm from wasmBinary, locateFile or the package's default location. */
+async function compileFlavour(env, o, flavour) {
+  if (o.wasmBinary) {
+    return { what: 'wasmBinary', wasmModule: await compileBytes(o.wasmBinary, 'load: wasmBinary') };
+  }
+  if (o.locateFile) {
+    const located = o.locateFile(flavour.wasm, env.directory(flavour));
+    if (typeof located !== 'string' && !(located instanceof URL)) {
+      throw new TypeError(
+        `load: locateFile(${JSON.stringify(flavour.wasm)}) must return a URL or a path, got ${describe(located)}`,
+      );
+    }
+    const where = String(located);
+    return {
+      what: where,
+      wasmModule: await compileOnce(where, () =>
+        env.compile(where, `load: locateFile(${JSON.stringify(flavour.wasm)}) returned ${JSON.stringify(where)}: `),
+      ),
+    };
+  }
+  const where = await env.defaultWasm(flavour);
+  return { what: where, wasmModule: await compileOnce(where, () => env.compile(where, 'softmax-wasm: ')) };
+}
+
+/**
+ * The single-thread build beside a threaded one, or undefined where it cannot be loaded (a server
+ * with the threaded file only): the instance then works as before, copying into shared memory.
+ */
+async function loadSmall(env, o, flavour) {
+  try {
+    const { wasmModule, what } = await compileFlavour(env, o, flavour);
+    return await instantiateFlavour(flavour, wasmModule, what, {});
+  } catch {
+    return undefined;
+  }
+}
+
+/** Instantiates a compiled flavour with its glue, and checks that it is that build. */
+async function instantiateFlavour(flavour, wasmModule, what, seen) {
+  const { default: factory } = await (dynamicCodeAllowed() ? flavour.glue : flavour.cspGlue)();
+  const module = await instantiate(factory, wasmModule, what, flavour, seen);
+  if (typeof module.kernelVariant !== 'function') {
+    throw new RangeError(`load: ${what} is a WebAssembly module, but not softmax-wasm's (it binds no kernelVariant)`);
+  }
+  const kernels = module.kernelVariant();
+  if (!flavour.kernels.test(kernels)) {
+    throw new RangeError(
+      `load: ${what} is not the ${flavour.name} build (its kernels are ${kernels}); give the bytes of ${flavour.wasm}, or choose the build with the simd option`,
+    );
+  }
+  return module;
+}
+
 /**
  * load() for one environment. env:
  *   defaultWasm(flavour) -> Promise<string>  where the build's .wasm is (URL or path)
@@ -262,46 +315,24 @@ export function createLoad(env) {
     const useSimd = o.simd ?? hasSimd;
     const threads = cores > 1 && useSimd && env.spawner && threadsPossible(true) ? cores : 1;
     const flavour = threads > 1 ? FLAVOURS.threads : useSimd ? FLAVOURS.simd : FLAVOURS.scalar;
-    let wasmModule;
-    let what;
-    if (o.wasmBinary) {
-      what = 'wasmBinary';
-      wasmModule = await compileBytes(o.wasmBinary, 'load: wasmBinary');
-    } else if (o.locateFile) {
-      const located = o.locateFile(flavour.wasm, env.directory(flavour));
-      if (typeof located !== 'string' && !(located instanceof URL)) {
-        throw new TypeError(
-          `load: locateFile(${JSON.stringify(flavour.wasm)}) must return a URL or a path, got ${describe(located)}`,
-        );
-      }
-      const where = String(located);
-      what = where;
-      wasmModule = await compileOnce(where, () =>
-        env.compile(where, `load: locateFile(${JSON.stringify(flavour.wasm)}) returned ${JSON.stringify(where)}: `),
-      );
-    } else {
-      const where = await env.defaultWasm(flavour);
-      what = where;
-      wasmModule = await compileOnce(where, () => env.compile(where, 'softmax-wasm: '));
-    }
-    const { default: factory } = await (dynamicCodeAllowed() ? flavour.glue : flavour.cspGlue)();
+    // The threaded build's memory is a SharedArrayBuffer, and V8 copies into and out of a shared
+    // buffer word by word (relaxed atomics) instead of memcpy: 1.5-2x slower for arrays of 1k-64k
+    // elements. So a threaded instance also loads the single-thread SIMD build (compiled in
+    // parallel) and runs there the calls that would not be shared anyway (softmax-wasm.js,
+    // #engine); without wasmBinary only, since wasmBinary gives the bytes of one build.
+    const smallFlavour = threads > 1 && !o.wasmBinary ? FLAVOURS.simd : undefined;
+    const [{ wasmModule, what }, small] = await Promise.all([
+      compileFlavour(env, o, flavour),
+      smallFlavour === undefined ? undefined : loadSmall(env, o, smallFlavour),
+    ]);
     const seen = {};
-    const module = await instantiate(factory, wasmModule, what, flavour, seen);
-    if (typeof module.kernelVariant !== 'function') {
-      throw new RangeError(`load: ${what} is a WebAssembly module, but not softmax-wasm's (it binds no kernelVariant)`);
-    }
-    const kernels = module.kernelVariant();
-    if (!flavour.kernels.test(kernels)) {
-      throw new RangeError(
-        `load: ${what} is not the ${flavour.name} build (its kernels are ${kernels}); give the bytes of ${flavour.wasm}, or choose the build with the simd option`,
-      );
-    }
+    const module = await instantiateFlavour(flavour, wasmModule, what, seen);
     if (threads === 1) return new SoftmaxWasm(module, flavour.backend);
     const memory = Object.values(seen.imports)
       .flatMap((m) => Object.values(m))
       .find((v) => v instanceof WebAssembly.Memory);
     const pool = new ThreadPool(module, seen.instance, wasmModule, memory, threads, env.spawner());
-    const sm = new SoftmaxWasm(module, flavour.backend, pool);
+    const sm = new SoftmaxWasm(module, flavour.backend, pool, small && new SoftmaxWasm(small, smallFlavour.backend));
     registerPool(sm, pool);
     return sm;
   };

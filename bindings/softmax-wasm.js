@@ -156,6 +156,7 @@ export class SoftmaxWasm {
   #views;
   #sampling; // the sampling ops' driver (sampling.js)
   #pool; // the threaded build's ThreadPool (threads.js), else undefined
+  #small; // beside a pool: an instance of the single-thread SIMD build for calls not shared (#engine)
   #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
   #busy = false;
@@ -165,9 +166,10 @@ export class SoftmaxWasm {
   #slotOut = new Arg();
 
   /** @internal */
-  constructor(module, backend, pool) {
+  constructor(module, backend, pool, small) {
     this.#M = module;
     this.#pool = pool;
+    this.#small = small;
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
     this.#kernels = OPS.map((e) => {
@@ -352,6 +354,20 @@ export class SoftmaxWasm {
   }
 
   /**
+   * Where a call runs whose arrays are all copied in and out (none a WasmArray): a threaded
+   * instance sends the calls its pool would not share (fewer elements than the pool's threshold,
+   * at most one task's rows, or one thread active) to its single-thread instance, whose memory
+   * is not shared: V8 copies into and out of a SharedArrayBuffer word by word (relaxed atomics),
+   * 1.5-2x slower than the memcpy of an ArrayBuffer for 1k-64k elements (bench/VARIANTS.md).
+   * The kernels are the same code, so the results are the same bits.
+   */
+  #engine(work, outer, inner) {
+    const pool = this.#pool;
+    if (this.#small === undefined) return this;
+    return work < pool.minWork || (inner === 1 && outer <= 4) || pool.threads === 1 ? this.#small : this;
+  }
+
+  /**
    * The ops along an axis with options { shape, axis, temperature, out }: one
    * input (x) or two of one dtype and length (dy, y); the kernel takes
    * (...inputs, out, outer, n, inner, temperature). Written to allocate
@@ -420,6 +436,7 @@ export class SoftmaxWasm {
     const w0 = a0.kind === WASM;
     const w1 = a1 !== undefined && a1.kind === WASM;
     const wOut = out !== undefined && out.kind === WASM;
+    const E = w0 || w1 || wOut ? this : this.#engine(length, outer, inner);
     const B = dtype.bytes;
     const bytes = align16(length * B);
     // Regions of the scratch block, in order: a copy of x0, of x1, then out.
@@ -428,23 +445,19 @@ export class SoftmaxWasm {
     const rOut = r1 + (a1 === undefined || w1 ? 0 : bytes);
     const total = (w0 ? 0 : bytes) + (a1 === undefined || w1 ? 0 : bytes) + (!wOut && w0 ? bytes : 0);
     const base =
-      total === 0
-        ? 0
-        : this.#scratch.fits(total)
-          ? this.#scratch.base(op, total)
-          : this.#reserve(op, total, [a0, a1, out]);
+      total === 0 ? 0 : E.#scratch.fits(total) ? E.#scratch.base(op, total) : E.#reserve(op, total, [a0, a1, out]);
     const p0 = w0 ? a0.ptr : base + r0;
-    if (!w0) copyIn(M, this.#heap(dtype, p0 / B + length), dtype, p0, a0);
+    if (!w0) copyIn(E.#M, E.#heap(dtype, p0 / B + length), dtype, p0, a0);
     const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
-    if (a1 !== undefined && !w1) copyIn(M, this.#heap(dtype, p1 / B + length), dtype, p1, a1);
+    if (a1 !== undefined && !w1) copyIn(E.#M, E.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
-    const kernel = this.#kernels[i][dtype.name];
+    const kernel = E.#kernels[i][dtype.name];
     const status =
       a1 === undefined
         ? kernel(p0, pOut, outer, n, inner, temperature)
         : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
-    return this.#result(dtype, pOut, length, out);
+    return E.#result(dtype, pOut, length, out);
   }
 
   /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
@@ -477,10 +490,11 @@ export class SoftmaxWasm {
       this.#heap(dtype, at + outLength).fill(-Infinity, at, at + outLength);
       return out.value;
     }
-    const [px, py] = this.#place(op, dtype, undefined, [a, out ?? outLength]);
-    const status = this.#kernels[i][dtype.name](px, py, outer, n, inner);
+    const E = a.kind === WASM || out?.kind === WASM ? this : this.#engine(a.length, outer, inner);
+    const [px, py] = E.#place(op, dtype, undefined, [a, out ?? outLength]);
+    const status = E.#kernels[i][dtype.name](px, py, outer, n, inner);
     if (status) throw fail(op, status);
-    return this.#result(dtype, py, outLength, out);
+    return E.#result(dtype, py, outLength, out);
   }
 
   /** The n x n Jacobian of a 1-D x; options { temperature, out }. */
@@ -556,10 +570,14 @@ export class SoftmaxWasm {
       checkWeightValues(op, this.#heap(dtype, w.ptr / dtype.bytes + classes), w.ptr / dtype.bytes, classes);
     }
 
+    const E =
+      a.kind === WASM || t.kind === WASM || w?.kind === WASM || out?.kind === WASM
+        ? this
+        : this.#engine(size, outer, inner);
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
     const indicesCopied = !t.probabilities && t.kind === COPIED;
-    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = this.#place(
+    const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = E.#place(
       op,
       dtype,
       [t, w],
@@ -583,24 +601,17 @@ export class SoftmaxWasm {
         samples,
         classes,
         ignoreIndex,
-        this.#heap(INT32, pIndex / 4 + samples),
+        E.#heap(INT32, pIndex / 4 + samples),
         pIndex / 4,
         t.type.big === true,
       );
     }
     if (w !== undefined && w.kind === COPIED)
-      checkWeightValues(
-        op,
-        w.src,
-        0,
-        classes,
-        this.#heap(dtype, pWeight / dtype.bytes + classes),
-        pWeight / dtype.bytes,
-      );
+      checkWeightValues(op, w.src, 0, classes, E.#heap(dtype, pWeight / dtype.bytes + classes), pWeight / dtype.bytes);
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
-    const status = this.#kernels[i][dtype.name](
+    const status = E.#kernels[i][dtype.name](
       pIn,
       t.probabilities ? 0 : pIndex,
       t.probabilities ? pProb : 0,
@@ -618,9 +629,9 @@ export class SoftmaxWasm {
     if (status) throw fail(op, status);
     const loss =
       reduction === 'none'
-        ? this.#result(dtype, pNone, samples, undefined)
-        : this.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
-    return wantGrad ? { loss, grad: this.#result(dtype, pGrad, size, out) } : { loss };
+        ? E.#result(dtype, pNone, samples, undefined)
+        : E.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
+    return wantGrad ? { loss, grad: E.#result(dtype, pGrad, size, out) } : { loss };
   }
 
   // ---- placement and results ------------------------------------------------

@@ -148,6 +148,8 @@ export class ThreadPool {
       stackRestore: exportName(M, 'stackRestore', instance.exports, () => M.stackRestore(M.stackSave())),
     };
     M._smw_threads_configure(size - 1, size - 1);
+    /** The fewest elements of a call that is shared (kParallelMin, cpp/parallel.h). */
+    this.minWork = M._smw_threads_min_work();
     // Called from inside the first big call: start the workers once it has returned.
     M.smwRequestThreads = () => queueMicrotask(() => this.#start());
   }
@@ -181,6 +183,7 @@ export class ThreadPool {
   /** Shares calls from `elements` on (0: the built-in threshold). For bench/threads.mjs --threshold. */
   setMinWork(elements) {
     this.#M._smw_threads_set_min_work(elements);
+    this.minWork = this.#M._smw_threads_min_work();
   }
 
   /** The workers' handles (tests). */

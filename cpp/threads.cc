@@ -137,6 +137,9 @@ EMSCRIPTEN_KEEPALIVE void smw_threads_set_min_work(uint32_t work) {
   smw::pool.min_work = work ? work : smw::kParallelMin;
 }
 
+// The smallest call (in elements) that is shared now (bindings: calls below it run elsewhere).
+EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_min_work() { return uint32_t(smw::pool.min_work); }
+
 EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_worker_tasks() {
   return smw::pool.worker_tasks.load(std::memory_order_relaxed);
 }

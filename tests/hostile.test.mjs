@@ -777,7 +777,9 @@ function viewCase(name, body) {
     // it); the expected results come from the shared one (same build).
     const fresh = await load({ simd: build === 'simd' });
     const guard = sentinels(fresh);
-    const n = Math.floor((fresh.memoryBytes * 0.3) / 4);
+    // A multiple of 8: the 1-D cases run as 8 rows, so that a threaded instance shares them on
+    // its own (shared) memory rather than sending them to its single-thread build.
+    const n = Math.floor((fresh.memoryBytes * 0.3) / 32) * 8;
     const grew = body(fresh, n, sm);
     assert.ok(grew, 'the call did not grow wasm memory: the case tests nothing');
     guard.check(name);
@@ -801,12 +803,12 @@ function outCall(sm, ow, want, call) {
 
 viewCase('softmax, x and out', (sm, n, ref) => {
   const x = f32(n);
-  const want = ref.softmax(x);
+  const want = ref.softmax(x, { shape: [8, n / 8] });
   const xw = wasmOf(sm, x);
   const ow = sm.alloc(n);
   const before = sm.memoryBytes;
   const out = ow.array;
-  const got = sm.softmax(xw.array, { out });
+  const got = sm.softmax(xw.array, { shape: [8, n / 8], out });
   const grew = sm.memoryBytes > before;
   same(got, want, 'returned');
   same(ow.array, want, 'out WasmArray');
@@ -816,12 +818,13 @@ viewCase('softmax, x and out', (sm, n, ref) => {
 
 viewCase('softmaxBackward, dy, y and out', (sm, n, ref) => {
   const dy = f32(n, 2);
-  const y = ref.softmax(f32(n, 3));
-  const want = ref.softmaxBackward(dy, y);
+  const shape = [8, n / 8];
+  const y = ref.softmax(f32(n, 3), { shape });
+  const want = ref.softmaxBackward(dy, y, { shape });
   const dw = wasmOf(sm, dy);
   const yw = wasmOf(sm, y);
   const ow = sm.alloc(n);
-  return outCall(sm, ow, want, (out) => sm.softmaxBackward(dw.array, yw.array, { out }));
+  return outCall(sm, ow, want, (out) => sm.softmaxBackward(dw.array, yw.array, { shape, out }));
 });
 
 viewCase('logSumExp, x and out', (sm, n, ref) => {

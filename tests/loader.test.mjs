@@ -31,7 +31,10 @@ test('a second load() of a build compiles nothing; the instances are separate', 
   const t1 = performance.now();
   const b = await load();
   const t2 = performance.now();
-  assert.equal(compiles, 1, 'the first load compiles the SIMD .wasm once');
+  // A threaded instance (Node's default 'auto' on more than one core) also loads the
+  // single-thread SIMD build, for the calls it does not share.
+  const builds = a.threads > 1 ? 2 : 1;
+  assert.equal(compiles, builds, 'the first load compiles each .wasm once');
   assert.notEqual(a, b);
   assert.ok(a instanceof SoftmaxWasm && b instanceof SoftmaxWasm);
   const x = a.alloc(3, 'float64');
@@ -39,9 +42,10 @@ test('a second load() of a build compiles nothing; the instances are separate', 
   assert.ok(near(Array.from(b.softmax([1, 2, 3])), P123), 'b works while a holds memory');
   x.free();
   await load({ simd: false });
-  assert.equal(compiles, 2, 'the scalar build is compiled once too');
+  assert.equal(compiles, builds + 1, 'the scalar build is compiled once too');
   await load({ simd: false });
-  assert.equal(compiles, 2);
+  await load({ threads: 1 });
+  assert.equal(compiles, builds + (builds === 2 ? 1 : 2), 'nor the SIMD build a threaded instance loaded');
   t.diagnostic(`first load ${(t1 - t0).toFixed(1)} ms, second ${(t2 - t1).toFixed(1)} ms`);
 });
 
@@ -136,8 +140,12 @@ test('locateFile in Node: a path, a file: URL string or a URL object; a missing 
     ).backend,
     'wasm-simd128',
   );
-  // 'auto' threads: the threaded build wherever Node reports more than one core.
-  assert.deepEqual(seen, [(await load()).threads > 1 ? 'softmax-threads.wasm' : 'softmax-simd.wasm', dir]);
+  // 'auto' threads: the threaded build wherever Node reports more than one core, and beside it
+  // the single-thread SIMD build for the calls it does not share.
+  assert.deepEqual(
+    seen,
+    (await load()).threads > 1 ? ['softmax-threads.wasm', dir, 'softmax-simd.wasm', dir] : ['softmax-simd.wasm', dir],
+  );
   assert.equal(
     (await load({ simd: false, locateFile: (f) => new URL(`../dist/${f}`, import.meta.url).href })).backend,
     'wasm-scalar',
@@ -148,6 +156,18 @@ test('locateFile in Node: a path, a file: URL string or a URL object; a missing 
       e.message,
     ),
   );
+});
+
+test('a threaded load() whose locateFile has no single-thread build still works, on the threaded build alone', async () => {
+  const sm = await load({
+    threads: 2,
+    locateFile: (f, d) => (f === 'softmax-threads.wasm' ? d + f : `/nowhere/${f}`),
+  });
+  assert.equal(sm.threads, 2);
+  const x = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+  const want = (await load({ threads: 1 })).softmax(x, { shape: [30, 100] });
+  assert.deepEqual(sm.softmax(x, { shape: [30, 100] }), want);
+  sm.dispose();
 });
 
 test('where new Function is refused (node --disallow-code-generation-from-strings), load() uses the CSP-safe glue', async () => {
