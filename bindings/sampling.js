@@ -347,10 +347,24 @@ export class Sampling {
   #kernels; // per op index of ops.js: { float32, float64 } Embind functions
   #ptr = 0;
   #bytes = 0;
+  #small; // a threaded instance's: the single-thread build's Sampling (softmax-wasm.js #engine)
+  #unshared; // (work, rows) => whether the threaded build would run the call on one thread
 
-  constructor(module, kernels) {
+  constructor(module, kernels, small, unshared) {
     this.#M = module;
     this.#kernels = kernels;
+    this.#small = small;
+    this.#unshared = unshared;
+  }
+
+  /**
+   * Where a call runs: on the single-thread build beside a threaded one when every array is
+   * copied (no WasmArray: V8 copies into shared memory word by word) and the call would not be
+   * shared; the same kernels, so the same bits.
+   */
+  #engine(a, out, work, rows) {
+    if (this.#small === undefined || a.kind === WASM || out?.kind === WASM) return this;
+    return this.#unshared(work, rows) ? this.#small : this;
   }
 
   /**
@@ -527,15 +541,17 @@ export class Sampling {
     const tokens = out === undefined ? new Int32Array(p.rows) : out.value;
     if (p.rows > 0) {
       const [k0, k1, position] = Random.state(random);
-      const { pTokens, pLogProbs } = this.#run(op, i, p, {
+      const E = this.#engine(p.a, out, p.a.length, p.rows);
+      const { pTokens, pLogProbs } = E.#run(op, i, p, {
         draw: [k0, k1, position],
         filter: false,
         wantLogProbs,
         out,
       });
-      if (out === undefined) copyOut(tokens, M.HEAP32, pTokens / 4, p.rows);
-      else copyOut(out.src, M.HEAP32, pTokens / 4, p.rows);
-      if (logProbs) copyOut(logProbs, M.HEAPF64, pLogProbs / 8, p.rows);
+      const H = E.#M;
+      if (out === undefined) copyOut(tokens, H.HEAP32, pTokens / 4, p.rows);
+      else copyOut(out.src, H.HEAP32, pTokens / 4, p.rows);
+      if (logProbs) copyOut(logProbs, H.HEAPF64, pLogProbs / 8, p.rows);
       Random.advance(random, p.rows);
     }
     return wantLogProbs ? { tokens, logProbs } : tokens;
@@ -550,9 +566,10 @@ export class Sampling {
     const dtype = p.a.type;
     const out = checkOut(op, r.o.out, M, dtype, p.a.length);
     if (p.rows === 0) return out === undefined ? new dtype.Array(0) : out.value;
-    const { pFiltered } = this.#run(op, i, p, { draw: undefined, filter: true, wantLogProbs: false, out });
+    const E = this.#engine(p.a, out, p.a.length, p.rows);
+    const { pFiltered } = E.#run(op, i, p, { draw: undefined, filter: true, wantLogProbs: false, out });
     const B = dtype.bytes;
-    const heap = B === 4 ? M.HEAPF32 : M.HEAPF64;
+    const heap = B === 4 ? E.#M.HEAPF32 : E.#M.HEAPF64;
     const start = pFiltered / B;
     if (out === undefined) return heap.slice(start, start + p.a.length);
     if (out.kind === WASM) heap.copyWithin(out.ptr / B, start, start + p.a.length);
@@ -575,7 +592,7 @@ export class Sampling {
   }
 
   topK(entry, i, x, k, options) {
-    const { op, M, o, a, shape, axis, n } = this.#alongAxis(entry, x, options);
+    const { op, o, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (typeof k !== 'number') throw new TypeError(`${op}: k must be an integer, got ${show(k)}`);
     if (!Number.isSafeInteger(k) || k < 0 || k > n) {
       throw new RangeError(
@@ -594,14 +611,16 @@ export class Sampling {
     const indices = new Int32Array(count);
     if (count === 0) return { values, indices };
     const B = dtype.bytes;
-    const [pX, pValues, pIndices, pWork] = this.#regions(
+    const E = this.#engine(a, undefined, a.length, outer);
+    const M = E.#M;
+    const [pX, pValues, pIndices, pWork] = E.#regions(
       op,
       [a.kind === WASM ? 0 : a.length * B, count * B, count * 4, M.topKWorkspaceBytes(n, outer)],
       [a],
     );
     const heap = () => (B === 4 ? M.HEAPF32 : M.HEAPF64);
     if (a.kind !== WASM) copyIn(M, heap(), dtype, pX, a);
-    const status = this.#kernels[i][dtypeKey(dtype)](
+    const status = E.#kernels[i][dtypeKey(dtype)](
       a.kind === WASM ? a.ptr : pX,
       pValues,
       pIndices,
@@ -620,7 +639,7 @@ export class Sampling {
   }
 
   argmax(entry, i, x, options) {
-    const { op, M, a, shape, axis, n } = this.#alongAxis(entry, x, options);
+    const { op, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (n === 0)
       throw new RangeError(
         `${op}: axis ${axis} of shape ${showNumbers(shape)} is empty; argmax needs at least one value`,
@@ -634,9 +653,11 @@ export class Sampling {
     if (count === 0) return result;
     const dtype = a.type;
     const B = dtype.bytes;
-    const [pX, pOut] = this.#regions(op, [a.kind === WASM ? 0 : a.length * B, count * 4], [a]);
+    const E = this.#engine(a, undefined, a.length, outer);
+    const M = E.#M;
+    const [pX, pOut] = E.#regions(op, [a.kind === WASM ? 0 : a.length * B, count * 4], [a]);
     if (a.kind !== WASM) copyIn(M, B === 4 ? M.HEAPF32 : M.HEAPF64, dtype, pX, a);
-    const status = this.#kernels[i][dtypeKey(dtype)](a.kind === WASM ? a.ptr : pX, pOut, outer, n, inner);
+    const status = E.#kernels[i][dtypeKey(dtype)](a.kind === WASM ? a.ptr : pX, pOut, outer, n, inner);
     if (status) throw new Error(`${op}: kernel returned status ${status}; please report this with sm.kernels`);
     copyOut(result, M.HEAP32, pOut / 4, count);
     return result;
