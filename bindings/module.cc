@@ -69,9 +69,11 @@ int loss(uintptr_t input, uintptr_t target_index, uintptr_t target_prob, uintptr
 std::string kernel_variant() { return smw::kernel_variant(); }
 std::string sampling_variant() { return smw::sampling_variant(); }
 
-// sample / filterLogits. The scalar options come as 13 doubles at `params`:
+// sample / filterLogits. The scalar options come as 14 doubles at `params`:
 // rows, vocab, temperature, topK, topP, minP, repetitionPenalty,
-// presencePenalty, frequencyPenalty, biasCount, key0, key1, position.
+// presencePenalty, frequencyPenalty, biasCount, key0, key1, position,
+// logitsWritable (1: `logits` is the wrapper's own copy, which the kernel
+// may overwrite).
 // history_range: 2 * rows uint32 [begin, end) into history, or 0 for none.
 template <class T>
 int sample(uintptr_t params, uintptr_t logits, uintptr_t history, uintptr_t history_range,
@@ -92,6 +94,7 @@ int sample(uintptr_t params, uintptr_t logits, uintptr_t history, uintptr_t hist
   a.key0 = uint32_t(p[10]);
   a.key1 = uint32_t(p[11]);
   a.position = uint64_t(p[12]);
+  a.logits_writable = p[13] != 0.0;
   a.logits = reinterpret_cast<const T*>(logits);
   a.history = reinterpret_cast<const int32_t*>(history);
   a.history_range = reinterpret_cast<const uint32_t*>(history_range);

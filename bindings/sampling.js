@@ -67,14 +67,18 @@ const HISTORY_KINDS = 'an Int32Array, a BigInt64Array or an array of integers';
 const isHistoryRow = (v) =>
   Array.isArray(v) || typedArrayTag(v) === 'Int32Array' || typedArrayTag(v) === 'BigInt64Array';
 
-/** Phase 1 of one history row: its ids (numbers or BigInts), each read once. */
+/**
+ * Phase 1 of one history row: its ids, read once. An Int32Array or a
+ * BigInt64Array is copied whole (its elements run no user code); a plain
+ * array's elements are checked to be integers as they are read.
+ */
 function readIds(op, name, value, first) {
   const tag = typedArrayTag(value);
-  if (tag === 'Int32Array' || tag === 'BigInt64Array')
-    return Array.from({ length: typedArrayLength(value) }, (_, i) => value[i]);
+  if (tag === 'Int32Array') return copyInt32(value, typedArrayLength(value));
+  if (tag === 'BigInt64Array') return copyBigInt64(value, typedArrayLength(value));
   if (Array.isArray(value)) {
     const n = value.length;
-    const ids = new Array(n);
+    const ids = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const id = i === 0 && first !== undefined ? first : value[i];
       if (typeof id !== 'number' || !Number.isInteger(id))
@@ -84,6 +88,19 @@ function readIds(op, name, value, first) {
     return ids;
   }
   throw new TypeError(`${op}: ${name} must be ${HISTORY_KINDS}, got ${show(value)}`);
+}
+
+// One function per element type: V8 keeps each loop's element access monomorphic.
+function copyInt32(value, n) {
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = value[i];
+  return ids;
+}
+
+function copyBigInt64(value, n) {
+  const ids = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) ids[i] = value[i];
+  return ids;
 }
 
 /**
@@ -105,7 +122,11 @@ export function readHistory(op, history) {
   return { perRow: true, rows };
 }
 
-/** history, phase 2: ids in [0, vocab), one row per logits row. Returns { ids: Int32Array, ranges: Int32Array(2 * rows) }. */
+/**
+ * history, phase 2: ids in [0, vocab), one row per logits row. Returns
+ * { ids: Int32Array, ranges: Int32Array(2 * rows), longest }: a shared
+ * history is stored once, every row's range pointing at it.
+ */
 function checkHistory(op, h, rows, vocab) {
   if (h === undefined) return undefined;
   if (h.perRow && h.rows.length !== rows) {
@@ -113,20 +134,56 @@ function checkHistory(op, h, rows, vocab) {
       `${op}: history holds ${h.rows.length} rows of token ids but the logits have ${rows} rows; give one array per row (or one array for all rows)`,
     );
   }
-  const ids = [];
+  let total = 0;
+  for (const row of h.rows) total += row.length;
+  const ids = new Int32Array(total);
   const ranges = new Int32Array(2 * rows);
-  h.rows.forEach((row, r) => {
-    const name = h.perRow ? `history[${r}]` : 'history';
-    ranges[2 * r] = ids.length;
-    row.forEach((id, i) => {
-      if (!(id >= 0 && id < vocab))
-        throw new RangeError(`${op}: ${name}[${i}] = ${show(id)} is not a token id in [0, ${vocab})`);
-      ids.push(Number(id));
-    });
-    ranges[2 * r + 1] = ids.length;
-  });
-  if (!h.perRow) for (let r = 1; r < rows; r++) ranges[2 * r + 1] = ids.length;
-  return { ids: Int32Array.from(ids), ranges };
+  let at = 0;
+  let longest = 0;
+  for (let r = 0; r < h.rows.length; r++) {
+    const row = h.rows[r];
+    const n = row.length;
+    ranges[2 * r] = at;
+    if (row instanceof BigInt64Array) {
+      const bad = storeBigIds(ids, at, row, vocab);
+      if (bad >= 0) throw badHistoryId(op, h, r, bad, row[bad], vocab);
+    } else {
+      const bad = storeIds(ids, at, row, vocab);
+      if (bad >= 0) throw badHistoryId(op, h, r, bad, row[bad], vocab);
+    }
+    at += n;
+    ranges[2 * r + 1] = at;
+    longest = Math.max(longest, n);
+  }
+  if (!h.perRow) for (let r = 1; r < rows; r++) ranges[2 * r + 1] = at;
+  return { ids, ranges, longest };
+}
+
+/** Copies a row of ids (Int32Array or Float64Array) to ids[at..]; returns the first index outside [0, vocab), or -1. */
+function storeIds(ids, at, row, vocab) {
+  const n = row.length;
+  for (let i = 0; i < n; i++) {
+    const id = row[i];
+    if (!(id >= 0 && id < vocab)) return i;
+    ids[at + i] = id;
+  }
+  return -1;
+}
+
+function storeBigIds(ids, at, row, vocab) {
+  const n = row.length;
+  const limit = BigInt(vocab);
+  for (let i = 0; i < n; i++) {
+    const id = row[i];
+    if (!(id >= 0n && id < limit)) return i;
+    ids[at + i] = Number(id);
+  }
+  return -1;
+}
+
+function badHistoryId(op, h, r, i, id, vocab) {
+  const name = h.perRow ? `history[${r}]` : 'history';
+  return new RangeError(`${op}: ${name}[${i}] = ${show(id)} is not a token id in [0, ${vocab})`);
 }
 
 const CANONICAL_ID = /^(0|[1-9][0-9]*)$/;
@@ -290,10 +347,24 @@ export class Sampling {
   #kernels; // per op index of ops.js: { float32, float64 } Embind functions
   #ptr = 0;
   #bytes = 0;
+  #small; // a threaded instance's: the single-thread build's Sampling (softmax-wasm.js #engine)
+  #unshared; // (work, rows) => whether the threaded build would run the call on one thread
 
-  constructor(module, kernels) {
+  constructor(module, kernels, small, unshared) {
     this.#M = module;
     this.#kernels = kernels;
+    this.#small = small;
+    this.#unshared = unshared;
+  }
+
+  /**
+   * Where a call runs: on the single-thread build beside a threaded one when every array is
+   * copied (no WasmArray: V8 copies into shared memory word by word) and the call would not be
+   * shared; the same kernels, so the same bits.
+   */
+  #engine(a, out, work, rows) {
+    if (this.#small === undefined || a.kind === WASM || out?.kind === WASM) return this;
+    return this.#unshared(work, rows) ? this.#small : this;
   }
 
   /**
@@ -381,10 +452,7 @@ export class Sampling {
     const dtype = a.type;
     const B = dtype.bytes;
     const size = rows * vocab;
-    let maxHistory = 0;
-    if (p.history)
-      for (let r = 0; r < rows; r++)
-        maxHistory = Math.max(maxHistory, p.history.ranges[2 * r + 1] - p.history.ranges[2 * r]);
+    const maxHistory = p.history ? p.history.longest : 0;
     const workBytes = M[`sampleWorkspaceBytes_${B === 4 ? 'f32' : 'f64'}`](vocab, maxHistory, rows);
     const histIds = p.history ? p.history.ids.length : 0;
     const biasCount = p.bias ? p.bias.ids.length : 0;
@@ -392,7 +460,7 @@ export class Sampling {
       this.#regions(
         op,
         [
-          13 * 8,
+          14 * 8,
           a.kind === WASM ? 0 : size * B,
           histIds * 4,
           p.history ? rows * 8 : 0,
@@ -423,6 +491,7 @@ export class Sampling {
         draw ? draw[0] : 0,
         draw ? draw[1] : 0,
         draw ? draw[2] : 0,
+        a.kind === WASM ? 0 : 1, // our own copy of the logits: the kernel may process it in place
       ],
       pParams / 8,
     );
@@ -472,15 +541,17 @@ export class Sampling {
     const tokens = out === undefined ? new Int32Array(p.rows) : out.value;
     if (p.rows > 0) {
       const [k0, k1, position] = Random.state(random);
-      const { pTokens, pLogProbs } = this.#run(op, i, p, {
+      const E = this.#engine(p.a, out, p.a.length, p.rows);
+      const { pTokens, pLogProbs } = E.#run(op, i, p, {
         draw: [k0, k1, position],
         filter: false,
         wantLogProbs,
         out,
       });
-      if (out === undefined) copyOut(tokens, M.HEAP32, pTokens / 4, p.rows);
-      else copyOut(out.src, M.HEAP32, pTokens / 4, p.rows);
-      if (logProbs) copyOut(logProbs, M.HEAPF64, pLogProbs / 8, p.rows);
+      const H = E.#M;
+      if (out === undefined) copyOut(tokens, H.HEAP32, pTokens / 4, p.rows);
+      else copyOut(out.src, H.HEAP32, pTokens / 4, p.rows);
+      if (logProbs) copyOut(logProbs, H.HEAPF64, pLogProbs / 8, p.rows);
       Random.advance(random, p.rows);
     }
     return wantLogProbs ? { tokens, logProbs } : tokens;
@@ -495,9 +566,10 @@ export class Sampling {
     const dtype = p.a.type;
     const out = checkOut(op, r.o.out, M, dtype, p.a.length);
     if (p.rows === 0) return out === undefined ? new dtype.Array(0) : out.value;
-    const { pFiltered } = this.#run(op, i, p, { draw: undefined, filter: true, wantLogProbs: false, out });
+    const E = this.#engine(p.a, out, p.a.length, p.rows);
+    const { pFiltered } = E.#run(op, i, p, { draw: undefined, filter: true, wantLogProbs: false, out });
     const B = dtype.bytes;
-    const heap = B === 4 ? M.HEAPF32 : M.HEAPF64;
+    const heap = B === 4 ? E.#M.HEAPF32 : E.#M.HEAPF64;
     const start = pFiltered / B;
     if (out === undefined) return heap.slice(start, start + p.a.length);
     if (out.kind === WASM) heap.copyWithin(out.ptr / B, start, start + p.a.length);
@@ -520,7 +592,7 @@ export class Sampling {
   }
 
   topK(entry, i, x, k, options) {
-    const { op, M, o, a, shape, axis, n } = this.#alongAxis(entry, x, options);
+    const { op, o, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (typeof k !== 'number') throw new TypeError(`${op}: k must be an integer, got ${show(k)}`);
     if (!Number.isSafeInteger(k) || k < 0 || k > n) {
       throw new RangeError(
@@ -539,14 +611,16 @@ export class Sampling {
     const indices = new Int32Array(count);
     if (count === 0) return { values, indices };
     const B = dtype.bytes;
-    const [pX, pValues, pIndices, pWork] = this.#regions(
+    const E = this.#engine(a, undefined, a.length, outer);
+    const M = E.#M;
+    const [pX, pValues, pIndices, pWork] = E.#regions(
       op,
       [a.kind === WASM ? 0 : a.length * B, count * B, count * 4, M.topKWorkspaceBytes(n, outer)],
       [a],
     );
     const heap = () => (B === 4 ? M.HEAPF32 : M.HEAPF64);
     if (a.kind !== WASM) copyIn(M, heap(), dtype, pX, a);
-    const status = this.#kernels[i][dtypeKey(dtype)](
+    const status = E.#kernels[i][dtypeKey(dtype)](
       a.kind === WASM ? a.ptr : pX,
       pValues,
       pIndices,
@@ -565,7 +639,7 @@ export class Sampling {
   }
 
   argmax(entry, i, x, options) {
-    const { op, M, a, shape, axis, n } = this.#alongAxis(entry, x, options);
+    const { op, a, shape, axis, n } = this.#alongAxis(entry, x, options);
     if (n === 0)
       throw new RangeError(
         `${op}: axis ${axis} of shape ${showNumbers(shape)} is empty; argmax needs at least one value`,
@@ -579,9 +653,11 @@ export class Sampling {
     if (count === 0) return result;
     const dtype = a.type;
     const B = dtype.bytes;
-    const [pX, pOut] = this.#regions(op, [a.kind === WASM ? 0 : a.length * B, count * 4], [a]);
+    const E = this.#engine(a, undefined, a.length, outer);
+    const M = E.#M;
+    const [pX, pOut] = E.#regions(op, [a.kind === WASM ? 0 : a.length * B, count * 4], [a]);
     if (a.kind !== WASM) copyIn(M, B === 4 ? M.HEAPF32 : M.HEAPF64, dtype, pX, a);
-    const status = this.#kernels[i][dtypeKey(dtype)](a.kind === WASM ? a.ptr : pX, pOut, outer, n, inner);
+    const status = E.#kernels[i][dtypeKey(dtype)](a.kind === WASM ? a.ptr : pX, pOut, outer, n, inner);
     if (status) throw new Error(`${op}: kernel returned status ${status}; please report this with sm.kernels`);
     copyOut(result, M.HEAP32, pOut / 4, count);
     return result;

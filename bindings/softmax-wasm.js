@@ -261,7 +261,13 @@ export class SoftmaxWasm {
       }
       return fns;
     });
-    this.#sampling = new Sampling(module, this.#kernels);
+    // The sampling ops route their unshared copied calls as #engine does (a row is never split).
+    this.#sampling = new Sampling(
+      module,
+      this.#kernels,
+      small?.#sampling,
+      small && ((work, rows) => rows <= 1 || work < pool.minWork || pool.threads === 1),
+    );
     /** 'wasm-simd128' or 'wasm-scalar': the kernels that run (sm.threads: on how many threads). */
     this.backend = backend;
     /** Name of the kernel variant in this build, for bug reports. */

@@ -3,9 +3,10 @@
 //
 // Per sample (one fibre of C logits x, target t, class weights w, smoothing
 // eps, W = sum_c w_c), with m = max x, e_c = exp(x_c - m), S = sum e_c:
-//   log p_c = (x_c - m) - log S, where log S = log1p(S - 1) and S - 1 is
-//     summed apart from the terms equal to 1 (the max), so confident samples
-//     keep their small losses to full relative precision;
+//   log p_c = (x_c - m) - log S, where log S = log1p(S - 1); where S < 2 (a
+//     confident sample) S - 1 is summed apart from the terms equal to 1 (the
+//     max), so confident samples keep their small losses to full relative
+//     precision (elsewhere S - 1 in double is within a factor 2 of S's);
 //   index target:  loss = (1 - eps) w_t (-log p_t) + eps/C sum_c w_c (-log p_c)
 //     grad_c = scale (A p_c - eps/C w_c) with A = (1 - eps) w_t + eps/C W,
 //     grad_t = scale (A (p_t - 1) + eps/C (W - w_t)), with p_t - 1 computed as
@@ -13,9 +14,10 @@
 //   probability target y: y' = y (1 - eps) + eps/C,
 //     loss = sum_c w_c y'_c (-log p_c), grad_c = scale (p_c sum_k w_k y'_k - w_c y'_c)
 //     (all in double with std::exp: a soft target near one-hot cancels).
-// One pass stores e_c into the gradient while summing S (every e_c added in
-// double), one pass turns it into the gradient; no one-hot or probability
-// tensor is built.
+// One pass stores e_c into the gradient while summing S (in blocks summed in
+// T, each block's total in double), one pass turns it into the gradient (and
+// counts S - 1 of a confident sample); no one-hot or probability tensor is
+// built.
 // Index targets on a strided class axis run kLanes neighbouring samples at
 // once (ce_index_lanes), from inner >= kColumnInner in column chunks of 2 kB
 // (ce_index_columns, as softmax_columns), with the same per-lane arithmetic.
@@ -130,8 +132,11 @@ struct Fibre {
 
   T at(size_t k) const { return x[k * st]; }
 
-  Range<T> range() const {
-    if (st == 1) return row_range<Vec<T>>(x, c);
+  // The range; its max is NaN where the fibre holds a NaN, except on a
+  // contiguous fibre without track_nan (row_range skips NaN there: the
+  // caller finds it from the exp-sum, which it makes NaN).
+  Range<T> range(bool track_nan = true) const {
+    if (st == 1) return track_nan ? row_range<Vec<T>>(x, c) : row_range<Vec<T>, false>(x, c);
     Scalar<T> m{-kInf<T>}, l{kInf<T>};
     for (size_t k = 0; k < c; ++k) {
       m = max(m, Scalar<T>{at(k)});
@@ -142,28 +147,49 @@ struct Fibre {
 
   // Sum S of exp(x - m) in double, and S - 1 exactly: the terms equal to 1
   // (the max) are counted apart from the others, so a confident sample's
-  // S - 1 keeps its full relative precision. Stores each exp to e (stride st) if given.
-  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, double* excess) const {
+  // S - 1 keeps its full relative precision. Stores each exp to e (stride st)
+  // if given. When e is given, the fibre is contiguous and S < 2, S - 1 is
+  // left to the caller (*excess unset, returns with *split true): it counts
+  // it from the stored exps on its own pass over them (map_split_sum).
+  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, double* excess,
+                 bool* split) const {
     double below = 0.0, ones = 0.0;
+    *split = false;
     const T m = r.max;
     if (st == 1) {
-      // Blocks of kSumBlock summed in T, as in row_exp_sum: the terms below
-      // 1 are all positive, so their block sums keep their relative accuracy.
+      // The exps summed as softmax sums them (row_exp_sum: blocks in T, each
+      // block's total in double; the same functions, compiled once, apart from
+      // this one). Where that total is >= 2, total - 1 keeps the relative
+      // accuracy of the sum within a factor 2; below 2 (a confident sample)
+      // S - 1 is summed again with the terms equal to 1 apart: by the caller
+      // from the stored exps, or here from the exps again when none are
+      // stored. (Counting the ones in the exp pass itself cost 20-30% of the
+      // whole call in V8, and the pass inlined into this function 1.5x:
+      // bench/VARIANTS.md, round 3.)
       using V = Vec<T>;
-      const V vm = V::splat(m);
-      for (size_t i = 0; i < c; i += kSumBlock<V>) {
-        const size_t len = std::min(kSumBlock<V>, c - i);
-        SplitSum<V> part;
-        auto add = [&](V v, int) { part.add(v); };
-        with_exp_mode(unit, double(m) - double(r.min), [&](auto mode) {
-          using M = decltype(mode);
-          if (e)
-            row_exp_each<V, M, true>(x + i, e + i, len, vm, unit, add);
-          else
-            row_exp_each<V, M, false>(x + i, nullptr, len, vm, unit, add);
-        });
-        below += hsum(part.below);
-        ones += hsum(part.ones);
+      double total = 0.0;
+      with_exp_mode(unit, double(m) - double(r.min), [&](auto mode) {
+        using M = decltype(mode);
+        total = e ? row_exp_sum<V, M, true>(x, e, c, m, unit)
+                  : row_exp_sum<V, M, false>(x, nullptr, c, m, unit);
+        if (!e && !(total >= 2.0)) {
+          const V vm = V::splat(m);
+          for (size_t i = 0; i < c; i += kSumBlock<V>) {
+            SplitSum<V> part[2];
+            row_exp_each<V, M, false>(x + i, nullptr, std::min(kSumBlock<V>, c - i), vm, unit,
+                                      [&](V v, int k) { part[k].add(v); });
+            below += hsum(part[0].below + part[1].below);
+            ones += hsum(part[0].ones + part[1].ones);
+          }
+        }
+      });
+      if (total >= 2.0) {
+        *excess = total - 1.0;
+        return total;
+      }
+      if (e) {
+        *split = true;
+        return total;
       }
     } else {
       const Scalar<T> vm{m};
@@ -184,6 +210,55 @@ struct Fibre {
 template <class T>
 void fill_strided(T* p, size_t c, size_t st, T v) {
   for (size_t k = 0; k < c; ++k) p[k * st] = v;
+}
+
+// row_map's e[i] = f(e[i]) in place over a contiguous fibre of stored exps
+// (see row_map for the tail), adding each e[i] to SplitSums on the way, in
+// blocks of kSumBlock summed in T (8 terms per lane and accumulator, as
+// row_exp_sum): the gradient pass of a confident sample, which also counts
+// its S - 1 (Fibre::exp_sum). Adds to *below and *ones.
+template <class V, class F>
+void map_split_sum(typename V::Elem* e, size_t n, F f, double* below, double* ones) {
+  using T = typename V::Elem;
+  constexpr size_t N = V::kLanes;
+  if (n < N) {
+    const V v = load_partial<V>(e, n, T(0));
+    SplitSum<V> s;
+    s.add(v);
+    store_partial(e, n, f(v));
+    *below += hsum(s.below);
+    *ones += hsum(s.ones);
+    return;
+  }
+  const V tail = V::load(e + n - N);  // before any store
+  const size_t full = n - n % N;
+  for (size_t i0 = 0; i0 < full; i0 += kSumBlock<V>) {
+    const size_t end = std::min(full, i0 + kSumBlock<V>);
+    SplitSum<V> s0, s1;
+    size_t i = i0;
+    for (; i + 2 * N <= end; i += 2 * N) {
+      const V a = V::load(e + i), b = V::load(e + i + N);
+      s0.add(a);
+      s1.add(b);
+      f(a).store(e + i);
+      f(b).store(e + i + N);
+    }
+    if (i < end) {
+      const V a = V::load(e + i);
+      s0.add(a);
+      f(a).store(e + i);
+    }
+    *below += hsum(s0.below + s1.below);
+    *ones += hsum(s0.ones + s1.ones);
+  }
+  if (full < n) {
+    // The lanes of the tail vector that overlap the loop above add 0.
+    SplitSum<V> s;
+    s.add(select(V::lanes_from(N - n % N), tail, V::splat(T(0))));
+    f(tail).store(e + n - N);
+    *below += hsum(s.below);
+    *ones += hsum(s.ones);
+  }
 }
 
 // ---- the per-sample arithmetic of an index target --------------------------
@@ -272,36 +347,52 @@ struct LaneTargets {
       : ignored(V::index_is(V::index(t), ignore_index)) {}
 };
 
-// The results of a lane group's samples from its per-lane sums (SplitSum
-// blocks added in Wide<V>: S = below + ones, S - 1 = below + (ones - 1),
-// log S = log1p(S - 1)), its targets' logits xt, weights wt and stored exps
-// et (any value in ignored lanes), its max m and wx (smoothing): the losses
-// (0 in ignored lanes) and, for the gradient, the factor fa and the target's
-// gradient tg (both 0 in ignored lanes, whose rows are all 0).
+// The results of a lane group's samples from its per-lane sums S and S - 1
+// (excess; log S = log1p(S - 1)), its targets' logits xt, weights wt and
+// stored exps et (any value in ignored lanes), its max m and wx (smoothing):
+// the losses (0 in ignored lanes) and, for the gradient, the target's
+// gradient tg (0 in ignored lanes, whose rows are all 0).
 template <class V>
 struct LaneResults {
   Lanes64<V> loss;
-  V fa, tg;
+  V tg;
 };
 
 template <class V>
 LaneResults<V> lane_results(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V m,
-                            V xt, V wt, V et, const Wide<V>& below, const Wide<V>& ones,
-                            const Wide<V>& wx, bool grad) {
+                            V xt, V wt, V et, Lanes64<V> sum, Lanes64<V> excess, const Wide<V>& wx,
+                            bool grad) {
   using D = Lanes64<V>;
   const auto ignored = widen_mask<V>(lt.ignored);
-  const D b = lanes(below), o = lanes(ones);
-  const D sum = b + o, excess = b + (o - D::splat(1.0));
   const D log_sum = log1p_lanes(excess);
   const D wtd = zero_where(ignored, widen(wt));
   const D wxd = p.eps != 0.0 ? lanes(wx) : D::splat(0.0);
   LaneResults<V> r;
   r.loss = zero_where(ignored, p.loss(wtd, widen(xt) - widen(m), wxd, log_sum));
-  if (grad) {
-    const D a = p.grad_a(wtd);
-    r.fa = zero_where(lt.ignored, p.template exp_factor<V>(a, sum));
-    r.tg = zero_where(lt.ignored, p.template target_grad<V>(a, wtd, widen(et), sum, excess));
-  }
+  if (grad)
+    r.tg = zero_where(lt.ignored,
+                      p.template target_grad<V>(p.grad_a(wtd), wtd, widen(et), sum, excess));
+  return r;
+}
+
+// The factor fa of e_c in a lane group's gradient (0 in ignored lanes), from
+// its per-lane sums S.
+template <class V>
+V lane_factor(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V wt,
+              Lanes64<V> sum) {
+  const Lanes64<V> wtd = zero_where(widen_mask<V>(lt.ignored), widen(wt));
+  return zero_where(lt.ignored, p.template exp_factor<V>(p.grad_a(wtd), sum));
+}
+
+// Whether some lane's sum S is below 2 (not finite included): there S - 1
+// is counted apart from the ones (SplitSum), elsewhere S - 1 = S - 1 in double
+// keeps the relative accuracy of S within a factor 2 (Fibre::exp_sum).
+template <class V>
+bool some_lane_confident(Lanes64<V> sum) {
+  double s[V::kLanes];
+  sum.store(s);
+  bool r = false;
+  for (size_t l = 0; l < V::kLanes; ++l) r |= !(s[l] >= 2.0);
   return r;
 }
 
@@ -312,7 +403,9 @@ template <class T>
 double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p, T* g) {
   const size_t C = f.c, st = f.st;
   const bool ignored = target == p.ignore_index;
-  const Range<T> range = f.range();
+  // A NaN shows in the max of an ignored sample (its sum is never taken),
+  // in the sum of the others (checked below).
+  const Range<T> range = f.range(ignored);
   const T m = range.max;
   if (!finite(m)) {
     if (g) fill_strided(g, C, st, kNaN<T>);
@@ -335,31 +428,46 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
   double wx = 0.0;  // sum_c w_c (x_c - m), for label smoothing
   if (p.eps != 0.0)
     for (size_t k = 0; k < C; ++k) wx += p.weight(k) * (double(f.at(k)) - m);
-  double excess;
-  const double sum = f.exp_sum(range, g, p.unit, &excess);
+  double excess = 0.0;
+  bool split;  // S - 1 to count from the exps stored in g (Fibre::exp_sum)
+  const double sum = f.exp_sum(range, g, p.unit, &excess, &split);
+  if (sum != sum) {
+    if (g || nan_row) fill_strided(g ? g : nan_row, C, st, kNaN<T>);
+    return kNaN<double>;
+  }
   using D = Scalar<double>;
-  const double loss = p.loss(D{wt}, D{xt}, D{wx}, D{log1p_of(excess)}).v;
   if (nan_row) fill_strided(nan_row, C, st, kNaN<T>);
   if (g) {
     const double a = p.grad_a(D{wt}).v;
     const double et = double(g[t * st]);
     const T fa = p.template exp_factor<Scalar<T>>(D{a}, D{sum}).v;
+    double below = 0.0, ones = 0.0;
     if (st == 1 && (p.eps == 0.0 || !p.w)) {
       using V = Vec<T>;
       const V vfa = V::splat(fa), vb = V::splat(T(p.smoothing_grad(0)));
+      auto pass = [&](auto grad) {
+        if (split)
+          map_split_sum<V>(g, C, grad, &below, &ones);
+        else
+          row_map<V>(g, g, C, grad);
+      };
       if (p.eps == 0.0)
-        row_map<V>(g, g, C, [&](V e) { return exp_grad<false>(e, vfa, vb); });
+        pass([&](V e) { return exp_grad<false>(e, vfa, vb); });
       else
-        row_map<V>(g, g, C, [&](V e) { return exp_grad<true>(e, vfa, vb); });
+        pass([&](V e) { return exp_grad<true>(e, vfa, vb); });
     } else {
-      using D = Scalar<double>;
+      // (split only on a contiguous fibre: counted first, the exps unchanged.)
+      if (split)
+        map_split_sum<Vec<T>>(
+            g, C, [](Vec<T> e) { return e; }, &below, &ones);
       for (size_t k = 0; k < C; ++k)
         g[k * st] =
             T(exp_grad<true>(D{double(g[k * st])}, D{double(fa)}, D{p.smoothing_grad(k)}).v);
     }
+    if (split) excess = below + (ones - 1.0);
     g[t * st] = p.template target_grad<Scalar<T>>(D{a}, D{wt}, D{et}, D{sum}, D{excess}).v;
   }
-  return loss;
+  return p.loss(D{wt}, D{xt}, D{wx}, D{log1p_of(excess)}).v;
 }
 
 // The vector whose lane l is base[t * stride + l * step], t lane l's target
@@ -410,36 +518,68 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
         add_smoothing_term<false>(wx, V::load(x + k * inner), m, wk);
     }
   }
-  Wide<V> below, ones;  // as Fibre::exp_sum, per lane
-  with_exp_mode(p.unit, lanes_range(range), [&](auto mode) {
+  // The exps, stored to g, and their per-lane sums S as softmax_strided
+  // takes them (strided_exp_sum); S - 1 as Fibre::exp_sum gets it: S - 1 in
+  // double, or, where a lane is confident (S < 2), below + (ones - 1) from
+  // SplitSums of every lane's exps, counted in the gradient pass (or from
+  // the exps again without one). (SplitSums in the exp pass itself cost
+  // 10-20% of the call: bench/VARIANTS.md, round 3.)
+  using D = Lanes64<V>;
+  const double span = lanes_range(range);
+  Wide<V> total;
+  with_exp_mode(p.unit, span, [&](auto mode) {
     using M = decltype(mode);
-    SplitSum<V> part;
-    auto add = [&](V e) { part.add(e); };
-    auto end_block = [&] {
-      below.add(part.below);
-      ones.add(part.ones);
-      part = SplitSum<V>();
-    };
-    if (g)
-      strided_exp_each<V, M, true>(x, g, C, inner, m, p.unit, add, end_block);
-    else
-      strided_exp_each<V, M, false>(x, nullptr, C, inner, m, p.unit, add, end_block);
+    total = g ? strided_exp_sum<V, M, true>(x, g, C, inner, m, p.unit)
+              : strided_exp_sum<V, M, false>(x, nullptr, C, inner, m, p.unit);
   });
+  D sum = lanes(total);
+  const bool split = some_lane_confident<V>(sum);
+  Wide<V> below, ones;
+  SplitSum<V> part;
+  auto end_block = [&] {
+    below.add(part.below);
+    ones.add(part.ones);
+    part = SplitSum<V>();
+  };
+  if (split && !g) {
+    with_exp_mode(p.unit, span, [&](auto mode) {
+      using M = decltype(mode);
+      strided_exp_each<V, M, false>(
+          x, nullptr, C, inner, m, p.unit, [&](V e) { part.add(e); }, end_block);
+    });
+  }
   const V et = g ? target_lanes<V>(g, inner, 1, target, p.ignore_index) : xt;
-  const LaneResults<V> r = lane_results<V>(p, lt, m, xt, wt, et, below, ones, wx, g != nullptr);
+  if (g) {
+    // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg (last).
+    const V fa = lane_factor<V>(p, lt, wt, sum);
+    const V active = zero_where(lt.ignored, V::splat(T(1)));
+    auto pass = [&](auto grad) {
+      for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+        const size_t end = std::min(C, k0 + kStridedBlock<V>);
+        for (size_t k = k0; k < end; ++k) {
+          const V e = V::load(g + k * inner);
+          if (split) part.add(e);
+          grad(e, k).store(g + k * inner);
+        }
+        if (split) end_block();
+      }
+    };
+    if (p.eps == 0.0)
+      pass([&](V e, size_t) { return exp_grad<false>(e, fa, fa); });
+    else
+      pass([&](V e, size_t k) {
+        return exp_grad<true>(e, fa, V::splat(T(p.smoothing_grad(k))) * active);
+      });
+  }
+  D excess = sum - D::splat(1.0);
+  if (split) {
+    const D b = lanes(below), o = lanes(ones);
+    sum = b + o;
+    excess = b + (o - D::splat(1.0));
+  }
+  const LaneResults<V> r = lane_results<V>(p, lt, m, xt, wt, et, sum, excess, wx, g != nullptr);
   r.loss.store(loss);
   if (!g) return true;
-  // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg.
-  if (p.eps == 0.0) {
-    for (size_t k = 0; k < C; ++k)
-      exp_grad<false>(V::load(g + k * inner), r.fa, r.fa).store(g + k * inner);
-  } else {
-    const V active = zero_where(lt.ignored, V::splat(T(1)));
-    for (size_t k = 0; k < C; ++k) {
-      const V b = V::splat(T(p.smoothing_grad(k))) * active;
-      exp_grad<true>(V::load(g + k * inner), r.fa, b).store(g + k * inner);
-    }
-  }
   for (size_t l = 0; l < L; ++l)
     if (target[l] != p.ignore_index) g[size_t(target[l]) * inner + l] = r.tg.lane(l);
   return true;
@@ -451,9 +591,11 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // rows at a time, with every lane group's state in small arrays. ce_index_lanes
 // walks C rows `inner` apart per 16 bytes, too many streams for the
 // prefetcher (8x21x16384 ran 4x slower per element than contiguous rows).
-// Per lane the arithmetic and its order are those of ce_index_lanes (the same
-// range, add_smoothing_term, SplitSum blocks of kStridedBlock rows,
-// lane_results, the IndexLoss formulas, gradient and target fix); only the exp mode is chosen
+// Per lane the arithmetic is that of ce_index_lanes (the same range,
+// add_smoothing_term, lane_results, the IndexLoss formulas, gradient and
+// target fix) but for S - 1: here every lane's exps go to SplitSum blocks of
+// kStridedBlock rows in the exp pass (ce_index_lanes sums plainly and counts
+// the split only for confident lanes, in its gradient pass); the exp mode is chosen
 // once per chunk, from the widest range of its finite lane groups
 // (conservative). A lane group with a non-finite sample gets bad[group] =
 // true and is neither read further nor written: the caller takes its samples
@@ -547,10 +689,12 @@ void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t 
     const size_t q = good[i];
     const LaneTargets<V> lt(target + q * L, p.ignore_index);
     const V et = g ? target_lanes<V>(g + q * L, inner, 1, target + q * L, p.ignore_index) : xt[q];
-    const LaneResults<V> r =
-        lane_results<V>(p, lt, ms[q], xt[q], wt[q], et, below[q], ones[q], wx[q], g != nullptr);
+    using D = Lanes64<V>;
+    const D b = lanes(below[q]), o = lanes(ones[q]);
+    const LaneResults<V> r = lane_results<V>(p, lt, ms[q], xt[q], wt[q], et, b + o,
+                                             b + (o - D::splat(1.0)), wx[q], g != nullptr);
     r.loss.store(loss + q * L);
-    fa[q] = r.fa;
+    if (g) fa[q] = lane_factor<V>(p, lt, wt[q], b + o);
     tg[q] = r.tg;
     active[q] = zero_where(lt.ignored, V::splat(T(1)));
   }

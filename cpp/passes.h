@@ -179,6 +179,12 @@ inline void row_exp_each(const typename V::Elem* x, typename V::Elem* y, size_t 
 // Sum of exp((x - m) / T) over the fibre, in double; with kStore also writes
 // each exp to y. m must be finite and >= every x. Blocks of kSumBlock are
 // summed in T, each block's total in double.
+//
+// Each instantiation must keep two callers or more (softmax.cc and
+// cross_entropy.cc, log_sum_exp.cc): binaryen's -O3 inlines a function with a
+// single caller whatever its size and whatever `noinline` says, and V8 ran
+// this loop 1.5x slower inlined into cross-entropy's big sample function
+// (bench/VARIANTS.md, "crossEntropy against native, round 3").
 template <class V, class M, bool kStore>
 double row_exp_sum(const typename V::Elem* x, typename V::Elem* y, size_t n, typename V::Elem m,
                    const ExpScale<typename V::Elem>& s) {

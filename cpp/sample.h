@@ -9,7 +9,9 @@
 //      for a token seen c > 0 times
 //   3. logit bias: y = y + b
 //   4. temperature T > 0: z = y / T. Steps 1-4 run in double and round once to
-//      the dtype; a token without penalty or bias gets z = fl(x / T).
+//      the dtype; a token without penalty or bias gets z = fl(x / T) (the
+//      SIMD float32 pass may get it from a product by fl(1 / T) where that
+//      gives the same bits: sample.cc temper_max).
 //      T == 0 is greedy: the first index of the largest y, nothing else kept.
 //   5. top-k: keep z >= the k-th largest z (ties with it kept, as HF).
 //   6. top-p: keep z >= v_p, v_p the smallest value level v with
@@ -37,6 +39,11 @@ constexpr Status kBadRow = Status(7);
 template <class T>
 struct SampleArgs {
   const T* logits = nullptr;  // rows x vocab
+  // The caller's own copy of the logits, which sample() may overwrite with
+  // the processed values (the JS wrapper's scratch copy): then a row with
+  // penalties or bias at T = 1 costs no O(vocab) copy, and z = x / T is
+  // computed in place. Otherwise the logits are only read.
+  bool logits_writable = false;
   size_t rows = 0, vocab = 0;
   double temperature = 1.0;         // >= 0; 0 = greedy
   size_t top_k = 0;                 // 0 = off
@@ -113,6 +120,13 @@ template <class T>
 size_t draw_dense(const T* z, size_t n, T max, double t, double* total);
 template <class T>
 size_t draw_list(const T* z, size_t n, T max, T keep_from, double t, double* total);
+// The canonical mass of every token of z (row max `max`) by the dense pass,
+// with exp_weight's clamp or without it (valid when every z - max >= kMin).
+template <class T>
+double dense_mass(const T* z, size_t n, T max, bool clamp);
+// z = fl(x / temperature) as the processing pass computes it (returns the max).
+template <class T>
+T temper(const T* x, size_t n, double temperature, T* z);
 }  // namespace detail
 
 // Name of the sampling kernels' variant, for sm.kernels.

@@ -76,18 +76,22 @@ struct WeightConsts<float> {
 };
 
 // e^d for lanes d <= 0 of float or double vectors, as described above.
-template <class V>
+// kClamp = false: for lanes known to hold d >= kMin only (the caller checked
+// the row's smallest d), which is where the clamp and the zeroing change
+// nothing: the same bits, two fewer constants and three fewer operations.
+template <class V, bool kClamp = true>
 inline V exp_weight(V d) {
   using T = typename V::Elem;
   using c = WeightConsts<T>;
   const V lo = V::splat(c::kMin);
-  const V dc = pmax(d, lo);  // -inf and tiny d computed as kMin, zeroed below
+  const V dc = kClamp ? pmax(d, lo) : d;  // -inf and tiny d computed as kMin, zeroed below
   const V t = dc * V::splat(c::kLog2e) + V::splat(c::kMagic);
   const V n = t - V::splat(c::kMagic);
   const V r = (dc - n * V::splat(c::kLn2Hi)) - n * V::splat(c::kLn2Lo);
   V p = V::splat(c::kCoef[c::kDegree]);
   for (int k = c::kDegree - 1; k >= 0; --k) p = p * r + V::splat(c::kCoef[k]);
-  return zero_where(d < lo, pow2_from_magic(p, t));
+  const V w = pow2_from_magic(p, t);
+  return kClamp ? zero_where(d < lo, w) : w;
 }
 
 // The weight of one token: e^(z - m) with d = z - m in T.

@@ -138,3 +138,42 @@ test('calls keep working when either memory grows: a copied call bigger than the
   same(sm.softmax(view), single.softmax(x), 'a view of the grown memory');
   w.free();
 });
+
+test('the sampling ops give the single-thread bits for typed arrays and WasmArrays, one row and many', () => {
+  const rng = makeRng(5150);
+  for (const Type of [Float32Array, Float64Array]) {
+    for (const [rows, vocab] of [
+      [1, 50257],
+      [3, 3001],
+      [4, 30011], // above the threshold: shared on the threaded build
+    ]) {
+      const x = Type.from({ length: rows * vocab }, () => rng.normal() * 3);
+      const history = Array.from({ length: rows }, () => Int32Array.from({ length: 16 }, () => rng.int(0, vocab - 1)));
+      const o = { shape: [rows, vocab], temperature: 0.8, topP: 0.9, repetitionPenalty: 1.2, history };
+      for (const [label, arg] of kinds(threaded, x)) {
+        if (label === 'plain array') continue;
+        const what = `${Type.name} ${rows}x${vocab} ${label}`;
+        same(
+          threaded.sample(arg, { ...o, random: 7, logProbs: true }),
+          single.sample(x, { ...o, random: 7, logProbs: true }),
+          `sample ${what}`,
+        );
+        same(threaded.filterLogits(arg, o), single.filterLogits(x, o), `filterLogits ${what}`);
+        same(
+          threaded.topK(arg, 20, { shape: [rows, vocab] }),
+          single.topK(x, 20, { shape: [rows, vocab] }),
+          `topK ${what}`,
+        );
+        same(
+          threaded.argmax(arg, { shape: [rows, vocab] }),
+          single.argmax(x, { shape: [rows, vocab] }),
+          `argmax ${what}`,
+        );
+        const kept = threaded.alloc(rows * vocab, Type === Float64Array ? 'float64' : 'float32');
+        threaded.filterLogits(arg, { ...o, out: kept });
+        same(kept.array, single.filterLogits(x, o), `filterLogits ${what} into a WasmArray`);
+        kept.free();
+      }
+    }
+  }
+});

@@ -25,6 +25,7 @@
 #include "check.h"
 #include "reference.h"
 #include "softmax.h"
+#include "vec.h"
 
 namespace {
 
@@ -318,40 +319,71 @@ TYPED_TEST(CrossEntropyTest, LongRows) {
 }
 
 // Confident samples keep their tiny losses to relative precision on every
-// path (short rows, strided axis, long rows): the target's logit 30 above the
-// others gives loss = log1p((C - 1) e^-30) ~ 1e-12, which a log of 1 + S - 1
-// with an absolute error (or a float sum of S) would lose entirely.
+// path (short rows, strided axis, long rows), with and without the gradient
+// (a long row counts S - 1 in its gradient pass, or from the exps again
+// without one): the target's logit 30 above the others gives loss =
+// log1p((C - 1) e^-30) ~ 1e-12, which a log of 1 + S - 1 with an absolute
+// error (or a float sum of S) would lose entirely.
 TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
   using T = TypeParam;
-  for (const Geometry g : std::vector<Geometry>{{8, 10, 1}, {2, 10, 8}, {3, 40, 1}}) {
-    const size_t samples = g.outer * g.inner, count = samples * g.n;
-    std::vector<T> x(count, T(0));
-    std::vector<int32_t> target(samples);
-    std::vector<T> loss(samples), grad(count);
-    for (size_t o = 0; o < g.outer; ++o)
-      for (size_t i = 0; i < g.inner; ++i) {
-        const size_t s = o * g.inner + i, t = (s * 7) % g.n;
-        target[s] = int32_t(t);
-        x[(o * g.n + t) * g.inner + i] = T(30);
-      }
-    smw::LossArgs<T> a{};
-    a.input = x.data();
-    a.target_index = target.data();
-    a.outer = g.outer;
-    a.classes = g.n;
-    a.inner = g.inner;
-    a.ignore_index = -100;
-    a.reduction = smw::kReduceNone;
-    a.loss_none = loss.data();
-    a.grad = grad.data();
-    ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a));
-    const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
-    for (size_t s = 0; s < samples; ++s)
-      EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
-          << "C=" << g.n << " inner=" << g.inner << " loss[" << s << "] " << loss[s] << ", want "
-          << double(want);
-  }
+  for (const bool with_grad : {true, false})
+    for (const Geometry g :
+         std::vector<Geometry>{{8, 10, 1}, {2, 10, 8}, {3, 40, 1}, {2, 1001, 1}}) {
+      const size_t samples = g.outer * g.inner, count = samples * g.n;
+      std::vector<T> x(count, T(0));
+      std::vector<int32_t> target(samples);
+      std::vector<T> loss(samples), grad(count);
+      for (size_t o = 0; o < g.outer; ++o)
+        for (size_t i = 0; i < g.inner; ++i) {
+          const size_t s = o * g.inner + i, t = (s * 7) % g.n;
+          target[s] = int32_t(t);
+          x[(o * g.n + t) * g.inner + i] = T(30);
+        }
+      smw::LossArgs<T> a{};
+      a.input = x.data();
+      a.target_index = target.data();
+      a.outer = g.outer;
+      a.classes = g.n;
+      a.inner = g.inner;
+      a.ignore_index = -100;
+      a.reduction = smw::kReduceNone;
+      a.loss_none = loss.data();
+      a.grad = with_grad ? grad.data() : nullptr;
+      ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a));
+      const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
+      for (size_t s = 0; s < samples; ++s)
+        EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
+            << "C=" << g.n << " inner=" << g.inner << (with_grad ? " grad" : " loss only")
+            << " loss[" << s << "] " << loss[s] << ", want " << double(want);
+    }
 }
+
+#if SOFTMAX_WASM_SIMD128
+// log1p_lanes of a float32 lane group (log S = log1p(S - 1) of four
+// samples): within 1e-10 relative of log1p for S - 1 from 0 to 1e12, on
+// decades, powers of two and values next to them.
+TEST(CrossEntropyLanes, Log1pLanesRelativeError) {
+  std::vector<double> ys = {0.0, 0x1p-60, 0x1p-52, 0x1p-30, 1.0, 2.0, 0x1p20};
+  for (int i = -300; i <= 120; ++i) {
+    const double y = std::pow(10.0, i / 10.0);
+    ys.insert(ys.end(), {y, std::nextafter(y, 0.0), y * (1 + 1e-9), std::ldexp(1.0, i / 4)});
+  }
+  while (ys.size() % 4) ys.push_back(0.5);
+  double worst = 0.0;
+  for (size_t i = 0; i < ys.size(); i += 4) {
+    const smw::F64x4 v{wasm_f64x2_make(ys[i], ys[i + 1]), wasm_f64x2_make(ys[i + 2], ys[i + 3])};
+    double got[4];
+    smw::log1p_lanes(v).store(got);
+    for (size_t l = 0; l < 4; ++l) {
+      const long double want = std::log1p((long double)ys[i + l]);
+      const double err = want == 0 ? std::fabs(got[l]) : double(std::fabs(got[l] - want) / want);
+      worst = std::max(worst, err);
+      EXPECT_LE(err, 1e-10) << "y = " << ys[i + l] << ": " << got[l] << ", want " << double(want);
+    }
+  }
+  std::printf("[max errors] log1p_lanes (float32 lane groups)      %.3e\n", worst);
+}
+#endif
 
 // nll_loss: loss -w_t x_t and a gradient row of zeros but -w_t * scale at the
 // target, exactly, on contiguous rows and strided class axes (samples of a

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -133,6 +135,110 @@ void check_draw_at_exact_thresholds() {
 TEST(Draw, ExactThresholds) {
   check_draw_at_exact_thresholds<float>();
   check_draw_at_exact_thresholds<double>();
+}
+
+// The dense mass pass without exp_weight's clamp (taken when every d >= kMin)
+// adds the same bits as with it, and equals the scalar canonical sum.
+template <class T>
+void check_dense_mass_without_clamp() {
+  std::mt19937_64 g(21);
+  for (size_t n : {1u, 7u, 8u, 255u, 256u, 257u, 1000u, 4099u, 50257u}) {
+    std::vector<T> z(n);
+    std::uniform_real_distribution<double> dist(-85.9, 0.0);
+    for (auto& v : z) v = T(dist(g));
+    z[n / 2] = T(0);
+    const T m = *std::max_element(z.begin(), z.end());
+    Lanes8 scalar;
+    for (size_t i = 0; i < n; ++i) scalar.add(i, weight_of(z[i], m));
+    ASSERT_EQ(detail::dense_mass(z.data(), n, m, true), scalar.total()) << "n " << n;
+    ASSERT_EQ(detail::dense_mass(z.data(), n, m, false), scalar.total()) << "n " << n;
+  }
+}
+
+TEST(Draw, DenseMassWithAndWithoutClamp) {
+  check_dense_mass_without_clamp<float>();
+  check_dense_mass_without_clamp<double>();
+}
+
+// The processing pass's z = fl(x / t) (a product by fl(1 / t) where that is
+// exact or checked, divides elsewhere) equals the scalar quotient bit for bit:
+// random logits, quotients within a few ulps of float32 rounding midpoints,
+// tiny and huge values, zeros, infinities; temperatures with short and long
+// reciprocals and outside the product's range.
+template <class T>
+void check_temper_equals_division() {
+  std::mt19937_64 g(29);
+  const double temps[] = {0.8,   0.7,  0.4,     1.6,    2.0 / 3, 4.0 / 3, 1 / 1.75,  1 / 1.125,
+                          0.2,   3.2,  0.5,     0.25,   4.0,     0.625,   0.9,       0.95,
+                          1.1,   1.25, 5.0,     0.75,   1.0 / 3, 0.1,     0.3,       2.5,
+                          1e-10, 1e20, 0x1p-64, 0x1p64, 0x1p-70, 0x1p70,  1.0000001, 0.99999999999};
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  for (size_t c = 0; c < 60; ++c) {
+    const double t = c < std::size(temps) ? temps[c] : std::exp(uni(g) * 20 - 10);
+    const size_t n = 4099;
+    std::vector<T> x(n), z(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int kind = int(i % 8);
+      if (kind < 4) {
+        x[i] = T((uni(g) - 0.5) * 60);
+      } else if (kind < 7) {  // a quotient within a few ulps of a midpoint of T
+        const T f = T((uni(g) - 0.5) * 200 * std::pow(10.0, double(int(g() % 9) - 4)));
+        const double mid = (double(f) + double(std::nextafter(f, T(1e30)))) / 2;
+        T v = T(mid * t);
+        for (int k = int(g() % 5) - 2; k != 0; k += k > 0 ? -1 : 1)
+          v = std::nextafter(v, k > 0 ? T(1e30) : T(-1e30));
+        x[i] = v;
+      } else {
+        const T specials[] = {T(0),
+                              -T(0),
+                              std::numeric_limits<T>::denorm_min(),
+                              std::numeric_limits<T>::min(),
+                              T(1e-39),
+                              T(3e38),
+                              -T(3e38),
+                              std::numeric_limits<T>::infinity(),
+                              -std::numeric_limits<T>::infinity()};
+        x[i] = specials[g() % std::size(specials)];
+      }
+    }
+    detail::temper(x.data(), n, t, z.data());
+    for (size_t i = 0; i < n; ++i) {
+      const T want = T(double(x[i]) / t);
+      ASSERT_TRUE(std::memcmp(&want, &z[i], sizeof(T)) == 0)
+          << "t " << t << " x " << x[i] << " got " << z[i] << " want " << want;
+    }
+  }
+}
+
+TEST(Process, TemperatureQuotientEqualsScalarDivision) {
+  check_temper_equals_division<float>();
+  check_temper_equals_division<double>();
+}
+
+// The knife-edges of the product: temperatures chosen so that x / t lies
+// within a few double ulps of a float32 rounding midpoint M (t = fl(x / M)),
+// for normal and subnormal M (where more than 29 bits are rounded off).
+TEST(Process, TemperatureQuotientAtRoundingMidpoints) {
+  std::mt19937_64 g(31);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  size_t exact_ties = 0;
+  for (int c = 0; c < 20000; ++c) {
+    const bool subnormal = c % 4 == 3;
+    const float f = subnormal ? float(double(g() % (1u << 23)) * 0x1p-149)
+                              : float((0.5 + uni(g)) * std::pow(2.0, double(int(g() % 40) - 20)));
+    const double mid = (double(f) + double(std::nextafter(f, 1e30f))) / 2;
+    const float x = float((0.5 + uni(g)) * (subnormal ? 1e-30 : 8.0));
+    const double t = double(x) / mid;
+    if (!(t >= 0x1p-64 && t <= 0x1p64)) continue;
+    const float want = float(double(x) / t);
+    exact_ties += double(x) / t == mid;
+    float xs[8], zs[8];
+    for (int k = 0; k < 8; ++k) xs[k] = k == c % 8 ? x : float(k) - 3.5f;
+    detail::temper(xs, 8, t, zs);
+    ASSERT_TRUE(std::memcmp(&zs[c % 8], &want, 4) == 0)
+        << "t " << t << " x " << x << " got " << zs[c % 8] << " want " << want;
+  }
+  EXPECT_GT(exact_ties, 1000u);  // the construction does reach the midpoints
 }
 
 // Runs filter-only sample() over one row.
@@ -267,12 +373,16 @@ std::vector<double> fixture_logits(int mode, uint32_t x, size_t count) {
   return out;
 }
 
+// writable: sample() gets its own copy of the logits, which it may process
+// in place (the JS wrapper's form); otherwise it only reads them.
 template <class T>
-void replay(const SamplingCase& c, size_t index) {
+void replay(const SamplingCase& c, size_t index, bool writable) {
   const std::vector<double> x64 = fixture_logits(c.mode, c.gen_seed, c.rows * c.vocab);
   const std::vector<T> x(x64.begin(), x64.end());
+  std::vector<T> copy = x;
   SampleArgs<T> a;
-  a.logits = x.data();
+  a.logits = writable ? copy.data() : x.data();
+  a.logits_writable = writable;
   a.rows = c.rows;
   a.vocab = c.vocab;
   a.temperature = c.temperature;
@@ -302,21 +412,121 @@ void replay(const SamplingCase& c, size_t index) {
   a.bad_row = bad;
   ASSERT_EQ(sample(a), kOk) << "case " << index;
   for (size_t r = 0; r < c.rows; ++r)
-    ASSERT_EQ(tokens[r], c.tokens[r]) << "case " << index << " row " << r;
+    ASSERT_EQ(tokens[r], c.tokens[r])
+        << "case " << index << " row " << r << (writable ? " (in place)" : "");
 }
 
 TEST(Fixture, ReplaysTheTokensOfTheJsReference) {
   size_t draws = 0;
   for (size_t i = 0; i < sizeof kSamplingCases / sizeof kSamplingCases[0]; ++i) {
     const SamplingCase& c = kSamplingCases[i];
-    if (c.f32)
-      replay<float>(c, i);
-    else
-      replay<double>(c, i);
+    for (bool writable : {false, true}) {
+      if (c.f32)
+        replay<float>(c, i, writable);
+      else
+        replay<double>(c, i, writable);
+    }
     draws += c.rows;
   }
   std::printf("replayed %zu draws of the JS reference (%s)\n", draws, sampling_variant());
   EXPECT_GE(draws, 2000u);
+}
+
+// In place (logits_writable) and from read-only logits: the same filtered
+// values, tokens, log-probabilities and errors, with penalties, bias and
+// temperatures, sparse tokens at the row's start and end, every token sparse,
+// and bad rows (NaN, +inf, all -inf after processing).
+template <class T>
+void check_in_place_equals_read_only() {
+  std::mt19937 g(17);
+  const T inf = std::numeric_limits<T>::infinity();
+  for (int c = 0; c < 400; ++c) {
+    const size_t rows = 1 + g() % 3, n = 1 + g() % (c % 4 == 0 ? 9 : 700);
+    std::vector<T> x(rows * n);
+    for (auto& v : x) v = T(int(g() % 2001) - 1000) / T(64);
+    if (c % 7 == 0) x[g() % x.size()] = -inf;
+    if (c % 31 == 0) x[g() % x.size()] = std::numeric_limits<T>::quiet_NaN();
+    if (c % 37 == 0) x[g() % x.size()] = inf;
+    std::vector<int32_t> hist;
+    const size_t h = g() % (2 * n + 3);
+    for (size_t i = 0; i < h; ++i) hist.push_back(int32_t(c % 5 == 0 ? i % n : g() % n));
+    if (c % 3 == 0) hist.push_back(0), hist.push_back(int32_t(n - 1));
+    std::vector<uint32_t> ranges(2 * rows);
+    for (size_t r = 0; r < rows; ++r) ranges[2 * r + 1] = uint32_t(hist.size());
+    std::vector<int32_t> bias_ids;
+    std::vector<double> bias_values;
+    for (size_t t = 0; t < n; ++t)
+      if (g() % 5 == 0)
+        bias_ids.push_back(int32_t(t)),
+            bias_values.push_back(g() % 9 == 0 ? -INFINITY : double(int(g() % 9) - 4));
+    const double temps[] = {1.0, 0.8, 0.7, 1.3, 0.001, 2000.0, 0.0};
+    SampleArgs<T> a;
+    a.rows = rows;
+    a.vocab = n;
+    a.temperature = temps[c % 7];
+    a.top_k = c % 3 == 1 ? 1 + g() % n : 0;
+    a.top_p = c % 2 ? 0.9 : 1.0;
+    a.min_p = c % 5 == 2 ? 0.05 : 0.0;
+    a.repetition_penalty = 1.3;
+    a.presence_penalty = 0.5;
+    a.frequency_penalty = 0.25;
+    if (!hist.empty()) {
+      a.history = hist.data();
+      a.history_range = ranges.data();
+    }
+    a.bias_ids = bias_ids.data();
+    a.bias_values = bias_values.data();
+    a.bias_count = c % 2 ? bias_ids.size() : 0;
+    a.key0 = uint32_t(c);
+    std::vector<char> work(sample_workspace_bytes<T>(n, hist.size(), rows) + 16);
+    a.work =
+        reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(work.data()) + 15) & ~uintptr_t(15));
+    struct Result {
+      Status status;
+      uint32_t bad[2];
+      std::vector<T> filtered;
+      std::vector<int32_t> tokens;
+      std::vector<double> log_probs;
+    };
+    auto run = [&](bool writable) {
+      Result res{kOk,
+                 {0, 0},
+                 std::vector<T>(rows * n),
+                 std::vector<int32_t>(rows, -1),
+                 std::vector<double>(rows, 0.0)};
+      std::vector<T> copy = x;
+      SampleArgs<T> b = a;
+      b.logits = writable ? copy.data() : x.data();
+      b.logits_writable = writable;
+      b.bad_row = res.bad;
+      b.filtered = res.filtered.data();
+      b.tokens = res.tokens.data();
+      b.log_probs = res.log_probs.data();
+      res.status = sample(b);
+      return res;
+    };
+    const Result ro = run(false), ip = run(true);
+    ASSERT_EQ(ro.status, ip.status) << "case " << c;
+    if (ro.status != kOk) {
+      ASSERT_EQ(ro.bad[0], ip.bad[0]) << "case " << c;
+      ASSERT_EQ(ro.bad[1], ip.bad[1]) << "case " << c;
+      continue;
+    }
+    for (size_t i = 0; i < rows * n; ++i) {
+      const T p = ro.filtered[i], q = ip.filtered[i];
+      ASSERT_TRUE(p == q || (p != p && q != q)) << "case " << c << " i " << i;
+      ASSERT_EQ(std::signbit(p), std::signbit(q)) << "case " << c << " i " << i;
+    }
+    for (size_t r = 0; r < rows; ++r) {
+      ASSERT_EQ(ro.tokens[r], ip.tokens[r]) << "case " << c << " row " << r;
+      ASSERT_EQ(ro.log_probs[r], ip.log_probs[r]) << "case " << c << " row " << r;
+    }
+  }
+}
+
+TEST(Process, InPlaceEqualsReadOnly) {
+  check_in_place_equals_read_only<float>();
+  check_in_place_equals_read_only<double>();
 }
 
 }  // namespace
