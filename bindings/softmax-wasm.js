@@ -25,8 +25,10 @@ import {
   checkTarget,
   checkWeightValues,
   copyIn,
+  copyInRange,
   copyInto,
   copyOut,
+  copyOutRange,
   geometry,
   pinViews,
   readIndexTarget,
@@ -138,6 +140,77 @@ const PLANS = OPS.map((e) => {
   });
 });
 
+/**
+ * A big call's copies in and out of wasm memory on the threaded build, done
+ * by the kernel's run_tasks through the callbacks in() and out() (EM_JS in
+ * cpp/threads.cc, as Module.smwStream) by outer slices of `per` elements, so
+ * that they overlap the workers' computing (cpp/parallel.h, the stream).
+ * One per instance, refilled per call.
+ */
+class Stream {
+  memory = undefined;
+  type = undefined;
+  outer = 0;
+  per = 0;
+  ins = []; // byte offset, source array, ...
+  outs = []; // byte offset, destination array, ...
+  inDone = 0; // slices [0, inDone) are in
+  outDone = 0; // and [0, outDone) out
+
+  begin(memory, type, outer, per) {
+    this.memory = memory;
+    this.type = type;
+    this.outer = outer;
+    this.per = per;
+    this.inDone = 0;
+    this.outDone = 0;
+  }
+
+  in(o0, o1) {
+    const { ins, per } = this;
+    for (let k = 0; k < ins.length; k += 2) copyInRange(this.memory, this.type, ins[k], ins[k + 1], o0 * per, o1 * per);
+    this.inDone = o1;
+  }
+
+  out(o0, o1) {
+    const { outs, per } = this;
+    for (let k = 0; k < outs.length; k += 2)
+      copyOutRange(outs[k + 1], this.memory, this.type, outs[k], o0 * per, o1 * per);
+    this.outDone = o1;
+  }
+
+  /** Runs kernel(...args) with the stream armed (arm, the call, end). */
+  run(M, kernel, args) {
+    this.arm(M);
+    let status;
+    try {
+      status = kernel(...args);
+    } finally {
+      this.end(M, status);
+    }
+    return status;
+  }
+
+  arm(M) {
+    M._smw_stream_arm(this.outer);
+  }
+
+  /**
+   * After the kernel call (status undefined: it threw): whatever the kernel left undone is
+   * copied now, and the stream lets go of the caller's arrays.
+   */
+  end(M, status) {
+    // No run_tasks took the stream (a kernel that returned early): disarm it.
+    if (this.inDone === 0) M._smw_stream_arm(0);
+    if (status === 0) {
+      if (this.inDone < this.outer) this.in(this.inDone, this.outer);
+      if (this.outDone < this.outer) this.out(this.outDone, this.outer);
+    }
+    this.ins.length = 0;
+    this.outs.length = 0;
+  }
+}
+
 /** What SoftmaxWasm #prologue read and checked of a call: options, x, shape, geometry. */
 class Call {
   o = undefined;
@@ -157,6 +230,7 @@ export class SoftmaxWasm {
   #sampling; // the sampling ops' driver (sampling.js)
   #pool; // the threaded build's ThreadPool (threads.js), else undefined
   #small; // beside a pool: an instance of the single-thread SIMD build for calls not shared (#engine)
+  #stream; // beside a pool: its Stream
   #disposed = false;
   // The fast path's reusable snapshots (#alongAxis).
   #busy = false;
@@ -170,6 +244,7 @@ export class SoftmaxWasm {
     this.#M = module;
     this.#pool = pool;
     this.#small = small;
+    if (pool !== undefined) module.smwStream = this.#stream = new Stream();
     this.#scratch = new Scratch(module);
     this.#views = heapViews(module);
     this.#kernels = OPS.map((e) => {
@@ -453,17 +528,45 @@ export class SoftmaxWasm {
     const base =
       total === 0 ? 0 : E.#scratch.fits(total) ? E.#scratch.base(op, total) : E.#reserve(op, total, [a0, a1, out]);
     const p0 = w0 ? a0.ptr : base + r0;
-    if (!w0) copyIn(E.#M, E.#heap(dtype, p0 / B + length), dtype, p0, a0);
     const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
-    if (a1 !== undefined && !w1) copyIn(E.#M, E.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
     const kernel = E.#kernels[i][dtype.name];
+    // A big call on threads: the copies overlap the workers' computing (Stream).
+    if (
+      E === this &&
+      this.#pool !== undefined &&
+      length >= this.#pool.streamFrom &&
+      !(w0 && (a1 === undefined || w1) && wOut)
+    ) {
+      return this.#alongAxisStreamed(op, kernel, a0, p0, a1, p1, out, pOut, outer, n, inner, temperature);
+    }
+    if (!w0) copyIn(E.#M, E.#heap(dtype, p0 / B + length), dtype, p0, a0);
+    if (a1 !== undefined && !w1) copyIn(E.#M, E.#heap(dtype, p1 / B + length), dtype, p1, a1);
     const status =
       a1 === undefined
         ? kernel(p0, pOut, outer, n, inner, temperature)
         : kernel(p0, p1, pOut, outer, n, inner, temperature);
     if (status) throw fail(op, status);
     return E.#result(dtype, pOut, length, out);
+  }
+
+  /** #alongAxisWith's big call on threads: the copies of typed arrays are streamed (Stream). */
+  #alongAxisStreamed(op, kernel, a0, p0, a1, p1, out, pOut, outer, n, inner, temperature) {
+    const dtype = a0.type;
+    const s = this.#stream;
+    s.begin(this.#pool.memory, dtype, outer, n * inner);
+    if (a0.kind !== WASM) s.ins.push(p0, a0.src);
+    if (a1 !== undefined && a1.kind !== WASM) s.ins.push(p1, a1.src);
+    const wOut = out !== undefined && out.kind === WASM;
+    const dest = wOut ? undefined : out === undefined ? new dtype.Array(a0.length) : out.src;
+    if (dest !== undefined) s.outs.push(pOut, dest);
+    const status = s.run(
+      this.#M,
+      kernel,
+      a1 === undefined ? [p0, pOut, outer, n, inner, temperature] : [p0, p1, pOut, outer, n, inner, temperature],
+    );
+    if (status) throw fail(op, status);
+    return out === undefined ? dest : wOut ? out.value : out.ptr >= 0 ? out.src : out.value;
   }
 
   /** logSumExp: x -> the shape without the axis; options { shape, axis, out }. */
@@ -583,6 +686,14 @@ export class SoftmaxWasm {
     // Place everything; copied weights and class indices are checked as they
     // are copied (each value read once).
     const indicesCopied = !t.probabilities && t.kind === COPIED;
+    // A big call on threads: the logits, probability targets and gradient are streamed (Stream).
+    const stream =
+      E === this &&
+      this.#pool !== undefined &&
+      size >= this.#pool.streamFrom &&
+      (a.kind === COPIED ||
+        (t.probabilities && t.kind === COPIED) ||
+        (wantGrad && (out === undefined || out.kind === COPIED)));
     const [pIn, pProb, pWeight, pNone, pGrad, pIndex, pTotal] = E.#place(
       op,
       dtype,
@@ -596,6 +707,7 @@ export class SoftmaxWasm {
         indicesCopied ? Math.ceil((samples * 4) / dtype.bytes) : t.probabilities ? 0 : t,
         8 / dtype.bytes,
       ],
+      stream,
     );
     if (indicesCopied) {
       // Read from the caller's array, or from wasm memory for a view of it.
@@ -617,27 +729,52 @@ export class SoftmaxWasm {
     // An empty batch: the kernel needs no geometry, and dimensions of 2^32 or
     // more would wrap in its size_t.
     const empty = samples === 0;
-    const status = E.#kernels[i][dtype.name](
-      pIn,
-      t.probabilities ? 0 : pIndex,
-      t.probabilities ? pProb : 0,
-      w === undefined ? 0 : pWeight,
-      empty ? 0 : outer,
-      empty && w === undefined ? 1 : classes,
-      empty ? 0 : inner,
-      ignoreIndex,
-      REDUCTIONS[reduction],
-      labelSmoothing,
-      reduction === 'none' ? pNone : 0,
-      pTotal,
-      wantGrad ? pGrad : 0,
-    );
+    let grad;
+    if (stream) {
+      const s = this.#stream;
+      s.begin(this.#pool.memory, dtype, outer, classes * inner);
+      if (a.kind === COPIED) s.ins.push(pIn, a.src);
+      if (t.probabilities && t.kind === COPIED) s.ins.push(pProb, t.src);
+      if (wantGrad) {
+        grad =
+          out === undefined
+            ? new dtype.Array(size)
+            : out.kind === WASM
+              ? out.value
+              : out.ptr >= 0
+                ? out.src
+                : out.value;
+        if (out === undefined || out.kind === COPIED) s.outs.push(pGrad, out === undefined ? grad : out.src);
+      }
+      s.arm(this.#M);
+    }
+    let status;
+    try {
+      status = E.#kernels[i][dtype.name](
+        pIn,
+        t.probabilities ? 0 : pIndex,
+        t.probabilities ? pProb : 0,
+        w === undefined ? 0 : pWeight,
+        empty ? 0 : outer,
+        empty && w === undefined ? 1 : classes,
+        empty ? 0 : inner,
+        ignoreIndex,
+        REDUCTIONS[reduction],
+        labelSmoothing,
+        reduction === 'none' ? pNone : 0,
+        pTotal,
+        wantGrad ? pGrad : 0,
+      );
+    } finally {
+      if (stream) this.#stream.end(this.#M, status);
+    }
     if (status) throw fail(op, status);
     const loss =
       reduction === 'none'
         ? E.#result(dtype, pNone, samples, undefined)
         : E.#heap(DTYPES.float64, pTotal / 8 + 1)[pTotal / 8];
-    return wantGrad ? { loss, grad: E.#result(dtype, pGrad, size, out) } : { loss };
+    if (!wantGrad) return { loss };
+    return { loss, grad: stream ? grad : E.#result(dtype, pGrad, size, out) };
   }
 
   // ---- placement and results ------------------------------------------------
@@ -647,10 +784,11 @@ export class SoftmaxWasm {
    * lives, or copied into the scratch block) or as a number of dtype
    * elements (a result or work area in the scratch block; 0 for none).
    * `also`: Args the caller copies itself, which must survive memory growth.
+   * `streamed`: the data arguments are not copied here (the call's Stream does).
    * All checks are done before: nothing here runs user code, and the only
    * allocation (the scratch block) happens before the copies.
    */
-  #place(op, dtype, also, entries) {
+  #place(op, dtype, also, entries, streamed = false) {
     const B = dtype.bytes;
     const ptrs = new Array(entries.length);
     let total = 0;
@@ -676,7 +814,7 @@ export class SoftmaxWasm {
       ptrs[k] += base;
       // Copied inputs go in now (class indices and weights are given as
       // sizes: the caller copies them as it checks them); `out` is a result.
-      if (typeof e !== 'number' && e.name !== 'out') {
+      if (typeof e !== 'number' && e.name !== 'out' && !streamed) {
         copyIn(this.#M, this.#heap(dtype, ptrs[k] / B + e.length), dtype, ptrs[k], e);
       }
     }

@@ -130,6 +130,11 @@ export class ThreadPool {
   #workers = [];
   #started = false;
   #ready = 0;
+  /**
+   * The fewest elements of a call whose copies in and out of wasm memory are streamed (overlapped
+   * with the workers' computing: cpp/parallel.h): the sharing threshold, or Infinity with one thread.
+   */
+  streamFrom = Infinity;
   /** Why the pool is unusable (an Error), or undefined. */
   lost = undefined;
   /** Why the pool fell back to the calling thread alone (an Error: the workers could not start), or undefined. */
@@ -150,6 +155,7 @@ export class ThreadPool {
     M._smw_threads_configure(size - 1, size - 1);
     /** The fewest elements of a call that is shared (kParallelMin, cpp/parallel.h). */
     this.minWork = M._smw_threads_min_work();
+    this.#updateStream();
     // Called from inside the first big call: start the workers once it has returned.
     M.smwRequestThreads = () => queueMicrotask(() => this.#start());
   }
@@ -163,6 +169,16 @@ export class ThreadPool {
     if (this.fallback) return; // size is 1: sm.threads's setter allows 1 only
     this.#active = k;
     this.#M._smw_threads_configure(this.#size - 1, k - 1);
+    this.#updateStream();
+  }
+
+  #updateStream() {
+    this.streamFrom = this.fallback || this.lost || this.disposed || this.#active < 2 ? Infinity : this.minWork;
+  }
+
+  /** The shared wasm memory (the stream's copies read its buffer). */
+  get memory() {
+    return this.#memory;
   }
 
   /** The most threads this pool can run (1 once it fell back). */
@@ -184,6 +200,7 @@ export class ThreadPool {
   setMinWork(elements) {
     this.#M._smw_threads_set_min_work(elements);
     this.minWork = this.#M._smw_threads_min_work();
+    this.#updateStream();
   }
 
   /** The workers' handles (tests). */
@@ -275,6 +292,7 @@ export class ThreadPool {
   }
 
   #stop() {
+    this.#updateStream();
     try {
       this.#M._smw_threads_quit();
     } catch {

@@ -722,6 +722,25 @@ export function copyOut(out, heap, start, length) {
 }
 
 /**
+ * The stream's copies (the threaded build: cpp/parallel.h): elements [i0, i1)
+ * of the caller's typed array `src` into the array at byte offset p of the
+ * wasm memory `memory` (a WebAssembly.Memory: its buffer is read each time,
+ * as a kernel may have grown it), and back from there into `dest`. Views of
+ * exactly the range, through the intrinsics: no user code, no overflow.
+ */
+export function copyInRange(memory, type, p, src, i0, i1) {
+  if (i1 <= i0) return;
+  const B = type.bytes;
+  const from = new type.Array(apply(TA_BUFFER, src, []), apply(TA_OFFSET, src, []) + i0 * B, i1 - i0);
+  apply(TA_SET, new type.Array(memory.buffer, p + i0 * B, i1 - i0), [from]);
+}
+
+export function copyOutRange(dest, memory, type, p, i0, i1) {
+  if (i1 <= i0) return;
+  apply(TA_SET, dest, [new type.Array(memory.buffer, p + i0 * type.bytes, i1 - i0), i0]);
+}
+
+/**
  * A new array of `length` elements copied from heap[start...] (copyOut's
  * counterpart when the caller gave no array). Short ones by a loop into a new
  * array (cheaper than slice's species lookup and second view); long ones by

@@ -16,6 +16,21 @@
 // The layout dispatcher (passes.h run_layouts) cuts fibres into tasks of
 // about kTaskGrain elements; any other op (sampling rows, say) can call
 // run_tasks with its own units.
+//
+// The stream (threaded build only): for a big call whose arrays the package
+// copies in and out of wasm memory, bindings/softmax-wasm.js does not copy
+// before and after the kernel but arms a stream (smw_stream_arm(outer)), and
+// the call's first run_tasks does the copies itself through the package's
+// callbacks, by outer slices: serially it copies everything in, runs, copies
+// everything out; shared, it publishes the tasks as the slices they read are
+// copied in (the workers start on the first ones while the calling thread
+// copies the rest), and the calling thread copies out each prefix of slices
+// whose tasks are done between its own tasks and while it waits. The units
+// of a streamed op's run_tasks must be `outer * k` with unit u inside outer
+// slice u / k (rows, slices, inner ranges of a slice, samples o * inner + i),
+// and the op must read its streamed inputs and write its streamed outputs
+// only inside that run_tasks; a kernel that reads them elsewhere calls
+// stream_in_all() first (the package copies out what is left after the call).
 #pragma once
 
 #include <cstddef>
@@ -35,11 +50,22 @@ bool parallel_wanted(size_t work);
 
 void run_tasks_impl(size_t units, size_t per, size_t work, TaskFn fn, const void* ctx);
 
+#ifdef __EMSCRIPTEN_PTHREADS__
+// The armed stream's outer slice count (0: none); threads.cc.
+extern size_t stream_outer;
+inline bool stream_armed() { return stream_outer != 0; }
+// Copies every streamed input in now (for a kernel that reads them outside run_tasks).
+void stream_in_all();
+#else
+constexpr bool stream_armed() { return false; }
+inline void stream_in_all() {}
+#endif
+
 template <class Body>
 inline void run_tasks(size_t units, size_t per, size_t work, const Body& body) {
   if (units == 0) return;
   if (per == 0) per = 1;
-  if (units <= per || !parallel_wanted(work)) {
+  if (!stream_armed() && (units <= per || !parallel_wanted(work))) {
     for (size_t b = 0; b < units; b += per) body(b, b + per < units ? b + per : units);
     return;
   }

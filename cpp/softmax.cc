@@ -266,8 +266,10 @@ Status softmax_op(const T* x, T* y, size_t outer, size_t n, size_t inner, double
   if (s.regular) {
     const SoftmaxPasses<T, kLog> passes{x, y, n, inner, s};
     run_layouts<T>(passes, outer, n, inner);
-  } else
+  } else {
+    stream_in_all();  // reads x outside run_tasks (parallel.h, the stream)
     softmax_double_path<T, kLog>(x, y, outer, n, inner, temperature);
+  }
   return kOk;
 }
 

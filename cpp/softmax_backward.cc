@@ -285,8 +285,10 @@ Status backward_op(const T* dy, const T* y, T* dx, size_t outer, size_t n, size_
     backward_all<T, kLog, true>(dy, y, dx, outer, n, inner, temperature);
   else if (std::isfinite(double(T(1.0 / temperature))))
     backward_all<T, kLog, false>(dy, y, dx, outer, n, inner, temperature);
-  else
+  else {
+    stream_in_all();  // reads dy and y outside run_tasks (parallel.h, the stream)
     backward_double_path<T, kLog>(dy, y, dx, outer, n, inner, temperature);
+  }
   return kOk;
 }
 

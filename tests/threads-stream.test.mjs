@@ -1,0 +1,271 @@
+// The stream of the threaded build (cpp/parallel.h): on a big call the copies of the caller's
+// arrays into and out of wasm memory run inside the kernel's run_tasks, slice by slice, while the
+// workers compute the slices already in. Every streamed op must give results bit-identical to the
+// single-thread build with 2 and 3 threads, for every mix of typed arrays (copied, streamed) and
+// WasmArrays (used in place), `out` given or not, a view of wasm memory as input, shapes whose
+// tasks span several outer slices or one slice cut into many tasks, and the first big call that
+// runs before the workers are ready (the serial stream). Each call gets data the scratch block has
+// never held, so a slice copied in late, early or not at all gives a different result.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { poolOf } from '../bindings/threads.js';
+import { ENTRY, makeRng } from './helpers.mjs';
+
+const { load } = await import(ENTRY);
+const single = await load({ threads: 1 });
+const threaded = await load({ threads: 3 });
+const pool = poolOf(threaded);
+
+const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+function sameBits(got, want, what) {
+  if (typeof want === 'number') {
+    assert.ok(Object.is(got, want), `${what}: ${got} !== ${want}`);
+    return;
+  }
+  if (ArrayBuffer.isView(want)) {
+    assert.equal(got.length, want.length, `${what}: length`);
+    const g = bytes(got);
+    const w = bytes(want);
+    for (let i = 0; i < w.length; i++) {
+      if (g[i] !== w[i]) {
+        const k = Math.floor(i / want.BYTES_PER_ELEMENT);
+        assert.fail(`${what}: element ${k} of ${want.length} differs: ${got[k]} vs ${want[k]}`);
+      }
+    }
+    return;
+  }
+  for (const key of Object.keys(want)) sameBits(got[key], want[key], `${what}.${key}`);
+}
+
+const rng = makeRng(2013);
+function data(n, Type) {
+  const a = new Type(n);
+  const shift = rng.uniform(-3, 3);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() * 4 + shift + (i % 13 === 0 ? 20 : 0);
+  return a;
+}
+
+// Shapes the sharing cuts into tasks in every way run_layouts does, with outer slices that a task
+// spans several of, or that many tasks share; the first three are the benchmark's.
+const SHAPES = [
+  { shape: [32, 50257] }, // rows, 4 a task: 8 tasks
+  { shape: [1024, 1000] }, // rows, 16 a task: 64 tasks
+  { shape: [8, 21, 16384], axis: 1 }, // big slices: 22 tasks per slice
+  { shape: [333, 257] }, // rows, the last task shorter
+  { shape: [7283, 9] }, // short rows
+  { shape: [5, 37, 419], axis: 1 }, // whole slices, several per task
+  { shape: [3, 21, 1537], axis: 1 }, // inner ranges, the last one of each slice shorter
+  { shape: [129, 701], axis: 0 }, // one slice
+];
+const size = (c) => c.shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Runs call(sm, arrays) on the single-thread build (typed arrays) and on the threaded one with
+ * `arrays` placed as `kinds` says ('typed', 'wasm', 'view': a typed-array view of wasm memory),
+ * and compares. `outKind` is 'none', 'typed' or 'wasm'; `outLength` the result's length.
+ */
+function check(what, call, arrays, kinds, outKind, outLength) {
+  const Type = arrays[0].constructor;
+  const dtype = Type === Float32Array ? 'float32' : 'float64';
+  const want = call(single, arrays, outKind === 'none' ? undefined : new Type(outLength));
+  const held = [];
+  const placed = arrays.map((a, k) => {
+    if (kinds[k] === 'typed') return a;
+    const w = threaded.alloc(a.length, a instanceof Int32Array ? 'int32' : dtype);
+    held.push(w);
+    w.array.set(a);
+    return kinds[k] === 'wasm' ? w : w.array;
+  });
+  let out;
+  if (outKind === 'typed') out = new Type(outLength).fill(NaN);
+  else if (outKind === 'wasm') {
+    out = threaded.alloc(outLength, dtype);
+    held.push(out);
+  }
+  const got = call(threaded, placed, out);
+  if (outKind === 'typed') assert.equal(got.grad ?? got, out, `${what}: the result is out`);
+  const result = (r) => (r && r.array !== undefined && typeof r.free === 'function' ? r.array : r);
+  sameBits(
+    got.grad !== undefined ? { ...got, grad: result(got.grad) } : result(got),
+    want.grad !== undefined ? { ...want, grad: result(want.grad) } : result(want),
+    what,
+  );
+  for (const w of held) w.free();
+}
+
+const MIXES = [
+  [['typed', 'typed'], 'typed'],
+  [['typed', 'typed'], 'none'],
+  [['wasm', 'typed'], 'typed'],
+  [['typed', 'wasm'], 'wasm'],
+  [['view', 'typed'], 'typed'],
+];
+
+test('the first big call, before the workers are ready, streams on the calling thread alone', async () => {
+  for (const Type of [Float32Array, Float64Array]) {
+    const sm = await load({ threads: 2 });
+    const p = poolOf(sm);
+    assert.equal(p.ready, 0);
+    const x = data(256 * 1000, Type);
+    const out = new Type(x.length);
+    sameBits(sm.softmax(x, { shape: [256, 1000], out }), single.softmax(x, { shape: [256, 1000] }), 'softmax');
+    const t = Int32Array.from({ length: 256 }, () => rng.int(0, 999));
+    const ce = sm.crossEntropy(x, t, { shape: [256, 1000], grad: true, out: new Type(x.length) });
+    sameBits(ce, single.crossEntropy(x, t, { shape: [256, 1000], grad: true }), 'crossEntropy');
+    assert.equal(p.workerTasks, 0);
+    sm.dispose();
+  }
+});
+
+for (const name of ['softmax', 'logSoftmax']) {
+  test(`${name}: streamed calls are bit-identical with 2 and 3 threads (typed, out, WasmArrays, views)`, async () => {
+    await pool.start();
+    for (const Type of [Float32Array, Float64Array]) {
+      for (const c of SHAPES) {
+        for (const [kinds, outKind] of MIXES) {
+          for (const k of [2, 3]) {
+            threaded.threads = k;
+            const x = data(size(c), Type);
+            const call = (sm, [a], out) => sm[name](a, out === undefined ? c : { ...c, out });
+            check(
+              `${name} ${Type.name} ${JSON.stringify(c)} ${kinds[0]}->${outKind}, ${k} threads`,
+              call,
+              [x],
+              kinds,
+              outKind,
+              x.length,
+            );
+          }
+        }
+      }
+      // A temperature whose exp scale is irregular takes the double path, which reads x outside run_tasks.
+      const x = data(1024 * 100, Type);
+      const T = Type === Float32Array ? 1e-31 : 1e-291;
+      check(
+        `${name} ${Type.name} T=${T}`,
+        (sm, [a], out) => sm[name](a, { shape: [1024, 100], temperature: T, out }),
+        [x],
+        ['typed'],
+        'typed',
+        x.length,
+      );
+    }
+    threaded.threads = 3;
+  });
+}
+
+for (const name of ['softmaxBackward', 'logSoftmaxBackward']) {
+  test(`${name}: streamed calls are bit-identical with 2 and 3 threads (two inputs, any mix)`, async () => {
+    await pool.start();
+    for (const Type of [Float32Array, Float64Array]) {
+      for (const c of SHAPES) {
+        for (const [kinds, outKind] of MIXES) {
+          for (const k of [2, 3]) {
+            threaded.threads = k;
+            const dy = data(size(c), Type);
+            const y = single.softmax(data(size(c), Type), c);
+            const call = (sm, [a, b], out) => sm[name](a, b, out === undefined ? c : { ...c, out });
+            check(
+              `${name} ${Type.name} ${JSON.stringify(c)} ${kinds}->${outKind}, ${k} threads`,
+              call,
+              [dy, y],
+              kinds,
+              outKind,
+              dy.length,
+            );
+          }
+        }
+      }
+      for (const T of [0.7, Type === Float32Array ? 1e-39 : 1e-310]) {
+        const dy = data(1024 * 100, Type);
+        const y = single.softmax(data(1024 * 100, Type), { shape: [1024, 100] });
+        const call = (sm, [a, b], out) => sm[name](a, b, { shape: [1024, 100], temperature: T, out });
+        check(`${name} ${Type.name} T=${T}`, call, [dy, y], ['typed', 'typed'], 'typed', dy.length);
+      }
+    }
+    threaded.threads = 3;
+  });
+}
+
+const LOSS_SHAPES = [
+  { shape: [32, 50257] },
+  { shape: [1024, 1000] },
+  { shape: [8, 21, 16384], axis: 1 },
+  { shape: [9001, 8] },
+  { shape: [3, 21, 1301], axis: 1 },
+];
+const LOSS_MIXES = [
+  ['typed', 'typed'],
+  ['typed', 'none'],
+  ['wasm', 'typed'],
+  ['typed', 'wasm'],
+  ['view', 'typed'],
+];
+
+for (const name of ['crossEntropy', 'nllLoss']) {
+  test(`${name}: streamed calls with the gradient are bit-identical with 2 and 3 threads`, async () => {
+    await pool.start();
+    for (const Type of [Float32Array, Float64Array]) {
+      for (const c of LOSS_SHAPES) {
+        const axis = c.axis ?? -1;
+        const C = c.shape.at(axis);
+        const n = size(c);
+        for (const [kind, outKind] of LOSS_MIXES) {
+          for (const reduction of ['mean', 'sum', 'none']) {
+            const k = reduction === 'sum' ? 2 : 3;
+            threaded.threads = k;
+            const x = data(n, Type);
+            const t = Int32Array.from({ length: n / C }, (_, i) => (i % 11 === 0 ? -100 : rng.int(0, C - 1)));
+            const call = (sm, [a], out) => sm[name](a, t, { ...c, reduction, grad: true, ...(out ? { out } : {}) });
+            check(
+              `${name} ${Type.name} ${JSON.stringify(c)} ${reduction} ${kind}->${outKind}, ${k} threads`,
+              call,
+              [x],
+              [kind],
+              outKind,
+              n,
+            );
+          }
+          if (name === 'crossEntropy') {
+            // Probability targets: a second streamed input.
+            threaded.threads = 2;
+            const x = data(n, Type);
+            const p = single.softmax(data(n, Type), c);
+            const call = (sm, [a, b], out) =>
+              sm.crossEntropy(a, b, { ...c, grad: true, labelSmoothing: 0.1, ...(out ? { out } : {}) });
+            check(
+              `crossEntropy ${Type.name} ${JSON.stringify(c)} probabilities ${kind}->${outKind}`,
+              call,
+              [x, p],
+              [kind, kind === 'wasm' ? 'typed' : 'wasm'],
+              outKind,
+              n,
+            );
+          }
+        }
+        // No gradient: only the logits are streamed; the loss is read after the call.
+        threaded.threads = 2;
+        const x = data(n, Type);
+        const t = Int32Array.from({ length: n / C }, () => rng.int(0, C - 1));
+        sameBits(threaded[name](x, t, c), single[name](x, t, c), `${name} ${Type.name} ${JSON.stringify(c)} no grad`);
+      }
+    }
+    threaded.threads = 3;
+  });
+}
+
+test('the copies are streamed: with out given the workers still take tasks, and 1 thread never streams', async () => {
+  await pool.start();
+  assert.equal(pool.streamFrom, 65536);
+  threaded.threads = 1;
+  assert.equal(pool.streamFrom, Infinity);
+  threaded.threads = 2;
+  const x = data(256 * 4096, Float32Array);
+  const out = new Float32Array(x.length);
+  const before = pool.workerTasks;
+  for (let r = 0; r < 10; r++) threaded.softmax(x, { shape: [256, 4096], out });
+  assert.ok(pool.workerTasks > before, 'a worker ran streamed tasks');
+  sameBits(out, single.softmax(x, { shape: [256, 4096] }), 'result');
+  threaded.threads = 3;
+});
