@@ -572,3 +572,28 @@ export function allAxes(shape) {
 }
 
 export { R };
+
+/**
+ * Asserts that got holds exactly want's bits: a number (Object.is), a typed array of the same
+ * type and length, or an object whose own keys hold such values (compared key by key).
+ */
+export function sameBits(got, want, what) {
+  if (typeof want === 'number') {
+    assert.ok(Object.is(got, want), `${what}: ${got} !== ${want}`);
+    return;
+  }
+  if (ArrayBuffer.isView(want)) {
+    assert.equal(got.constructor, want.constructor, what);
+    assert.equal(got.length, want.length, `${what}: length`);
+    const g = new Uint8Array(got.buffer, got.byteOffset, got.byteLength);
+    const w = new Uint8Array(want.buffer, want.byteOffset, want.byteLength);
+    for (let i = 0; i < w.length; i++) {
+      if (g[i] !== w[i]) {
+        const k = Math.floor(i / want.BYTES_PER_ELEMENT);
+        assert.fail(`${what}: element ${k} of ${want.length} differs: ${got[k]} vs ${want[k]}`);
+      }
+    }
+    return;
+  }
+  for (const key of Object.keys(want)) sameBits(got[key], want[key], `${what}.${key}`);
+}

@@ -9,34 +9,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { poolOf } from '../bindings/threads.js';
-import { ENTRY, makeRng } from './helpers.mjs';
+import { ENTRY, makeRng, sameBits } from './helpers.mjs';
 
 const { load } = await import(ENTRY);
 const single = await load({ threads: 1 });
 const threaded = await load({ threads: 3 });
 const pool = poolOf(threaded);
-
-const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-function sameBits(got, want, what) {
-  if (typeof want === 'number') {
-    assert.ok(Object.is(got, want), `${what}: ${got} !== ${want}`);
-    return;
-  }
-  if (ArrayBuffer.isView(want)) {
-    assert.equal(got.length, want.length, `${what}: length`);
-    const g = bytes(got);
-    const w = bytes(want);
-    for (let i = 0; i < w.length; i++) {
-      if (g[i] !== w[i]) {
-        const k = Math.floor(i / want.BYTES_PER_ELEMENT);
-        assert.fail(`${what}: element ${k} of ${want.length} differs: ${got[k]} vs ${want[k]}`);
-      }
-    }
-    return;
-  }
-  for (const key of Object.keys(want)) sameBits(got[key], want[key], `${what}.${key}`);
-}
 
 const rng = makeRng(2013);
 function data(n, Type) {

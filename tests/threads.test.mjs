@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { OPS } from '../bindings/ops.js';
 import { poolOf } from '../bindings/threads.js';
-import { ENTRY, makeRng } from './helpers.mjs';
+import { ENTRY, makeRng, sameBits } from './helpers.mjs';
 
 const { load } = await import(ENTRY);
 const single = await load({ threads: 1 });
@@ -40,29 +40,6 @@ const LOSS_CASES = [
   { shape: [9001, 8] }, // short rows
   { shape: [3, 21, 1301], axis: 1 }, // the class axis in the middle: inner ranges
 ];
-
-const bytes = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-function sameBits(got, want, what) {
-  if (typeof want === 'number') {
-    assert.ok(Object.is(got, want), `${what}: ${got} !== ${want}`);
-    return;
-  }
-  if (ArrayBuffer.isView(want)) {
-    assert.equal(got.constructor, want.constructor, what);
-    assert.equal(got.length, want.length, what);
-    const g = bytes(got);
-    const w = bytes(want);
-    for (let i = 0; i < w.length; i++) {
-      if (g[i] !== w[i])
-        assert.fail(
-          `${what}: element ${Math.floor(i / want.BYTES_PER_ELEMENT)} differs: ${got[Math.floor(i / want.BYTES_PER_ELEMENT)]} vs ${want[Math.floor(i / want.BYTES_PER_ELEMENT)]}`,
-        );
-    }
-    return;
-  }
-  for (const key of Object.keys(want)) sameBits(got[key], want[key], `${what}.${key}`);
-}
 
 function logits(rng, n, Type) {
   const a = new Type(n);
