@@ -144,9 +144,7 @@ const PLANS = OPS.map((e) => {
  * A big call's copies in and out of wasm memory on the threaded build, done
  * by the kernel's run_tasks through the callbacks in() and out() (EM_JS in
  * cpp/threads.cc, as Module.smwStream) by outer slices of `per` elements, so
- * that they overlap the workers' computing (cpp/parallel.h, the stream); a
- * kernel whose tasks are column ranges of few big slices calls inColumns()
- * and outColumns() instead, by column ranges of a slice (all its rows).
+ * that they overlap the workers' computing (cpp/parallel.h, the stream).
  * One per instance, refilled per call.
  */
 class Stream {
@@ -156,9 +154,8 @@ class Stream {
   per = 0;
   ins = []; // byte offset, source array, ...
   outs = []; // byte offset, destination array, ...
-  inDone = 0; // slices [0, inDone) are in (whole: column ranges of a slice leave it out)
+  inDone = 0; // slices [0, inDone) are in
   outDone = 0; // and [0, outDone) out
-  taken = false; // whether the kernel started copying in
 
   begin(memory, type, outer, per) {
     this.memory = memory;
@@ -167,13 +164,11 @@ class Stream {
     this.per = per;
     this.inDone = 0;
     this.outDone = 0;
-    this.taken = false;
   }
 
   in(o0, o1) {
     const { ins, per } = this;
     for (let k = 0; k < ins.length; k += 2) copyInRange(this.memory, this.type, ins[k], ins[k + 1], o0 * per, o1 * per);
-    this.taken = true;
     this.inDone = o1;
   }
 
@@ -182,27 +177,6 @@ class Stream {
     for (let k = 0; k < outs.length; k += 2)
       copyOutRange(outs[k + 1], this.memory, this.type, outs[k], o0 * per, o1 * per);
     this.outDone = o1;
-  }
-
-  /** Columns [j0, j1) of every row of slice o, an (n, inner) block (the kernel's column units). */
-  inColumns(o, j0, j1, inner) {
-    const { ins, per } = this;
-    const end = (o + 1) * per;
-    for (let k = 0; k < ins.length; k += 2) {
-      for (let r = o * per; r < end; r += inner) copyInRange(this.memory, this.type, ins[k], ins[k + 1], r + j0, r + j1);
-    }
-    this.taken = true;
-    this.inDone = j1 === inner ? o + 1 : o;
-  }
-
-  outColumns(o, j0, j1, inner) {
-    const { outs, per } = this;
-    const end = (o + 1) * per;
-    for (let k = 0; k < outs.length; k += 2) {
-      for (let r = o * per; r < end; r += inner)
-        copyOutRange(outs[k + 1], this.memory, this.type, outs[k], r + j0, r + j1);
-    }
-    this.outDone = j1 === inner ? o + 1 : o;
   }
 
   /** Runs kernel(...args) with the stream armed (arm, the call, end). */
@@ -227,7 +201,7 @@ class Stream {
    */
   end(M, status) {
     // No run_tasks took the stream (a kernel that returned early): disarm it.
-    if (!this.taken) M._smw_stream_arm(0);
+    if (this.inDone === 0) M._smw_stream_arm(0);
     if (status === 0) {
       if (this.inDone < this.outer) this.in(this.inDone, this.outer);
       if (this.outDone < this.outer) this.out(this.outDone, this.outer);

@@ -56,17 +56,9 @@ extern size_t stream_outer;
 inline bool stream_armed() { return stream_outer != 0; }
 // Copies every streamed input in now (for a kernel that reads them outside run_tasks).
 void stream_in_all();
-// Says that the next run_tasks (the one that takes the armed stream) cuts each
-// outer slice, an (n, inner) block, into units of `width` columns, the last
-// one shorter: the stream then copies column ranges of those units (all n
-// rows of them) instead of whole slices, so a call of few big slices starts
-// its workers sooner and leaves less to copy out after the join. No effect
-// when no stream is armed.
-void stream_columns(size_t inner, size_t width);
 #else
 constexpr bool stream_armed() { return false; }
 inline void stream_in_all() {}
-inline void stream_columns(size_t, size_t) {}
 #endif
 
 template <class Body>

@@ -652,7 +652,6 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
     size_t width = n ? kTaskGrain / n : kTaskGrain;
     width = width < kColumnBlock<T> ? kColumnBlock<T> : width - width % kColumnBlock<T>;
     const size_t parts = (inner + width - 1) / width;
-    stream_columns(inner, width);  // a streamed call copies these column ranges (parallel.h)
     run_tasks(outer * parts, 1, work, [&](size_t b, size_t e) {
       for (size_t u = b; u < e; ++u) {
         const size_t o = u / parts, j0 = u % parts * width;

@@ -140,28 +140,13 @@ EM_JS(void, smw_stream_in, (size_t o0, size_t o1), { Module["smwStream"].in(o0 >
 EM_JS(void, smw_stream_out, (size_t o0, size_t o1),
       { Module["smwStream"].out(o0 >>> 0, o1 >>> 0); });
 
-// The same for the columns [j0, j1) of every row of outer slice o (an (n, inner) block).
-EM_JS(void, smw_stream_in_columns, (size_t o, size_t j0, size_t j1, size_t inner),
-      { Module["smwStream"].inColumns(o >>> 0, j0 >>> 0, j1 >>> 0, inner >>> 0); });
-EM_JS(void, smw_stream_out_columns, (size_t o, size_t j0, size_t j1, size_t inner),
-      { Module["smwStream"].outColumns(o >>> 0, j0 >>> 0, j1 >>> 0, inner >>> 0); });
-
 size_t stream_outer = 0;
-// stream_columns' inner size and unit width for the next run_tasks (0: whole slices).
-size_t stream_inner = 0, stream_width = 0;
 
 void stream_in_all() {
-  stream_inner = stream_width = 0;
   if (const size_t outer = stream_outer) {
     stream_outer = 0;
     smw_stream_in(0, outer);
   }
-}
-
-void stream_columns(size_t inner, size_t width) {
-  if (!stream_outer) return;
-  stream_inner = inner;
-  stream_width = width;
 }
 
 namespace {
@@ -185,34 +170,15 @@ void join(size_t tasks, const Step& step) {
 }
 
 // A shared job whose inputs come in and whose results go out by outer slices
-// (parallel.h, the stream): `outer` slices of k units each. With column units
-// (inner and width from stream_columns: the k units of a slice are its column
-// ranges of `width`) the copies go by units instead, as column ranges.
-void run_streamed(size_t units, size_t per, size_t outer, size_t inner, size_t width, TaskFn fn,
-                  const void* ctx) {
+// (parallel.h, the stream): `outer` slices of k units each.
+void run_streamed(size_t units, size_t per, size_t outer, TaskFn fn, const void* ctx) {
   const size_t k = units / outer;
-  const bool columns = width != 0 && k > 1 && (inner + width - 1) / width == k;
-  // The stream copies `parts` parts of g units each: slices, or single units.
-  const size_t g = columns ? 1 : k, parts = units / g;
-  auto copy = [&](bool in, size_t p0, size_t p1) {
-    if (p0 >= p1) return;
-    if (!columns) {
-      in ? smw_stream_in(p0, p1) : smw_stream_out(p0, p1);
-      return;
-    }
-    // Units [p0, p1): in each slice they touch, one range of columns.
-    for (size_t o = p0 / k; o * k < p1; ++o) {
-      const size_t a = std::max(p0, o * k) - o * k, b = std::min(p1, (o + 1) * k) - o * k;
-      const size_t j0 = a * width, j1 = std::min(inner, b * width);
-      in ? smw_stream_in_columns(o, j0, j1, inner) : smw_stream_out_columns(o, j0, j1, inner);
-    }
-  };
   const size_t tasks = task_count(units, per);
-  // The parts tasks [0, t) need, and the tasks whose parts [0, p) are all in.
-  auto parts_of = [&](size_t t) {
-    return t >= tasks ? parts : (std::min(t * per, units) + g - 1) / g;
+  // The slices tasks [0, t) need, and the tasks whose slices [0, o) are all in.
+  auto slices_of = [&](size_t t) {
+    return t >= tasks ? outer : (std::min(t * per, units) + k - 1) / k;
   };
-  auto tasks_within = [&](size_t p) { return p >= parts ? tasks : p * g / per; };
+  auto tasks_within = [&](size_t o) { return o >= outer ? tasks : o * k / per; };
   // Chunks of about 1/16 of the call (one task at least) go in, and come out, at a time.
   const size_t chunk = std::max<size_t>(1, tasks / 16);
   pool.flagged = tasks <= kFlagTasks ? tasks : 0;
@@ -220,24 +186,24 @@ void run_streamed(size_t units, size_t per, size_t outer, size_t inner, size_t w
   const uint64_t job = publish(units, per, tasks, 0, fn, ctx);
   size_t in = 0, ready = 0;
   while (ready < tasks) {
-    const size_t p = parts_of(std::min(tasks, ready + chunk));
-    copy(true, in, p);
-    in = p;
-    ready = tasks_within(p);
+    const size_t o = slices_of(std::min(tasks, ready + chunk));
+    smw_stream_in(in, o);
+    in = o;
+    ready = tasks_within(o);
     pool.limit.store(uint32_t(ready), std::memory_order_release);
     __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&pool.limit), pool.active);
   }
-  // Everything is in: take tasks, and copy out each finished prefix between them.
+  // Every slice is in: take tasks, and copy out each finished prefix between them.
   size_t out = 0, finished = 0;
-  const size_t out_chunk = std::max<size_t>(1, parts_of(chunk));
+  const size_t out_chunk = std::max<size_t>(1, slices_of(chunk));
   // Between its tasks the calling thread copies out chunks; waiting at the join, any progress.
   auto copy_out = [&](size_t least) {
     while (finished < pool.flagged && pool.task_done[finished].load(std::memory_order_acquire))
       ++finished;
-    const size_t p = finished >= tasks ? parts : finished * per / g;  // parts whose tasks are done
-    if (p > out && (p - out >= least || p == parts)) {
-      copy(false, out, p);
-      out = p;
+    const size_t o = finished >= tasks ? outer : finished * per / k;  // slices whose tasks are done
+    if (o > out && (o - out >= least || o == outer)) {
+      smw_stream_out(out, o);
+      out = o;
     }
   };
   uint64_t task;
@@ -247,14 +213,13 @@ void run_streamed(size_t units, size_t per, size_t outer, size_t inner, size_t w
   }
   join(tasks, [&] { copy_out(1); });
   pool.flagged = 0;
-  copy(false, out, parts);
+  if (out < outer) smw_stream_out(out, outer);
 }
 
 }  // namespace
 
 void run_tasks_impl(size_t units, size_t per, size_t work, TaskFn fn, const void* ctx) {
-  const size_t outer = stream_outer, inner = stream_inner, width = stream_width;
-  stream_inner = stream_width = 0;
+  const size_t outer = stream_outer;
   if (outer) {
     stream_outer = 0;
     if (units <= per || !parallel_wanted(work)) {
@@ -264,7 +229,7 @@ void run_tasks_impl(size_t units, size_t per, size_t work, TaskFn fn, const void
       return;
     }
     if (units % outer == 0) {
-      run_streamed(units, per, outer, inner, width, fn, ctx);
+      run_streamed(units, per, outer, fn, ctx);
       return;
     }
     smw_stream_in(0, outer);  // units that are not slices: the copies around the job
@@ -298,10 +263,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_min_work() { return uint32_t(smw::pool
 
 // Arms the stream of the next kernel call (parallel.h): its copied arrays hold
 // `outer` slices (0 disarms). bindings/softmax-wasm.js sets Module.smwStream first.
-EMSCRIPTEN_KEEPALIVE void smw_stream_arm(uint32_t outer) {
-  smw::stream_outer = outer;
-  smw::stream_inner = smw::stream_width = 0;
-}
+EMSCRIPTEN_KEEPALIVE void smw_stream_arm(uint32_t outer) { smw::stream_outer = outer; }
 
 EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_worker_tasks() {
   return smw::pool.worker_tasks.load(std::memory_order_relaxed);

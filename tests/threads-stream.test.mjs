@@ -29,14 +29,14 @@ function data(n, Type) {
 const SHAPES = [
   { shape: [32, 50257] }, // rows longer than kTaskGrain, one a task: 32 tasks
   { shape: [1024, 1000] }, // rows, 16 a task: 64 tasks
-  { shape: [8, 21, 16384], axis: 1 }, // big slices: column-range tasks, streamed by column ranges
+  { shape: [8, 21, 16384], axis: 1 }, // big slices: 32 column-range tasks per slice
   { shape: [333, 257] }, // rows, the last task shorter
   { shape: [7283, 9] }, // short rows
   { shape: [5, 37, 419], axis: 1 }, // whole slices, several per task
   { shape: [3, 21, 1537], axis: 1 }, // whole slices, one a task (21 x 1537 is under 2 kTaskGrain)
   { shape: [129, 701], axis: 0 }, // one slice
-  // Streamed by column ranges: the last range of each slice shorter, a scalar tail (inner % 4),
-  // a chunk of units that spans two slices; one slice of 10 ranges; rows just over kTaskGrain.
+  // Column-range tasks: the last range of each slice shorter, a scalar tail (inner % 4), a
+  // stream chunk that spans two slices; one slice of 10 ranges; rows just over kTaskGrain.
   { shape: [3, 7, 10007], axis: 1 },
   { shape: [3, 21, 1601], axis: 1 },
   { shape: [1, 40, 5003], axis: 1 },
