@@ -120,6 +120,9 @@ Range<typename V::Elem> row_range(const typename V::Elem* x, size_t n) {
     if (kTrackNaN) nan = nan | (is_nan(a) | is_nan(b));
   }
   if (kTrackNaN && any(nan)) return {kNaN<T>, kNaN<T>};
+  // Without NaN lanes pmax / pmin finish the job (a zero max may then come
+  // out -0 where hmax gives +0: x - m and every output are the same).
+  if (!kTrackNaN) return {hpmax(pmax(m0, m1)), hpmin(pmin(l0, l1))};
   return {hmax(max(m0, m1)), hmin(min(l0, l1))};
 }
 
