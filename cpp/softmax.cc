@@ -151,8 +151,8 @@ void column_exp_sums(const typename V::Elem* x, typename V::Elem* y, size_t n, s
 // no select).
 template <class V, bool kLog, bool kUnit, bool kAllOk>
 void column_outputs(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
-                    size_t groups, const V* ms, const V* scale,
-                    const typename V::Mask* ok, typename V::Elem inv_t_value) {
+                    size_t groups, const V* ms, const V* scale, const typename V::Mask* ok,
+                    typename V::Elem inv_t_value) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
   const V nan = V::splat(kNaN<T>), inv_t = V::splat(inv_t_value);

@@ -260,12 +260,12 @@ struct ShortRowsF32 {
     } else {
       for (size_t r = 0; r < 4; ++r) a[r] = row(r);
     }
-    const v128_t d01 = wasm_f64x2_add(wasm_i64x2_shuffle(a[0], a[1], 0, 2),
-                                      wasm_i64x2_shuffle(a[0], a[1], 1, 3));
-    const v128_t d23 = wasm_f64x2_add(wasm_i64x2_shuffle(a[2], a[3], 0, 2),
-                                      wasm_i64x2_shuffle(a[2], a[3], 1, 3));
-    return {wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(d01),
-                               wasm_f32x4_demote_f64x2_zero(d23), 0, 1, 4, 5)};
+    const v128_t d01 =
+        wasm_f64x2_add(wasm_i64x2_shuffle(a[0], a[1], 0, 2), wasm_i64x2_shuffle(a[0], a[1], 1, 3));
+    const v128_t d23 =
+        wasm_f64x2_add(wasm_i64x2_shuffle(a[2], a[3], 0, 2), wasm_i64x2_shuffle(a[2], a[3], 1, 3));
+    return {wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(d01), wasm_f32x4_demote_f64x2_zero(d23),
+                               0, 1, 4, 5)};
   }
   // Lane j of vector m of a group takes the dot of row (4m + j) / kN.
   template <size_t m>
@@ -305,7 +305,7 @@ template <bool kUnit, size_t... kN>
 void softmax_short_rows_f32(size_t n, const float* g, const float* s, float* out, size_t rows,
                             F32x4 vt, std::index_sequence<kN...>) {
   (void)((n == kN + 1 ? (short_rows_n<kUnit, kN + 1>(g, s, out, rows, vt,
-                                             std::make_index_sequence<kN + 1>{}),
+                                                     std::make_index_sequence<kN + 1>{}),
                          true)
                       : false) ||
          ...);
@@ -338,7 +338,7 @@ struct BackwardPasses {
 #if SOFTMAX_WASM_SIMD128
     if constexpr (std::is_same_v<T, float> && !kLog) {
       softmax_short_rows_f32<kUnit>(n, dy + at, y + at, dx + at, rows, V::splat(inv_t),
-                             std::make_index_sequence<kShortRow>{});
+                                    std::make_index_sequence<kShortRow>{});
       return;
     }
 #endif

@@ -335,12 +335,8 @@ inline float hpmin(F32x4 a) {
   const F32x4 b = pmin(a, F32x4{wasm_i32x4_shuffle(a.v, a.v, 2, 3, 0, 1)});
   return pmin(b, F32x4{wasm_i32x4_shuffle(b.v, b.v, 1, 0, 3, 2)}).lane(0);
 }
-inline double hpmax(F64x2 a) {
-  return pmax(a, F64x2{wasm_i64x2_shuffle(a.v, a.v, 1, 0)}).lane(0);
-}
-inline double hpmin(F64x2 a) {
-  return pmin(a, F64x2{wasm_i64x2_shuffle(a.v, a.v, 1, 0)}).lane(0);
-}
+inline double hpmax(F64x2 a) { return pmax(a, F64x2{wasm_i64x2_shuffle(a.v, a.v, 1, 0)}).lane(0); }
+inline double hpmin(F64x2 a) { return pmin(a, F64x2{wasm_i64x2_shuffle(a.v, a.v, 1, 0)}).lane(0); }
 inline double hsum(F32x4 a) {
   v128_t lo = wasm_f64x2_promote_low_f32x4(a.v);
   v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a.v, a.v, 2, 3, 2, 3));
