@@ -629,9 +629,9 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // one by one. Losses go to loss[0..width) (lanes of bad groups unset);
 // everything the loss needs is read before g (which may be x) is written.
 template <class V>
-void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
-                      const int32_t* target, const IndexLoss<typename V::Elem>& p,
-                      typename V::Elem* g, double* loss, bool* bad) {
+SMW_LAYOUT void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
+                                 const int32_t* target, const IndexLoss<typename V::Elem>& p,
+                                 typename V::Elem* g, double* loss, bool* bad) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
   constexpr size_t G = kColumnBlock<T> / L;
@@ -872,8 +872,16 @@ struct IndexLossPasses {
     const size_t base = o * a.classes * a.inner + j0, s = o * a.inner + j0;
     double loss[kColumnBlock<T>];
     bool bad[kColumnBlock<T> / L];
-    ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p,
-                        a.grad ? a.grad + base : nullptr, loss, bad);
+    // Two call sites: binaryen inlines a function with one caller whatever
+    // noinline says, and inlined into run_layouts' slice function (~27,000
+    // lines of wasm with the lane groups) the chunk ran 3-4% slower
+    // (bench/VARIANTS.md, "crossEntropy, round 4").
+    if (a.grad)
+      ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p,
+                          a.grad + base, loss, bad);
+    else
+      ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p, nullptr,
+                          loss, bad);
     for (size_t q = 0; q < width / L; ++q) {
       for (size_t l = 0; l < L; ++l) {
         if (bad[q])
