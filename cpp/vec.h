@@ -115,6 +115,18 @@ template <class T>
 inline T hmin(Scalar<T> a) {
   return a.v;
 }
+// hmax / hmin for vectors without NaN lanes, by pmax / pmin: a few vector
+// operations instead of NaN-aware scalar maxima (V8 lowers each scalar
+// f32.max to a compare-and-branch chain). Equal to hmax / hmin except that
+// the sign of a zero result may differ where +0 and -0 tie.
+template <class T>
+inline T hpmax(Scalar<T> a) {
+  return a.v;
+}
+template <class T>
+inline T hpmin(Scalar<T> a) {
+  return a.v;
+}
 template <class T>
 inline double hsum(Scalar<T> a) {
   return double(a.v);
@@ -315,6 +327,16 @@ inline float hmin(F32x4 a) {
   return m.v;
 }
 inline double hmin(F64x2 a) { return min(Scalar<double>{a.lane(0)}, Scalar<double>{a.lane(1)}).v; }
+inline float hpmax(F32x4 a) {
+  const F32x4 b = pmax(a, F32x4{wasm_i32x4_shuffle(a.v, a.v, 2, 3, 0, 1)});
+  return pmax(b, F32x4{wasm_i32x4_shuffle(b.v, b.v, 1, 0, 3, 2)}).lane(0);
+}
+inline float hpmin(F32x4 a) {
+  const F32x4 b = pmin(a, F32x4{wasm_i32x4_shuffle(a.v, a.v, 2, 3, 0, 1)});
+  return pmin(b, F32x4{wasm_i32x4_shuffle(b.v, b.v, 1, 0, 3, 2)}).lane(0);
+}
+inline double hpmax(F64x2 a) { return pmax(a, F64x2{wasm_i64x2_shuffle(a.v, a.v, 1, 0)}).lane(0); }
+inline double hpmin(F64x2 a) { return pmin(a, F64x2{wasm_i64x2_shuffle(a.v, a.v, 1, 0)}).lane(0); }
 inline double hsum(F32x4 a) {
   v128_t lo = wasm_f64x2_promote_low_f32x4(a.v);
   v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(a.v, a.v, 2, 3, 2, 3));
