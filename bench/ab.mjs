@@ -190,13 +190,14 @@ function prepare(sm, op, [, outer, n, inner]) {
   x.array.set(makeLogits(size, DATA));
   const handles = [x];
   let call;
-  if (op === 'crossEntropy') {
+  if (op === 'crossEntropy' || op === 'nllLoss') {
+    // The loss ops take (input, target): class indices as int32 (nllLoss reads x as log-probabilities).
     const t = sm.alloc(outer * inner, 'int32');
     for (let i = 0; i < t.length; i++) t.array[i] = Math.floor(rand() * n);
     const g = sm.alloc(size, 'float32');
     handles.push(t, g);
     const o = { shape, axis: 1, grad: true, out: g };
-    call = () => sm.crossEntropy(x, t, o);
+    call = () => sm[op](x, t, o);
   } else if (op === 'softmaxBackward' || op === 'logSoftmaxBackward') {
     const y = sm.alloc(size, 'float32');
     sm[op === 'softmaxBackward' ? 'softmax' : 'logSoftmax'](x, { shape, axis: 1, out: y });

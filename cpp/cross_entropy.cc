@@ -3,10 +3,12 @@
 //
 // Per sample (one fibre of C logits x, target t, class weights w, smoothing
 // eps, W = sum_c w_c), with m = max x, e_c = exp(x_c - m), S = sum e_c:
-//   log p_c = (x_c - m) - log S, where log S = log1p(S - 1); where S < 2 (a
-//     confident sample) S - 1 is summed apart from the terms equal to 1 (the
-//     max), so confident samples keep their small losses to full relative
-//     precision (elsewhere S - 1 in double is within a factor 2 of S's);
+//   log p_c = (x_c - m) - log S, where log S = log1p(S - 1); where S < 2 and
+//     the target is the max (a confident sample: its loss is log S) S - 1 is
+//     summed apart from the terms equal to 1 (the max), so confident samples
+//     keep their small losses to full relative precision (elsewhere S - 1 in
+//     double is within a factor 2 of S's, or the target is not the max and
+//     the loss is at least log 2: some_lane_confident);
 //   index target:  loss = (1 - eps) w_t (-log p_t) + eps/C sum_c w_c (-log p_c)
 //     grad_c = scale (A p_c - eps/C w_c) with A = (1 - eps) w_t + eps/C W,
 //     grad_t = scale (A (p_t - 1) + eps/C (W - w_t)), with p_t - 1 computed as
@@ -32,7 +34,9 @@
 // Why the loss bound holds (float32 logits, |x| <= 100): a sample's loss is
 // computed in double from log S, whose error is the relative error of S: that
 // of the float32 exps (exp.h: <= 4.8e-7, plus <= 9.5e-7 in the mode without
-// TwoSum) and of their sums (<= 4.2e-7), times w. Reduction 'none' stores
+// TwoSum) and of their sums (<= 4.2e-7), times w; float32 lane groups (short
+// rows, strided axes) take log S itself to float32 precision (vec.h
+// log1p_lanes_float: <= 2.5e-7 of log S, which is at most the loss). Reduction 'none' stores
 // each loss as float32 (half an ulp more); 'mean' and 'sum' keep their total
 // in double.
 // ---- accuracy contract (generated from cpp/accuracy.json by scripts/accuracy.mjs) ----
@@ -145,13 +149,15 @@ struct Fibre {
     return {m.v, l.v};
   }
 
-  // Sum S of exp(x - m) in double, and S - 1 exactly: the terms equal to 1
-  // (the max) are counted apart from the others, so a confident sample's
-  // S - 1 keeps its full relative precision. Stores each exp to e (stride st)
-  // if given. When e is given, the fibre is contiguous and S < 2, S - 1 is
-  // left to the caller (*excess unset, returns with *split true): it counts
-  // it from the stored exps on its own pass over them (map_split_sum).
-  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, double* excess,
+  // Sum S of exp(x - m) in double, and S - 1: where the sample's target is
+  // the max (top) and S < 2, exactly, with the terms equal to 1 (the max)
+  // counted apart from the others, so a confident sample's S - 1 keeps its
+  // full relative precision (elsewhere S - 1 in double is enough:
+  // some_lane_confident). Stores each exp to e (stride st) if given. When e
+  // is given, the fibre is contiguous, top and S < 2, S - 1 is left to the
+  // caller (*excess unset, returns with *split true): it counts it from the
+  // stored exps on its own pass over them (map_split_sum).
+  double exp_sum(const Range<T>& r, T* e, const ExpScale<T>& unit, bool top, double* excess,
                  bool* split) const {
     double below = 0.0, ones = 0.0;
     *split = false;
@@ -159,8 +165,8 @@ struct Fibre {
     if (st == 1) {
       // The exps summed as softmax sums them (row_exp_sum: blocks in T, each
       // block's total in double; the same functions, compiled once, apart from
-      // this one). Where that total is >= 2, total - 1 keeps the relative
-      // accuracy of the sum within a factor 2; below 2 (a confident sample)
+      // this one). Where that total is >= 2, or the target is not the max,
+      // total - 1 is enough; below 2 with the target the max (a confident sample)
       // S - 1 is summed again with the terms equal to 1 apart: by the caller
       // from the stored exps, or here from the exps again when none are
       // stored. (Counting the ones in the exp pass itself cost 20-30% of the
@@ -172,7 +178,7 @@ struct Fibre {
         using M = decltype(mode);
         total = e ? row_exp_sum<V, M, true>(x, e, c, m, unit)
                   : row_exp_sum<V, M, false>(x, nullptr, c, m, unit);
-        if (!e && !(total >= 2.0)) {
+        if (!e && top && !(total >= 2.0)) {
           const V vm = V::splat(m);
           for (size_t i = 0; i < c; i += kSumBlock<V>) {
             SplitSum<V> part[2];
@@ -183,7 +189,7 @@ struct Fibre {
           }
         }
       });
-      if (total >= 2.0) {
+      if (total >= 2.0 || !top) {
         *excess = total - 1.0;
         return total;
       }
@@ -267,7 +273,8 @@ void map_split_sum(typename V::Elem* e, size_t n, F f, double* below, double* on
 // the column chunks (ce_index_columns) all compute a sample's loss and
 // gradient through IndexLoss, exp_grad, add_smoothing_term and
 // lane_results; a lane group's samples go through the formulas together,
-// lane-wise in double (vec.h Lanes64), with no per-sample scalar work.
+// lane-wise in double (vec.h Lanes64; log S of float32 lanes in float32,
+// log_of_sum), with no per-sample scalar work.
 
 // What every sample of a cross-entropy with index targets shares, and the
 // formulas of the header, for one sample or lane-wise (D: Scalar<double> or
@@ -358,13 +365,24 @@ struct LaneResults {
   V tg;
 };
 
+// log S = log1p(S - 1) of a lane group's samples: for float32 lanes to
+// float32 precision (vec.h log1p_lanes_float, relative error <= 2.5e-7),
+// else as log1p_of.
+template <class D>
+inline D log_of_sum(D excess) {
+  return log1p_lanes(excess);
+}
+#if SOFTMAX_WASM_SIMD128
+inline F64x4 log_of_sum(F64x4 excess) { return log1p_lanes_float(excess); }
+#endif
+
 template <class V>
 LaneResults<V> lane_results(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V m,
                             V xt, V wt, V et, Lanes64<V> sum, Lanes64<V> excess, const Wide<V>& wx,
                             bool grad) {
   using D = Lanes64<V>;
   const auto ignored = widen_mask<V>(lt.ignored);
-  const D log_sum = log1p_lanes(excess);
+  const D log_sum = log_of_sum(excess);
   const D wtd = zero_where(ignored, widen(wt));
   const D wxd = p.eps != 0.0 ? lanes(wx) : D::splat(0.0);
   LaneResults<V> r;
@@ -384,15 +402,24 @@ V lane_factor(const IndexLoss<typename V::Elem>& p, const LaneTargets<V>& lt, V 
   return zero_where(lt.ignored, p.template exp_factor<V>(p.grad_a(wtd), sum));
 }
 
-// Whether some lane's sum S is below 2 (not finite included): there S - 1
-// is counted apart from the ones (SplitSum), elsewhere S - 1 = S - 1 in double
-// keeps the relative accuracy of S within a factor 2 (Fibre::exp_sum).
+// Whether some lane needs S - 1 counted apart from the ones (SplitSum): a
+// lane whose target is not ignored and is the max (x_t = m: its loss is log S,
+// small where S is near 1) and whose sum S is below 2 (not finite included).
+// Elsewhere S - 1 in double is enough: where S >= 2 it keeps the relative
+// accuracy of S within a factor 2, and where the target is not the max the
+// loss log S - (x_t - m) is at least log 2 (log(1 + e_t) - log e_t, e_t =
+// exp(x_t - m) <= 1), so S's own relative error bounds the loss's (the
+// target's gradient takes S - e_t there, no S - 1). The first test settles
+// most groups without leaving the vectors.
 template <class V>
-bool some_lane_confident(Lanes64<V> sum) {
+bool some_lane_confident(const LaneTargets<V>& lt, V xt, V m, Lanes64<V> sum) {
+  using T = typename V::Elem;
+  if (all(lt.ignored | (xt < m))) return false;
+  const V top = zero_where(lt.ignored | (xt < m), V::splat(T(1)));
   double s[V::kLanes];
   sum.store(s);
   bool r = false;
-  for (size_t l = 0; l < V::kLanes; ++l) r |= !(s[l] >= 2.0);
+  for (size_t l = 0; l < V::kLanes; ++l) r |= top.lane(l) != T(0) && !(s[l] >= 2.0);
   return r;
 }
 
@@ -430,7 +457,7 @@ double ce_index_sample(const Fibre<T>& f, int32_t target, const IndexLoss<T>& p,
     for (size_t k = 0; k < C; ++k) wx += p.weight(k) * (double(f.at(k)) - m);
   double excess = 0.0;
   bool split;  // S - 1 to count from the exps stored in g (Fibre::exp_sum)
-  const double sum = f.exp_sum(range, g, p.unit, &excess, &split);
+  const double sum = f.exp_sum(range, g, p.unit, xt == 0.0, &excess, &split);
   if (sum != sum) {
     if (g || nan_row) fill_strided(g ? g : nan_row, C, st, kNaN<T>);
     return kNaN<double>;
@@ -533,7 +560,7 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
               : strided_exp_sum<V, M, false>(x, nullptr, C, inner, m, p.unit);
   });
   D sum = lanes(total);
-  const bool split = some_lane_confident<V>(sum);
+  const bool split = some_lane_confident<V>(lt, xt, m, sum);
   Wide<V> below, ones;
   SplitSum<V> part;
   auto end_block = [&] {
@@ -602,9 +629,9 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
 // one by one. Losses go to loss[0..width) (lanes of bad groups unset);
 // everything the loss needs is read before g (which may be x) is written.
 template <class V>
-void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
-                      const int32_t* target, const IndexLoss<typename V::Elem>& p,
-                      typename V::Elem* g, double* loss, bool* bad) {
+SMW_LAYOUT void ce_index_columns(const typename V::Elem* x, size_t C, size_t inner, size_t width,
+                                 const int32_t* target, const IndexLoss<typename V::Elem>& p,
+                                 typename V::Elem* g, double* loss, bool* bad) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
   constexpr size_t G = kColumnBlock<T> / L;
@@ -845,8 +872,16 @@ struct IndexLossPasses {
     const size_t base = o * a.classes * a.inner + j0, s = o * a.inner + j0;
     double loss[kColumnBlock<T>];
     bool bad[kColumnBlock<T> / L];
-    ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p,
-                        a.grad ? a.grad + base : nullptr, loss, bad);
+    // Two call sites: binaryen inlines a function with one caller whatever
+    // noinline says, and inlined into run_layouts' slice function (~27,000
+    // lines of wasm with the lane groups) the chunk ran 3-4% slower
+    // (bench/VARIANTS.md, "crossEntropy, round 4").
+    if (a.grad)
+      ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p,
+                          a.grad + base, loss, bad);
+    else
+      ce_index_columns<V>(a.input + base, a.classes, a.inner, width, a.target_index + s, p, nullptr,
+                          loss, bad);
     for (size_t q = 0; q < width / L; ++q) {
       for (size_t l = 0; l < L; ++l) {
         if (bad[q])

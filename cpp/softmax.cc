@@ -104,10 +104,84 @@ void softmax_strided(const typename V::Elem* x, typename V::Elem* y, size_t n, s
 // Column chunks (kColumnInner, kColumnBlock, kColumnRows, for_row_sweeps):
 // passes.h.
 
-// softmax_strided for the `width` (a multiple of kLanes, <= kColumnBlock)
-// neighbouring fibres starting at x and y. Within a sweep each group takes
-// its R rows in order k, k + 1, ..., so every lane sees the operations of
+// Pass 2 of softmax_columns in exp mode M: exp((x - m) / T) of the chunk's
+// `groups` lane groups (group g's lane maxima ms[g]), stored to y for
+// softmax, summed per lane in blocks of kStridedBlock terms in T, each block
+// total added to sum[g] in double. Within a sweep each group takes its R
+// rows in order k, k + 1, ..., so every lane sees the operations of
 // softmax_strided in the same order.
+// A function of its own with its sizes and the exp constants by value, not a
+// lambda over softmax_columns' locals: a lambda left out of line by clang
+// (with_exp_mode's call) reads every captured size and constant through a
+// pointer, again after each store to y (which might alias them), and binaryen
+// then inlines it back anyway.
+template <class V, class M, bool kStore>
+void column_exp_sums(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
+                     size_t groups, const V* ms, Wide<V>* sum,
+                     const ExpScale<typename V::Elem>& scale) {
+  using T = typename V::Elem;
+  constexpr size_t L = V::kLanes;
+  const ExpScale<T> s = scale;  // a local copy: its constants stay in registers
+  V acc[kColumnBlock<T> / L];
+  for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
+    for (size_t g = 0; g < groups; ++g) acc[g] = V::splat(T(0));
+    for_row_sweeps(k0, std::min(n, k0 + kStridedBlock<V>), [&](size_t k, auto rows_tag) {
+      constexpr size_t rows = decltype(rows_tag)::value;
+      const T* p = x + k * inner;
+      T* q = y + k * inner;
+      for (size_t g = 0; g < groups; ++g) {
+        const V m = ms[g];
+        V a = acc[g];
+        V e[rows];  // the rows' exps side by side, then stored and added in order
+        for (size_t r = 0; r < rows; ++r)
+          e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
+        if (kStore)
+          for (size_t r = 0; r < rows; ++r) e[r].store(q + r * inner + g * L);
+        for (size_t r = 0; r < rows; ++r) a = a + e[r];
+        acc[g] = a;
+      }
+    });
+    for (size_t g = 0; g < groups; ++g) sum[g].add(acc[g]);
+  }
+}
+
+// Pass 3 of softmax_columns: y = y * scale[g] (softmax) or y = (x - ms[g]) *
+// 1/T - scale[g] (log-softmax, scale = log(sum); kUnit: T == 1, no multiply),
+// and NaN in the lanes of groups that are not all finite (kAllOk: none such,
+// no select).
+template <class V, bool kLog, bool kUnit, bool kAllOk>
+void column_outputs(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
+                    size_t groups, const V* ms, const V* scale, const typename V::Mask* ok,
+                    typename V::Elem inv_t_value) {
+  using T = typename V::Elem;
+  constexpr size_t L = V::kLanes;
+  const V nan = V::splat(kNaN<T>), inv_t = V::splat(inv_t_value);
+  for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
+    constexpr size_t rows = decltype(rows_tag)::value;
+    const T* p = x + k * inner;
+    T* q = y + k * inner;
+    for (size_t g = 0; g < groups; ++g) {
+      const V c = scale[g];
+      V v[rows];
+      if (kLog) {
+        const V m = ms[g];
+        for (size_t r = 0; r < rows; ++r) v[r] = V::load(p + r * inner + g * L) - m;
+        for (size_t r = 0; r < rows; ++r) {
+          if (!kUnit) v[r] = v[r] * inv_t;
+          v[r] = v[r] - c;
+        }
+      } else {
+        for (size_t r = 0; r < rows; ++r) v[r] = V::load(q + r * inner + g * L) * c;
+      }
+      for (size_t r = 0; r < rows; ++r)
+        (kAllOk ? v[r] : select(ok[g], v[r], nan)).store(q + r * inner + g * L);
+    }
+  });
+}
+
+// softmax_strided for the `width` (a multiple of kLanes, <= kColumnBlock)
+// neighbouring fibres starting at x and y (column chunks: kColumnInner,
+// kColumnBlock, kColumnRows, for_row_sweeps in passes.h).
 template <class V, bool kLog>
 void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
                      size_t width, const ExpScale<typename V::Elem>& s) {
@@ -116,7 +190,7 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   constexpr size_t L = V::kLanes;
   constexpr size_t G = kColumnBlock<T> / L;
   const size_t groups = width / L;
-  V ms[G], acc[G];
+  V ms[G], scale[G];
   Mask ok[G];
   Wide<V> sum[G];
   double range = 0.0;  // the widest max - min of the chunk's finite fibres
@@ -135,65 +209,24 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   }
   bool all_ok = true;
   for (size_t g = 0; g < groups; ++g) all_ok = all_ok && all(ok[g]);
-  const V nan = V::splat(kNaN<T>);
+  // Pass 2 (column_exp_sums), in the exp mode of the chunk's widest range.
   with_exp_mode(s, range, [&](auto mode) {
-    using M = decltype(mode);
-    // Pass 2: exp((x - m) / T), stored for softmax, summed per lane in blocks
-    // of kStridedBlock terms in T, each block total in double.
-    for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
-      for (size_t g = 0; g < groups; ++g) acc[g] = V::splat(T(0));
-      for_row_sweeps(k0, std::min(n, k0 + kStridedBlock<V>), [&](size_t k, auto rows_tag) {
-        constexpr size_t rows = decltype(rows_tag)::value;
-        const T* p = x + k * inner;
-        T* q = y + k * inner;
-        for (size_t g = 0; g < groups; ++g) {
-          const V m = ms[g];
-          V a = acc[g];
-          V e[rows];  // the rows' exps side by side, then stored and added in order
-          for (size_t r = 0; r < rows; ++r)
-            e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
-          if (!kLog)
-            for (size_t r = 0; r < rows; ++r) e[r].store(q + r * inner + g * L);
-          for (size_t r = 0; r < rows; ++r) a = a + e[r];
-          acc[g] = a;
-        }
-      });
-      for (size_t g = 0; g < groups; ++g) sum[g].add(acc[g]);
-    }
-    // Pass 3, with acc[g] reused for the lane's scale (softmax) or log(sum).
-    if (kLog) {
-      for (size_t g = 0; g < groups; ++g) acc[g] = log_of(sum[g]);
-      const V inv_t = V::splat(s.inv_t);
-      for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
-        constexpr size_t rows = decltype(rows_tag)::value;
-        const T* p = x + k * inner;
-        T* q = y + k * inner;
-        for (size_t g = 0; g < groups; ++g) {
-          const V m = ms[g], lse = acc[g];
-          V d[rows];
-          for (size_t r = 0; r < rows; ++r) d[r] = V::load(p + r * inner + g * L) - m;
-          for (size_t r = 0; r < rows; ++r) {
-            if (!M::unit_t) d[r] = d[r] * inv_t;
-            d[r] = d[r] - lse;
-            (all_ok ? d[r] : select(ok[g], d[r], nan)).store(q + r * inner + g * L);
-          }
-        }
-      });
-    } else {
-      for (size_t g = 0; g < groups; ++g) acc[g] = reciprocal(sum[g]);
-      for_row_sweeps(0, n, [&](size_t k, auto rows_tag) {
-        constexpr size_t rows = decltype(rows_tag)::value;
-        T* q = y + k * inner;
-        for (size_t g = 0; g < groups; ++g) {
-          const V scale = acc[g];
-          V v[rows];
-          for (size_t r = 0; r < rows; ++r) v[r] = V::load(q + r * inner + g * L) * scale;
-          for (size_t r = 0; r < rows; ++r)
-            (all_ok ? v[r] : select(ok[g], v[r], nan)).store(q + r * inner + g * L);
-        }
-      });
-    }
+    column_exp_sums<V, decltype(mode), !kLog>(x, y, n, inner, groups, ms, sum, s);
   });
+  // Pass 3 (column_outputs), with the lane's scale (softmax) or log(sum).
+  for (size_t g = 0; g < groups; ++g) scale[g] = kLog ? log_of(sum[g]) : reciprocal(sum[g]);
+  const bool unit = !kLog || s.unit;
+  if (all_ok) {
+    if (unit)
+      column_outputs<V, kLog, true, true>(x, y, n, inner, groups, ms, scale, ok, s.inv_t);
+    else
+      column_outputs<V, kLog, false, true>(x, y, n, inner, groups, ms, scale, ok, s.inv_t);
+  } else {
+    if (unit)
+      column_outputs<V, kLog, true, false>(x, y, n, inner, groups, ms, scale, ok, s.inv_t);
+    else
+      column_outputs<V, kLog, false, false>(x, y, n, inner, groups, ms, scale, ok, s.inv_t);
+  }
 }
 
 // The four layouts of softmax and log-softmax (passes.h run_layouts).

@@ -31,6 +31,8 @@
 //     NaN/inf: NaN and inf propagate through the arithmetic: one in dy reaches its whole fibre
 //       through sum(dy), one in y stays in its element.
 // ---- end accuracy contract ----
+#include <utility>
+
 #include "passes.h"
 #include "softmax.h"
 
@@ -204,6 +206,112 @@ void backward_short_rows(const typename V::Elem* g, const typename V::Elem* s,
   }
 }
 
+#if SOFTMAX_WASM_SIMD128
+// backward_short_rows of softmax (not log-softmax) for float32 SIMD with the
+// row length a constant kN (1..kShortRow, one instantiation each): the rows'
+// dot products read 4 elements per load at constant offsets from the group's
+// start (the high pair of each by a shuffle), and each vector's pick of the
+// rows' dots is a constant shuffle. Same sums in the same order, same grad, same results as
+// backward_short_rows. Why: with n known only at run time V8 computed each
+// load's address with its own lea (wasm has no scaled-index addressing: 8
+// row pointers in the dots, spilled and reloaded), and i8x16.swizzle took a
+// saturating add of a constant before its pshufb. Measured (bench/ab.mjs,
+// bench/VARIANTS.md "Column chunks and short rows against native"):
+// softmaxBackward 65536x10 0.90x, 65536x3 0.63x, 65536x16 0.87x the time.
+// Log-softmax keeps backward_short_rows (its exp per vector, unrolled kN
+// times, would cost more code than the 7% it gained).
+template <size_t kN, size_t... kM>
+struct ShortRowsF32 {
+  // rows4_sums_f32<false> of the 4 rows of kN at g and s.
+  __attribute__((always_inline)) static F32x4 dots(const float* g, const float* s) {
+    v128_t a[4];
+    // Row r's sum (the same pair terms, in order of k, as rows4_sums_f32).
+    auto row = [&](size_t r) {
+      const float* gr = g + r * kN;
+      const float* sr = s + r * kN;
+      v128_t acc = wasm_f64x2_splat(0.0);
+      size_t k = 0;
+      for (; k + 4 <= kN; k += 4) {
+        const v128_t x = wasm_v128_load(gr + k), y = wasm_v128_load(sr + k);
+        const v128_t lo =
+            wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(x), wasm_f64x2_promote_low_f32x4(y));
+        const v128_t hi =
+            wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(x, x, 2, 3, 2, 3)),
+                           wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(y, y, 2, 3, 2, 3)));
+        acc = wasm_f64x2_add(wasm_f64x2_add(acc, lo), hi);
+      }
+      if (k + 2 <= kN) {
+        acc = wasm_f64x2_add(acc, pair_term<false>(gr + k, sr + k, false));
+        k += 2;
+      }
+      if (k < kN) acc = wasm_f64x2_add(acc, pair_term<false>(gr + k, sr + k, true));
+      return acc;
+    };
+    // From 8 elements a row on, one row at a time (not unrolled): with the
+    // 4 rows unrolled clang issued every load first and V8 spilled half of
+    // them (65536x10 0.96x the time this way; rows of 3 1.15x slower).
+    if constexpr (kN >= 8) {
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#else
+#pragma GCC unroll 1
+#endif
+      for (size_t r = 0; r < 4; ++r) a[r] = row(r);
+    } else {
+      for (size_t r = 0; r < 4; ++r) a[r] = row(r);
+    }
+    const v128_t d01 =
+        wasm_f64x2_add(wasm_i64x2_shuffle(a[0], a[1], 0, 2), wasm_i64x2_shuffle(a[0], a[1], 1, 3));
+    const v128_t d23 =
+        wasm_f64x2_add(wasm_i64x2_shuffle(a[2], a[3], 0, 2), wasm_i64x2_shuffle(a[2], a[3], 1, 3));
+    return {wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(d01), wasm_f32x4_demote_f64x2_zero(d23),
+                               0, 1, 4, 5)};
+  }
+  // Lane j of vector m of a group takes the dot of row (4m + j) / kN.
+  template <size_t m>
+  static F32x4 pick(F32x4 c) {
+    return {wasm_i32x4_shuffle(c.v, c.v, (4 * m) / kN, (4 * m + 1) / kN, (4 * m + 2) / kN,
+                               (4 * m + 3) / kN)};
+  }
+  // grad's multiply by 1/T (none when kUnit: T == 1).
+  template <bool kUnit>
+  static F32x4 scaled(F32x4 r, F32x4 vt) {
+    return kUnit ? r : r * vt;
+  }
+  template <bool kUnit>
+  static void run(const float* g, const float* s, float* out, size_t rows, F32x4 vt) {
+    for (size_t r = 0; r + 4 <= rows; r += 4) {
+      const float* gr = g + r * kN;
+      const float* sr = s + r * kN;
+      float* outr = out + r * kN;
+      const F32x4 cv = dots(gr, sr);
+      // Each vector read before it is written (out may alias dy or y).
+      (scaled<kUnit>((F32x4::load(gr + kM * 4) - pick<kM>(cv)) * F32x4::load(sr + kM * 4), vt)
+           .store(outr + kM * 4),
+       ...);
+    }
+  }
+};
+
+template <bool kUnit, size_t N, size_t... kM>
+void short_rows_n(const float* g, const float* s, float* out, size_t rows, F32x4 vt,
+                  std::index_sequence<kM...>) {
+  ShortRowsF32<N, kM...>::template run<kUnit>(g, s, out, rows, vt);
+}
+
+// Runs short_rows_n for the row length n (kN + 1 = 1..kShortRow; a group of
+// 4 rows of N is N vectors).
+template <bool kUnit, size_t... kN>
+void softmax_short_rows_f32(size_t n, const float* g, const float* s, float* out, size_t rows,
+                            F32x4 vt, std::index_sequence<kN...>) {
+  (void)((n == kN + 1 ? (short_rows_n<kUnit, kN + 1>(g, s, out, rows, vt,
+                                                     std::make_index_sequence<kN + 1>{}),
+                         true)
+                      : false) ||
+         ...);
+}
+#endif
+
 // The four layouts of the backward passes (passes.h run_layouts): long
 // rows one at a time; short rows kLanes at a time (from 8 rows: below that,
 // setting up the group path costs more than it saves); a strided axis 4, 2
@@ -227,6 +335,13 @@ struct BackwardPasses {
   SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
     const size_t at = first * n;
+#if SOFTMAX_WASM_SIMD128
+    if constexpr (std::is_same_v<T, float> && !kLog) {
+      softmax_short_rows_f32<kUnit>(n, dy + at, y + at, dx + at, rows, V::splat(inv_t),
+                                    std::make_index_sequence<kShortRow>{});
+      return;
+    }
+#endif
     backward_short_rows<V, kLog, kUnit>(dy + at, y + at, dx + at, rows, n, V::splat(inv_t), unit);
   }
   template <class V, size_t U>

@@ -319,16 +319,19 @@ TYPED_TEST(CrossEntropyTest, LongRows) {
 }
 
 // Confident samples keep their tiny losses to relative precision on every
-// path (short rows, strided axis, long rows), with and without the gradient
-// (a long row counts S - 1 in its gradient pass, or from the exps again
-// without one): the target's logit 30 above the others gives loss =
+// path (short rows, strided axis, column chunks, long rows), with and without
+// the gradient (a long row counts S - 1 in its gradient pass, or from the exps
+// again without one): the target's logit 30 above the others gives loss =
 // log1p((C - 1) e^-30) ~ 1e-12, which a log of 1 + S - 1 with an absolute
-// error (or a float sum of S) would lose entirely.
+// error (or a float sum of S) would lose entirely. Every third sample's
+// target is another class (loss 30 + that; S - 1 is then taken plainly), so
+// lane groups mix the two kinds and must still count S - 1 apart for the
+// lanes whose target is the max.
 TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
   using T = TypeParam;
   for (const bool with_grad : {true, false})
-    for (const Geometry g :
-         std::vector<Geometry>{{8, 10, 1}, {2, 10, 8}, {3, 40, 1}, {2, 1001, 1}}) {
+    for (const Geometry g : std::vector<Geometry>{
+             {8, 10, 1}, {2, 10, 8}, {2, 10, 37}, {3, 40, 1}, {2, 1001, 1}, {13, 3, 1}}) {
       const size_t samples = g.outer * g.inner, count = samples * g.n;
       std::vector<T> x(count, T(0));
       std::vector<int32_t> target(samples);
@@ -336,7 +339,7 @@ TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
       for (size_t o = 0; o < g.outer; ++o)
         for (size_t i = 0; i < g.inner; ++i) {
           const size_t s = o * g.inner + i, t = (s * 7) % g.n;
-          target[s] = int32_t(t);
+          target[s] = int32_t(s % 3 == 2 ? (t + 1) % g.n : t);
           x[(o * g.n + t) * g.inner + i] = T(30);
         }
       smw::LossArgs<T> a{};
@@ -350,11 +353,13 @@ TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
       a.loss_none = loss.data();
       a.grad = with_grad ? grad.data() : nullptr;
       ASSERT_EQ(smw::kOk, smw::cross_entropy<T>(a));
-      const long double want = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
-      for (size_t s = 0; s < samples; ++s)
+      const long double top = std::log1p((long double)(g.n - 1) * std::exp(-30.0L));
+      for (size_t s = 0; s < samples; ++s) {
+        const long double want = s % 3 == 2 ? 30.0L + top : top;
         EXPECT_LE(std::fabs((long double)loss[s] - want) / want, 1e-6L)
             << "C=" << g.n << " inner=" << g.inner << (with_grad ? " grad" : " loss only")
             << " loss[" << s << "] " << loss[s] << ", want " << double(want);
+      }
     }
 }
 
@@ -382,6 +387,40 @@ TEST(CrossEntropyLanes, Log1pLanesRelativeError) {
     }
   }
   std::printf("[max errors] log1p_lanes (float32 lane groups)      %.3e\n", worst);
+}
+
+// log1p_lanes_float (the float32 lane groups' log S): within 2.5e-7 relative
+// of log1p for S - 1 from 0 to 1e7 (rows of up to 10^7 classes), on a dense
+// sweep of every binade, decades, powers of two and their neighbours, and
+// values below float32's normal range (taken in double: exact there).
+TEST(CrossEntropyLanes, Log1pFloatRelativeError) {
+  std::vector<double> ys = {0.0,     0x1p-149, 0x1p-130, 0x1p-126, 0x1p-60, 0x1p-25,
+                            0x1p-24, 0x1p-23,  1.0,      2.0,      0x1p20};
+  for (int i = -400; i <= 70; ++i) {
+    const double y = std::pow(10.0, i / 10.0);
+    ys.insert(ys.end(), {y, std::nextafter(y, 0.0), y * (1 + 1e-9), std::ldexp(1.0, i / 4),
+                         std::nextafter(std::ldexp(1.0, i / 4), 0.0)});
+  }
+  // Every float32 u = 1 + y near 1 and sqrt(2) binade edges, and a fine sweep of [0, 64).
+  for (int i = 1; i < 4096; ++i) ys.push_back(i * 0x1p-30);
+  for (int i = 0; i < 200000; ++i) ys.push_back(i * (64.0 / 200000) + 0x1p-40 * (i % 7));
+  for (double c : {0.41421356237309503, 1.8284271247461903, 4.656854249492381})
+    for (int i = -2000; i <= 2000; ++i) ys.push_back(c + i * 0x1p-24);
+  while (ys.size() % 4) ys.push_back(0.5);
+  double worst = 0.0;
+  for (size_t i = 0; i < ys.size(); i += 4) {
+    const smw::F64x4 v{wasm_f64x2_make(ys[i], ys[i + 1]), wasm_f64x2_make(ys[i + 2], ys[i + 3])};
+    double got[4];
+    smw::log1p_lanes_float(v).store(got);
+    for (size_t l = 0; l < 4; ++l) {
+      const double y = ys[i + l];  // (rounding y to float32 is part of the error)
+      const long double want = std::log1p((long double)y);
+      const double err = want == 0 ? std::fabs(got[l]) : double(std::fabs(got[l] - want) / want);
+      worst = std::max(worst, err);
+      EXPECT_LE(err, 2.5e-7) << "y = " << ys[i + l] << ": " << got[l] << ", want " << double(want);
+    }
+  }
+  std::printf("[max errors] log1p_lanes_float (float32 lane groups) %.3e\n", worst);
 }
 #endif
 
