@@ -608,8 +608,11 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
   if (inner == 1) {
     const bool short_rows = L > 1 && n <= kShortRow && op.short_rows_pay(outer);
     const size_t short_end = short_rows ? outer - outer % L : 0;
+    // Rows longer than kTaskGrain go one a task (32x50257: 32 tasks, not 8 of
+    // kLanes rows, so the last ones leave less of a tail); shorter rows in
+    // multiples of kLanes (short rows are grouped by kLanes).
     size_t per = n ? kTaskGrain / n : kTaskGrain;
-    per = per < L ? L : per - per % L;
+    per = per == 0 ? 1 : per < L ? L : per - per % L;
     run_tasks(outer, per, work, [&](size_t b, size_t e) {
       size_t o = b;
       if (o < short_end) {

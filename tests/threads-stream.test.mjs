@@ -27,14 +27,20 @@ function data(n, Type) {
 // Shapes the sharing cuts into tasks in every way run_layouts does, with outer slices that a task
 // spans several of, or that many tasks share; the first three are the benchmark's.
 const SHAPES = [
-  { shape: [32, 50257] }, // rows, 4 a task: 8 tasks
+  { shape: [32, 50257] }, // rows longer than kTaskGrain, one a task: 32 tasks
   { shape: [1024, 1000] }, // rows, 16 a task: 64 tasks
-  { shape: [8, 21, 16384], axis: 1 }, // big slices: 22 tasks per slice
+  { shape: [8, 21, 16384], axis: 1 }, // big slices: 32 column-range tasks per slice
   { shape: [333, 257] }, // rows, the last task shorter
   { shape: [7283, 9] }, // short rows
   { shape: [5, 37, 419], axis: 1 }, // whole slices, several per task
-  { shape: [3, 21, 1537], axis: 1 }, // inner ranges, the last one of each slice shorter
+  { shape: [3, 21, 1537], axis: 1 }, // whole slices, one a task (21 x 1537 is under 2 kTaskGrain)
   { shape: [129, 701], axis: 0 }, // one slice
+  // Column-range tasks: the last range of each slice shorter, a scalar tail (inner % 4), a
+  // stream chunk that spans two slices; one slice of 10 ranges; rows just over kTaskGrain.
+  { shape: [3, 7, 10007], axis: 1 },
+  { shape: [3, 21, 1601], axis: 1 },
+  { shape: [1, 40, 5003], axis: 1 },
+  { shape: [5, 16385] },
 ];
 const size = (c) => c.shape.reduce((a, b) => a * b, 1);
 
@@ -172,6 +178,9 @@ const LOSS_SHAPES = [
   { shape: [8, 21, 16384], axis: 1 },
   { shape: [9001, 8] },
   { shape: [3, 21, 1301], axis: 1 },
+  { shape: [3, 7, 10007], axis: 1 }, // column ranges, the last of each slice shorter
+  { shape: [1, 40, 5003], axis: 1 }, // one slice of column ranges
+  { shape: [5, 16385] }, // rows just over kTaskGrain, one a task
 ];
 const LOSS_MIXES = [
   ['typed', 'typed'],

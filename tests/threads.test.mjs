@@ -20,7 +20,9 @@ const AXIS_CASES = [
   { shape: [333, 257], axis: -1 }, // rows, 64 per task; the last task shorter
   { shape: [7283, 9], axis: -1 }, // short rows (kLanes at a time), an odd count
   { shape: [5, 37, 419], axis: 1 }, // whole slices per task
-  { shape: [3, 21, 1537], axis: 1 }, // inner ranges of 512 / 256 fibres, the last one shorter
+  { shape: [3, 21, 1537], axis: 1 }, // whole slices, one a task (21 x 1537 is under 2 kTaskGrain)
+  { shape: [3, 21, 1601], axis: 1 }, // inner ranges of 512 / 768 fibres, the last one shorter
+  { shape: [5, 16385], axis: -1 }, // rows longer than kTaskGrain, one a task
   { shape: [129, 701], axis: 0 }, // one slice cut into inner ranges
   { shape: [2, 3, 13, 1031], axis: 2 }, // lane groups of 4, 2, 1 vectors and scalar fibres at the end
 ];
@@ -38,7 +40,9 @@ const SAMPLING_OPTIONS = [
 const LOSS_CASES = [
   { shape: [401, 263] },
   { shape: [9001, 8] }, // short rows
-  { shape: [3, 21, 1301], axis: 1 }, // the class axis in the middle: inner ranges
+  { shape: [3, 21, 1301], axis: 1 }, // the class axis in the middle: whole slices
+  { shape: [3, 7, 10007], axis: 1 }, // the class axis in the middle: inner ranges, a scalar tail
+  { shape: [5, 16385] }, // rows longer than kTaskGrain, one a task
 ];
 
 function logits(rng, n, Type) {
