@@ -364,6 +364,27 @@ TYPED_TEST(CrossEntropyTest, ConfidentSamplesKeepRelativePrecision) {
 }
 
 #if SOFTMAX_WASM_SIMD128
+// The largest relative error of a lane-group log1p (log1p_lanes or
+// log1p_lanes_float) against long double log1p over ys, four at a time;
+// every point is also checked against `bound`.
+template <class Log1p>
+double worst_log1p_error(std::vector<double> ys, Log1p log1p, double bound) {
+  while (ys.size() % 4) ys.push_back(0.5);
+  double worst = 0.0;
+  for (size_t i = 0; i < ys.size(); i += 4) {
+    const smw::F64x4 v{wasm_f64x2_make(ys[i], ys[i + 1]), wasm_f64x2_make(ys[i + 2], ys[i + 3])};
+    double got[4];
+    log1p(v).store(got);
+    for (size_t l = 0; l < 4; ++l) {
+      const long double want = std::log1p((long double)ys[i + l]);
+      const double err = want == 0 ? std::fabs(got[l]) : double(std::fabs(got[l] - want) / want);
+      worst = std::max(worst, err);
+      EXPECT_LE(err, bound) << "y = " << ys[i + l] << ": " << got[l] << ", want " << double(want);
+    }
+  }
+  return worst;
+}
+
 // log1p_lanes of a float32 lane group (log S = log1p(S - 1) of four
 // samples): within 1e-10 relative of log1p for S - 1 from 0 to 1e12, on
 // decades, powers of two and values next to them.
@@ -373,19 +394,8 @@ TEST(CrossEntropyLanes, Log1pLanesRelativeError) {
     const double y = std::pow(10.0, i / 10.0);
     ys.insert(ys.end(), {y, std::nextafter(y, 0.0), y * (1 + 1e-9), std::ldexp(1.0, i / 4)});
   }
-  while (ys.size() % 4) ys.push_back(0.5);
-  double worst = 0.0;
-  for (size_t i = 0; i < ys.size(); i += 4) {
-    const smw::F64x4 v{wasm_f64x2_make(ys[i], ys[i + 1]), wasm_f64x2_make(ys[i + 2], ys[i + 3])};
-    double got[4];
-    smw::log1p_lanes(v).store(got);
-    for (size_t l = 0; l < 4; ++l) {
-      const long double want = std::log1p((long double)ys[i + l]);
-      const double err = want == 0 ? std::fabs(got[l]) : double(std::fabs(got[l] - want) / want);
-      worst = std::max(worst, err);
-      EXPECT_LE(err, 1e-10) << "y = " << ys[i + l] << ": " << got[l] << ", want " << double(want);
-    }
-  }
+  const double worst = worst_log1p_error(
+      ys, [](smw::F64x4 v) { return smw::log1p_lanes(v); }, 1e-10);
   std::printf("[max errors] log1p_lanes (float32 lane groups)      %.3e\n", worst);
 }
 
@@ -406,20 +416,9 @@ TEST(CrossEntropyLanes, Log1pFloatRelativeError) {
   for (int i = 0; i < 200000; ++i) ys.push_back(i * (64.0 / 200000) + 0x1p-40 * (i % 7));
   for (double c : {0.41421356237309503, 1.8284271247461903, 4.656854249492381})
     for (int i = -2000; i <= 2000; ++i) ys.push_back(c + i * 0x1p-24);
-  while (ys.size() % 4) ys.push_back(0.5);
-  double worst = 0.0;
-  for (size_t i = 0; i < ys.size(); i += 4) {
-    const smw::F64x4 v{wasm_f64x2_make(ys[i], ys[i + 1]), wasm_f64x2_make(ys[i + 2], ys[i + 3])};
-    double got[4];
-    smw::log1p_lanes_float(v).store(got);
-    for (size_t l = 0; l < 4; ++l) {
-      const double y = ys[i + l];  // (rounding y to float32 is part of the error)
-      const long double want = std::log1p((long double)y);
-      const double err = want == 0 ? std::fabs(got[l]) : double(std::fabs(got[l] - want) / want);
-      worst = std::max(worst, err);
-      EXPECT_LE(err, 2.5e-7) << "y = " << ys[i + l] << ": " << got[l] << ", want " << double(want);
-    }
-  }
+  // (rounding y to float32 is part of the error)
+  const double worst = worst_log1p_error(
+      ys, [](smw::F64x4 v) { return smw::log1p_lanes_float(v); }, 2.5e-7);
   std::printf("[max errors] log1p_lanes_float (float32 lane groups) %.3e\n", worst);
 }
 #endif
