@@ -515,7 +515,8 @@ TEST(CrossEntropyTargets, EveryBadIndexFoundBeforeAnyWrite) {
       a.loss_total = &total;
       a.grad = grad.data();
       ASSERT_EQ(smw::cross_entropy(a), smw::kOk) << "n " << n;
-      if (counted) EXPECT_NEAR(total, std::log(double(C)), 1e-6) << "n " << n << " ignore " << ignore;
+      if (counted)
+        EXPECT_NEAR(total, std::log(double(C)), 1e-6) << "n " << n << " ignore " << ignore;
       for (size_t at = 0; at < n; ++at) {
         for (int32_t bad : {-1, int32_t(C), INT32_MIN, INT32_MAX, -100}) {
           if (bad == ignore) continue;
@@ -524,8 +525,10 @@ TEST(CrossEntropyTargets, EveryBadIndexFoundBeforeAnyWrite) {
           std::fill(grad.begin(), grad.end(), 7.0f);
           total = -1.0;
           a.target_index = tb.data();
-          EXPECT_EQ(smw::cross_entropy(a), smw::kBadIndex) << "n " << n << " at " << at << " value " << bad;
-          EXPECT_EQ(smw::nll_loss(a), smw::kBadIndex) << "n " << n << " at " << at << " value " << bad;
+          EXPECT_EQ(smw::cross_entropy(a), smw::kBadIndex)
+              << "n " << n << " at " << at << " value " << bad;
+          EXPECT_EQ(smw::nll_loss(a), smw::kBadIndex)
+              << "n " << n << " at " << at << " value " << bad;
           EXPECT_EQ(total, -1.0);
           EXPECT_TRUE(std::all_of(grad.begin(), grad.end(), [](float g) { return g == 7.0f; }));
         }
