@@ -515,8 +515,9 @@ TEST(CrossEntropyTargets, EveryBadIndexFoundBeforeAnyWrite) {
       a.loss_total = &total;
       a.grad = grad.data();
       ASSERT_EQ(smw::cross_entropy(a), smw::kOk) << "n " << n;
-      if (counted)
+      if (counted) {
         EXPECT_NEAR(total, std::log(double(C)), 1e-6) << "n " << n << " ignore " << ignore;
+      }
       for (size_t at = 0; at < n; ++at) {
         for (int32_t bad : {-1, int32_t(C), INT32_MIN, INT32_MAX, -100}) {
           if (bad == ignore) continue;
