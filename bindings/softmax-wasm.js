@@ -41,7 +41,7 @@ import {
   takeData,
   typedArrayTag,
 } from './validate.js';
-import { WasmArray } from './wasm-array.js';
+import { align16, malloc16, WasmArray } from './wasm-array.js';
 import { Sampling, makeRandom } from './sampling.js';
 
 // wasm32 memory tops out at 2 GiB (Emscripten's default maximum).
@@ -88,7 +88,7 @@ class Scratch {
       this.#ptr = 0;
       this.#bytes = 0;
       const bytes = Math.max(total, 64);
-      const ptr = M._malloc(bytes) >>> 0;
+      const ptr = malloc16(M, bytes);
       if (!ptr) {
         throw new RangeError(`${op}: could not allocate ${formatBytes(total)} of wasm memory (at most 2 GiB in all)`);
       }
@@ -97,10 +97,6 @@ class Scratch {
     }
     return this.#ptr;
   }
-}
-
-function align16(bytes) {
-  return Math.ceil(bytes / 16) * 16;
 }
 
 function formatBytes(n) {
