@@ -47,7 +47,7 @@ struct Pool {
   std::atomic<uint32_t> quit{0};
   std::atomic<uint32_t> ready{0};         // workers in smw_thread_main
   std::atomic<uint32_t> worker_tasks{0};  // tasks run by workers (tests)
-  std::atomic<uint32_t> worker_late{0};   // sum of the first task index each worker claimed per job (bench)
+  std::atomic<uint32_t> worker_late{0};   // workers' first task indices, summed (bench)
   uint32_t workers = 0;                   // workers the pool was asked for (threads - 1)
   uint32_t active = 0;                    // of those, how many may claim tasks
   uint32_t requested = 0;                 // whether JS was asked to start them
