@@ -574,6 +574,21 @@ export function allAxes(shape) {
 export { R };
 
 /**
+ * Makes calls until the pool's workers have run a task (pool.workerTasks grew), for at most
+ * `ms` milliseconds, and returns how many they ran. Whether a sleeping worker is scheduled
+ * within some fixed number of calls is the OS's choice (on a loaded machine the calling thread
+ * can claim every task of 20 calls before a worker runs); whether the op hands tasks to the
+ * pool at all is the code's, and an op that never does still fails after `ms`.
+ */
+export function workerTasksWithin(pool, call, ms = 15000) {
+  const before = pool.workerTasks;
+  const end = performance.now() + ms;
+  do call();
+  while (pool.workerTasks === before && performance.now() < end);
+  return pool.workerTasks - before;
+}
+
+/**
  * Asserts that got holds exactly want's bits: a number (Object.is), a typed array of the same
  * type and length, or an object whose own keys hold such values (compared key by key).
  */
