@@ -1,6 +1,8 @@
 // log_sum_exp.cc — log(sum(exp(x))) along any axis, float32 and float64.
 //
-// Passes: max -> sum of exp(x - max) in double -> max + log(sum).
+// Passes: max -> sum of exp(x - max) in double -> max + log(sum), in the
+// layouts of softmax.cc (rows, short rows as lane groups, lane groups and
+// column chunks on a strided axis); lane groups take log(sum) in vectors.
 // The absolute error of log(sum) is the relative error of the sum (the exps'
 // and the float32 block sums', as in softmax.cc). Non-finite rules are
 // torch.logsumexp's.
@@ -24,11 +26,27 @@ T lse_of(T m, double sum) {
   return T(double(m) + std::log(sum));
 }
 
+// A lane group's results, stored at y: max + log S per lane, S = sum of
+// exp(x - max) (at least 1: the max's own term), log S = log1p(S - 1) taken
+// lane-wise in vectors (vec.h log1p_lanes: float32 groups by the f64x2
+// series, relative error <= 1e-10; float64 lanes by std::log). A lane whose
+// max is not finite (NaN, +inf, or -inf: all -inf) gives that max.
+template <class V>
+inline void store_lse_lanes(typename V::Elem* y, const Range<V>& r, V ms, const Wide<V>& sum) {
+  using D = Lanes64<V>;
+  const D log_sum = log1p_lanes(lanes(sum) - D::splat(1.0));
+  const V result = narrow<V>(widen(ms) + log_sum);
+  select(is_finite(r.max), result, r.max).store(y);
+}
+
 // log-sum-exp's layouts (passes.h run_layouts): contiguous rows one at a
-// time, a strided axis kLanes fibres at a time; no short-row or column pass.
+// time; short rows (n <= kShortRow) kLanes at a time, transposed into one
+// lane group as softmax's are; a strided axis in column chunks (passes 1 and
+// 2 of softmax's, passes.h column_ranges and column_exp_sums) from
+// kColumnInner on, else kLanes fibres at a time.
 template <class T>
 struct LogSumExpPasses {
-  static constexpr bool kColumns = false;
+  static constexpr bool kColumns = true;
   static constexpr size_t kStridedVectors = 1;
   const T* x;
   T* y;
@@ -47,20 +65,55 @@ struct LogSumExpPasses {
     }
     y[o] = result;
   }
-  bool short_rows_pay(size_t) const { return false; }
-  void short_rows(size_t, size_t) const {}
+  bool short_rows_pay(size_t) const { return true; }
+  SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    alignas(16) T buf[kShortRow * L];
+    for (size_t r = first; r < first + rows; r += L) {
+      rows_to_lanes<V>(x + r * n, n, buf);
+      group<V>(buf, L, y + r);
+    }
+  }
   template <class V, size_t>
   SMW_LAYOUT void strided(size_t o, size_t j) const {
+    group<V>(x + o * n * inner + j, inner, y + o * inner + j);
+  }
+  SMW_LAYOUT void columns(size_t o, size_t j, size_t width) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    constexpr size_t G = kColumnBlock<T> / L;
     const T* p = x + o * n * inner + j;
-    const Range<V> r = strided_range<V>(p, n, inner);
+    const size_t groups = width / L;
+    Range<V> r[G];
+    V ms[G];
+    Wide<V> sum[G];
+    column_ranges<V>(p, n, inner, groups, r);
+    V widest = V::splat(T(0));  // the exp mode is the chunk's, from its widest finite range
+    for (size_t g = 0; g < groups; ++g) {
+      const auto ok = is_finite(r[g].max);
+      widest = max(widest, select(ok, r[g].max - r[g].min, V::splat(T(0))));
+      ms[g] = select(ok, r[g].max, V::splat(T(0)));
+    }
+    double range = 0.0;
+    for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
+    with_exp_mode(s, range, [&](auto mode) {
+      column_exp_sums<V, decltype(mode), false>(p, nullptr, n, inner, groups, ms, sum, s);
+    });
+    for (size_t g = 0; g < groups; ++g)
+      store_lse_lanes<V>(y + o * inner + j + g * L, r[g], ms[g], sum[g]);
+  }
+
+  // The kLanes fibres of n elements at p (element k of lane l at p[k * stride + l]).
+  template <class V>
+  SMW_LAYOUT void group(const T* p, size_t stride, T* out) const {
+    const Range<V> r = strided_range<V>(p, n, stride);
     const V ms = select(is_finite(r.max), r.max, V::splat(T(0)));
     with_exp_mode(s, lanes_range(r), [&](auto mode) {
-      const Wide<V> sum = strided_exp_sum<V, decltype(mode), false>(p, nullptr, n, inner, ms, s);
-      for (size_t l = 0; l < V::kLanes; ++l)
-        y[o * inner + j + l] = lse_of(r.max.lane(l), sum.lane(l));
+      store_lse_lanes<V>(out, r, ms,
+                         strided_exp_sum<V, decltype(mode), false>(p, nullptr, n, stride, ms, s));
     });
   }
-  void columns(size_t, size_t, size_t) const {}
 };
 
 template <class T>

@@ -406,6 +406,48 @@ inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, siz
   for (size_t g = 0; g < groups; ++g) r[g].max = select(nan[g], V::splat(kNaN<T>), r[g].max);
 }
 
+// Pass 2 of a column chunk in exp mode M (softmax.cc softmax_columns,
+// log_sum_exp.cc): exp((x - m) / T) of the chunk's `groups` lane groups
+// (group g's lane maxima ms[g]), with kStore stored to y (else y is unused
+// and may be null), summed per lane in blocks of kStridedBlock terms in T, each block
+// total added to sum[g] in double. Within a sweep each group takes its R
+// rows in order k, k + 1, ..., so every lane sees the operations of
+// softmax_strided in the same order.
+// A function of its own with its sizes and the exp constants by value, not a
+// lambda over softmax_columns' locals: a lambda left out of line by clang
+// (with_exp_mode's call) reads every captured size and constant through a
+// pointer, again after each store to y (which might alias them), and binaryen
+// then inlines it back anyway.
+template <class V, class M, bool kStore>
+void column_exp_sums(const typename V::Elem* x, typename V::Elem* y, size_t n, size_t inner,
+                     size_t groups, const V* ms, Wide<V>* sum,
+                     const ExpScale<typename V::Elem>& scale) {
+  using T = typename V::Elem;
+  constexpr size_t L = V::kLanes;
+  const ExpScale<T> s = scale;  // a local copy: its constants stay in registers
+  V acc[kColumnBlock<T> / L];
+  for (size_t k0 = 0; k0 < n; k0 += kStridedBlock<V>) {
+    for (size_t g = 0; g < groups; ++g) acc[g] = V::splat(T(0));
+    for_row_sweeps(k0, std::min(n, k0 + kStridedBlock<V>), [&](size_t k, auto rows_tag) {
+      constexpr size_t rows = decltype(rows_tag)::value;
+      const T* p = x + k * inner;
+      T* q = kStore ? y + k * inner : nullptr;
+      for (size_t g = 0; g < groups; ++g) {
+        const V m = ms[g];
+        V a = acc[g];
+        V e[rows];  // the rows' exps side by side, then stored and added in order
+        for (size_t r = 0; r < rows; ++r)
+          e[r] = exp_minus<V, M>(V::load(p + r * inner + g * L), m, s);
+        if (kStore)
+          for (size_t r = 0; r < rows; ++r) e[r].store(q + r * inner + g * L);
+        for (size_t r = 0; r < rows; ++r) a = a + e[r];
+        acc[g] = a;
+      }
+    });
+    for (size_t g = 0; g < groups; ++g) sum[g].add(acc[g]);
+  }
+}
+
 // Calls add(e) with each vector e = exp((x - m) / T), k = 0..n-1, and
 // end_block() after every kStridedBlock of them and after the last; with
 // kStore also writes each e to y (which may be x).
