@@ -57,6 +57,7 @@ const ROUNDS = Number(q.get('rounds'));
 const SAMPLE_MS = Number(q.get('sampleMs'));
 const SHAPES = q.get('shapes').split(',');
 const OPS = q.get('ops').split(',');
+const ONLY = q.get('configs') ? q.get('configs').split(',') : undefined;
 const log = (s) => window.benchLog?.(s);
 
 async function sample(fn) {
@@ -160,7 +161,7 @@ async function main() {
           void r[model.output].data;
         };
       }
-      const ids = Object.keys(calls);
+      const ids = Object.keys(calls).filter((id) => ONLY === undefined || ONLY.includes(id));
       for (const id of ids) await sample(calls[id]); // warm-up
       const times = Object.fromEntries(ids.map((id) => [id, []]));
       for (let r = 0; r < ROUNDS; r++) for (const id of ids) times[id].push(await sample(calls[id]));
@@ -215,6 +216,7 @@ export async function runBrowserBench({
   sampleMs = 40,
   shapes = BROWSER_SHAPES,
   ops = BROWSER_OPS,
+  configs = undefined,
   log = () => {},
 } = {}) {
   const server = await serve();
@@ -230,6 +232,7 @@ export async function runBrowserBench({
     });
     await page.exposeFunction('benchLog', (s) => log(s));
     const q = new URLSearchParams({ rounds, sampleMs, shapes: shapes.join(','), ops: ops.join(',') });
+    if (configs) q.set('configs', configs.join(','));
     await page.goto(`http://127.0.0.1:${server.address().port}/?${q}`);
     await page.waitForFunction(() => window.result !== undefined, null, { timeout: 3_600_000, polling: 500 });
     const result = await page.evaluate(() => window.result);
@@ -283,6 +286,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rounds,
     sampleMs: quick ? 15 : 40,
     shapes: args.shapes ? args.shapes.split(',') : BROWSER_SHAPES,
+    ops: args.ops ? args.ops.split(',') : BROWSER_OPS,
+    configs: args.configs ? args.configs.split(',') : undefined,
     log: (s) => process.stderr.write(`  ${s}\n`),
   });
   console.log(browserTable(r, { rounds }).join('\n'));

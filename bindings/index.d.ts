@@ -156,7 +156,7 @@ export interface SoftmaxWasm {
   dispose(): void;
 
   /**
-   * An array of `length` values in wasm memory, for the zero-copy path. Default dtype 'float32';
+   * An array of `length` values in wasm memory (at a 16-byte boundary), for the zero-copy path. Default dtype 'float32';
    * 'int32' holds class-index targets for crossEntropy / nllLoss.
    * @throws {TypeError} length is not a number, or dtype not a string.
    * @throws {RangeError} length is not a non-negative integer, dtype is unknown, or the memory is full.

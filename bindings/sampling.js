@@ -32,6 +32,7 @@ import {
   typedArrayLength,
   typedArrayTag,
 } from './validate.js';
+import { align16, malloc16 } from './wasm-array.js';
 
 const MAX_WASM_BYTES = 2 ** 31;
 
@@ -326,7 +327,6 @@ export function readRandom(op, random) {
 /** The option names of an ops.js entry (own keys of its frozen literal). */
 const optionNames = (entry) => Object.keys(entry.options);
 const BAD_ROW = ['', 'a NaN', '+Infinity', 'every logit -Infinity'];
-const align16 = (bytes) => Math.ceil(bytes / 16) * 16;
 const dtypeKey = (dtype) => dtype.name;
 
 /** sample's out, phase 2: an Int32Array with one slot per row. */
@@ -391,7 +391,7 @@ export class Sampling {
       if (this.#ptr) M._free(this.#ptr);
       this.#ptr = 0;
       this.#bytes = 0;
-      const ptr = M._malloc(total) >>> 0;
+      const ptr = malloc16(M, total);
       if (!ptr) throw new RangeError(`${op}: could not allocate ${total} bytes of wasm memory (at most 2 GiB in all)`);
       this.#ptr = ptr;
       this.#bytes = total;

@@ -41,7 +41,7 @@ import {
   takeData,
   typedArrayTag,
 } from './validate.js';
-import { WasmArray } from './wasm-array.js';
+import { align16, malloc16, WasmArray } from './wasm-array.js';
 import { Sampling, makeRandom } from './sampling.js';
 
 // wasm32 memory tops out at 2 GiB (Emscripten's default maximum).
@@ -88,7 +88,7 @@ class Scratch {
       this.#ptr = 0;
       this.#bytes = 0;
       const bytes = Math.max(total, 64);
-      const ptr = M._malloc(bytes) >>> 0;
+      const ptr = malloc16(M, bytes);
       if (!ptr) {
         throw new RangeError(`${op}: could not allocate ${formatBytes(total)} of wasm memory (at most 2 GiB in all)`);
       }
@@ -97,10 +97,6 @@ class Scratch {
     }
     return this.#ptr;
   }
-}
-
-function align16(bytes) {
-  return Math.ceil(bytes / 16) * 16;
 }
 
 function formatBytes(n) {
@@ -671,10 +667,41 @@ export class SoftmaxWasm {
     const samples = outer * inner;
     const t = checkTarget(op, target, sTarget, M, dtype, size, samples, P.probabilityTargets, shapeText);
     checkNotOut(op, out, [t, w]);
-    // Class indices the kernel reads where they live are checked there.
-    if (!t.probabilities && t.kind === WASM) {
-      checkIndexValues(op, this.#heap(INT32, t.ptr / 4 + samples), t.ptr / 4, samples, classes, ignoreIndex);
+    // Class indices the kernel reads where they live (an int32 WasmArray) are
+    // checked by the kernel, in its first pass over them, before it writes
+    // anything (cpp/cross_entropy.cc check_loss: kBadIndex). On that status,
+    // and on any error thrown before the kernel runs (so that a bad index
+    // still comes first), checkIndexValues reads them here and throws for the
+    // first bad one. (This JS pass ran on every call: ~3% of a 65536x10 one.)
+    const indicesInPlace = !t.probabilities && t.kind === WASM && samples > 0;
+    try {
+      return this.#lossCall(
+        i,
+        op,
+        dtype,
+        a,
+        t,
+        w,
+        out,
+        size,
+        outer,
+        classes,
+        inner,
+        reduction,
+        ignoreIndex,
+        labelSmoothing,
+        wantGrad,
+      );
+    } catch (e) {
+      if (indicesInPlace)
+        checkIndexValues(op, this.#heap(INT32, t.ptr / 4 + samples), t.ptr / 4, samples, classes, ignoreIndex);
+      throw e;
     }
+  }
+
+  /** #loss from the placement on: everything checked but in-place class indices. */
+  #lossCall(i, op, dtype, a, t, w, out, size, outer, classes, inner, reduction, ignoreIndex, labelSmoothing, wantGrad) {
+    const samples = outer * inner;
     if (w !== undefined && w.kind === WASM) {
       checkWeightValues(op, this.#heap(dtype, w.ptr / dtype.bytes + classes), w.ptr / dtype.bytes, classes);
     }

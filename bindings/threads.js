@@ -196,6 +196,11 @@ export class ThreadPool {
     return this.#M._smw_threads_worker_tasks();
   }
 
+  /** The sum over jobs of the index of each worker's first task (how late workers woke; bench). */
+  get workerLate() {
+    return this.#M._smw_threads_worker_late();
+  }
+
   /** Shares calls from `elements` on (0: the built-in threshold). For bench/threads.mjs --threshold. */
   setMinWork(elements) {
     this.#M._smw_threads_set_min_work(elements);

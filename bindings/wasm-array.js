@@ -14,6 +14,20 @@ export const DTYPES = Object.freeze({
 /** Class indices in wasm memory (sm.alloc(n, 'int32')): cross-entropy / NLL targets only. */
 export const INT32 = Object.freeze({ name: 'int32', Array: Int32Array, bytes: 4 });
 
+/** Bytes rounded up to a multiple of 16. */
+export const align16 = (bytes) => Math.ceil(bytes / 16) * 16;
+
+/**
+ * `bytes` of wasm memory at a 16-byte boundary, or 0 when the heap is full
+ * (free() takes it as malloc's). Emscripten's malloc aligns to 8 only, and an
+ * array at 8 mod 16 makes every fourth SIMD128 load straddle a cache line:
+ * 1.02-1.07x the kernel's time (bench/VARIANTS.md, "softmaxBackward against
+ * native, round 2"). sm.alloc's arrays and the ops' scratch blocks come from here.
+ */
+export function malloc16(module, bytes) {
+  return module._aligned_alloc(16, align16(bytes)) >>> 0;
+}
+
 // Frees what users forget. The held value must not reference the WasmArray.
 const registry = new FinalizationRegistry(({ module, ptr }) => module._free(ptr));
 
@@ -33,7 +47,7 @@ export class WasmArray {
 
   /** @internal Use sm.alloc(length, dtype); validate.js has checked length and dtype. */
   constructor(module, length, dtype, op) {
-    const ptr = length === 0 ? 0 : module._malloc(length * dtype.bytes) >>> 0;
+    const ptr = length === 0 ? 0 : malloc16(module, length * dtype.bytes);
     if (length !== 0 && !ptr) {
       throw new RangeError(
         `${op}: could not allocate ${length} ${dtype.name} values in wasm memory (at most 2 GiB in all)`,

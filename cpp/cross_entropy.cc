@@ -88,10 +88,36 @@ Status check_loss(const LossArgs<T>& a, bool nll, double* denom, double* weight_
   }
   if (!a.weight) {
     // Unweighted: the denominator is the count of samples not ignored (exact
-    // in double), in one pass without branches (which vectorises).
+    // in double), in one pass without branches.
     size_t counted = 0;
     bool bad = false;
-    for (size_t s = 0; s < samples; ++s) {
+    size_t s = 0;
+#if SOFTMAX_WASM_SIMD128
+    // Four targets at a time (clang left this loop scalar, its `bad` kept in
+    // memory: 3% of a 65536x10 call). u32(t) >= C is t < 0 or t >= C while
+    // C < 2^31; per-lane counts go to `counted` every 2^24 vectors.
+    if (a.classes < (size_t(1) << 31)) {
+      const int32_t* t = a.target_index;
+      const v128_t ignore = wasm_i32x4_splat(a.ignore_index);
+      const v128_t classes = wasm_i32x4_splat(int32_t(a.classes));
+      v128_t any_bad = wasm_i32x4_splat(0);
+      while (s + 4 <= samples) {
+        const size_t stop = s + std::min(samples - s, size_t(1) << 26) / 4 * 4;
+        v128_t count = wasm_i32x4_splat(0);
+        for (; s < stop; s += 4) {
+          const v128_t v = wasm_v128_load(t + s);
+          const v128_t ignored = wasm_i32x4_eq(v, ignore);
+          count = wasm_i32x4_sub(count, wasm_v128_not(ignored));
+          any_bad = wasm_v128_or(any_bad, wasm_v128_andnot(wasm_u32x4_ge(v, classes), ignored));
+        }
+        alignas(16) uint32_t c[4];
+        wasm_v128_store(c, count);
+        counted += size_t(c[0]) + c[1] + c[2] + c[3];
+      }
+      bad = wasm_v128_any_true(any_bad);
+    }
+#endif
+    for (; s < samples; ++s) {
       const int32_t t = a.target_index[s];
       const bool on = t != a.ignore_index;
       counted += on;

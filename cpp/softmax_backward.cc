@@ -107,17 +107,27 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s, type
 // backward_strided for the `width` (a multiple of kLanes, <= kColumnBlock)
 // neighbouring fibres starting at g, s and out, in column chunks (passes.h,
 // kColumnInner): pass 1 sweeps rows k = 0..n-1 over the chunk's contiguous
-// segment of each row (kBackwardColumnRows rows per sweep), adding each
+// segment of each row (kBackwardReduceRows rows per sweep), adding each
 // lane's terms to its group's Wide<V> in order k = 0, 1, ... (as
 // backward_strided with U = 4 does); pass 2 writes every element from the
-// group's total. Each element is read before it is written and never read
-// again, so out may alias dy or y.
-// Rows per sweep: 2, not the forward pass's kColumnRows = 4. With 4, pass 2
-// keeps 12 row pointers live (4 rows of dy, y, out), likely more than V8
-// keeps in registers, and its per-element work is too small to hide that
-// (measured, float32 ns/element, softmax's VJP: 1x100x1024 1.16 with 4 rows,
-// 0.59 with 2, 0.60 with 1, 3.8 with 8; 8x21x16384 1.96, 1.48, 1.86, 3.8; 4
-// rows in pass 1 and 2 in pass 2 tied with 2 in both).
+// group's total (kBackwardColumnRows rows per sweep). Each element is read
+// before it is written and never read again, so out may alias dy or y.
+// Each row of a sweep walks its own pointers, advanced by one vector per
+// group, so that every load and store addresses a pointer plus a constant
+// (with indices k * inner + q * L, V8 computed each address with its own lea
+// and reloaded spilled bounds). Pass 1 reads dy and y from memory (a chunk's
+// rows are 64 kB apart at 8x21x16384): 4 rows per sweep load and store each
+// group's sums half as often as 2 rows, and keep 8 streams in flight, not 4.
+// Rows per sweep in pass 2: 2, not the forward pass's kColumnRows = 4. With
+// 4, pass 2 keeps 12 row pointers live (4 rows of dy, y, out), likely more
+// than V8 keeps in registers, and its per-element work is too small to hide
+// that (measured, float32 ns/element, softmax's VJP: 1x100x1024 1.16 with 4
+// rows, 0.59 with 2, 0.60 with 1, 3.8 with 8; 8x21x16384 1.96, 1.48, 1.86,
+// 3.8). Pass 1 with 4 rows and pointer walks, against 2 rows and indices
+// (bench/VARIANTS.md, "softmaxBackward against native, round 2"): 8x21x16384
+// 0.92x the time, 1x1000x1024 0.93x; 4 rows with the old indices: 0.95x,
+// 1.00x, 1x100x1024 1.12x; 8 rows (16 pointers, spilled): 1.30x.
+constexpr size_t kBackwardReduceRows = 4;
 constexpr size_t kBackwardColumnRows = 2;
 
 template <class V, bool kLog, bool kUnit>
@@ -131,37 +141,52 @@ void backward_columns(const typename V::Elem* g, const typename V::Elem* s, type
   V c[G];
   {
     Wide<V> w[G];
-    for_row_sweeps<kBackwardColumnRows>(0, n, [&](size_t k, auto rows_tag) {
+    for_row_sweeps<kBackwardReduceRows>(0, n, [&](size_t k, auto rows_tag) {
       constexpr size_t rows = decltype(rows_tag)::value;
-      const T* a = g + k * inner;
-      const T* b = s + k * inner;
-      for (size_t q = 0; q < groups; ++q) {
-        Wide<V> acc = w[q];
+      const T* a[rows];
+      const T* b[rows];
+      for (size_t r = 0; r < rows; ++r) {
+        a[r] = g + (k + r) * inner;
+        b[r] = s + (k + r) * inner;
+      }
+      Wide<V>* wq = w;
+      for (size_t q = 0; q < groups; ++q, ++wq) {
+        Wide<V> acc = *wq;
         for (size_t r = 0; r < rows; ++r) {
-          const size_t at = r * inner + q * L;
           if (kLog)
-            acc.add(V::load(a + at));
+            acc.add(V::load(a[r]));
           else
-            add_product_at(acc, a + at, b + at);
+            add_product_at(acc, a[r], b[r]);
+          a[r] += L;
+          b[r] += L;
         }
-        w[q] = acc;
+        *wq = acc;
       }
     });
     for (size_t q = 0; q < groups; ++q) c[q] = lanes_of<V>(w[q], [](double v) { return v; });
   }
   for_row_sweeps<kBackwardColumnRows>(0, n, [&](size_t k, auto rows_tag) {
     constexpr size_t rows = decltype(rows_tag)::value;
-    const T* a = g + k * inner;
-    const T* b = s + k * inner;
-    T* d = out + k * inner;
-    for (size_t q = 0; q < groups; ++q) {
-      const V cq = c[q];
+    const T* a[rows];
+    const T* b[rows];
+    T* d[rows];
+    for (size_t r = 0; r < rows; ++r) {
+      a[r] = g + (k + r) * inner;
+      b[r] = s + (k + r) * inner;
+      d[r] = out + (k + r) * inner;
+    }
+    const V* cq = c;
+    for (size_t q = 0; q < groups; ++q, ++cq) {
       V r_out[rows];
       for (size_t r = 0; r < rows; ++r) {
-        const size_t at = r * inner + q * L;
-        r_out[r] = grad<kLog, kUnit>(V::load(a + at), V::load(b + at), cq, vt, unit);
+        r_out[r] = grad<kLog, kUnit>(V::load(a[r]), V::load(b[r]), *cq, vt, unit);
+        a[r] += L;
+        b[r] += L;
       }
-      for (size_t r = 0; r < rows; ++r) r_out[r].store(d + r * inner + q * L);
+      for (size_t r = 0; r < rows; ++r) {
+        r_out[r].store(d[r]);
+        d[r] += L;
+      }
     }
   });
 }

@@ -47,6 +47,7 @@ struct Pool {
   std::atomic<uint32_t> quit{0};
   std::atomic<uint32_t> ready{0};         // workers in smw_thread_main
   std::atomic<uint32_t> worker_tasks{0};  // tasks run by workers (tests)
+  std::atomic<uint32_t> worker_late{0};   // workers' first task indices, summed (bench)
   uint32_t workers = 0;                   // workers the pool was asked for (threads - 1)
   uint32_t active = 0;                    // of those, how many may claim tasks
   uint32_t requested = 0;                 // whether JS was asked to start them
@@ -269,6 +270,12 @@ EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_worker_tasks() {
   return smw::pool.worker_tasks.load(std::memory_order_relaxed);
 }
 
+// Sum over jobs and workers of the index of the worker's first task: the tasks
+// other threads had claimed before it woke (bench/threads.mjs diagnostics).
+EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_worker_late() {
+  return smw::pool.worker_late.load(std::memory_order_relaxed);
+}
+
 EMSCRIPTEN_KEEPALIVE uint32_t smw_threads_ready() {
   return smw::pool.ready.load(std::memory_order_acquire);
 }
@@ -291,9 +298,12 @@ EMSCRIPTEN_KEEPALIVE void smw_thread_main(uint32_t id, uint32_t tls) {
     if (id < pool.active) {
       const uint64_t job = pool.ticket.load(std::memory_order_acquire) >> (2 * smw::kTaskBits);
       uint64_t task;
+      bool first = true;
       for (;;) {
         const smw::Claim c = smw::claim(job, task);
         if (c == smw::kClaimed) {
+          if (first) pool.worker_late.fetch_add(uint32_t(task), std::memory_order_relaxed);
+          first = false;
           smw::run_claimed(task);
           pool.worker_tasks.fetch_add(1, std::memory_order_relaxed);
           continue;

@@ -125,6 +125,21 @@ for (const sm of builds) {
     empty.free();
   });
 
+  test(`${sm.backend}: alloc's arrays start at 16-byte boundaries (whole SIMD128 loads)`, () => {
+    const arrays = [];
+    try {
+      for (let length = 1; length <= 40; length++) {
+        for (const dtype of ['float32', 'float64', 'int32']) {
+          const w = sm.alloc(length, dtype);
+          arrays.push(w);
+          assert.equal(w.array.byteOffset % 16, 0, `alloc(${length}, '${dtype}') at byte ${w.array.byteOffset}`);
+        }
+      }
+    } finally {
+      for (const w of arrays) w.free();
+    }
+  });
+
   test(`${sm.backend}: 2000 alloc/free pairs and calls do not grow memory`, () => {
     const w0 = sm.alloc(1000);
     sm.softmax(w0, { out: w0 });

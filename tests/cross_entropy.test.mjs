@@ -310,6 +310,58 @@ for (const { name: build, sm } of BUILDS) {
           (e) => e instanceof RangeError && /7/.test(e.message),
         );
       });
+
+      // In-place class indices (an int32 WasmArray) are checked by the kernel
+      // (check_loss, before it writes anything); the wrapper then names the
+      // first bad one, and a bad index still comes before a bad weight.
+      test(`crossEntropy ${build} ${dtype.name}: a bad index in an int32 WasmArray target is the first one's RangeError, nothing written`, () => {
+        const samples = 4099; // lane groups, a tail, more than one task
+        const C = 10;
+        const shape = [samples, C];
+        const kind = dtype.Result === Float32Array ? 'float32' : 'float64';
+        const x = sm.alloc(samples * C, kind);
+        x.array.set(Float64Array.from({ length: samples * C }, (_, i) => Math.sin(i) * 4));
+        const t = sm.alloc(samples, 'int32');
+        t.array.set(Int32Array.from({ length: samples }, (_, i) => (i % 7 === 0 ? -100 : (i * 3) % C)));
+        const out = sm.alloc(samples * C, kind);
+        const wBad = sm.alloc(C, kind);
+        wBad.array.fill(1);
+        wBad.array[4] = -1;
+        const good = sm.crossEntropy(x, t, { shape, grad: true, reduction: 'none' });
+        assert.equal(good.loss.length, samples);
+        for (const [at, v] of [
+          [samples - 1, C],
+          [2048, -1],
+          [3, 12345],
+        ]) {
+          const keep = t.array[at];
+          t.array[at] = v;
+          t.array[samples - 2] = 2 ** 31 - 1; // a second bad one, after the first
+          for (const op of ['crossEntropy', 'nllLoss']) {
+            for (const reduction of ['mean', 'none']) {
+              out.array.fill(7);
+              const first = Math.min(at, samples - 2);
+              const firstValue = first === at ? v : 2 ** 31 - 1;
+              const message = new RegExp(`^${op}: target\\[${first}\\] = ${firstValue} is not a class index`);
+              assert.throws(() => sm[op](x, t, { shape, grad: true, reduction, out }), { name: 'RangeError', message });
+              assert.throws(() => sm[op](x, t, { shape, grad: true, reduction, out, weight: wBad }), {
+                name: 'RangeError',
+                message,
+              });
+              assert.ok(
+                out.array.every((g) => g === 7),
+                `${op} ${reduction}: out untouched`,
+              );
+            }
+          }
+          t.array[at] = keep;
+          t.array[samples - 2] = (3 * (samples - 2)) % C;
+        }
+        // Still working, and the weight error itself where the indices are good.
+        assert.throws(() => sm.crossEntropy(x, t, { shape, weight: wBad }), { name: 'RangeError', message: /weight/ });
+        assert.deepEqual(sm.crossEntropy(x, t, { shape, grad: true, reduction: 'none' }), good);
+        for (const a of [x, t, out, wBad]) a.free();
+      });
     });
   }
 }

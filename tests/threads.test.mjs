@@ -201,6 +201,24 @@ test('the workers take tasks with 2 and 3 threads, none with 1', async () => {
   threaded.threads = 3;
 });
 
+test('workerLate adds, per job and worker, the index of the first task the worker took (at most tasks - 1)', async () => {
+  await pool.start();
+  const x = new Float32Array(256 * 4096).map((_, i) => Math.cos(i));
+  // 256 rows of 4096: kTaskGrain / 4096 = 4 rows a task, 64 tasks a call.
+  const late = (k, calls) => {
+    threaded.threads = k;
+    const before = pool.workerLate;
+    const tasksBefore = pool.workerTasks;
+    for (let r = 0; r < calls; r++) threaded.softmax(x, { shape: [256, 4096] });
+    return [pool.workerLate - before, pool.workerTasks - tasksBefore];
+  };
+  assert.deepEqual(late(1, 20), [0, 0]);
+  const [l2, t2] = late(2, 20);
+  assert.ok(t2 > 0, 'a worker ran tasks');
+  assert.ok(Number.isInteger(l2) && l2 >= 0 && l2 <= 20 * 63, `workerLate grew by ${l2} over 20 jobs of 64 tasks`);
+  threaded.threads = 3;
+});
+
 test('the sampling ops hand rows to the workers: sample, filterLogits, topK, argmax', async () => {
   await pool.start();
   const x = new Float32Array(8 * 50257).map((_, i) => Math.sin(i) * 5);

@@ -488,4 +488,54 @@ TYPED_TEST(CrossEntropyTest, NllLossExact) {
   }
 }
 
+// The target check of an unweighted index target (check_loss: four targets
+// at a time where SIMD128, the rest one by one): one bad value at every
+// position of batches that end in each tail length gives kBadIndex before
+// anything is written; without one, 'mean' divides by the count of targets
+// not ignored (a loss of log C per counted sample on all-zero logits).
+TEST(CrossEntropyTargets, EveryBadIndexFoundBeforeAnyWrite) {
+  const size_t C = 3;
+  for (int32_t ignore : {-100, 2, INT32_MIN}) {
+    for (size_t n = 1; n <= 13; ++n) {
+      std::vector<float> x(n * C, 0.0f), grad(n * C, 7.0f);
+      std::vector<int32_t> t(n);
+      size_t counted = 0;
+      for (size_t s = 0; s < n; ++s) {
+        t[s] = s % 4 == 1 ? ignore : int32_t(s % C);
+        counted += t[s] != ignore;
+      }
+      double total = -1.0;
+      smw::LossArgs<float> a;
+      a.input = x.data();
+      a.target_index = t.data();
+      a.outer = n;
+      a.classes = C;
+      a.inner = 1;
+      a.ignore_index = ignore;
+      a.loss_total = &total;
+      a.grad = grad.data();
+      ASSERT_EQ(smw::cross_entropy(a), smw::kOk) << "n " << n;
+      if (counted) {
+        EXPECT_NEAR(total, std::log(double(C)), 1e-6) << "n " << n << " ignore " << ignore;
+      }
+      for (size_t at = 0; at < n; ++at) {
+        for (int32_t bad : {-1, int32_t(C), INT32_MIN, INT32_MAX, -100}) {
+          if (bad == ignore) continue;
+          std::vector<int32_t> tb = t;
+          tb[at] = bad;
+          std::fill(grad.begin(), grad.end(), 7.0f);
+          total = -1.0;
+          a.target_index = tb.data();
+          EXPECT_EQ(smw::cross_entropy(a), smw::kBadIndex)
+              << "n " << n << " at " << at << " value " << bad;
+          EXPECT_EQ(smw::nll_loss(a), smw::kBadIndex)
+              << "n " << n << " at " << at << " value " << bad;
+          EXPECT_EQ(total, -1.0);
+          EXPECT_TRUE(std::all_of(grad.begin(), grad.end(), [](float g) { return g == 7.0f; }));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
