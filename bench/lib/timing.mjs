@@ -17,6 +17,8 @@
 
 const now = () => process.hrtime.bigint();
 let loopCount = 0;
+/** The newest result of the process, held until a later sample's result replaces it (see timeCalls). */
+const held = { result: undefined };
 
 /**
  * Mean ns per call over `iterations` calls of a prepared in-process
@@ -30,20 +32,50 @@ async function timeCalls(p, iterations) {
   // source differs by a counter: V8 shares compiled code, and so the call
   // site's feedback, between functions of identical source), so its call
   // site sees one callee instead of every row's.
-  p.loop ??= new Function('run', 'iterations', `for (let i = 0; i < iterations; i++) run(); // loop ${++loopCount}`);
+  //
+  // Every loop, sync or async, keeps each call's result until the next call
+  // has returned (`last`), as code that uses a result does (`probs =
+  // sm.softmax(x, o)` holds the previous probs while the next call runs). It
+  // is not a detail: a result array of a few MB is malloc'd at the top of the
+  // heap, and when V8 frees a batch of dead results together (a scavenge for
+  // external memory pressure, every 5-15 calls) and the newest one is among
+  // them, glibc trims the heap top (more than M_TRIM_THRESHOLD free there) and
+  // the next calls' results land on pages new to the process, a zero-filled
+  // page fault per 4 KiB; while the newest result is alive the freed ones
+  // below it are reused. An awaited call keeps its result alive in the
+  // resolved promise, so onnxruntime-web's row (async) always held it, while
+  // the sync rows dropped theirs. The same softmax 32x50257 typed call of
+  // ours, in a process holding every implementation (medians of 21 samples
+  // of 2 calls, two processes): timed as `run()` 5.9 ms with 1,570 faults a
+  // call (19 of 21 samples faulting on every page), as `last = run()`
+  // 2.7-2.9 ms with 4.5 (3-4 of 21), as `await run()` of a promise of the
+  // result 2.7 ms with 0.5 (0-2 of 21), as an awaited call whose result is
+  // dropped 2.7-5.5 ms (8-13 of 21) (bench/VARIANTS.md, "Typed arrays in and
+  // out, round 4").
+  p.loop ??= p.isAsync
+    ? null
+    : new Function(
+        'run',
+        'iterations',
+        `let last; for (let i = 0; i < iterations; i++) last = run(); return last; // loop ${++loopCount}`,
+      );
   const f0 = process.resourceUsage().minorPageFault;
   const c0 = process.cpuUsage();
   const t0 = now();
+  let last;
   if (p.isAsync) {
-    for (let i = 0; i < iterations; i++) await run();
+    for (let i = 0; i < iterations; i++) last = await run();
   } else {
-    p.loop(run, iterations);
+    last = p.loop(run, iterations);
   }
   const wall = Number(now() - t0) / iterations;
   const c = process.cpuUsage(c0);
   // Minor page faults: a new result array's pages are often new to the process, and then the
   // kernel zero-fills each on first touch (bench/VARIANTS.md, "Typed arrays in and out").
   const faults = (process.resourceUsage().minorPageFault - f0) / iterations;
+  // This sample's last result stays alive through the next sample (whichever row), so no call runs
+  // with the process's newest result dead; the one it replaces becomes garbage here, between samples.
+  held.result = last;
   return { wall, cpu: ((c.user + c.system) * 1000) / iterations, faults };
 }
 
