@@ -68,12 +68,8 @@ struct LogSumExpPasses {
   bool short_rows_pay(size_t) const { return true; }
   SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
-    constexpr size_t L = V::kLanes;
-    alignas(16) T buf[kShortRow * L];
-    for (size_t r = first; r < first + rows; r += L) {
-      rows_to_lanes<V>(x + r * n, n, buf);
-      group<V>(buf, L, y + r);
-    }
+    short_row_groups<V>(x, n, first, rows,
+                        [&](const T* buf, size_t r) { group<V>(buf, V::kLanes, y + r); });
   }
   template <class V, size_t>
   SMW_LAYOUT void strided(size_t o, size_t j) const {

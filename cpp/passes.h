@@ -548,6 +548,20 @@ inline void lanes_to_rows(const typename V::Elem* buf, size_t n, typename V::Ele
   }
 }
 
+// Short rows [first, first + rows) of n <= kShortRow elements (rows a multiple
+// of kLanes), kLanes at a time: each group copied into one lane group of a
+// buffer (rows_to_lanes), then body(buf, r), r the group's first row
+// (softmax.cc and log_sum_exp.cc short_rows).
+template <class V, class Body>
+inline void short_row_groups(const typename V::Elem* x, size_t n, size_t first, size_t rows,
+                             Body body) {
+  alignas(16) typename V::Elem buf[kShortRow * V::kLanes];
+  for (size_t r = first; r < first + rows; r += V::kLanes) {
+    rows_to_lanes<V>(x + r * n, n, buf);
+    body(buf, r);
+  }
+}
+
 // The reductions of short rows for the backward passes (softmax_backward.cc):
 // sum(a * b), or sum(a) when kLog, of one row of n, every term in double:
 // whole vectors and one masked vector ending at n (n >= kLanes), else one

@@ -204,13 +204,10 @@ struct SoftmaxPasses {
   bool short_rows_pay(size_t) const { return true; }
   SMW_LAYOUT void short_rows(size_t first, size_t rows) const {
     using V = Vec<T>;
-    constexpr size_t L = V::kLanes;
-    alignas(16) T buf[kShortRow * L];
-    for (size_t r = first; r < first + rows; r += L) {
-      rows_to_lanes<V>(x + r * n, n, buf);
-      softmax_strided<V, kLog>(buf, buf, n, L, s);
+    short_row_groups<V>(x, n, first, rows, [&](T* buf, size_t r) {
+      softmax_strided<V, kLog>(buf, buf, n, V::kLanes, s);
       lanes_to_rows<V>(buf, n, y + r * n);
-    }
+    });
   }
   template <class V, size_t>
   SMW_LAYOUT void strided(size_t o, size_t j) const {
