@@ -869,9 +869,7 @@ struct IndexLossPasses {
     using V = Vec<T>;
     constexpr size_t L = V::kLanes;
     const size_t C = a.classes;
-    T buf[kShortRow * L];
-    for (size_t o = first; o < first + rows; o += L) {
-      rows_to_lanes<V>(a.input + o * C, C, buf);
+    short_row_groups<V>(a.input, C, first, rows, [&](T* buf, size_t o) {
       double loss[L];
       if (ce_index_lanes<V>(buf, C, L, a.target_index + o, p, a.grad ? buf : nullptr, loss)) {
         if (a.grad) lanes_to_rows<V>(buf, C, a.grad + o * C);
@@ -879,7 +877,7 @@ struct IndexLossPasses {
       } else {
         for (size_t l = 0; l < L; ++l) one_sample(o + l, 0);
       }
-    }
+    });
   }
   template <class V, size_t>
   SMW_LAYOUT void strided(size_t o, size_t j) const {

@@ -551,7 +551,7 @@ inline void lanes_to_rows(const typename V::Elem* buf, size_t n, typename V::Ele
 // Short rows [first, first + rows) of n <= kShortRow elements (rows a multiple
 // of kLanes), kLanes at a time: each group copied into one lane group of a
 // buffer (rows_to_lanes), then body(buf, r), r the group's first row
-// (softmax.cc and log_sum_exp.cc short_rows).
+// (the short_rows of softmax.cc, log_sum_exp.cc and cross_entropy.cc).
 template <class V, class Body>
 inline void short_row_groups(const typename V::Elem* x, size_t n, size_t first, size_t rows,
                              Body body) {
