@@ -84,15 +84,7 @@ struct LogSumExpPasses {
     Range<V> r[G];
     V ms[G];
     Wide<V> sum[G];
-    column_ranges<V>(p, n, inner, groups, r);
-    V widest = V::splat(T(0));  // the exp mode is the chunk's, from its widest finite range
-    for (size_t g = 0; g < groups; ++g) {
-      const auto ok = is_finite(r[g].max);
-      widest = max(widest, select(ok, r[g].max - r[g].min, V::splat(T(0))));
-      ms[g] = select(ok, r[g].max, V::splat(T(0)));
-    }
-    double range = 0.0;
-    for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
+    const double range = column_shifts<V>(p, n, inner, groups, r, ms);  // the chunk's exp mode
     with_exp_mode(s, range, [&](auto mode) {
       column_exp_sums<V, decltype(mode), false>(p, nullptr, n, inner, groups, ms, sum, s);
     });

@@ -406,6 +406,27 @@ inline void column_ranges(const typename V::Elem* x, size_t n, size_t inner, siz
   for (size_t g = 0; g < groups; ++g) r[g].max = select(nan[g], V::splat(kNaN<T>), r[g].max);
 }
 
+// Pass 1 of a column chunk with its shifts (softmax.cc softmax_columns,
+// log_sum_exp.cc): column_ranges, then each group's shift ms[g], its lanes'
+// maxima where finite and 0 elsewhere (the selects of softmax_strided).
+// Returns the chunk's exp range for with_exp_mode: the widest max - min of
+// its finite fibres (lanes_range over the whole chunk).
+template <class V>
+inline double column_shifts(const typename V::Elem* x, size_t n, size_t inner, size_t groups,
+                            Range<V>* r, V* ms) {
+  using T = typename V::Elem;
+  column_ranges<V>(x, n, inner, groups, r);
+  V widest = V::splat(T(0));
+  for (size_t g = 0; g < groups; ++g) {
+    const auto ok = is_finite(r[g].max);
+    widest = max(widest, select(ok, r[g].max - r[g].min, V::splat(T(0))));
+    ms[g] = select(ok, r[g].max, V::splat(T(0)));
+  }
+  double range = 0.0;
+  for (size_t l = 0; l < V::kLanes; ++l) range = std::max(range, double(widest.lane(l)));
+  return range;
+}
+
 // Pass 2 of a column chunk in exp mode M (softmax.cc softmax_columns,
 // log_sum_exp.cc): exp((x - m) / T) of the chunk's `groups` lane groups
 // (group g's lane maxima ms[g]), with kStore stored to y (else y is unused

@@ -152,19 +152,13 @@ void softmax_columns(const typename V::Elem* x, typename V::Elem* y, size_t n, s
   V ms[G], scale[G];
   Mask ok[G];
   Wide<V> sum[G];
-  double range = 0.0;  // the widest max - min of the chunk's finite fibres
-  // Pass 1: lane-wise max (NaN where the fibre holds a NaN) and min, then
-  // the selects of softmax_strided and lanes_range, per group.
+  double range;  // the widest max - min of the chunk's finite fibres
+  // Pass 1 (column_shifts): lane-wise max (NaN where the fibre holds a NaN)
+  // and min, the groups' shifts and the chunk's range; which lanes are finite.
   {
     Range<V> r[G];
-    column_ranges<V>(x, n, inner, groups, r);
-    V widest = V::splat(T(0));
-    for (size_t g = 0; g < groups; ++g) {
-      ok[g] = is_finite(r[g].max);
-      widest = max(widest, select(ok[g], r[g].max - r[g].min, V::splat(T(0))));
-      ms[g] = select(ok[g], r[g].max, V::splat(T(0)));
-    }
-    for (size_t l = 0; l < L; ++l) range = std::max(range, double(widest.lane(l)));
+    range = column_shifts<V>(x, n, inner, groups, r, ms);
+    for (size_t g = 0; g < groups; ++g) ok[g] = is_finite(r[g].max);
   }
   bool all_ok = true;
   for (size_t g = 0; g < groups; ++g) all_ok = all_ok && all(ok[g]);

@@ -52,13 +52,13 @@ async function timeCalls(p, iterations) {
   // result 2.7 ms with 0.5 (0-2 of 21), as an awaited call whose result is
   // dropped 2.7-5.5 ms (8-13 of 21) (bench/VARIANTS.md, "Typed arrays in and
   // out, round 4").
-  p.loop ??= p.isAsync
-    ? null
-    : new Function(
-        'run',
-        'iterations',
-        `let last; for (let i = 0; i < iterations; i++) last = run(); return last; // loop ${++loopCount}`,
-      );
+  if (!p.isAsync) {
+    p.loop ??= new Function(
+      'run',
+      'iterations',
+      `let last; for (let i = 0; i < iterations; i++) last = run(); return last; // loop ${++loopCount}`,
+    );
+  }
   const f0 = process.resourceUsage().minorPageFault;
   const c0 = process.cpuUsage();
   const t0 = now();
