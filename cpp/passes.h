@@ -650,20 +650,24 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 //   op.strided<V, U>(o, j)      U vectors of V (V::kLanes * U neighbouring
 //                               fibres) at inner position j of slice o;
 //   op.columns(o, j, width)     the column chunk of `width` fibres (a multiple
-//                               of kLanes, <= kColumnBlock<T>) at j;
+//                               of kLanes, <= the op's chunk width) at j;
 // and which layouts it takes:
 //   op.short_rows_pay(outer)    whether short rows are worth it here;
 //   Op::kColumns                whether it has a column pass (from inner >=
 //                               kColumnInner on; else lane groups);
 //   Op::kStridedVectors         the most vectors a lane-group call takes
-//                               (1, 2 or 4: 4, then 2, then 1 are used).
+//                               (1, 2 or 4: 4, then 2, then 1 are used);
+//   op.column_block(n)          optional: its chunk width for fibres of n, a
+//                               multiple of kColumnBlock<T> (without it,
+//                               kColumnBlock<T>; column_block_of).
 // The last inner % kLanes fibres of each slice run as lane groups of
 // Scalar<T>.
 //
 // Threads (parallel.h): the fibres are cut into tasks of about kTaskGrain
 // elements, by the shape alone: groups of rows (a multiple of kLanes), or
-// ranges of a slice's inner positions (multiples of kColumnBlock<T>, itself a
-// multiple of 4 * kLanes), or groups of whole slices. A task makes exactly
+// ranges of a slice's inner positions (multiples of the op's chunk width, a
+// multiple of kColumnBlock<T>, itself a multiple of 4 * kLanes), or groups of
+// whole slices. A task makes exactly
 // the calls the whole run makes for its fibres, so every fibre gets the same
 // layout, with or without threads. Within a task fibres go in order; the op
 // must not depend on the order of tasks (a loss stores per-sample values).
@@ -676,6 +680,18 @@ inline F32x4 short_group_reduce<F32x4, true>(const float* g, const float* s, siz
 // calls cost nothing measurable, except per short row: the backward row
 // (0.1 us a row of 256) and cross-entropy's columns measured best inline.
 #define SMW_LAYOUT __attribute__((noinline))
+
+// The chunk width of an op's column passes: op.column_block(n) where the op
+// has one (softmax_backward.cc: wider chunks for short fibres), else
+// kColumnBlock<T>.
+template <class T, class Op>
+auto column_block_of(const Op& op, size_t n, int) -> decltype(op.column_block(n)) {
+  return op.column_block(n);
+}
+template <class T, class Op>
+size_t column_block_of(const Op&, size_t, long) {
+  return kColumnBlock<T>;
+}
 
 template <class T, class Op>
 void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool threads = true) {
@@ -703,6 +719,7 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
   }
   const size_t vector_part = inner - inner % L;
   const bool columns = Op::kColumns && inner >= kColumnInner;
+  const size_t block = columns ? column_block_of<T>(op, n, 0) : kColumnBlock<T>;
   // 4-vector lane groups run up to q4, then one 2-vector group up to q2.
   const size_t q4 = Op::kStridedVectors >= 4 ? inner - inner % (4 * L) : 0;
   const size_t q2 = Op::kStridedVectors >= 2 && q4 + 2 * L <= inner ? q4 + 2 * L : q4;
@@ -710,8 +727,8 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
   auto slice_part = [&](size_t o, size_t j0, size_t j1) {
     size_t j = j0;
     if (columns) {
-      for (; j < vector_part && j < j1; j += kColumnBlock<T>)
-        op.columns(o, j, std::min(kColumnBlock<T>, vector_part - j));
+      for (; j < vector_part && j < j1; j += block)
+        op.columns(o, j, std::min(block, vector_part - j));
       j = std::max(j0, std::min(j1, vector_part));
     } else if constexpr (L > 1) {
       if constexpr (Op::kStridedVectors >= 4)
@@ -727,10 +744,10 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
     for (; j < j1; ++j) op.template strided<Scalar<T>, 1>(o, j);
   };
   const size_t slice = n * inner;
-  if (slice >= 2 * kTaskGrain && inner > kColumnBlock<T>) {
+  if (slice >= 2 * kTaskGrain && inner > block) {
     // Big slices: tasks of `width` inner positions (the last one of a slice may be shorter).
     size_t width = n ? kTaskGrain / n : kTaskGrain;
-    width = width < kColumnBlock<T> ? kColumnBlock<T> : width - width % kColumnBlock<T>;
+    width = width < block ? block : width - width % block;
     const size_t parts = (inner + width - 1) / width;
     run_tasks(outer * parts, 1, work, [&](size_t b, size_t e) {
       for (size_t u = b; u < e; ++u) {

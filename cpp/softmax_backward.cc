@@ -130,13 +130,25 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s, type
 constexpr size_t kBackwardReduceRows = 4;
 constexpr size_t kBackwardColumnRows = 2;
 
+// Chunk width (BackwardPasses::column_block): chunks of up to
+// kBackwardChunkBlocks * kColumnBlock<T> fibres (8 kB), as many as keep a
+// chunk within kBackwardChunkElements elements (n * width). Longer row
+// segments per sweep: measured (float32, 8x21x16384@1, bench/VARIANTS.md
+// "Strided axes against native, round 3") 2, 4, 8, 16 kB chunks 1.11, 1.05,
+// 0.95, 0.89 ns/element in wasm and 0.87, 0.84, 0.77, 0.76 natively; the
+// forward pass did not gain (its per-chunk state is 4x larger). Per fibre
+// the arithmetic does not depend on the chunk, so the results are the same
+// for every width.
+constexpr size_t kBackwardChunkBlocks = 4;
+constexpr size_t kBackwardChunkElements = 131072;
+
 template <class V, bool kLog, bool kUnit>
 void backward_columns(const typename V::Elem* g, const typename V::Elem* s, typename V::Elem* out,
                       size_t n, size_t inner, size_t width, V vt,
                       const ExpScale<typename V::Elem>& unit) {
   using T = typename V::Elem;
   constexpr size_t L = V::kLanes;
-  constexpr size_t G = kColumnBlock<T> / L;
+  constexpr size_t G = kBackwardChunkBlocks * kColumnBlock<T> / L;
   const size_t groups = width / L;
   V c[G];
   {
@@ -176,6 +188,12 @@ void backward_columns(const typename V::Elem* g, const typename V::Elem* s, type
       d[r] = out + (k + r) * inner;
     }
     const V* cq = c;
+    // Not unrolled by clang: V8 unrolls this small loop itself (two groups,
+    // one stack check), where clang's two-group body had V8 keep both the old
+    // and the advanced copies of the 7 pointers and spill them.
+#if defined(__clang__)
+#pragma clang loop unroll(disable)
+#endif
     for (size_t q = 0; q < groups; ++q, ++cq) {
       V r_out[rows];
       for (size_t r = 0; r < rows; ++r) {
@@ -373,6 +391,13 @@ struct BackwardPasses {
   SMW_LAYOUT void strided(size_t o, size_t j) const {
     const size_t at = o * n * inner + j;
     backward_strided<V, U, kLog, kUnit>(dy + at, y + at, dx + at, n, inner, V::splat(inv_t), unit);
+  }
+  // Chunk width for fibres of n (kBackwardChunkBlocks, run_layouts).
+  size_t column_block(size_t n) const {
+    size_t blocks = 1;
+    while (blocks < kBackwardChunkBlocks && 2 * blocks * kColumnBlock<T> * n <= kBackwardChunkElements)
+      blocks *= 2;
+    return blocks * kColumnBlock<T>;
   }
   SMW_LAYOUT void columns(size_t o, size_t j, size_t width) const {
     using V = Vec<T>;
