@@ -168,6 +168,21 @@ test('workers start lazily: not at load, not for small calls; the first big call
   sm.dispose();
 });
 
+test('a program that never returns to the event loop gets the workers: a synchronous loop of big calls', async () => {
+  const sm = await load({ threads: 2 });
+  const p = poolOf(sm);
+  const x = new Float32Array(256 * 1000).map((_, i) => Math.sin(i));
+  const want = single.softmax(x, { shape: [256, 1000] });
+  let got;
+  // No await from here on: the workers must start and take tasks without an event-loop turn.
+  const tasks = workerTasksWithin(p, () => {
+    got = sm.softmax(x, { shape: [256, 1000] });
+  });
+  assert.ok(tasks > 0, 'a worker ran tasks within 15 s of synchronous calls');
+  sameBits(got, want, 'softmax');
+  sm.dispose();
+});
+
 for (const e of OPS) {
   test(`${e.name}: the threaded build with 1, 2 and 3 threads is bit-identical to the single-thread build`, async () => {
     await pool.start();
