@@ -11,7 +11,8 @@
 // most 16 kLanes at a time (backward_short_rows); a strided axis 4, 2 or 1
 // vectors of neighbouring fibres at a time, so that each element row of
 // inner values is read whole (backward_strided), or from inner = kColumnInner
-// on in column chunks of kColumnBlock fibres sweeping contiguous row segments
+// on in column chunks of kColumnBlock fibres (up to 4x that for short fibres:
+// BackwardPasses::column_block) sweeping contiguous row segments
 // (backward_columns, passes.h). With T == 1 the multiply by
 // 1/T is left out (it would change nothing).
 // The final subtraction may cancel, so the bound is componentwise against
@@ -104,8 +105,8 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s, type
     }
 }
 
-// backward_strided for the `width` (a multiple of kLanes, <= kColumnBlock)
-// neighbouring fibres starting at g, s and out, in column chunks (passes.h,
+// backward_strided for the `width` (a multiple of kLanes, <= kBackwardChunkBlocks
+// * kColumnBlock) neighbouring fibres starting at g, s and out, in column chunks (passes.h,
 // kColumnInner): pass 1 sweeps rows k = 0..n-1 over the chunk's contiguous
 // segment of each row (kBackwardReduceRows rows per sweep), adding each
 // lane's terms to its group's Wide<V> in order k = 0, 1, ... (as
@@ -395,7 +396,8 @@ struct BackwardPasses {
   // Chunk width for fibres of n (kBackwardChunkBlocks, run_layouts).
   size_t column_block(size_t n) const {
     size_t blocks = 1;
-    while (blocks < kBackwardChunkBlocks && 2 * blocks * kColumnBlock<T> * n <= kBackwardChunkElements)
+    while (blocks < kBackwardChunkBlocks &&
+           2 * blocks * kColumnBlock<T> * n <= kBackwardChunkElements)
       blocks *= 2;
     return blocks * kColumnBlock<T>;
   }
