@@ -659,7 +659,7 @@ async function checkPage(
 async function checkServed(dir, { isolated = false, ...options } = {}) {
   const own = await serve(dir, () => (isolated ? ISOLATION : {}));
   try {
-    return await checkPage(own.url, { isolated, ...options });
+    return { ...(await checkPage(own.url, { isolated, ...options })), requests: own.requests };
   } finally {
     await own.close();
   }
@@ -766,6 +766,33 @@ describe('browsers, no bundler (Chromium)', () => {
       assert.match(warned[0], /cannot start a worker thread.*worker-src blob:.*sm\.threads === 1/);
     },
   );
+  // The module worker of plain-worker/ with the strict CSP on its page and its script (a worker's
+  // own response sets its policy): the nested Blob-URL worker is refused.
+  let workerCsp;
+  test(
+    'a module worker whose CSP forbids blob: workers: one thread, the same results, one console.warn',
+    T,
+    async () => {
+      workerCsp = await checkPage(`${isoCspServer.url}plain-worker/`, {
+        csp: true,
+        isolated: true,
+        inWorker: true,
+        threads: 1,
+      });
+      assert.equal(workerCsp.workerTasks, 0);
+      const warned = workerCsp.warnings.filter((w) => /softmax-wasm/.test(w));
+      assert.equal(warned.length, 1, warned.join('\n'));
+      assert.match(warned[0], /cannot start a worker thread.*sm\.threads === 1/);
+    },
+  );
+
+  test("that worker's console.warn says what to allow (worker-src blob:), as the page's does", {
+    todo: "lead fixes: threads.js cannotStart() gives the CSP hint only where typeof document === 'object'",
+  }, () => {
+    assert.ok(workerCsp, 'the test above ran');
+    const warned = workerCsp.warnings.filter((w) => /softmax-wasm/.test(w));
+    assert.match(warned[0] ?? '', /worker-src blob:/);
+  });
 });
 
 describe('bundlers for the browser (Chromium)', () => {
@@ -794,6 +821,7 @@ describe('bundlers for the browser (Chromium)', () => {
     esmBundleGzip.copied = gzipOf(path.join(out, 'app.js'));
     copyWasm(out);
     await checkPage(`${server.url}esbuild-esm/out/`);
+    await checkPage(`${isoServer.url}esbuild-esm/out/`, { isolated: true });
   });
 
   test('esbuild --bundle --format=esm, softmax-wasm/embedded: nothing copied, no .wasm fetched', T, async (t) => {
@@ -951,8 +979,21 @@ ${EMBEDDED_APP.split('\n')
       .map((f) => `${f} ${statSync(path.join(out, f)).size} B (gzip ${gzipOf(path.join(out, f))} B)`);
     t.diagnostic(`webpack output: ${sizes.join('; ')}`);
     write(project, { 'webpack/dist/index.html': page('./main.js', { module: false }) });
+    // The default import stays small: without isolation the threaded build (webpack names it by
+    // a hash: the emitted file with its bytes) is not fetched.
+    const threadsWasm = readFileSync(dist('softmax-threads.wasm'));
+    const emitted = listFiles(out).find(
+      (f) => f.endsWith('.wasm') && readFileSync(path.join(out, f)).equals(threadsWasm),
+    );
+    assert.ok(emitted, 'webpack emitted softmax-threads.wasm');
+    const before = server.requests.length;
     await checkPage(`${server.url}webpack/dist/`);
+    const plain = server.requests.slice(before);
+    assert.ok(!plain.includes(`/webpack/dist/${emitted}`), `not isolated, no threaded .wasm fetched: ${plain}`);
+    const isoBefore = isoServer.requests.length;
     await checkPage(`${isoServer.url}webpack/dist/`, { isolated: true });
+    const iso = isoServer.requests.slice(isoBefore);
+    assert.ok(iso.includes(`/webpack/dist/${emitted}`), `isolated, the threaded build: ${iso}`);
   });
 
   test('webpack 5: a module worker (new Worker(new URL(...))) running threads, plain and isolated', T, async () => {
@@ -1074,8 +1115,15 @@ ${EMBEDDED_APP.split('\n')
       const out = path.join(project, 'vite-app/dist');
       assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 3, listFiles(out).join());
       assertNoNodeCode(out);
-      await checkServed(out); // served at the root, as Vite's default base '/' expects
-      await checkServed(out, { isolated: true });
+      // Served at the root, as Vite's default base '/' expects. The default import stays small:
+      // without isolation the threaded build (its .wasm, its glue's chunk) is not fetched.
+      const plain = (await checkServed(out)).requests;
+      assert.ok(!plain.some((r) => /threads/.test(r)), `not isolated, nothing threaded fetched: ${plain}`);
+      const iso = (await checkServed(out, { isolated: true })).requests;
+      assert.ok(
+        iso.some((r) => /softmax-threads.*\.wasm$/.test(r)),
+        `isolated, the threaded build: ${iso}`,
+      );
     });
 
     async function checkDev(root, { isolated = false, ...options } = {}) {
