@@ -783,9 +783,7 @@ describe('browsers, no bundler (Chromium)', () => {
     },
   );
 
-  test("that worker's console.warn says what to allow (worker-src blob:), as the page's does", {
-    todo: "lead fixes: threads.js cannotStart() gives the CSP hint only where typeof document === 'object'",
-  }, () => {
+  test("that worker's console.warn says what to allow (worker-src blob:), as the page's does", () => {
     assert.ok(workerCsp, 'the test above ran');
     const warned = workerCsp.warnings.filter((w) => /softmax-wasm/.test(w));
     assert.match(warned[0] ?? '', /worker-src blob:/);
