@@ -233,7 +233,7 @@ function markdown(results, impls, opts) {
   const out = [];
   out.push('# softmax-wasm benchmark results', '');
   out.push(
-    `Median of ${opts.quick ? '3' : '5–21'} interleaved rounds per case (fewer for the slowest cases), each sample about ${opts.sampleMs} ms of calls, timed by the ${opts.clock === 'cpu' ? "process's CPU time (user + system; wall-clock medians are in results/latest.json — on this shared machine they include waiting for other tenants' processes)" : 'wall clock'}. Each cell: **ns per element**, **µs per call**, and the time as a multiple of **${impls.find((i) => i.id === RATIO_BASE).label}** (lower is faster). float32 data, one thread everywhere.¹`,
+    `Median of ${opts.quick ? '3' : '5–21'} interleaved rounds per case (fewer for the slowest cases), each sample about ${opts.sampleMs} ms of calls, timed by the ${opts.clock === 'cpu' ? "process's CPU time (user + system; wall-clock medians are in results/latest.json — on this shared machine they include waiting for other tenants' processes), but the threaded rows by the wall clock" : 'wall clock'}; before each sample the harness waits until the process's other threads (V8's concurrent GC, started by an earlier row's garbage) are idle, so no row is charged another's collection (lib/timing.mjs, settle). Each cell: **ns per element**, **µs per call**, and the time as a multiple of **${impls.find((i) => i.id === RATIO_BASE).label}** (lower is faster). float32 data, one thread everywhere but the threaded rows.¹`,
     '',
   );
   out.push('Data sets (bench/lib/data.mjs, drawn bit for bit the same by the native program):', '');

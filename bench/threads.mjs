@@ -57,14 +57,21 @@ async function sample(fn, isAsync) {
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-function oursCall(sm, op, shape, inp) {
+/** A Float32Array of n elements at byte offset 4 of its buffer (x.subarray(1) of a longer one). */
+const offBy4 = (n) => new Float32Array(n + 1).subarray(1);
+
+/** One call of op (float32, `out` given); offset4: x and out at byte offset 4, as a row of a batch. */
+function oursCall(sm, op, shape, inp, offset4 = false) {
   const opts = { shape: shape.dims, axis: shape.axis };
+  const x = offset4 ? offBy4(shape.size) : inp.x;
+  if (offset4) x.set(inp.x);
+  const out = offset4 ? offBy4(shape.size) : new Float32Array(shape.size);
   if (op === 'crossEntropy') {
-    const o = { ...opts, grad: true, out: new Float32Array(shape.size) };
-    return () => sm.crossEntropy(inp.x, inp.target, o);
+    const o = { ...opts, grad: true, out };
+    return () => sm.crossEntropy(x, inp.target, o);
   }
-  const o = { ...opts, out: new Float32Array(shape.size) };
-  return () => sm[op](inp.x, o);
+  const o = { ...opts, out };
+  return () => sm[op](x, o);
 }
 
 async function ortChild(numThreads) {
@@ -190,6 +197,21 @@ if (args['ort-child'] !== undefined) {
       rows.push({ op, shape: name, ms: times.map(median) });
     }
   }
+  // x and out at byte offset 4 (mod 8): copies into the threaded build's shared memory are word
+  // copies only in phase (copyPhase, bindings/validate.js).
+  const phaseRows = [];
+  for (const name of ['1024x1000', '32x50257']) {
+    const shape = parseShape(name);
+    const inp = makeInputs(shape);
+    for (const op of ['softmax', 'crossEntropy']) {
+      const calls = configs.map(([, sm]) => oursCall(sm, op, shape, inp, true));
+      for (const c of calls) await sample(c, false);
+      const times = calls.map(() => []);
+      for (let r = 0; r < ROUNDS; r++)
+        for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
+      phaseRows.push({ op, shape: name, ms: times.map(median) });
+    }
+  }
   const ort = {};
   for (const n of [1, 2]) {
     const r = spawnSync(
@@ -232,6 +254,17 @@ if (args['ort-child'] !== undefined) {
     );
   }
   if (ort[1]?.error || ort[2]?.error) lines.push('', `onnxruntime-web: ${ort[1]?.error ?? ''} ${ort[2]?.error ?? ''}`);
+  lines.push(
+    '',
+    'x and `out` at byte offset 4 (a Float32Array `subarray(1)` of a longer one; the same rounds):',
+    '',
+    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto |',
+    '|---|---|---:|---:|---:|---:|',
+    ...phaseRows.map(
+      (r) =>
+        `| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x |`,
+    ),
+  );
   let browser = null;
   if (args['no-browser'] === undefined) {
     lines.push('', "### The peers' threaded modes, in Chromium (bench/threads-browser.mjs)", '');
@@ -256,7 +289,10 @@ if (args['ort-child'] !== undefined) {
     console.error('wrote bench/threads-chart.svg and the threads section of bench/RESULTS.md');
   }
   if (args.json)
-    writeFileSync(args.json, JSON.stringify({ rows, ort, browser, autoThreads, loadavg: [load1, loadAfter] }, null, 2));
+    writeFileSync(
+      args.json,
+      JSON.stringify({ rows, phaseRows, ort, browser, autoThreads, loadavg: [load1, loadAfter] }, null, 2),
+    );
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   copyInto,
   copyOut,
   copyOutRange,
+  copyPhase,
   geometry,
   pinViews,
   readIndexTarget,
@@ -515,17 +516,24 @@ export class SoftmaxWasm {
     const wOut = out !== undefined && out.kind === WASM;
     const E = w0 || w1 || wOut ? this : this.#engine(length, outer, inner);
     const B = dtype.bytes;
-    const bytes = align16(length * B);
+    // On the threaded instance's shared memory each copy sits at its source's phase (copyPhase);
+    // the result then has a region of its own when the copy of x0 is out of phase with `out`.
+    const shared = E === this && this.#pool !== undefined;
+    const ph0 = shared ? copyPhase(a0) : 0;
+    const ph1 = shared && a1 !== undefined ? copyPhase(a1) : 0;
+    const phOut = shared && out !== undefined ? copyPhase(out) : 0;
+    const ownOut = !wOut && (w0 || phOut !== ph0);
+    const bytes = align16(length * B + (shared ? 8 : 0));
     // Regions of the scratch block, in order: a copy of x0, of x1, then out.
     const r0 = 0;
     const r1 = w0 ? 0 : bytes;
     const rOut = r1 + (a1 === undefined || w1 ? 0 : bytes);
-    const total = (w0 ? 0 : bytes) + (a1 === undefined || w1 ? 0 : bytes) + (!wOut && w0 ? bytes : 0);
+    const total = rOut + (ownOut ? bytes : 0);
     const base =
       total === 0 ? 0 : E.#scratch.fits(total) ? E.#scratch.base(op, total) : E.#reserve(op, total, [a0, a1, out]);
-    const p0 = w0 ? a0.ptr : base + r0;
-    const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1;
-    const pOut = wOut ? out.ptr : w0 ? base + rOut : p0;
+    const p0 = w0 ? a0.ptr : base + r0 + ph0;
+    const p1 = a1 === undefined ? 0 : w1 ? a1.ptr : base + r1 + ph1;
+    const pOut = wOut ? out.ptr : ownOut ? base + rOut + phOut : p0;
     const kernel = E.#kernels[i][dtype.name];
     // A big call on threads: the copies overlap the workers' computing (Stream).
     if (
@@ -818,6 +826,8 @@ export class SoftmaxWasm {
   #place(op, dtype, also, entries, streamed = false) {
     const B = dtype.bytes;
     const ptrs = new Array(entries.length);
+    // On the threaded instance's shared memory, each copy at its source's phase (copyPhase).
+    const shared = this.#pool !== undefined;
     let total = 0;
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k];
@@ -825,8 +835,8 @@ export class SoftmaxWasm {
         ptrs[k] = total;
         total += align16(e * B);
       } else if (e.kind === COPIED) {
-        ptrs[k] = total;
-        total += align16(e.length * e.type.bytes);
+        ptrs[k] = total + (shared ? copyPhase(e) : 0);
+        total += align16(e.length * e.type.bytes + (shared ? 8 : 0));
       } else {
         ptrs[k] = -1;
       }

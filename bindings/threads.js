@@ -10,9 +10,10 @@
 // stubbed, takes the stack and thread-local block the calling thread allocated for it, and calls
 // smw_thread_main, which sleeps in memory.atomic.wait32 between jobs and returns on quit.
 //
-// Workers start lazily: the first call big enough to share (kParallelMin elements) asks for them
-// (Module.smwRequestThreads) and runs on the calling thread alone; so do the calls until a worker
-// is in its loop. Nothing ever waits for a worker to start.
+// Workers start lazily: the first call big enough to share (kParallelMin elements) spawns them
+// (Module.smwRequestThreads, from inside the call) and runs on the calling thread alone; so do the
+// calls until a worker is in its loop. Nothing ever waits for a worker to start, and nothing needs
+// the event loop: a worker boots on its own thread.
 //
 // A worker that cannot start (a page whose CSP has no `worker-src blob:` refuses the Blob URL:
 // a SecurityError thrown by new Worker, or an error event before the worker ran any code; no
@@ -156,8 +157,11 @@ export class ThreadPool {
     /** The fewest elements of a call that is shared (kParallelMin, cpp/parallel.h). */
     this.minWork = M._smw_threads_min_work();
     this.#updateStream();
-    // Called from inside the first big call: start the workers once it has returned.
-    M.smwRequestThreads = () => queueMicrotask(() => this.#start());
+    // Called from inside the first big call (cpp/threads.cc): the workers are spawned at once, so
+    // a program that never returns to its event loop (a synchronous loop of calls) gets them too;
+    // a worker thread boots by itself and takes tasks once it is in its loop. A failure to spawn
+    // is handled after the call (#fallBack ends the pool between calls).
+    M.smwRequestThreads = () => this.#start(true);
   }
 
   /** How many threads run a big call (the calling thread included). */
@@ -226,23 +230,25 @@ export class ThreadPool {
     });
   }
 
-  #start() {
+  /** inCall: from inside a kernel call (a failure falls back once the call has returned). */
+  #start(inCall = false) {
     if (this.#started || this.disposed) return;
     this.#started = true;
     const M = this.#M;
+    const fallBack = inCall ? (e) => queueMicrotask(() => this.#fallBack(e)) : (e) => this.#fallBack(e);
     const tlsBytes = M._smw_threads_tls_size();
     for (let id = 0; id < this.#size - 1; id++) {
       const stack = M._malloc(STACK_BYTES) >>> 0;
       const tls = tlsBytes ? M._malloc(tlsBytes) >>> 0 : 0;
       if (!stack || (tlsBytes && !tls)) {
-        this.#fallBack(new Error("softmax-wasm: no wasm memory left for a worker thread's stack"));
+        fallBack(new Error("softmax-wasm: no wasm memory left for a worker thread's stack"));
         return;
       }
       let w;
       try {
         w = this.#spawn();
       } catch (e) {
-        this.#fallBack(cannotStart(e));
+        fallBack(cannotStart(e));
         return;
       }
       this.#workers.push(w);

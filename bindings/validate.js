@@ -439,6 +439,17 @@ export function refreshViews(args, memory) {
 }
 
 /**
+ * Where in its 8-byte word a COPIED Arg's source starts (its byteOffset modulo 8: 0 or 4 for
+ * float32 and int32, 0 for float64). Copies into and out of a shared wasm memory (the threaded
+ * build's) go through V8's relaxed-atomic memcpy, which moves 8-byte words only when source and
+ * destination sit alike modulo 8, and single bytes otherwise (about 8x slower: 1.1 ms against
+ * 0.14 ms for 4 MB, bench/VARIANTS.md); the threaded instance places each copy at this phase.
+ */
+export function copyPhase(a) {
+  return a.kind === COPIED && a.length > 0 ? apply(TA_OFFSET, a.src, []) & 7 : 0;
+}
+
+/**
  * Copies exactly a.length elements of a COPIED Arg to byte offset p of the
  * wasm memory of module M (`heap`: its current view of `type`). The count is the snapshot's, whatever the
  * source's length is by now: a short copy runs as a loop, a long one into a

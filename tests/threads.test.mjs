@@ -45,6 +45,13 @@ const LOSS_CASES = [
   { shape: [5, 16385] }, // rows longer than kTaskGrain, one a task
 ];
 
+/** A copy of a at element 1 of a longer buffer: byte offset 4 for float32 (8 for float64). */
+function offBy4(a) {
+  const buf = new a.constructor(a.length + 2);
+  buf.set(a, 1);
+  return buf.subarray(1, 1 + a.length);
+}
+
 function logits(rng, n, Type) {
   const a = new Type(n);
   for (let i = 0; i < n; i++) a[i] = rng.normal() * 4 + (i % 7 === 0 ? 30 : 0);
@@ -116,9 +123,19 @@ function calls(e, Type, rng) {
         ]);
       }
     }
+    // The logits and filterLogits' out at byte offset 4 (mod 8): the threaded instance places
+    // their copies out of the block's alignment (copyPhase in bindings/validate.js).
+    const [rows, n] = SAMPLING_CASES[1];
+    const x4 = offBy4(logits(rng, rows * n, Type));
+    out.push([
+      `${rows}x${n} logits and out at byte offset 4`,
+      e.kind === 'sample'
+        ? (sm) => sm.sample(x4, { shape: [rows, n], topP: 0.9, random: 7, logProbs: true })
+        : (sm) => sm.filterLogits(x4, { shape: [rows, n], topK: 40, out: offBy4(new Type(rows * n)) }),
+    ]);
   } else if (e.kind === 'topK' || e.kind === 'argmax') {
     for (const [rows, n] of SAMPLING_CASES) {
-      const x = logits(rng, rows * n, Type);
+      const x = offBy4(logits(rng, rows * n, Type));
       out.push([
         `${rows}x${n}`,
         e.kind === 'topK' ? (sm) => sm.topK(x, 50, { shape: [rows, n] }) : (sm) => sm.argmax(x, { shape: [rows, n] }),
@@ -165,6 +182,21 @@ test('workers start lazily: not at load, not for small calls; the first big call
   sameBits(first, single.softmax(x, { shape: [200, 1000] }), 'first big call');
   await p.start();
   assert.equal(p.ready, 1);
+  sm.dispose();
+});
+
+test('a program that never returns to the event loop gets the workers: a synchronous loop of big calls', async () => {
+  const sm = await load({ threads: 2 });
+  const p = poolOf(sm);
+  const x = new Float32Array(256 * 1000).map((_, i) => Math.sin(i));
+  const want = single.softmax(x, { shape: [256, 1000] });
+  let got;
+  // No await from here on: the workers must start and take tasks without an event-loop turn.
+  const tasks = workerTasksWithin(p, () => {
+    got = sm.softmax(x, { shape: [256, 1000] });
+  });
+  assert.ok(tasks > 0, 'a worker ran tasks within 15 s of synchronous calls');
+  sameBits(got, want, 'softmax');
   sm.dispose();
 });
 

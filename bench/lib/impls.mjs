@@ -438,6 +438,15 @@ export function checksumAgrees(peer, ours) {
  * Loads everything and returns the implementations in table order, with the
  * facts of each build. A peer that fails to load is listed with the reason.
  */
+/** A row timed by the wall clock (lib/timing.mjs): its calls run on several threads. */
+function wallClock(prepare) {
+  return async (...args) => {
+    const p = await prepare(...args);
+    if (!p.skip) p.clock = 'wall';
+    return p;
+  };
+}
+
 export async function loadImplementations({ native = true } = {}) {
   const facts = { versions: {} };
   const impls = [];
@@ -469,14 +478,14 @@ export async function loadImplementations({ native = true } = {}) {
     {
       id: 'ours-out-t2',
       kind: 'ours',
-      label: `${ours}, \`out\` given, 2 threads`,
-      prepare: oursApi(sm2, { withOut: true }),
+      label: `${ours}, \`out\` given, 2 threads (wall clock)`,
+      prepare: wallClock(oursApi(sm2, { withOut: true })),
     },
     {
       id: 'ours-out-auto',
       kind: 'ours',
-      label: `${ours}, \`out\` given, threads 'auto' (${smAuto.threads})`,
-      prepare: oursApi(smAuto, { withOut: true }),
+      label: `${ours}, \`out\` given, threads 'auto' (${smAuto.threads}; wall clock)`,
+      prepare: wallClock(oursApi(smAuto, { withOut: true })),
     },
     {
       id: 'ours-kernel',

@@ -28,8 +28,8 @@ function timeOf(results, op, shape, id) {
 function pairedRatio(results, op, shape, idA, idB) {
   const c = results.cases.find((k) => k.op === op && k.shape === shape);
   const clock = results.options?.clock ?? 'cpu';
-  const sa = c?.rows[idA]?.timing?.[clock]?.samples;
-  const sb = c?.rows[idB]?.timing?.[clock]?.samples;
+  const sa = c?.rows[idA]?.timing?.[c?.rows[idA]?.timing?.clock ?? clock]?.samples;
+  const sb = c?.rows[idB]?.timing?.[c?.rows[idB]?.timing?.clock ?? clock]?.samples;
   if (!sa || !sb || sa.length !== sb.length || sa.length === 0) return undefined;
   return median(sa.map((v, i) => v / sb[i]));
 }

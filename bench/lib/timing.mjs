@@ -101,6 +101,27 @@ async function sample(p, iterations) {
   return p.sample ? p.sample(iterations) : timeCalls(p, iterations);
 }
 
+/**
+ * Waits (up to maxMs) until the process's other threads are idle: V8's concurrent marking and
+ * sweeping, and the freeing of dead ArrayBuffers, run on helper threads after a collection that
+ * one row's allocations started, and the CPU clock charged them to whichever row sampled next.
+ * The rows keep a fixed cyclic order (rotated round by round), so it was always the same row: in
+ * the full run of 18:22Z tfjs-wasm's kernel-only row (after the result-allocation row) had a
+ * median CPU/wall ratio of 1.34 over its cases, ours zero-copy (after our typed in/out row) up to
+ * 1.67 on softmax 32x50257, the row's "slow spell". Idle = the process used under a quarter of
+ * the wall time of a 2 ms sleep of the main thread.
+ */
+async function settle(maxMs = 250) {
+  const end = performance.now() + maxMs;
+  for (;;) {
+    const c0 = process.cpuUsage();
+    const t0 = now();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) * 1000 < 0.25 * Number(now() - t0) || performance.now() > end) return;
+  }
+}
+
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -121,15 +142,18 @@ const stats = (samples) => ({ samples, median: median(samples), min: Math.min(..
 export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs, log = () => {} }) {
   const plan = [];
   for (const { id, prepared } of entries) {
-    const est = (await estimate(prepared, warmMs))[clock];
+    // A row of several threads is timed by the wall clock (the CPU clock adds up its threads).
+    const own = prepared.clock ?? clock;
+    const est = (await estimate(prepared, warmMs))[own];
     const iterations = Math.max(1, Math.round((sampleMs * 1e6) / Math.max(est, 1)));
-    plan.push({ id, prepared, iterations, wall: [], cpu: [], faults: [], estimateNs: est });
+    plan.push({ id, prepared, clock: own, iterations, wall: [], cpu: [], faults: [], estimateNs: est });
   }
   const slowestMs = Math.max(...plan.map((e) => (e.iterations * e.estimateNs) / 1e6));
   const roundCount = rounds(slowestMs);
   for (let r = 0; r < roundCount; r++) {
     for (let k = 0; k < plan.length; k++) {
       const e = plan[(k + r) % plan.length];
+      await settle();
       const t = await sample(e.prepared, e.iterations);
       e.wall.push(t.wall);
       e.cpu.push(t.cpu);
@@ -141,7 +165,13 @@ export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs
   for (const e of plan) {
     const wall = stats(e.wall);
     const cpu = stats(e.cpu);
-    out[e.id] = { iterations: e.iterations, median: (clock === 'cpu' ? cpu : wall).median, wall, cpu };
+    out[e.id] = {
+      iterations: e.iterations,
+      median: (e.clock === 'cpu' ? cpu : wall).median,
+      clock: e.clock,
+      wall,
+      cpu,
+    };
     if (e.faults.length) out[e.id].faults = median(e.faults);
   }
   return out;
