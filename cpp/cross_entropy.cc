@@ -608,15 +608,20 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
     // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg (last).
     const V fa = lane_factor<V>(p, lt, wt, sum);
     const V active = zero_where(lt.ignored, V::splat(T(1)));
+    // (Two loops: the split is decided once per group.)
     auto pass = [&](auto grad) {
+      if (!split) {
+        for (size_t k = 0; k < C; ++k) grad(V::load(g + k * inner), k).store(g + k * inner);
+        return;
+      }
       for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
         const size_t end = std::min(C, k0 + kStridedBlock<V>);
         for (size_t k = k0; k < end; ++k) {
           const V e = V::load(g + k * inner);
-          if (split) part.add(e);
+          part.add(e);
           grad(e, k).store(g + k * inner);
         }
-        if (split) end_block();
+        end_block();
       }
     };
     if (p.eps == 0.0)
