@@ -997,7 +997,8 @@ void nll_samples(const LossArgs<T>& a, double scale, size_t b, size_t e, const E
 
 // Cross-entropy with index targets in the four layouts (passes.h
 // run_layouts): long rows one sample at a time (ce_index_sample); short rows
-// kLanes at a time, transposed as softmax does, through ce_index_lanes; a
+// kLanes at a time, transposed as softmax does, through ce_index_lanes (float32
+// rows of 4..16 classes: ce_short_group, the class count a constant); a
 // strided class axis kLanes neighbouring samples at a time (ce_index_lanes),
 // or from kColumnInner on in column chunks (ce_index_columns). A lane group
 // holding a non-finite sample is redone sample by sample. Results are
