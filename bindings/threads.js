@@ -100,12 +100,20 @@ function exportName(M, name, exports, probe) {
 
 let warned = false; // the fallback's console.warn: once per realm
 
-/** The Error of a worker that could not start (a CSP refusal, most likely, in a page). */
+/**
+ * The Error of a worker that could not start (a CSP refusal, most likely, in a page or in a Web
+ * Worker, which has a CSP of its own).
+ */
 function cannotStart(e) {
-  const page = typeof document === 'object';
+  const where =
+    typeof document === 'object'
+      ? "a page's"
+      : typeof WorkerGlobalScope === 'function' && globalThis instanceof WorkerGlobalScope
+        ? "a worker's"
+        : undefined;
   return new Error(
     `softmax-wasm: cannot start a worker thread (${e?.message || e?.name || 'worker error'})` +
-      (page ? "; a page's Content-Security-Policy must allow worker-src blob: for threads" : ''),
+      (where ? `; ${where} Content-Security-Policy must allow worker-src blob: for threads` : ''),
     { cause: e },
   );
 }

@@ -53,6 +53,8 @@
 // ---- end accuracy contract ----
 #include <algorithm>
 #include <cstdlib>
+#include <type_traits>
+#include <utility>
 
 #include "passes.h"
 #include "softmax.h"
@@ -606,15 +608,20 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
     // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg (last).
     const V fa = lane_factor<V>(p, lt, wt, sum);
     const V active = zero_where(lt.ignored, V::splat(T(1)));
+    // (Two loops: the split is decided once per group.)
     auto pass = [&](auto grad) {
+      if (!split) {
+        for (size_t k = 0; k < C; ++k) grad(V::load(g + k * inner), k).store(g + k * inner);
+        return;
+      }
       for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
         const size_t end = std::min(C, k0 + kStridedBlock<V>);
         for (size_t k = k0; k < end; ++k) {
           const V e = V::load(g + k * inner);
-          if (split) part.add(e);
+          part.add(e);
           grad(e, k).store(g + k * inner);
         }
-        if (split) end_block();
+        end_block();
       }
     };
     if (p.eps == 0.0)
@@ -635,6 +642,147 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
   if (!g) return true;
   for (size_t l = 0; l < L; ++l)
     if (target[l] != p.ignore_index) g[size_t(target[l]) * inner + l] = r.tg.lane(l);
+  return true;
+}
+
+// ---- short rows of a fixed class count -------------------------------------
+// ce_index_lanes for one group of kLanes short rows of C (a template
+// constant, kLanes <= C <= kShortRow) classes, float32 lane groups at T = 1:
+// the same operations in the same order on every lane (the results are
+// bit-identical), with the group's C class vectors kept in registers from
+// the transpose in to the transpose out, instead of a round trip through
+// short_row_groups' buffer per pass; the loops over C unrolled, the target's
+// exp recomputed from its logit (exp_minus is lane-wise: the stored e_t's
+// bits) rather than gathered from stored exps. Rows at x (row l at
+// x + l * C), gradient rows to g (same layout, may be x) if given, losses
+// to loss. Returns false having written nothing where a lane's fibre is not
+// finite (the caller takes those samples one by one, as for ce_index_lanes).
+// (A short-rows path specialised on C: bench/VARIANTS.md, "crossEntropy,
+// round 6".)
+template <class V, size_t C>
+inline void group_from_rows(const typename V::Elem* x, V* xs) {
+  constexpr size_t L = V::kLanes;
+  for (size_t k0 = 0; k0 < C; k0 += L) {
+    const size_t k = std::min(k0, C - L);  // the last block may overlap the one before
+    V r[L];
+    for (size_t i = 0; i < L; ++i) r[i] = V::load(x + i * C + k);
+    transpose(r);
+    for (size_t j = 0; j < L; ++j) xs[k + j] = r[j];
+  }
+}
+
+template <class V, size_t C>
+inline void group_to_rows(const V* ys, typename V::Elem* y) {
+  constexpr size_t L = V::kLanes;
+  for (size_t k0 = 0; k0 < C; k0 += L) {
+    const size_t k = std::min(k0, C - L);
+    V r[L];
+    for (size_t i = 0; i < L; ++i) r[i] = ys[k + i];
+    transpose(r);
+    for (size_t j = 0; j < L; ++j) r[j].store(y + j * C + k);
+  }
+}
+
+// The group's exps e[k] = exp(x_k - m) in mode M, and their lane-wise sum
+// as strided_exp_sum takes it (blocks of kStridedBlock summed in T, each
+// block's total added in double).
+template <class V, size_t C, class M>
+__attribute__((always_inline)) inline Wide<V> group_exps(const V* xs, V m,
+                                                         const ExpScale<typename V::Elem>& s,
+                                                         V* e) {
+  using T = typename V::Elem;
+  Wide<V> w;
+  for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+    V acc = V::splat(T(0));
+    for (size_t k = k0; k < std::min(C, k0 + kStridedBlock<V>); ++k) {
+      e[k] = exp_minus<V, M>(xs[k], m, s);
+      acc = acc + e[k];
+    }
+    w.add(acc);
+  }
+  return w;
+}
+
+template <class V, size_t C>
+bool ce_short_group(const typename V::Elem* x, const int32_t* target,
+                    const IndexLoss<typename V::Elem>& p, typename V::Elem* g, double* loss) {
+  using T = typename V::Elem;
+  using D = Lanes64<V>;
+  constexpr size_t L = V::kLanes;
+  V xs[C];
+  group_from_rows<V, C>(x, xs);
+  // strided_range
+  V mx = V::splat(-kInf<T>), mn = V::splat(kInf<T>);
+  auto nan = is_nan(mx);
+  for (size_t k = 0; k < C; ++k) {
+    mx = pmax(mx, xs[k]);
+    mn = pmin(mn, xs[k]);
+    nan = nan | is_nan(xs[k]);
+  }
+  const Range<V> range{select(nan, V::splat(kNaN<T>), mx), mn};
+  if (!all(is_finite(range.max))) return false;
+  const V m = range.max;
+  const LaneTargets<V> lt(target, p.ignore_index);
+  // The targets' logits (row l's own element) and weights, read before g is written.
+  alignas(16) T xv[L];
+  for (size_t l = 0; l < L; ++l)
+    xv[l] = x[l * C + (target[l] == p.ignore_index ? 0 : size_t(target[l]))];
+  const V xt = V::load(xv);
+  const V wt = p.w ? target_lanes<V>(p.w, 1, 0, target, p.ignore_index) : V::splat(T(1));
+  Wide<V> wx;
+  if (p.eps != 0.0) {
+    // Unweighted as weighted by 1 (w_c (x_c - m) with w_c = 1 is exact: the
+    // same bits as add_smoothing_term<false>, in one copy of the code).
+    for (size_t k = 0; k < C; ++k)
+      add_smoothing_term<true>(wx, xs[k], m, V::splat(p.w ? p.w[k] : T(1)));
+  }
+  // The exps in with_exp_mode's modes at T = 1 for float32 (never TwoSum),
+  // always the one that flushes: where with_exp_mode takes the other (a span
+  // below 120 in log2 units) no lane's exponent reaches the flush bound
+  // (-125), so the flush changes no bit, and the code exists once.
+  const ExpScale<T> s = p.unit;  // a local copy: its constants stay in registers
+  const double span = lanes_range(range);
+  const bool ftz = !(span * kLog2e <= 120.0);
+  using Flush = ExpMode<true, false, true>;
+  using NoFlush = ExpMode<true, false, false>;
+  V e[C];
+  const Wide<V> total =
+      ftz ? group_exps<V, C, Flush>(xs, m, s, e) : group_exps<V, C, NoFlush>(xs, m, s, e);
+  // The target's exp (used for the gradient only).
+  const V et = !g ? xt : ftz ? exp_minus<V, Flush>(xt, m, s) : exp_minus<V, NoFlush>(xt, m, s);
+  D sum = lanes(total);
+  D excess = sum - D::splat(1.0);
+  // The gradient's factor from the plain sums (as ce_index_lanes, which
+  // counts the split in its gradient pass, after the factor).
+  const V fa = g ? lane_factor<V>(p, lt, wt, sum) : V::splat(T(0));
+  if (some_lane_confident<V>(lt, xt, m, sum)) {
+    Wide<V> below, ones;
+    for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+      SplitSum<V> part;
+      for (size_t k = k0; k < std::min(C, k0 + kStridedBlock<V>); ++k) part.add(e[k]);
+      below.add(part.below);
+      ones.add(part.ones);
+    }
+    const D b = lanes(below), o = lanes(ones);
+    sum = b + o;
+    excess = b + (o - D::splat(1.0));
+  }
+  if (g) {
+    // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg (last).
+    if (p.eps == 0.0) {
+      for (size_t k = 0; k < C; ++k) e[k] = exp_grad<false>(e[k], fa, fa);
+    } else {
+      const V active = zero_where(lt.ignored, V::splat(T(1)));
+      for (size_t k = 0; k < C; ++k)
+        e[k] = exp_grad<true>(e[k], fa, V::splat(T(p.smoothing_grad(k))) * active);
+    }
+  }
+  const LaneResults<V> r = lane_results<V>(p, lt, m, xt, wt, et, sum, excess, wx, g != nullptr);
+  r.loss.store(loss);
+  if (!g) return true;
+  group_to_rows<V, C>(e, g);
+  for (size_t l = 0; l < L; ++l)
+    if (target[l] != p.ignore_index) g[l * C + size_t(target[l])] = r.tg.lane(l);
   return true;
 }
 
@@ -849,7 +997,8 @@ void nll_samples(const LossArgs<T>& a, double scale, size_t b, size_t e, const E
 
 // Cross-entropy with index targets in the four layouts (passes.h
 // run_layouts): long rows one sample at a time (ce_index_sample); short rows
-// kLanes at a time, transposed as softmax does, through ce_index_lanes; a
+// kLanes at a time, transposed as softmax does, through ce_index_lanes (float32
+// rows of 4..16 classes: ce_short_group, the class count a constant); a
 // strided class axis kLanes neighbouring samples at a time (ce_index_lanes),
 // or from kColumnInner on in column chunks (ce_index_columns). A lane group
 // holding a non-finite sample is redone sample by sample. Results are
@@ -869,6 +1018,12 @@ struct IndexLossPasses {
     using V = Vec<T>;
     constexpr size_t L = V::kLanes;
     const size_t C = a.classes;
+    if constexpr (L == 4 && std::is_same_v<T, float>) {
+      // Float32 rows of kLanes..kShortRow classes: ce_short_group, C a constant.
+      if (C >= L && p.unit.unit &&
+          short_rows_fixed(first, rows, std::make_index_sequence<kShortRow - L + 1>{}))
+        return;
+    }
     short_row_groups<V>(a.input, C, first, rows, [&](T* buf, size_t o) {
       double loss[L];
       if (ce_index_lanes<V>(buf, C, L, a.target_index + o, p, a.grad ? buf : nullptr, loss)) {
@@ -878,6 +1033,26 @@ struct IndexLossPasses {
         for (size_t l = 0; l < L; ++l) one_sample(o + l, 0);
       }
     });
+  }
+  // short_rows_c<C> for C = a.classes in kLanes..kShortRow (false for others).
+  template <size_t... kI>
+  bool short_rows_fixed(size_t first, size_t rows, std::index_sequence<kI...>) const {
+    constexpr size_t L = Vec<T>::kLanes;
+    return ((a.classes == kI + L ? (short_rows_c<kI + L>(first, rows), true) : false) || ...);
+  }
+  template <size_t C>
+  SMW_LAYOUT void short_rows_c(size_t first, size_t rows) const {
+    using V = Vec<T>;
+    constexpr size_t L = V::kLanes;
+    for (size_t o = first; o < first + rows; o += L) {
+      double loss[L];
+      if (ce_short_group<V, C>(a.input + o * C, a.target_index + o, p,
+                               a.grad ? a.grad + o * C : nullptr, loss)) {
+        for (size_t l = 0; l < L; ++l) emit(o + l, loss[l]);
+      } else {
+        for (size_t l = 0; l < L; ++l) one_sample(o + l, 0);
+      }
+    }
   }
   template <class V, size_t>
   SMW_LAYOUT void strided(size_t o, size_t j) const {

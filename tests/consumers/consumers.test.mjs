@@ -15,6 +15,7 @@ import {
   QUICK_START,
   QUICK_START_FUNCTION,
   ROOT,
+  THREADED,
   WORKER_APP,
   WORKER_PAGE_APP,
   assertNoNodeCode,
@@ -22,6 +23,7 @@ import {
   cleanup,
   launchBrowser,
   listFiles,
+  listTarball,
   makeProject,
   pack,
   page,
@@ -41,6 +43,8 @@ let browser;
 let server; // serves the consumer project
 let cspServer; // the same, every response with a strict CSP
 let isoServer; // the same, cross-origin isolated (COOP/COEP): threads
+let credServer; // the same, isolated with COEP credentialless instead of require-corp
+let isoCspServer; // the same, isolated and with the strict CSP (no worker-src blob:)
 
 const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self' 'wasm-unsafe-eval'";
 const WASMS = ['softmax-simd.wasm', 'softmax-scalar.wasm', 'softmax-threads.wasm'];
@@ -55,13 +59,19 @@ const copyWasm = (to) => {
 before(
   async () => {
     packDir = mkdtempSync(path.join(tmpdir(), 'smw-pack-'));
-    ({ tarball, files: packedFiles } = await pack(packDir));
+    // SMW_TARBALL=file.tgz checks that tarball instead of packing this tree (a release candidate,
+    // or one broken on purpose to see the checks fail).
+    ({ tarball, files: packedFiles } = process.env.SMW_TARBALL
+      ? await listTarball(path.resolve(process.env.SMW_TARBALL))
+      : await pack(packDir));
     project = await makeProject(tarball);
     write(project, { 'quickstart.js': QUICK_START_FUNCTION });
     browser = await launchBrowser();
     server = await serve(project);
     cspServer = await serve(project, () => ({ 'content-security-policy': CSP }));
     isoServer = await serve(project, () => ISOLATION);
+    credServer = await serve(project, () => ({ ...ISOLATION, 'cross-origin-embedder-policy': 'credentialless' }));
+    isoCspServer = await serve(project, () => ({ ...ISOLATION, 'content-security-policy': CSP }));
   },
   { timeout: 300_000 },
 );
@@ -71,6 +81,8 @@ after(async () => {
   await server?.close();
   await cspServer?.close();
   await isoServer?.close();
+  await credServer?.close();
+  await isoCspServer?.close();
   cleanup(project);
   cleanup(packDir);
 });
@@ -316,22 +328,129 @@ console.log(JSON.stringify({ threads: sm.threads, same: got.every((v, i) => Obje
     },
   );
 
-  test('worker_threads: the quick start in a worker', T, async () => {
-    write(project, {
-      'node-worker/main.mjs': `import { Worker } from 'node:worker_threads';
+  // The package's internals, for the checks that workers did take tasks: the same module instance
+  // as the entry's (the same file), so poolOf(sm) sees its pool.
+  const INTERNALS = "import { poolOf } from 'softmax-wasm-internals';";
+  // An instance whose workers are running, never disposed: the program must end all the same.
+  const LEAVE_RUNNING = `async function leaveRunning(load) {
+  const sm = await load({ threads: 2 });
+  const x = new Float32Array(400 * 1000);
+  sm.softmax(x, { shape: [400, 1000] });
+  await new Promise((r) => setTimeout(r, 100));
+  sm.softmax(x, { shape: [400, 1000] });
+  globalThis.leftRunning = sm;
+}`;
+  const internals = (from) =>
+    INTERNALS.replace('softmax-wasm-internals', `${from}node_modules/softmax-wasm/bindings/threads.js`);
+
+  test(
+    'worker_threads: the quick start and load({ threads: 2 }) in a Worker (nested workers), which exits on its own',
+    T,
+    async () => {
+      write(project, {
+        'node-worker/main.mjs': `import { Worker } from 'node:worker_threads';
 const w = new Worker(new URL('./worker.mjs', import.meta.url));
-w.on('message', (m) => { console.log(JSON.stringify(m)); w.terminate(); });
+w.on('message', (m) => console.log(JSON.stringify(m)));
 w.on('error', (e) => { console.error(e); process.exitCode = 1; });
+w.on('exit', (code) => console.log(JSON.stringify({ exit: code })));
 `,
-      'node-worker/worker.mjs': WORKER_APP('softmax-wasm')
-        .replace("from './quickstart.js'", "from '../quickstart.js'")
-        .replace(/postMessage\(/g, 'parentPort.postMessage(')
-        .replace(/^/, "import { parentPort } from 'node:worker_threads';\n"),
+        // Not terminated by main.mjs, and an instance left running in it: the worker's event loop
+        // ends, then the process's.
+        'node-worker/worker.mjs': WORKER_APP('softmax-wasm')
+          .replace("from './quickstart.js'", "from '../quickstart.js'")
+          .replace(/postMessage\(/g, 'parentPort.postMessage(')
+          .replace(
+            'threaded(load)',
+            'threaded((o) => load(o ?? { threads: 2 }), poolOf).then((r) => leaveRunning(load).then(() => r))',
+          )
+          .replace(/$/, `\n${LEAVE_RUNNING}\n`)
+          .replace(/^/, `import { parentPort } from 'node:worker_threads';\n${internals('../')}\n`),
+      });
+      const { stdout } = await run(process.execPath, ['node-worker/main.mjs'], { cwd: project, timeout: 30_000 });
+      const [m, exit] = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.equal(m.error, undefined, m.error);
+      checkQuickStart(m.lines);
+      assert.equal(m.threads, 2);
+      assert.equal(m.one, 1);
+      assert.ok(m.workerTasks > 0, 'a nested worker took tasks');
+      assert.equal(m.same, true, 'bit-identical to one thread');
+      assert.match(m.afterDispose, /softmax: this softmax-wasm instance was disposed/);
+      assert.deepEqual(exit, { exit: 0 });
+    },
+  );
+
+  test(
+    "CommonJS require('softmax-wasm'): threads 2 and 'auto', bit-identical, the process exits on its own",
+    T,
+    async () => {
+      // dist/index.cjs bundles its own copy of the pool, out of reach of poolOf: the workers are
+      // watched through worker_threads' Worker instead (the entry reads it when load() runs), for
+      // the message each posts once it has entered the pool's loop.
+      write(project, {
+        'node-cjs-threads/app.cjs': `const wt = require('node:worker_threads');
+const seen = { spawned: 0, ready: 0 };
+wt.Worker = class extends wt.Worker {
+  constructor(...args) {
+    super(...args);
+    seen.spawned++;
+    this.on('message', (m) => { if (m && m.ready !== undefined) seen.ready++; });
+  }
+};
+const { load } = require('softmax-wasm');
+${THREADED}
+${LEAVE_RUNNING}
+(async () => {
+  const r = await threaded((o) => load(o ?? { threads: 2 }));
+  await leaveRunning(load);
+  const auto = await load();
+  console.log(JSON.stringify({ ...r, auto: auto.threads, ...seen }));
+})().catch((e) => { console.error(e); process.exitCode = 1; });
+`,
+      });
+      const { stdout } = await run(process.execPath, ['node-cjs-threads/app.cjs'], { cwd: project, timeout: 30_000 });
+      const r = JSON.parse(stdout);
+      assert.equal(r.threads, 2);
+      assert.equal(r.one, 1);
+      assert.equal(r.auto, Math.min(8, (await import('node:os')).availableParallelism()));
+      // One worker for each threads: 2 instance (the checked one and the one left running); none
+      // for threads: 1, none yet for the auto instance (no big call).
+      assert.equal(r.spawned, 2);
+      assert.equal(r.ready, 2, 'both entered their pool');
+      assert.equal(r.same, true, 'bit-identical to one thread');
+      assert.match(r.afterDispose, /softmax: this softmax-wasm instance was disposed/);
+    },
+  );
+
+  test('a synchronous loop of big calls (no await after load) gets work done by a worker within 5 s', T, async () => {
+    // A script or a CLI that never yields to the event loop between calls: the workers must
+    // start and take tasks all the same (the loop stops at the first task a worker took).
+    write(project, {
+      'node-sync/app.mjs': `import { load } from 'softmax-wasm';
+${internals('../')}
+const sm = await load({ threads: 2 });
+const one = await load({ threads: 1 });
+const pool = poolOf(sm);
+const shape = [400, 1000];
+const x = new Float32Array(400 * 1000).map((_, i) => Math.sin(i) * 5);
+const want = one.softmax(x, { shape });
+const t0 = performance.now();
+let calls = 0;
+let same = true;
+while (pool.workerTasks === 0 && performance.now() - t0 < 5000) {
+  const got = sm.softmax(x, { shape });
+  same &&= got.every((v, i) => Object.is(v, want[i]));
+  calls++;
+}
+console.log(JSON.stringify({ calls, ms: Math.round(performance.now() - t0), workerTasks: pool.workerTasks, same }));
+`,
     });
-    const { stdout } = await run(process.execPath, ['node-worker/main.mjs'], { cwd: project });
-    const m = JSON.parse(stdout);
-    assert.equal(m.error, undefined, m.error);
-    checkQuickStart(m.lines);
+    const { stdout } = await run(process.execPath, ['node-sync/app.mjs'], { cwd: project, timeout: 30_000 });
+    const r = JSON.parse(stdout);
+    assert.equal(r.same, true, 'bit-identical to one thread');
+    assert.ok(r.workerTasks > 0, `no worker took a task in ${r.calls} calls (${r.ms} ms)`);
   });
 
   test('load({ locateFile }): a path, a file: URL or a URL object; a wrong one names the path', T, async () => {
@@ -504,16 +623,27 @@ main((line) => console.log(line)).catch((e) => { console.error(e); throw e; });
 
 // ---------------------------------------------------------------------------- browsers ----
 
-async function checkPage(url, { backend = 'wasm-simd128', allow = [], csp = false, isolated = false } = {}) {
+async function checkPage(
+  url,
+  { backend = 'wasm-simd128', allow = [], csp = false, isolated = false, inWorker = false, threads } = {},
+) {
   const r = await runPage(browser, url);
   assert.equal(r.error, undefined, r.error);
-  checkQuickStart(r.lines, backend);
+  if (r.lines !== undefined) checkQuickStart(r.lines, backend);
   if (r.threads !== undefined) {
     // Threads where the page is isolated (and workers started), one thread elsewhere; same results.
     assert.equal(r.isolated, isolated, 'crossOriginIsolated');
-    assert.equal(r.threads, isolated ? Math.min(8, r.cores) : 1, 'sm.threads');
-    if (isolated && r.cores > 1) assert.ok(r.workers >= r.threads - 1, `the page started ${r.workers} workers`);
+    assert.equal(r.threads, threads ?? (isolated ? Math.min(8, r.cores) : 1), 'sm.threads');
+    assert.equal(r.one, 1, 'load({ threads: 1 }).threads');
+    // The page's own worker (inWorker) and the threads' workers, nested in it or not.
+    const started = r.threads - 1 + (inWorker ? 1 : 0);
+    if (isolated && r.cores > 1) assert.ok(r.workers >= started, `${r.workers} workers started, ${started} expected`);
+    if (r.workerTasks !== undefined) {
+      if (r.threads > 1) assert.ok(r.workerTasks > 0, 'the workers took tasks within 5 s');
+      else assert.equal(r.workerTasks, 0, 'no worker took a task');
+    }
     assert.equal(r.same, true, 'threaded results bit-identical to one thread');
+    assert.match(r.afterDispose, /softmax: this softmax-wasm instance was disposed/);
   }
   assert.deepEqual(
     r.problems.filter((p) => !allow.some((re) => re.test(p))),
@@ -523,10 +653,10 @@ async function checkPage(url, { backend = 'wasm-simd128', allow = [], csp = fals
   return r;
 }
 
-async function checkServed(dir, { isolated = false } = {}) {
+async function checkServed(dir, { isolated = false, ...options } = {}) {
   const own = await serve(dir, () => (isolated ? ISOLATION : {}));
   try {
-    return await checkPage(own.url, { isolated });
+    return { ...(await checkPage(own.url, { isolated, ...options })), requests: own.requests };
   } finally {
     await own.close();
   }
@@ -571,10 +701,28 @@ describe('browsers, no bundler (Chromium)', () => {
       'plain-worker/main.js': WORKER_PAGE_APP(
         "new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })",
       ),
-      'plain-worker/worker.js': WORKER_APP('/node_modules/softmax-wasm/bindings/browser.js'),
+      // Unbundled, so the worker can reach the package's internals: poolOf(sm).workerTasks.
+      'plain-worker/worker.js': WORKER_APP('/node_modules/softmax-wasm/bindings/browser.js')
+        .replace('threaded(load)', 'threaded(load, poolOf)')
+        .replace(/^/, "import { poolOf } from '/node_modules/softmax-wasm/bindings/threads.js';\n"),
     });
     quickstartIn('plain-worker');
     await checkPage(`${server.url}plain-worker/`);
+  });
+
+  test(
+    'load() inside a module Web Worker of an isolated page: nested workers from a Blob URL take tasks',
+    T,
+    async () => {
+      const r = await checkPage(`${isoServer.url}plain-worker/`, { isolated: true, inWorker: true });
+      assert.ok(r.workerTasks > 0);
+    },
+  );
+
+  test('COEP credentialless instead of require-corp: isolated, threads on the page and in a worker', T, async () => {
+    await checkPage(`${credServer.url}plain/`, { isolated: true });
+    const r = await checkPage(`${credServer.url}plain-worker/`, { isolated: true, inWorker: true });
+    assert.ok(r.workerTasks > 0);
   });
 
   test(`a page with a strict CSP (${CSP}) uses the CSP-safe glue`, T, async () => {
@@ -593,6 +741,52 @@ describe('browsers, no bundler (Chromium)', () => {
       `the CSP-safe glue: ${fetched}`,
     );
     assert.ok(!fetched.includes('/node_modules/softmax-wasm/dist/softmax-simd.mjs'), 'not the eval one');
+  });
+  test(
+    'an isolated page whose CSP forbids blob: workers: one thread, the same results, one console.warn',
+    T,
+    async () => {
+      // The csp/ page of the test above, now with COOP/COEP: the threaded build (its CSP-safe glue)
+      // is loaded, the Blob-URL worker is refused on the first big call, the instance goes on alone.
+      const before = isoCspServer.requests.length;
+      const r = await checkPage(`${isoCspServer.url}csp/`, {
+        csp: true,
+        isolated: true,
+        threads: 1,
+        allow: [/Creating a worker from 'blob:.*violates the following Content Security Policy directive/],
+      });
+      const fetched = isoCspServer.requests.slice(before);
+      assert.ok(fetched.includes('/node_modules/softmax-wasm/dist/softmax-threads-csp.mjs'), `${fetched}`);
+      assert.deepEqual(r.violations.map((v) => v.split(' ')[0]).sort(), ['script-src', 'worker-src']);
+      const warned = r.warnings.filter((w) => /softmax-wasm/.test(w));
+      assert.equal(warned.length, 1, warned.join('\n'));
+      assert.match(warned[0], /cannot start a worker thread.*worker-src blob:.*sm\.threads === 1/);
+    },
+  );
+  // The module worker of plain-worker/ with the strict CSP on its page and its script (a worker's
+  // own response sets its policy): the nested Blob-URL worker is refused.
+  let workerCsp;
+  test(
+    'a module worker whose CSP forbids blob: workers: one thread, the same results, one console.warn',
+    T,
+    async () => {
+      workerCsp = await checkPage(`${isoCspServer.url}plain-worker/`, {
+        csp: true,
+        isolated: true,
+        inWorker: true,
+        threads: 1,
+      });
+      assert.equal(workerCsp.workerTasks, 0);
+      const warned = workerCsp.warnings.filter((w) => /softmax-wasm/.test(w));
+      assert.equal(warned.length, 1, warned.join('\n'));
+      assert.match(warned[0], /cannot start a worker thread.*sm\.threads === 1/);
+    },
+  );
+
+  test("that worker's console.warn says what to allow (worker-src blob:), as the page's does", () => {
+    assert.ok(workerCsp, 'the test above ran');
+    const warned = workerCsp.warnings.filter((w) => /softmax-wasm/.test(w));
+    assert.match(warned[0] ?? '', /worker-src blob:/);
   });
 });
 
@@ -622,6 +816,7 @@ describe('bundlers for the browser (Chromium)', () => {
     esmBundleGzip.copied = gzipOf(path.join(out, 'app.js'));
     copyWasm(out);
     await checkPage(`${server.url}esbuild-esm/out/`);
+    await checkPage(`${isoServer.url}esbuild-esm/out/`, { isolated: true });
   });
 
   test('esbuild --bundle --format=esm, softmax-wasm/embedded: nothing copied, no .wasm fetched', T, async (t) => {
@@ -779,8 +974,51 @@ ${EMBEDDED_APP.split('\n')
       .map((f) => `${f} ${statSync(path.join(out, f)).size} B (gzip ${gzipOf(path.join(out, f))} B)`);
     t.diagnostic(`webpack output: ${sizes.join('; ')}`);
     write(project, { 'webpack/dist/index.html': page('./main.js', { module: false }) });
+    // The default import stays small: without isolation the threaded build (webpack names it by
+    // a hash: the emitted file with its bytes) is not fetched.
+    const threadsWasm = readFileSync(dist('softmax-threads.wasm'));
+    const emitted = listFiles(out).find(
+      (f) => f.endsWith('.wasm') && readFileSync(path.join(out, f)).equals(threadsWasm),
+    );
+    assert.ok(emitted, 'webpack emitted softmax-threads.wasm');
+    const before = server.requests.length;
     await checkPage(`${server.url}webpack/dist/`);
+    const plain = server.requests.slice(before);
+    assert.ok(!plain.includes(`/webpack/dist/${emitted}`), `not isolated, no threaded .wasm fetched: ${plain}`);
+    const isoBefore = isoServer.requests.length;
     await checkPage(`${isoServer.url}webpack/dist/`, { isolated: true });
+    const iso = isoServer.requests.slice(isoBefore);
+    assert.ok(iso.includes(`/webpack/dist/${emitted}`), `isolated, the threaded build: ${iso}`);
+  });
+
+  test('webpack 5: a module worker (new Worker(new URL(...))) running threads, plain and isolated', T, async () => {
+    const { default: webpack } = await import('webpack');
+    write(project, {
+      'webpack-worker/src/index.js': WORKER_PAGE_APP(
+        "new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })",
+      ),
+      'webpack-worker/src/worker.js': WORKER_APP('softmax-wasm'),
+      'webpack-worker/src/quickstart.js': QUICK_START_FUNCTION,
+    });
+    const out = path.join(project, 'webpack-worker/dist');
+    const stats = await new Promise((resolve, reject) =>
+      webpack({ mode: 'production', context: path.join(project, 'webpack-worker'), output: { path: out } }, (err, s) =>
+        err ? reject(err) : resolve(s),
+      ),
+    );
+    const info = stats.toJson({ all: false, errors: true, warnings: true });
+    assert.deepEqual(
+      info.errors.map((e) => e.message),
+      [],
+    );
+    assert.deepEqual(
+      info.warnings.map((w) => w.message).filter((m) => !/size limit|performance/i.test(m)),
+      [],
+    );
+    assertNoNodeCode(out);
+    write(project, { 'webpack-worker/dist/index.html': page('./main.js', { module: false }) });
+    await checkPage(`${server.url}webpack-worker/dist/`);
+    await checkPage(`${isoServer.url}webpack-worker/dist/`, { isolated: true, inWorker: true });
   });
 
   test(
@@ -872,11 +1110,18 @@ ${EMBEDDED_APP.split('\n')
       const out = path.join(project, 'vite-app/dist');
       assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 3, listFiles(out).join());
       assertNoNodeCode(out);
-      await checkServed(out); // served at the root, as Vite's default base '/' expects
-      await checkServed(out, { isolated: true });
+      // Served at the root, as Vite's default base '/' expects. The default import stays small:
+      // without isolation the threaded build (its .wasm, its glue's chunk) is not fetched.
+      const plain = (await checkServed(out)).requests;
+      assert.ok(!plain.some((r) => /threads/.test(r)), `not isolated, nothing threaded fetched: ${plain}`);
+      const iso = (await checkServed(out, { isolated: true })).requests;
+      assert.ok(
+        iso.some((r) => /softmax-threads.*\.wasm$/.test(r)),
+        `isolated, the threaded build: ${iso}`,
+      );
     });
 
-    async function checkDev(root) {
+    async function checkDev(root, { isolated = false, ...options } = {}) {
       const { createServer } = await import('vite');
       const messages = [];
       const dev = await createServer({
@@ -884,13 +1129,13 @@ ${EMBEDDED_APP.split('\n')
         logLevel: 'warn',
         customLogger: viteLogger(messages),
         configFile: false,
-        server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+        server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, headers: isolated ? ISOLATION : {} },
         cacheDir: path.join(root, '.vite'),
       });
       try {
         await dev.listen();
         const { port } = dev.httpServer.address();
-        await checkPage(`http://127.0.0.1:${port}/`);
+        await checkPage(`http://127.0.0.1:${port}/`, { isolated, ...options });
         assert.deepEqual(messages, []);
       } finally {
         await dev.close();
@@ -922,10 +1167,13 @@ ${EMBEDDED_APP.split('\n')
       assert.deepEqual(messages, []);
       assertNoNodeCode(path.join(project, 'vite-worker/dist'));
       await checkServed(path.join(project, 'vite-worker/dist'));
+      // Isolated: load() in the built worker starts its threads' workers, nested, from a Blob URL.
+      await checkServed(path.join(project, 'vite-worker/dist'), { isolated: true, inWorker: true });
     });
 
     test('the same worker under the vite dev server', T, async () => {
       await checkDev(path.join(project, 'vite-worker')); // written by the test above
+      await checkDev(path.join(project, 'vite-worker'), { isolated: true, inWorker: true });
     });
   });
 });

@@ -26,8 +26,24 @@ export const run = promisify(execFile);
 /** npm pack (its prepack runs scripts/build.sh: an up-to-date build is a no-op) into dir. */
 export async function pack(dir) {
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 1 << 24 });
-  const [info] = JSON.parse(stdout.slice(stdout.indexOf('[')));
+  // prepack's build may print first (cmake's "[ 50%] Building ..." lines): the JSON is the array
+  // of objects npm prints last.
+  const start = stdout.search(/^\[\s*\{/m);
+  assert.ok(start >= 0, `npm pack printed no JSON:\n${stdout}`);
+  const [info] = JSON.parse(stdout.slice(start));
   return { tarball: path.join(dir, info.filename), files: info.files };
+}
+
+/** A tarball made elsewhere, with its files as pack() lists them ({ path, size }). */
+export async function listTarball(tarball) {
+  const { stdout } = await run('tar', ['-tvzf', tarball], { maxBuffer: 1 << 24 });
+  const files = stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => !f[0].startsWith('d'))
+    .map((f) => ({ path: f.at(-1).replace(/^package\//, ''), size: Number(f[2]) }));
+  return { tarball, files };
 }
 
 /**
@@ -163,7 +179,8 @@ export { launchChromium as launchBrowser } from '../chromium.mjs';
 
 /**
  * Opens url, waits until the page sets window.__smw to { lines } or { error }, and returns it with
- * the console errors, page errors and failed requests seen on the way.
+ * the console errors, page errors and failed requests seen on the way (problems), the console
+ * warnings, the CSP violations and how many workers the page (and its workers) started.
  */
 export async function runPage(browser, url) {
   const page = await browser.newPage();
@@ -175,10 +192,12 @@ export async function runPage(browser, url) {
     );
   });
   const problems = [];
+  const warnings = [];
   let workers = 0;
   page.on('worker', () => workers++);
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    if (m.type() === 'warning') warnings.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
@@ -190,50 +209,91 @@ export async function runPage(browser, url) {
     await page.waitForFunction(() => window.__smw, null, { timeout: 20_000 });
     const result = await page.evaluate(() => window.__smw);
     const violations = await page.evaluate(() => window.__violations);
-    return { ...result, problems, violations, workers };
+    return { ...result, problems, warnings, violations, workers };
   } finally {
     await page.close();
   }
 }
 
-/** The browser program every page and bundle runs: the quick start, its lines to window.__smw. */
+/**
+ * The threads check every page, bundle and worker runs after the quick start (an async function
+ * of load and, where the program can import the package's internals, poolOf; as source text):
+ * load() ('auto') beside load({ threads: 1 }); softmax, logSoftmax and crossEntropy's gradient
+ * on a 400x1000 batch (over the 65,536-element threshold, cut into uneven tasks); the first big
+ * call starts the workers, later ones (after a wait, as a page's event loop turns) run on them.
+ * With poolOf it waits (up to 5 s, unless the pool fell back to one thread) until a worker has
+ * taken a task, and reports how many the workers took.
+ * Then Symbol.dispose, and what a later call says. Results must be bit-identical to one thread.
+ */
+export const THREADED = `async function threaded(load, poolOf) {
+  const shape = [400, 1000];
+  const x = new Float32Array(400 * 1000).map((_, i) => Math.sin(i) * 5 + (i % 13 === 0 ? 9 : 0));
+  const labels = Int32Array.from({ length: 400 }, (_, i) => (i * 37) % 1000);
+  const calls = (s) => [
+    s.softmax(x, { shape }),
+    s.logSoftmax(x, { shape }),
+    s.crossEntropy(x, labels, { shape, grad: true }).grad,
+  ];
+  const sm = await load();
+  const one = await load({ threads: 1 });
+  const want = calls(one);
+  calls(sm);
+  const pool = poolOf?.(sm);
+  const t0 = performance.now();
+  let got;
+  do {
+    await new Promise((r) => setTimeout(r, 20));
+    got = calls(sm);
+  } while (
+    performance.now() - t0 < 300 ||
+    (pool && sm.threads > 1 && pool.workerTasks === 0 && performance.now() - t0 < 5000)
+  );
+  const same = got.every((a, k) => a.length === want[k].length && a.every((v, i) => Object.is(v, want[k][i])));
+  const r = {
+    threads: sm.threads,
+    one: one.threads,
+    isolated: globalThis.crossOriginIsolated === true,
+    same,
+    cores: globalThis.navigator?.hardwareConcurrency,
+    workerTasks: pool ? pool.workerTasks : undefined,
+  };
+  sm[Symbol.dispose]();
+  try {
+    sm.softmax([1, 2]);
+    r.afterDispose = 'no error';
+  } catch (e) {
+    r.afterDispose = e.message;
+  }
+  one.dispose();
+  return r;
+}`;
+
+/** The browser program every page and bundle runs: the quick start, then the threads check. */
 export const BROWSER_APP = `import { load } from 'softmax-wasm';
 import { quickStart } from './quickstart.js';
 
 const lines = [];
 const format = ${FORMAT};
-quickStart(load, { log: (...args) => lines.push(format(...args)) }).then(threaded).then(
+quickStart(load, { log: (...args) => lines.push(format(...args)) }).then(() => threaded(load)).then(
   (threads) => { window.__smw = { lines, ...threads }; },
   (e) => { window.__smw = { error: String((e && e.stack) || e) }; },
 );
 
-// Threads: load() runs every core where the page is cross-origin isolated, one elsewhere; the
-// first big call starts the workers, a later one runs on them; results as on one thread.
-async function threaded() {
-  const sm = await load();
-  const one = await load({ threads: 1 });
-  const x = new Float32Array(400 * 1000).map((_, i) => Math.sin(i) * 5);
-  const want = one.softmax(x, { shape: [400, 1000] });
-  sm.softmax(x, { shape: [400, 1000] });
-  await new Promise((r) => setTimeout(r, 300));
-  const got = sm.softmax(x, { shape: [400, 1000] });
-  const same = got.every((v, i) => Object.is(v, want[i]));
-  const threads = sm.threads;
-  sm.dispose();
-  return { threads, isolated: globalThis.crossOriginIsolated === true, same, cores: navigator.hardwareConcurrency };
-}
+${THREADED}
 `;
 
-/** A worker running the quick start and posting its lines; the page below shows them. */
+/** A worker running the quick start and the threads check, posting what they printed and found. */
 export const WORKER_APP = (importFrom) => `import { load } from '${importFrom}';
 import { quickStart } from './quickstart.js';
 
 const lines = [];
 const format = ${FORMAT};
-quickStart(load, { log: (...args) => lines.push(format(...args)) }).then(
-  () => postMessage({ lines }),
+quickStart(load, { log: (...args) => lines.push(format(...args)) }).then(() => threaded(load)).then(
+  (threads) => postMessage({ lines, ...threads }),
   (e) => postMessage({ error: String((e && e.stack) || e) }),
 );
+
+${THREADED}
 `;
 export const WORKER_PAGE_APP = (workerExpr) => `const worker = ${workerExpr};
 worker.onmessage = (e) => { window.__smw = e.data; };
