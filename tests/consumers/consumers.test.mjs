@@ -945,14 +945,17 @@ ${EMBEDDED_APP.split('\n')
     assert.match(r.error ?? '', new RegExp(`${server.url}esbuild-missing/out/softmax-simd\\.wasm: HTTP 404`));
   });
 
-  test('webpack 5 (production, no config): the .wasm emitted once, no Node code', T, async (t) => {
+  /**
+   * What `npx webpack` in project/dir does: entry ./src/index.js, output ./dist (made explicit, as
+   * webpack's default output path is relative to the process's working directory). No errors, and
+   * no warnings but webpack's generic size hints (its default limit is 244 KiB; the .wasm files
+   * are above it). Returns the output folder.
+   */
+  async function webpackBuild(dir) {
     const { default: webpack } = await import('webpack');
-    write(project, { 'webpack/src/index.js': BROWSER_APP, 'webpack/src/quickstart.js': QUICK_START_FUNCTION });
-    // What `npx webpack` in that folder does: entry ./src/index.js, output ./dist (made explicit, as
-    // webpack's default output path is relative to the process's working directory).
-    const out = path.join(project, 'webpack/dist');
+    const out = path.join(project, dir, 'dist');
     const stats = await new Promise((resolve, reject) =>
-      webpack({ mode: 'production', context: path.join(project, 'webpack'), output: { path: out } }, (err, s) =>
+      webpack({ mode: 'production', context: path.join(project, dir), output: { path: out } }, (err, s) =>
         err ? reject(err) : resolve(s),
       ),
     );
@@ -961,12 +964,16 @@ ${EMBEDDED_APP.split('\n')
       info.errors.map((e) => e.message),
       [],
     );
-    // webpack's only warnings are its generic size hints (its default limit is 244 KiB, and the
-    // SIMD .wasm is 576 KiB): anything else fails.
     assert.deepEqual(
       info.warnings.map((w) => w.message).filter((m) => !/size limit|performance/i.test(m)),
       [],
     );
+    return out;
+  }
+
+  test('webpack 5 (production, no config): the .wasm emitted once, no Node code', T, async (t) => {
+    write(project, { 'webpack/src/index.js': BROWSER_APP, 'webpack/src/quickstart.js': QUICK_START_FUNCTION });
+    const out = await webpackBuild('webpack');
     assert.equal(listFiles(out).filter((f) => f.endsWith('.wasm')).length, 3, listFiles(out).join());
     assertNoNodeCode(out);
     const sizes = listFiles(out)
@@ -992,7 +999,6 @@ ${EMBEDDED_APP.split('\n')
   });
 
   test('webpack 5: a module worker (new Worker(new URL(...))) running threads, plain and isolated', T, async () => {
-    const { default: webpack } = await import('webpack');
     write(project, {
       'webpack-worker/src/index.js': WORKER_PAGE_APP(
         "new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })",
@@ -1000,21 +1006,7 @@ ${EMBEDDED_APP.split('\n')
       'webpack-worker/src/worker.js': WORKER_APP('softmax-wasm'),
       'webpack-worker/src/quickstart.js': QUICK_START_FUNCTION,
     });
-    const out = path.join(project, 'webpack-worker/dist');
-    const stats = await new Promise((resolve, reject) =>
-      webpack({ mode: 'production', context: path.join(project, 'webpack-worker'), output: { path: out } }, (err, s) =>
-        err ? reject(err) : resolve(s),
-      ),
-    );
-    const info = stats.toJson({ all: false, errors: true, warnings: true });
-    assert.deepEqual(
-      info.errors.map((e) => e.message),
-      [],
-    );
-    assert.deepEqual(
-      info.warnings.map((w) => w.message).filter((m) => !/size limit|performance/i.test(m)),
-      [],
-    );
+    const out = await webpackBuild('webpack-worker');
     assertNoNodeCode(out);
     write(project, { 'webpack-worker/dist/index.html': page('./main.js', { module: false }) });
     await checkPage(`${server.url}webpack-worker/dist/`);
