@@ -57,6 +57,14 @@ async function sample(fn, isAsync) {
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
+/** Median ms per call of each of `calls` (one per configuration): a warm-up, then ROUNDS interleaved rounds. */
+async function timeConfigs(calls) {
+  for (const c of calls) await sample(c, false); // warm-up
+  const times = calls.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
+  return times.map(median);
+}
+
 /** A Float32Array of n elements at byte offset 4 of its buffer (x.subarray(1) of a longer one). */
 const offBy4 = (n) => new Float32Array(n + 1).subarray(1);
 
@@ -189,12 +197,7 @@ if (args['ort-child'] !== undefined) {
     const shape = parseShape(name);
     const inp = makeInputs(shape);
     for (const op of OPS) {
-      const calls = configs.map(([, sm]) => oursCall(sm, op, shape, inp));
-      for (const c of calls) await sample(c, false); // warm-up
-      const times = calls.map(() => []);
-      for (let r = 0; r < ROUNDS; r++)
-        for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
-      rows.push({ op, shape: name, ms: times.map(median) });
+      rows.push({ op, shape: name, ms: await timeConfigs(configs.map(([, sm]) => oursCall(sm, op, shape, inp))) });
     }
   }
   // x and out at byte offset 4 (mod 8): copies into the threaded build's shared memory are word
@@ -205,11 +208,7 @@ if (args['ort-child'] !== undefined) {
     const inp = makeInputs(shape);
     for (const op of ['softmax', 'crossEntropy']) {
       const calls = configs.map(([, sm]) => oursCall(sm, op, shape, inp, true));
-      for (const c of calls) await sample(c, false);
-      const times = calls.map(() => []);
-      for (let r = 0; r < ROUNDS; r++)
-        for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
-      phaseRows.push({ op, shape: name, ms: times.map(median) });
+      phaseRows.push({ op, shape: name, ms: await timeConfigs(calls) });
     }
   }
   const ort = {};

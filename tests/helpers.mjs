@@ -574,6 +574,18 @@ export function allAxes(shape) {
 export { R };
 
 /**
+ * A copy of a at element 1 of a buffer one element longer on each side and one more after,
+ * filled with `fill` around it: byte offset 4 (mod 8) for float32, whose copies into a shared
+ * memory the threaded instance places out of its blocks' alignment (copyPhase in
+ * bindings/validate.js); float64 data stays 8-byte aligned (offset 8).
+ */
+export function offBy4(a, fill = 0) {
+  const buf = new a.constructor(a.length + 3).fill(fill);
+  buf.set(a, 1);
+  return buf.subarray(1, 1 + a.length);
+}
+
+/**
  * Makes calls until the pool's workers have run a task (pool.workerTasks grew), for at most
  * `ms` milliseconds, and returns how many they ran. Whether a sleeping worker is scheduled
  * within some fixed number of calls is the OS's choice (on a loaded machine the calling thread

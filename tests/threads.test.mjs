@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { OPS } from '../bindings/ops.js';
 import { poolOf } from '../bindings/threads.js';
-import { ENTRY, makeRng, sameBits, workerTasksWithin } from './helpers.mjs';
+import { ENTRY, makeRng, offBy4, sameBits, workerTasksWithin } from './helpers.mjs';
 
 const { load } = await import(ENTRY);
 const single = await load({ threads: 1 });
@@ -44,13 +44,6 @@ const LOSS_CASES = [
   { shape: [3, 7, 10007], axis: 1 }, // the class axis in the middle: inner ranges, a scalar tail
   { shape: [5, 16385] }, // rows longer than kTaskGrain, one a task
 ];
-
-/** A copy of a at element 1 of a longer buffer: byte offset 4 for float32 (8 for float64). */
-function offBy4(a) {
-  const buf = new a.constructor(a.length + 2);
-  buf.set(a, 1);
-  return buf.subarray(1, 1 + a.length);
-}
 
 function logits(rng, n, Type) {
   const a = new Type(n);

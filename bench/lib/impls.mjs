@@ -434,10 +434,6 @@ export function checksumAgrees(peer, ours) {
 
 // ---- the list ---------------------------------------------------------------------------
 
-/**
- * Loads everything and returns the implementations in table order, with the
- * facts of each build. A peer that fails to load is listed with the reason.
- */
 /** A row timed by the wall clock (lib/timing.mjs): its calls run on several threads. */
 function wallClock(prepare) {
   return async (...args) => {
@@ -447,6 +443,10 @@ function wallClock(prepare) {
   };
 }
 
+/**
+ * Loads everything and returns the implementations in table order, with the
+ * facts of each build. A peer that fails to load is listed with the reason.
+ */
 export async function loadImplementations({ native = true } = {}) {
   const facts = { versions: {} };
   const impls = [];

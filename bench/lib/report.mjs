@@ -27,9 +27,13 @@ function timeOf(results, op, shape, id) {
  */
 function pairedRatio(results, op, shape, idA, idB) {
   const c = results.cases.find((k) => k.op === op && k.shape === shape);
-  const clock = results.options?.clock ?? 'cpu';
-  const sa = c?.rows[idA]?.timing?.[c?.rows[idA]?.timing?.clock ?? clock]?.samples;
-  const sb = c?.rows[idB]?.timing?.[c?.rows[idB]?.timing?.clock ?? clock]?.samples;
+  // Each row's own clock (the threaded rows': wall), else the run's.
+  const samplesOf = (id) => {
+    const t = c?.rows[id]?.timing;
+    return t?.[t.clock ?? results.options?.clock ?? 'cpu']?.samples;
+  };
+  const sa = samplesOf(idA);
+  const sb = samplesOf(idB);
   if (!sa || !sb || sa.length !== sb.length || sa.length === 0) return undefined;
   return median(sa.map((v, i) => v / sb[i]));
 }

@@ -10,10 +10,12 @@
 // process doing the work. On this shared 2-core machine other tenants'
 // processes keep the run queue long (load average 4-9 was seen), and the wall
 // clock then counts the time spent waiting for a core; the CPU time does not,
-// so it is the default clock (--clock=wall switches). Every implementation
-// timed here is single-threaded, so CPU time is the time on the core (plus
-// V8's helper threads, e.g. concurrent GC, which a new array per call does
-// cost).
+// so it is the default clock (--clock=wall switches). The implementations are
+// single-threaded but for our threaded rows, which take the wall clock (the
+// CPU clock adds up their threads); for the rest CPU time is the time on the
+// core plus V8's helper threads (concurrent GC, which a new array per call
+// does cost), and `settle` waits before each sample until those are idle, so
+// that no row pays for another's garbage.
 
 const now = () => process.hrtime.bigint();
 let loopCount = 0;
