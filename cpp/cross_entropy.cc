@@ -645,6 +645,196 @@ bool ce_index_lanes(const typename V::Elem* x, size_t C, size_t inner, const int
   return true;
 }
 
+// ce_index_lanes for U neighbouring lane groups at once (a strided class axis
+// with inner < kColumnInner: IndexLossPasses::strided<V, 2>): each pass walks
+// the C class rows once, reading the U groups' vectors of a row side by side
+// (inner 8: one 32-byte segment a row, where two calls of ce_index_lanes
+// walked the slice twice per pass, 16 bytes a row), with U independent
+// chains per row. Per lane every operation is ce_index_lanes' in the same
+// order, so the results are bit-identical; the exp mode is the one of the
+// widest of the U groups' spans: at T = 1 (IndexLoss's unit) the modes
+// differ only in the flush below 2^-125, which a narrower group's exps never
+// reach (ce_short_group's argument). Returns false having written nothing
+// where a group's fibre is not finite (or T != 1): the caller then runs
+// ce_index_lanes on each group.
+template <class V, size_t U>
+bool ce_index_lanes_u(const typename V::Elem* x, size_t C, size_t inner, const int32_t* target,
+                      const IndexLoss<typename V::Elem>& p, typename V::Elem* g, double* loss) {
+  using T = typename V::Elem;
+  using D = Lanes64<V>;
+  constexpr size_t L = V::kLanes;
+  if (!p.unit.unit) return false;
+  // strided_range of each group.
+  V m[U];
+  double span = 0.0;
+  {
+    V mx[U], mn[U];
+    typename V::Mask nan[U];
+    for (size_t u = 0; u < U; ++u) {
+      mx[u] = V::splat(-kInf<T>);
+      mn[u] = V::splat(kInf<T>);
+      nan[u] = is_nan(mx[u]);
+    }
+    const T* px = x;
+    for (size_t k = 0; k < C; ++k, px += inner)
+      for (size_t u = 0; u < U; ++u) {
+        const V a = V::load(px + u * L);
+        mx[u] = pmax(mx[u], a);
+        mn[u] = pmin(mn[u], a);
+        nan[u] = nan[u] | is_nan(a);
+      }
+    for (size_t u = 0; u < U; ++u) {
+      const Range<V> range{select(nan[u], V::splat(kNaN<T>), mx[u]), mn[u]};
+      if (!all(is_finite(range.max))) return false;
+      m[u] = range.max;
+      span = std::max(span, lanes_range(range));
+    }
+  }
+  // Read before g is written: the targets' logits and weights, and wx.
+  V xt[U], wt[U];
+  for (size_t u = 0; u < U; ++u) {
+    xt[u] = target_lanes<V>(x + u * L, inner, 1, target + u * L, p.ignore_index);
+    wt[u] = p.w ? target_lanes<V>(p.w, 1, 0, target + u * L, p.ignore_index) : V::splat(T(1));
+  }
+  Wide<V> wx[U];
+  if (p.eps != 0.0) {
+    const T* px = x;
+    for (size_t k = 0; k < C; ++k, px += inner) {
+      const V wk = V::splat(p.w ? p.w[k] : T(1));
+      for (size_t u = 0; u < U; ++u) {
+        if (p.w)
+          add_smoothing_term<true>(wx[u], V::load(px + u * L), m[u], wk);
+        else
+          add_smoothing_term<false>(wx[u], V::load(px + u * L), m[u], wk);
+      }
+    }
+  }
+  // The exps (stored to g) and their sums, as strided_exp_sum takes them.
+  Wide<V> total[U];
+  auto exp_sums = [&](auto mode, auto store) {
+    using M = decltype(mode);
+    constexpr bool kStore = decltype(store)::value;
+    const ExpScale<T> s = p.unit;
+    const T* px = x;
+    T* pg = g;
+    for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+      const size_t end = std::min(C, k0 + kStridedBlock<V>);
+      V acc[U];
+      for (size_t u = 0; u < U; ++u) acc[u] = V::splat(T(0));
+      for (size_t k = k0; k < end; ++k, px += inner, pg += kStore ? inner : 0) {
+        V e[U];
+        for (size_t u = 0; u < U; ++u) e[u] = exp_minus<V, M>(V::load(px + u * L), m[u], s);
+        for (size_t u = 0; u < U; ++u) {
+          if (kStore) e[u].store(pg + u * L);
+          acc[u] = acc[u] + e[u];
+        }
+      }
+      for (size_t u = 0; u < U; ++u) total[u].add(acc[u]);
+    }
+  };
+  // with_exp_mode's two modes at T = 1 (TwoSum for float64 only), chosen
+  // as it chooses them, without instantiating the six others.
+  const bool ftz = !(span * kLog2e <= 120.0);
+  using Flush = ExpMode<true, sizeof(T) == 8, true>;
+  using NoFlush = ExpMode<true, sizeof(T) == 8, false>;
+  if (g) {
+    if (ftz)
+      exp_sums(Flush{}, std::true_type{});
+    else
+      exp_sums(NoFlush{}, std::true_type{});
+  } else {
+    if (ftz)
+      exp_sums(Flush{}, std::false_type{});
+    else
+      exp_sums(NoFlush{}, std::false_type{});
+  }
+  const LaneTargets<V> lt[U] = {LaneTargets<V>(target, p.ignore_index),
+                                LaneTargets<V>(target + L, p.ignore_index)};
+  static_assert(U == 2, "lt's initializer");
+  D sum[U];
+  bool split[U], any_split = false;
+  for (size_t u = 0; u < U; ++u) {
+    sum[u] = lanes(total[u]);
+    split[u] = some_lane_confident<V>(lt[u], xt[u], m[u], sum[u]);
+    any_split |= split[u];
+  }
+  Wide<V> below[U], ones[U];
+  SplitSum<V> part[U];
+  auto end_block = [&] {
+    for (size_t u = 0; u < U; ++u) {
+      below[u].add(part[u].below);
+      ones[u].add(part[u].ones);
+      part[u] = SplitSum<V>();
+    }
+  };
+  if (any_split && !g) {
+    // S - 1 counted from the exps again (no gradient pass to count it in):
+    // in the flushing mode, whose flush changes no bit where not needed.
+    for (size_t u = 0; u < U; ++u)
+      if (split[u])
+        strided_exp_each<V, Flush, false>(
+            x + u * L, nullptr, C, inner, m[u], p.unit, [&](V e) { part[u].add(e); },
+            [&] {
+              below[u].add(part[u].below);
+              ones[u].add(part[u].ones);
+              part[u] = SplitSum<V>();
+            });
+  }
+  V et[U];
+  for (size_t u = 0; u < U; ++u)
+    et[u] = g ? target_lanes<V>(g + u * L, inner, 1, target + u * L, p.ignore_index) : xt[u];
+  if (g) {
+    // grad_c = e_c * fa - scale ec w_c (0 in ignored lanes); the target's class gets tg (last).
+    V fa[U], active[U];
+    for (size_t u = 0; u < U; ++u) {
+      fa[u] = lane_factor<V>(p, lt[u], wt[u], sum[u]);
+      active[u] = zero_where(lt[u].ignored, V::splat(T(1)));
+    }
+    auto pass = [&](auto grad) {
+      T* pg = g;
+      if (!any_split) {
+        for (size_t k = 0; k < C; ++k, pg += inner)
+          for (size_t u = 0; u < U; ++u) grad(V::load(pg + u * L), u, k).store(pg + u * L);
+        return;
+      }
+      // (The split counts of every group; used where split[u].)
+      for (size_t k0 = 0; k0 < C; k0 += kStridedBlock<V>) {
+        const size_t end = std::min(C, k0 + kStridedBlock<V>);
+        for (size_t k = k0; k < end; ++k, pg += inner)
+          for (size_t u = 0; u < U; ++u) {
+            const V e = V::load(pg + u * L);
+            part[u].add(e);
+            grad(e, u, k).store(pg + u * L);
+          }
+        end_block();
+      }
+    };
+    if (p.eps == 0.0)
+      pass([&](V e, size_t u, size_t) { return exp_grad<false>(e, fa[u], fa[u]); });
+    else
+      pass([&](V e, size_t u, size_t k) {
+        return exp_grad<true>(e, fa[u], V::splat(T(p.smoothing_grad(k))) * active[u]);
+      });
+  }
+  for (size_t u = 0; u < U; ++u) {
+    D s = sum[u];
+    D excess = s - D::splat(1.0);
+    if (split[u]) {
+      const D b = lanes(below[u]), o = lanes(ones[u]);
+      s = b + o;
+      excess = b + (o - D::splat(1.0));
+    }
+    const LaneResults<V> r =
+        lane_results<V>(p, lt[u], m[u], xt[u], wt[u], et[u], s, excess, wx[u], g != nullptr);
+    r.loss.store(loss + u * L);
+    if (g)
+      for (size_t l = 0; l < L; ++l)
+        if (target[u * L + l] != p.ignore_index)
+          g[size_t(target[u * L + l]) * inner + u * L + l] = r.tg.lane(l);
+  }
+  return true;
+}
+
 // ---- short rows of a fixed class count -------------------------------------
 // ce_index_lanes for one group of kLanes short rows of C (a template
 // constant, kLanes <= C <= kShortRow) classes, float32 lane groups at T = 1:
@@ -1006,7 +1196,7 @@ void nll_samples(const LossArgs<T>& a, double scale, size_t b, size_t e, const E
 template <class T, class Emit, class OneSample>
 struct IndexLossPasses {
   static constexpr bool kColumns = true;
-  static constexpr size_t kStridedVectors = 1;
+  static constexpr size_t kStridedVectors = 2;
   const LossArgs<T>& a;
   const IndexLoss<T>& p;
   const Emit& emit;             // emit(sample, loss)
@@ -1054,9 +1244,24 @@ struct IndexLossPasses {
       }
     }
   }
-  template <class V, size_t>
+  template <class V, size_t U>
   SMW_LAYOUT void strided(size_t o, size_t j) const {
     const size_t base = o * a.classes * a.inner + j, s = o * a.inner + j;
+    if constexpr (U == 2) {
+      double loss[2 * V::kLanes];
+      // Two call sites, so that binaryen keeps it a function of its own (see columns()).
+      const bool done = a.grad ? ce_index_lanes_u<V, 2>(a.input + base, a.classes, a.inner,
+                                                        a.target_index + s, p, a.grad + base, loss)
+                               : ce_index_lanes_u<V, 2>(a.input + base, a.classes, a.inner,
+                                                        a.target_index + s, p, nullptr, loss);
+      if (done) {
+        for (size_t l = 0; l < 2 * V::kLanes; ++l) emit(s + l, loss[l]);
+      } else {
+        strided<V, 1>(o, j);
+        strided<V, 1>(o, j + V::kLanes);
+      }
+      return;
+    }
     double loss[V::kLanes];
     if (ce_index_lanes<V>(a.input + base, a.classes, a.inner, a.target_index + s, p,
                           a.grad ? a.grad + base : nullptr, loss)) {

@@ -296,11 +296,14 @@ TYPED_TEST(CrossEntropyTest, ShortRows) {
 
 // A strided class axis: inner sizes below, at and above the vector width,
 // multiples of it and not, and class counts across the exp-sum blocks (8).
+// Two lane groups at once (ce_index_lanes_u) from 2 kLanes on, then one,
+// then single lanes: 12 and 15 (float32: a pair, a group, a pair and 3
+// lanes; float64: 3 pairs, 3 pairs and a group and a lane).
 TYPED_TEST(CrossEntropyTest, StridedClassAxis) {
   std::vector<Geometry> geos;
   for (size_t outer : {1, 3})
     for (size_t n : {1, 2, 7, 8, 9, 33, 100})
-      for (size_t inner : {2, 3, 4, 5, 7, 8, 9}) geos.push_back({outer, n, inner});
+      for (size_t inner : {2, 3, 4, 5, 7, 8, 9, 12, 15}) geos.push_back({outer, n, inner});
   run_geometries<TypeParam>(geos, 500);
 }
 
