@@ -275,9 +275,9 @@ template Status log_softmax<double>(const double*, double*, size_t, size_t, size
 
 const char* kernel_variant() {
 #if SOFTMAX_WASM_SIMD128
-  return "simd128_rr2_p5f32_p12f64_u4_3pass_shortrows4_colchunks2k_bwd8k";
+  return "simd128_rr2_p5f32_p12f64_u4_3pass_shortrows4_colchunks2k_bwd16k_ce2g";
 #else
-  return "scalar_rr2_p5f32_p12f64_u4_3pass_colchunks2k_bwd8k";
+  return "scalar_rr2_p5f32_p12f64_u4_3pass_colchunks2k_bwd16k";
 #endif
 }
 

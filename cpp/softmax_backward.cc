@@ -116,7 +116,13 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s, type
 // Each row of a sweep walks its own pointers, advanced by one vector per
 // group, so that every load and store addresses a pointer plus a constant
 // (with indices k * inner + q * L, V8 computed each address with its own lea
-// and reloaded spilled bounds). Pass 1 reads dy and y from memory (a chunk's
+// and reloaded spilled bounds). Pass 1 loads each row's 4 floats whole and
+// takes the high pair by a shuffle (Wide::add_product), not by a second
+// 64-bit load (add_product_at): clang 14 folds the promote into a
+// load64_zero whose +8 it cannot fold into the load's offset, so V8 spent a
+// lea per high pair and, with 16 loads live, spilled. Measured (round 4,
+// bench/VARIANTS.md): wasm 0.91-0.98x the time; natively 1.05-1.09x on data
+// in cache (SIMDe's shuffle), 0.98x at 8x21x16384@1. Pass 1 reads dy and y from memory (a chunk's
 // rows are 64 kB apart at 8x21x16384): 4 rows per sweep load and store each
 // group's sums half as often as 2 rows, and keep 8 streams in flight, not 4.
 // Rows per sweep in pass 2: 2, not the forward pass's kColumnRows = 4. With
@@ -132,15 +138,16 @@ constexpr size_t kBackwardReduceRows = 4;
 constexpr size_t kBackwardColumnRows = 2;
 
 // Chunk width (BackwardPasses::column_block): chunks of up to
-// kBackwardChunkBlocks * kColumnBlock<T> fibres (8 kB), as many as keep a
-// chunk within kBackwardChunkElements elements (n * width). Longer row
-// segments per sweep: measured (float32, 8x21x16384@1, bench/VARIANTS.md
-// "Strided axes against native, round 3") 2, 4, 8, 16 kB chunks 1.11, 1.05,
-// 0.95, 0.89 ns/element in wasm and 0.87, 0.84, 0.77, 0.76 natively; the
-// forward pass did not gain (its per-chunk state is 4x larger). Per fibre
-// the arithmetic does not depend on the chunk, so the results are the same
-// for every width.
-constexpr size_t kBackwardChunkBlocks = 4;
+// kBackwardChunkBlocks * kColumnBlock<T> fibres (16 kB), as many as keep a
+// chunk within kBackwardChunkElements elements (n * width: fibres of n <= 32
+// get 16 kB, 64 8 kB, 128 4 kB). Longer row segments per sweep: measured
+// (float32, 8x21x16384@1, bench/VARIANTS.md "Strided axes against native,
+// round 3") 2, 4, 8, 16 kB chunks 1.11, 1.05, 0.95, 0.89 ns/element in wasm
+// and 0.87, 0.84, 0.77, 0.76 natively; 16 kB against 8 kB again in round 4
+// (branch cebwd): wasm 0.94-0.96x, native 0.97-0.98x. The forward pass did
+// not gain (its per-chunk state is 4x larger). Per fibre the arithmetic does
+// not depend on the chunk, so the results are the same for every width.
+constexpr size_t kBackwardChunkBlocks = 8;
 constexpr size_t kBackwardChunkElements = 131072;
 
 template <class V, bool kLog, bool kUnit>
@@ -169,7 +176,7 @@ void backward_columns(const typename V::Elem* g, const typename V::Elem* s, type
           if (kLog)
             acc.add(V::load(a[r]));
           else
-            add_product_at(acc, a[r], b[r]);
+            acc.add_product(V::load(a[r]), V::load(b[r]));
           a[r] += L;
           b[r] += L;
         }
