@@ -720,11 +720,11 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
   const size_t vector_part = inner - inner % L;
   const bool columns = Op::kColumns && inner >= kColumnInner;
   const size_t block = columns ? column_block_of<T>(op, n, 0) : kColumnBlock<T>;
-  // 4-vector lane groups run up to q4, then 2-vector groups up to q2 (one
-  // after the 4-vector ones, as many as fit where 2 is the most).
+  // 4-vector lane groups run up to q4, then one 2-vector group up to q2;
+  // where 2 is the most (kStridedVectors == 2), 2-vector groups up to q2.
   const size_t q4 = Op::kStridedVectors >= 4 ? inner - inner % (4 * L) : 0;
   const size_t q2 = Op::kStridedVectors == 2                          ? inner - inner % (2 * L)
-                    : Op::kStridedVectors >= 4 && q4 + 2 * L <= inner ? q4 + 2 * L
+                    : Op::kStridedVectors >= 2 && q4 + 2 * L <= inner ? q4 + 2 * L
                                                                       : q4;
   // The fibres [j0, j1) of slice o, as the whole run would make them.
   auto slice_part = [&](size_t o, size_t j0, size_t j1) {
@@ -736,8 +736,14 @@ void run_layouts(const Op& op, size_t outer, size_t n, size_t inner, bool thread
     } else if constexpr (L > 1) {
       if constexpr (Op::kStridedVectors >= 4)
         for (; j + 4 * L <= j1 && j < q4; j += 4 * L) op.template strided<V, 4>(o, j);
-      if constexpr (Op::kStridedVectors >= 2)
-        for (; j >= q4 && j < q2 && j + 2 * L <= j1; j += 2 * L) op.template strided<V, 2>(o, j);
+      if constexpr (Op::kStridedVectors >= 4) {
+        if (j == q4 && q2 > q4 && q2 <= j1) {
+          op.template strided<V, 2>(o, j);
+          j += 2 * L;
+        }
+      } else if constexpr (Op::kStridedVectors == 2) {
+        for (; j < q2 && j + 2 * L <= j1; j += 2 * L) op.template strided<V, 2>(o, j);
+      }
       for (; j + L <= j1 && j < vector_part; j += L) op.template strided<V, 1>(o, j);
     }
     for (; j < j1; ++j) op.template strided<Scalar<T>, 1>(o, j);
