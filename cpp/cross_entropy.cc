@@ -20,8 +20,9 @@
 // T, each block's total in double), one pass turns it into the gradient (and
 // counts S - 1 of a confident sample); no one-hot or probability tensor is
 // built.
-// Index targets on a strided class axis run kLanes neighbouring samples at
-// once (ce_index_lanes), from inner >= kColumnInner in column chunks of 2 kB
+// Index targets on a strided class axis run 2 kLanes neighbouring samples at
+// once (ce_index_lanes_u), then kLanes (ce_index_lanes), from inner >=
+// kColumnInner in column chunks of 2 kB
 // (ce_index_columns, as softmax_columns), with the same per-lane arithmetic.
 // Reductions: none (per-sample losses; grad of their sum), sum, mean (index
 // targets: divided by the sum of w_t over samples not ignored; probability
@@ -1189,8 +1190,9 @@ void nll_samples(const LossArgs<T>& a, double scale, size_t b, size_t e, const E
 // run_layouts): long rows one sample at a time (ce_index_sample); short rows
 // kLanes at a time, transposed as softmax does, through ce_index_lanes (float32
 // rows of 4..16 classes: ce_short_group, the class count a constant); a
-// strided class axis kLanes neighbouring samples at a time (ce_index_lanes),
-// or from kColumnInner on in column chunks (ce_index_columns). A lane group
+// strided class axis 2 kLanes neighbouring samples at a time (ce_index_lanes_u),
+// then kLanes (ce_index_lanes), or from kColumnInner on in column chunks
+// (ce_index_columns). A lane group
 // holding a non-finite sample is redone sample by sample. Results are
 // emitted in sample order.
 template <class T, class Emit, class OneSample>
