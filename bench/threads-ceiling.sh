@@ -5,7 +5,7 @@
 # 2/f. Run on a quiet machine: bash bench/threads-ceiling.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for c in "softmax 32x50257" "softmax 1024x1000" "logSoftmax 1024x1000" "crossEntropy 1024x1000"; do
+for c in {softmax,logSoftmax,crossEntropy}\ {32x50257,1024x1000,8x21x16384@1}; do
   # shellcheck disable=SC2086
   alone=$(node bench/lib/one-process.mjs $c)
   # shellcheck disable=SC2086

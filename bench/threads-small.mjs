@@ -7,10 +7,10 @@
 // holds one instance, so this script gives each configuration its own process, alternating
 // A, B, A, B... and reports the ratio of the medians.
 //
-//   node bench/threads-small.mjs [--runs=6] [--json=FILE]
+//   node bench/threads-small.mjs [--runs=10] [--json=FILE]
 //   node bench/threads-small.mjs --child=<threads>      (one process: prints its times as JSON)
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -30,26 +30,44 @@ const args = Object.fromEntries(
 );
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-/** CPU ns per call of fn: 9 samples of ~10 ms after a warm-up, the median. */
+/**
+ * The calling thread's CPU time in ns: Linux's schedstat for the main thread (the process's
+ * helper threads excluded), else the process's user + system time.
+ */
+const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+const threadCpu = existsSync(schedstat)
+  ? () => Number(readFileSync(schedstat, 'latin1').split(' ', 1)[0])
+  : () => {
+      const c = process.cpuUsage();
+      return (c.user + c.system) * 1000;
+    };
+
+/**
+ * CPU ns per call of fn on the calling thread: 15 samples of ~10 ms after 300 ms of calls, the
+ * median. The thread's own clock, not the process's: for the first ~50 ms after load() V8
+ * compiles the hot JS and wasm on helper threads, and later its concurrent marking runs there
+ * (the process's CPU time ran at 1.3-1.9x the wall time in the first samples of a case, after a
+ * 20,000-call warm-up: charged to softmax 1x8, the first case, of the threaded process most).
+ */
 function time(fn) {
-  for (let i = 0; i < 20000; i++) fn();
+  for (const t0 = performance.now(); performance.now() - t0 < 300; ) for (let i = 0; i < 50; i++) fn();
   const samples = [];
-  for (let r = 0; r < 9; r++) {
-    const c0 = process.cpuUsage();
+  for (let r = 0; r < 15; r++) {
+    const c0 = threadCpu();
     const t0 = performance.now();
     let calls = 0;
     while (performance.now() - t0 < 10) {
       for (let i = 0; i < 50; i++) fn();
       calls += 50;
     }
-    const c = process.cpuUsage(c0);
-    samples.push(((c.user + c.system) * 1000) / calls);
+    samples.push((threadCpu() - c0) / calls);
   }
   return median(samples);
 }
 
 async function child(threads) {
   const { load } = await import('../bindings/index.js');
+  const { poolOf } = await import('../bindings/threads.js');
   const sm = await load({ threads });
   const out = {};
   for (const [op, rows, n] of CASES) {
@@ -68,6 +86,10 @@ async function child(threads) {
     out[`${op} ${rows}x${n}`] = time(fn);
   }
   out.threads = sm.threads;
+  // The thread's clock leaves out the workers: none may have been spawned by these calls.
+  const pool = poolOf(sm);
+  if (pool !== undefined && pool.workers.length !== 0)
+    throw new Error(`small calls spawned ${pool.workers.length} workers`);
   process.stdout.write(JSON.stringify(out));
 }
 
@@ -76,7 +98,7 @@ if (args.child !== undefined) {
   process.exit(0);
 }
 
-const RUNS = Number(args.runs || 6);
+const RUNS = Number(args.runs || 10);
 const script = fileURLToPath(import.meta.url);
 const load0 = os.loadavg()[0];
 const times = { 1: [], 2: [] };
@@ -90,7 +112,7 @@ for (let r = 0; r < RUNS; r++) {
   }
 }
 const lines = [
-  `Small calls, each configuration in its own Node process (bench/threads-small.mjs): Node ${process.versions.node}, ${os.cpus().length} cores, ${RUNS} processes per configuration (alternating), load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after; in each process the median CPU time of 9 samples of ~10 ms, \`out\` given; the table: the median over the processes, and the ratio of those medians.`,
+  `Small calls, each configuration in its own Node process (bench/threads-small.mjs): Node ${process.versions.node}, ${os.cpus().length} cores, ${RUNS} processes per configuration (alternating), load average ${load0.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after; in each process, after 300 ms of calls, the median CPU time of the calling thread (Linux schedstat; V8's compile and GC threads excluded) over 15 samples of ~10 ms, \`out\` given; the table: the median over the processes, and the ratio of those medians.`,
   '',
   '| op | shape | 1 thread (single-thread build) | 2 threads | 2 / 1 |',
   '|---|---|---:|---:|---:|',

@@ -1,10 +1,12 @@
 // one-process.mjs — one single-thread process timing one op with `out` given: ms per call (median
 // of ~200 ms samples over 4 s). bench/threads-ceiling.sh runs it alone and two at once.
-//   node bench/lib/one-process.mjs softmax 1024x1000
+//   node bench/lib/one-process.mjs softmax 1024x1000      (8x21x16384@1: along axis 1)
 import { load } from '../../bindings/index.js';
 const sm = await load({ threads: 1 });
 const [op, shapeS] = process.argv.slice(2);
-const dims = shapeS.split('x').map(Number);
+const [dimsS, axisS] = shapeS.split('@');
+const dims = dimsS.split('x').map(Number);
+const axis = axisS === undefined ? dims.length - 1 : Number(axisS);
 const n = dims.reduce((a, b) => a * b);
 const x = new Float32Array(n);
 let s = 1;
@@ -13,12 +15,12 @@ for (let i = 0; i < n; i++) {
   x[i] = ((s >>> 8) / 2 ** 24 - 0.5) * 16;
 }
 const out = new Float32Array(n);
-const rows = dims.slice(0, -1).reduce((a, b) => a * b, 1);
-const t = new Int32Array(rows).map((_, i) => i % dims.at(-1));
+const samplesOf = n / dims[axis];
+const t = new Int32Array(samplesOf).map((_, i) => i % dims[axis]);
 const f =
   op === 'crossEntropy'
-    ? () => sm.crossEntropy(x, t, { shape: dims, grad: true, out })
-    : () => sm[op](x, { shape: dims, out });
+    ? () => sm.crossEntropy(x, t, { shape: dims, axis, grad: true, out })
+    : () => sm[op](x, { shape: dims, axis, out });
 const samples = [];
 const end = Date.now() + 4000;
 while (Date.now() < end) {
