@@ -15,9 +15,56 @@
 // CPU clock adds up their threads); for the rest CPU time is the time on the
 // core plus V8's helper threads (concurrent GC, which a new array per call
 // does cost), and `settle` waits before each sample until those are idle, so
-// that no row pays for another's garbage.
+// that no row pays for another's garbage. Settling can miss work that has not
+// started yet (on a loaded machine a helper thread waits for a core), and a
+// collection another row started is finished on the main thread by the next
+// call that allocates; so a "quiet" row (one whose calls leave no garbage:
+// zero-copy, `out` given, the internal kernel call, tfjs's kernel only) gets a
+// full collection before its sample when the row before it littered, and a
+// sample during which the helper threads worked is taken again
+// (timeInterleaved; bench/VARIANTS.md, "The full run's slow rows").
+
+import { openSync, readSync, readdirSync, closeSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 const now = () => process.hrtime.bigint();
+
+// A full collection on demand (what node --expose-gc gives as gc()): see timeInterleaved.
+v8.setFlagsFromString('--expose-gc');
+const fullGc = vm.runInNewContext('gc');
+v8.setFlagsFromString('--no-expose-gc');
+
+/**
+ * CPU time (ns) used so far by the process's threads other than the main one: V8's helper threads
+ * (concurrent marking, sweeping, the freeing of dead ArrayBuffers, background compilation), Node's
+ * workers. Summed from /proc/self/task/<tid>/schedstat (Linux; undefined elsewhere). A thread that
+ * is running as it is read can lag by up to a scheduler tick; enough to tell whether they ran.
+ */
+const schedBuffer = Buffer.alloc(128);
+function helperCpuNs() {
+  let tids;
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  let sum = 0;
+  for (const tid of tids) {
+    if (Number(tid) === process.pid) continue;
+    let fd;
+    try {
+      fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r');
+      const n = readSync(fd, schedBuffer, 0, schedBuffer.length, 0);
+      sum += Number(schedBuffer.toString('latin1', 0, n).split(' ')[0]);
+    } catch {
+      // the thread ended in between
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+  return sum;
+}
 let loopCount = 0;
 /** The newest result of the process, held until a later sample's result replaces it (see timeCalls). */
 const held = { result: undefined };
@@ -61,6 +108,7 @@ async function timeCalls(p, iterations) {
       `let last; for (let i = 0; i < iterations; i++) last = run(); return last; // loop ${++loopCount}`,
     );
   }
+  const h0 = helperCpuNs();
   const f0 = process.resourceUsage().minorPageFault;
   const c0 = process.cpuUsage();
   const t0 = now();
@@ -75,10 +123,12 @@ async function timeCalls(p, iterations) {
   // Minor page faults: a new result array's pages are often new to the process, and then the
   // kernel zero-fills each on first touch (bench/VARIANTS.md, "Typed arrays in and out").
   const faults = (process.resourceUsage().minorPageFault - f0) / iterations;
+  const h1 = helperCpuNs();
+  const helper = h0 === undefined || h1 === undefined ? undefined : Math.max(0, h1 - h0) / iterations;
   // This sample's last result stays alive through the next sample (whichever row), so no call runs
   // with the process's newest result dead; the one it replaces becomes garbage here, between samples.
   held.result = last;
-  return { wall, cpu: ((c.user + c.system) * 1000) / iterations, faults };
+  return { wall, cpu: ((c.user + c.system) * 1000) / iterations, faults, helper };
 }
 
 /** Warms an implementation up (JIT, lazy init, first-touch of memory) and returns a rough { wall, cpu } ns per call. */
@@ -124,6 +174,17 @@ async function settle(maxMs = 250) {
   }
 }
 
+/**
+ * A sample of a quiet row (prepared.quiet: its calls leave no garbage of their own beyond a few
+ * small objects) is contaminated when the process's other threads (helperCpuNs) used more than
+ * HELPER_SHARE of its CPU time: that is another row's garbage being marked, swept or freed. The
+ * old test, CPU time above 1.1 x wall time, missed it whenever the other core was busy with another
+ * tenant: the helper thread then took turns with the main thread on one core, and wall = CPU.
+ */
+const HELPER_SHARE = 0.02;
+const RETAKES = 3;
+const contaminated = (t) => t.helper !== undefined && t.helper > HELPER_SHARE * t.cpu;
+
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -148,15 +209,55 @@ export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs
     const own = prepared.clock ?? clock;
     const est = (await estimate(prepared, warmMs))[own];
     const iterations = Math.max(1, Math.round((sampleMs * 1e6) / Math.max(est, 1)));
-    plan.push({ id, prepared, clock: own, iterations, wall: [], cpu: [], faults: [], estimateNs: est });
+    const quiet = prepared.quiet === true;
+    plan.push({
+      id,
+      prepared,
+      clock: own,
+      quiet,
+      retaken: 0,
+      adjusted: 0,
+      iterations,
+      wall: [],
+      cpu: [],
+      helper: [],
+      faults: [],
+      estimateNs: est,
+    });
   }
   const slowestMs = Math.max(...plan.map((e) => (e.iterations * e.estimateNs) / 1e6));
   const roundCount = rounds(slowestMs);
+  // Whether the row sampled last leaves garbage (not quiet).
+  let litter = true;
   for (let r = 0; r < roundCount; r++) {
     for (let k = 0; k < plan.length; k++) {
       const e = plan[(k + r) % plan.length];
+      // A collection that a littering row started is finished on the main thread by whichever
+      // call allocates next (incremental marking steps, the final pause, scavenges for external
+      // memory pressure: 5-31 ms each with --trace-gc): a quiet row's small allocations (the
+      // wrapper's option snapshot and result object) then paid for it inside its sample, where
+      // the internal kernel call, allocating nothing, never did. So before a quiet row that
+      // follows a littering one the garbage is collected here, untimed (its sweeping runs on the
+      // helper threads: settle waits for it, and the retakes below catch what it misses).
+      if (e.quiet && litter) fullGc();
+      litter = !e.quiet;
       await settle();
-      const t = await sample(e.prepared, e.iterations);
+      let t = await sample(e.prepared, e.iterations);
+      // A quiet row's sample during which other threads of the process worked timed another row's
+      // garbage being collected: settled and taken again, at most RETAKES times; if every take
+      // was, the helpers' time is taken off the last (the main thread's time is the row's).
+      if (e.quiet && e.clock === 'cpu') {
+        for (let k = 0; contaminated(t) && k < RETAKES; k++) {
+          e.retaken++;
+          await settle();
+          t = await sample(e.prepared, e.iterations);
+        }
+        if (contaminated(t)) {
+          e.adjusted++;
+          t = { ...t, cpu: t.cpu - t.helper };
+        }
+      }
+      if (t.helper !== undefined) e.helper.push(t.helper);
       e.wall.push(t.wall);
       e.cpu.push(t.cpu);
       if (t.faults !== undefined) e.faults.push(t.faults);
@@ -175,6 +276,11 @@ export async function timeInterleaved(entries, { clock, sampleMs, rounds, warmMs
       cpu,
     };
     if (e.faults.length) out[e.id].faults = median(e.faults);
+    if (e.helper.length) out[e.id].helper = median(e.helper);
+    if (e.quiet) {
+      out[e.id].retaken = e.retaken;
+      out[e.id].adjusted = e.adjusted;
+    }
   }
   return out;
 }
