@@ -10,9 +10,10 @@
 //   node bench/threads-small.mjs [--runs=10] [--json=FILE]
 //   node bench/threads-small.mjs --child=<threads>      (one process: prints its times as JSON)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { threadCpuNs } from './lib/thread-cpu.mjs';
 
 const CASES = [
   ['softmax', 1, 8],
@@ -30,17 +31,14 @@ const args = Object.fromEntries(
 );
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-/**
- * The calling thread's CPU time in ns: Linux's schedstat for the main thread (the process's
- * helper threads excluded), else the process's user + system time.
- */
-const schedstat = `/proc/self/task/${process.pid}/schedstat`;
-const threadCpu = existsSync(schedstat)
-  ? () => Number(readFileSync(schedstat, 'latin1').split(' ', 1)[0])
-  : () => {
-      const c = process.cpuUsage();
-      return (c.user + c.system) * 1000;
-    };
+/** The calling thread's CPU time in ns (V8's helper threads excluded), else the process's. */
+const threadCpu =
+  threadCpuNs(process.pid) !== undefined
+    ? () => threadCpuNs(process.pid)
+    : () => {
+        const c = process.cpuUsage();
+        return (c.user + c.system) * 1000;
+      };
 
 /**
  * CPU ns per call of fn on the calling thread: 15 samples of ~10 ms after 300 ms of calls, the

@@ -24,9 +24,9 @@
 // sample during which the helper threads worked is taken again
 // (timeInterleaved; bench/VARIANTS.md, "The full run's slow rows").
 
-import { openSync, readSync, readdirSync, closeSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { helperCpuNs } from './thread-cpu.mjs';
 
 const now = () => process.hrtime.bigint();
 
@@ -35,36 +35,6 @@ v8.setFlagsFromString('--expose-gc');
 const fullGc = vm.runInNewContext('gc');
 v8.setFlagsFromString('--no-expose-gc');
 
-/**
- * CPU time (ns) used so far by the process's threads other than the main one: V8's helper threads
- * (concurrent marking, sweeping, the freeing of dead ArrayBuffers, background compilation), Node's
- * workers. Summed from /proc/self/task/<tid>/schedstat (Linux; undefined elsewhere). A thread that
- * is running as it is read can lag by up to a scheduler tick; enough to tell whether they ran.
- */
-const schedBuffer = Buffer.alloc(128);
-function helperCpuNs() {
-  let tids;
-  try {
-    tids = readdirSync('/proc/self/task');
-  } catch {
-    return undefined;
-  }
-  let sum = 0;
-  for (const tid of tids) {
-    if (Number(tid) === process.pid) continue;
-    let fd;
-    try {
-      fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r');
-      const n = readSync(fd, schedBuffer, 0, schedBuffer.length, 0);
-      sum += Number(schedBuffer.toString('latin1', 0, n).split(' ')[0]);
-    } catch {
-      // the thread ended in between
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  }
-  return sum;
-}
 let loopCount = 0;
 /** The newest result of the process, held until a later sample's result replaces it (see timeCalls). */
 const held = { result: undefined };
