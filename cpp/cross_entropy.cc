@@ -22,8 +22,8 @@
 // built.
 // Index targets on a strided class axis run 2 kLanes neighbouring samples at
 // once (ce_index_lanes_u), then kLanes (ce_index_lanes), from inner >=
-// kColumnInner in column chunks of 2 kB
-// (ce_index_columns, as softmax_columns), with the same per-lane arithmetic.
+// kColumnInner in column chunks of 2 kB (ce_index_columns, as
+// softmax_columns), with the same per-lane arithmetic.
 // Reductions: none (per-sample losses; grad of their sum), sum, mean (index
 // targets: divided by the sum of w_t over samples not ignored; probability
 // targets: by the number of samples). Every target ignored -> loss NaN, grad 0;
@@ -761,12 +761,14 @@ bool ce_index_lanes_u(const typename V::Elem* x, size_t C, size_t inner, const i
   }
   Wide<V> below[U], ones[U];
   SplitSum<V> part[U];
+  // A block's split counts of group u into its totals.
+  auto end_group = [&](size_t u) {
+    below[u].add(part[u].below);
+    ones[u].add(part[u].ones);
+    part[u] = SplitSum<V>();
+  };
   auto end_block = [&] {
-    for (size_t u = 0; u < U; ++u) {
-      below[u].add(part[u].below);
-      ones[u].add(part[u].ones);
-      part[u] = SplitSum<V>();
-    }
+    for (size_t u = 0; u < U; ++u) end_group(u);
   };
   if (any_split && !g) {
     // S - 1 counted from the exps again (no gradient pass to count it in):
@@ -775,11 +777,7 @@ bool ce_index_lanes_u(const typename V::Elem* x, size_t C, size_t inner, const i
       if (split[u])
         strided_exp_each<V, Flush, false>(
             x + u * L, nullptr, C, inner, m[u], p.unit, [&](V e) { part[u].add(e); },
-            [&] {
-              below[u].add(part[u].below);
-              ones[u].add(part[u].ones);
-              part[u] = SplitSum<V>();
-            });
+            [&] { end_group(u); });
   }
   V et[U];
   for (size_t u = 0; u < U; ++u)
@@ -1192,9 +1190,8 @@ void nll_samples(const LossArgs<T>& a, double scale, size_t b, size_t e, const E
 // rows of 4..16 classes: ce_short_group, the class count a constant); a
 // strided class axis 2 kLanes neighbouring samples at a time (ce_index_lanes_u),
 // then kLanes (ce_index_lanes), or from kColumnInner on in column chunks
-// (ce_index_columns). A lane group
-// holding a non-finite sample is redone sample by sample. Results are
-// emitted in sample order.
+// (ce_index_columns). A lane group holding a non-finite sample is redone
+// sample by sample. Results are emitted in sample order.
 template <class T, class Emit, class OneSample>
 struct IndexLossPasses {
   static constexpr bool kColumns = true;

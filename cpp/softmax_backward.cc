@@ -122,9 +122,10 @@ void backward_strided(const typename V::Elem* g, const typename V::Elem* s, type
 // load64_zero whose +8 it cannot fold into the load's offset, so V8 spent a
 // lea per high pair and, with 16 loads live, spilled. Measured (round 4,
 // bench/VARIANTS.md): wasm 0.91-0.98x the time; natively 1.05-1.09x on data
-// in cache (SIMDe's shuffle), 0.98x at 8x21x16384@1. Pass 1 reads dy and y from memory (a chunk's
-// rows are 64 kB apart at 8x21x16384): 4 rows per sweep load and store each
-// group's sums half as often as 2 rows, and keep 8 streams in flight, not 4.
+// in cache (SIMDe's shuffle), 0.98x at 8x21x16384@1. Pass 1 reads dy and y
+// from memory (a chunk's rows are 64 kB apart at 8x21x16384): 4 rows per
+// sweep load and store each group's sums half as often as 2 rows, and keep 8
+// streams in flight, not 4.
 // Rows per sweep in pass 2: 2, not the forward pass's kColumnRows = 4. With
 // 4, pass 2 keeps 12 row pointers live (4 rows of dy, y, out), likely more
 // than V8 keeps in registers, and its per-element work is too small to hide
