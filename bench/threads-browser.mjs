@@ -18,6 +18,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../tests/chromium.mjs';
+import { canaryCell, collapsedRounds } from './lib/canary.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BROWSER_SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
@@ -51,6 +52,7 @@ import { poolOf } from '/bindings/threads.js';
 import { makeInputs, parseShape } from '/bench/lib/data.mjs';
 import { modelFor } from '/bench/lib/onnx.mjs';
 import { registerLossGradients } from '/bench/lib/tfjs-gradients.mjs';
+import { createCanary } from '/bench/lib/canary.mjs';
 
 const q = new URLSearchParams(location.search);
 const ROUNDS = Number(q.get('rounds'));
@@ -101,6 +103,7 @@ async function main() {
     orts[n] = ort;
   }
   facts.ort = { version: orts[1].env.versions?.common ?? orts[1].env.versions?.web };
+  const canary = await createCanary();
 
   const cases = [];
   for (const name of SHAPES) {
@@ -164,13 +167,18 @@ async function main() {
       const ids = Object.keys(calls).filter((id) => ONLY === undefined || ONLY.includes(id));
       for (const id of ids) await sample(calls[id]); // warm-up
       const times = Object.fromEntries(ids.map((id) => [id, []]));
-      for (let r = 0; r < ROUNDS; r++) for (const id of ids) times[id].push(await sample(calls[id]));
+      const machine = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const id of ids) times[id].push(await sample(calls[id]));
+        machine.push(canary.measure());
+      }
       for (const s of sessions) await s.release();
-      cases.push({ op, shape: name, ms: Object.fromEntries(ids.map((id) => [id, median(times[id])])), notes });
+      cases.push({ op, shape: name, ms: Object.fromEntries(ids.map((id) => [id, median(times[id])])), rounds: times, canary: machine, notes });
     }
   }
   ours1.dispose();
   ours2.dispose();
+  canary.close();
   return { facts, cases };
 }
 main().then(
@@ -249,10 +257,10 @@ const fmt = (ms) => (ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : `${(
 /** The Markdown of a browser run: facts, then one row per op and shape. */
 export function browserTable({ facts, cases }, { rounds }) {
   const lines = [
-    `Chromium (${facts.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}), one cross-origin-isolated page (crossOriginIsolated: ${facts.isolated}, ${facts.cores} cores): medians of ${rounds} interleaved rounds, ms per call, float32, end to end from typed arrays (ours with \`out\` given; crossEntropy = mean loss and its gradient). tfjs-backend-wasm ${facts.tfjs.version} ran with SIMD ${facts.tfjs.simd}, threads ${facts.tfjs.multithread} (tfjs-backend-wasm-threaded-simd.wasm), setThreadsCount(2) asked, getThreadsCount() reported ${facts.tfjs.threadsCount}${facts.tfjs.threadsCount < 2 ? ' (its XNNPACK pool did not get a second thread in this page, so its column is the threaded build on one thread)' : ''}; onnxruntime-web ${facts.ort.version ?? ''} (ort-wasm-simd-threaded.wasm) with numThreads 1 and 2 as two module instances. The last column is the fastest peer's threaded time (tfjs, or ort numThreads 2) over ours with 2 threads (above 1: ours is faster).`,
+    `Chromium (${facts.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}), one cross-origin-isolated page (crossOriginIsolated: ${facts.isolated}, ${facts.cores} cores): medians of ${rounds} interleaved rounds, ms per call, float32, end to end from typed arrays (ours with \`out\` given; crossEntropy = mean loss and its gradient). tfjs-backend-wasm ${facts.tfjs.version} ran with SIMD ${facts.tfjs.simd}, threads ${facts.tfjs.multithread} (tfjs-backend-wasm-threaded-simd.wasm), setThreadsCount(2) asked, getThreadsCount() reported ${facts.tfjs.threadsCount}${facts.tfjs.threadsCount < 2 ? ' (its XNNPACK pool did not get a second thread in this page, so its column is the threaded build on one thread)' : ''}; onnxruntime-web ${facts.ort.version ?? ''} (ort-wasm-simd-threaded.wasm) with numThreads 1 and 2 as two module instances. The last column is the fastest peer's threaded time (tfjs, or ort numThreads 2) over ours with 2 threads (above 1: ours is faster); the one before it is what the machine gave two threads in the page in the same rounds, with no library involved (bench/lib/canary.mjs, as in the Node table: the compute / memory 2-thread factors, medians over the rounds, the lowest memory one in brackets; 2.00: the two threads got what one gets alone).`,
     '',
-    `| op | shape | ${CONFIGS.map(([, h]) => h).join(' | ')} | ours 2 / 1 speed-up | best threaded peer / ours 2 |`,
-    `|---|---|${CONFIGS.map(() => '---:').join('|')}|---:|---:|`,
+    `| op | shape | ${CONFIGS.map(([, h]) => h).join(' | ')} | ours 2 / 1 speed-up | machine: compute / memory (lowest memory) | best threaded peer / ours 2 |`,
+    `|---|---|${CONFIGS.map(() => '---:').join('|')}|---:|---:|---:|`,
   ];
   const notes = new Set();
   for (const c of cases) {
@@ -266,10 +274,16 @@ export function browserTable({ facts, cases }, { rounds }) {
     const peers = ['tfjs', 'ort2'].map((id) => c.ms[id]).filter((v) => v !== undefined);
     const best = Math.min(...peers);
     lines.push(
-      `| ${c.op} | ${c.shape} | ${cells.join(' | ')} | ${(c.ms.ours1 / c.ms.ours2).toFixed(2)}x | ${(best / c.ms.ours2).toFixed(2)}x |`,
+      `| ${c.op} | ${c.shape} | ${cells.join(' | ')} | ${(c.ms.ours1 / c.ms.ours2).toFixed(2)}x | ${canaryCell(c.canary)} | ${(best / c.ms.ours2).toFixed(2)}x |`,
     );
   }
   if (notes.size) lines.push('', ...notes);
+  const attribution = collapsedRounds(
+    cases
+      .filter((c) => c.rounds?.ours1 && c.rounds?.ours2 && BROWSER_SHAPES.slice(0, 3).includes(c.shape))
+      .map((c) => ({ label: `${c.op} ${c.shape}`, one: c.rounds.ours1, two: c.rounds.ours2, canary: c.canary })),
+  );
+  if (attribution) lines.push('', `Chromium, ours with 2 threads: ${attribution}`);
   return lines;
 }
 

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
 import { makeInputs, parseShape } from './lib/data.mjs';
+import { canaryCell, collapsedRounds, createCanary } from './lib/canary.mjs';
 import { modelFor } from './lib/onnx.mjs';
 import { browserTable, runBrowserBench } from './threads-browser.mjs';
 import { withThreadsSection } from './threads-section.mjs';
@@ -33,6 +34,8 @@ import { withThreadsSection } from './threads-section.mjs';
 const HERE = fileURLToPath(new URL('./', import.meta.url));
 
 const SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
+/** The shapes of the 1.7x target (the others are under the threshold and run on one thread). */
+const TARGET_SHAPES = SHAPES.slice(0, 3);
 const OPS = ['softmax', 'logSoftmax', 'crossEntropy'];
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -57,12 +60,20 @@ async function sample(fn, isAsync) {
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-/** Median ms per call of each of `calls` (one per configuration): a warm-up, then ROUNDS interleaved rounds. */
-async function timeConfigs(calls) {
+/**
+ * Median ms per call of each of `calls` (one per configuration): a warm-up, then ROUNDS interleaved
+ * rounds, each followed by a canary measurement (bench/lib/canary.mjs) when one is given.
+ * Returns { ms: the medians, rounds: each configuration's per-round times, canary: per round }.
+ */
+async function timeConfigs(calls, canary) {
   for (const c of calls) await sample(c, false); // warm-up
   const times = calls.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
-  return times.map(median);
+  const machine = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < calls.length; i++) times[i].push(await sample(calls[i], false));
+    if (canary) machine.push(canary.measure());
+  }
+  return { ms: times.map(median), rounds: times, canary: machine };
 }
 
 /** A Float32Array of n elements at byte offset 4 of its buffer (x.subarray(1) of a longer one). */
@@ -191,13 +202,21 @@ if (args['ort-child'] !== undefined) {
   ];
   for (const [, sm] of configs) await poolOf(sm)?.start();
   const autoThreads = configs[2][1].threads;
+  const canary = await createCanary();
   const load1 = os.loadavg()[0];
   const rows = [];
   for (const name of SHAPES) {
     const shape = parseShape(name);
     const inp = makeInputs(shape);
     for (const op of OPS) {
-      rows.push({ op, shape: name, ms: await timeConfigs(configs.map(([, sm]) => oursCall(sm, op, shape, inp))) });
+      rows.push({
+        op,
+        shape: name,
+        ...(await timeConfigs(
+          configs.map(([, sm]) => oursCall(sm, op, shape, inp)),
+          canary,
+        )),
+      });
     }
   }
   // x and out at byte offset 4 (mod 8): copies into the threaded build's shared memory are word
@@ -208,9 +227,10 @@ if (args['ort-child'] !== undefined) {
     const inp = makeInputs(shape);
     for (const op of ['softmax', 'crossEntropy']) {
       const calls = configs.map(([, sm]) => oursCall(sm, op, shape, inp, true));
-      phaseRows.push({ op, shape: name, ms: await timeConfigs(calls) });
+      phaseRows.push({ op, shape: name, ...(await timeConfigs(calls, canary)) });
     }
   }
+  canary.close();
   const ort = {};
   for (const n of [1, 2]) {
     const r = spawnSync(
@@ -239,17 +259,19 @@ if (args['ort-child'] !== undefined) {
   lines.push(
     `Threads bench (bench/threads.mjs): Node ${process.versions.node}, ${os.cpus().length} cores, 'auto' = ${autoThreads} threads; load average ${load1.toFixed(2)} before, ${loadAfter.toFixed(2)} after; medians of ${ROUNDS} interleaved rounds, ms per call (float32, \`out\` given; crossEntropy with its gradient).`,
     '',
+    "The machine column is what the machine gave two threads in the same rounds, with no library code (bench/lib/canary.mjs, measured after each round): a job on the calling thread alone, then on it and a worker at once; 2 x alone / the slower thread's time with both running, median over the rounds (2.00: the two threads got what one gets alone). compute: an integer loop in registers (does each thread have a core?); memory: a sum over a private 64 MiB array per thread (do two streams get twice one stream's bandwidth?). In brackets the lowest memory factor of the row's rounds.",
+    '',
   );
   lines.push(
-    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | onnxruntime-web numThreads 1 | numThreads 2 |',
+    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | machine: 2-thread factor, compute / memory (lowest memory) | onnxruntime-web numThreads 1 | numThreads 2 |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const key = `${r.op} ${r.shape}`;
     const o1 = ort[1]?.[key];
     const o2 = ort[2]?.[key];
     lines.push(
-      `| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x | ${o1 ? f(o1) : '–'} | ${o2 ? f(o2) : '–'} |`,
+      `| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x | ${canaryCell(r.canary)} | ${o1 ? f(o1) : '–'} | ${o2 ? f(o2) : '–'} |`,
     );
   }
   if (ort[1]?.error || ort[2]?.error) lines.push('', `onnxruntime-web: ${ort[1]?.error ?? ''} ${ort[2]?.error ?? ''}`);
@@ -257,13 +279,26 @@ if (args['ort-child'] !== undefined) {
     '',
     'x and `out` at byte offset 4 (a Float32Array `subarray(1)` of a longer one; the same rounds):',
     '',
-    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto |',
-    '|---|---|---:|---:|---:|---:|',
+    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | machine: compute / memory (lowest memory) |',
+    '|---|---|---:|---:|---:|---:|---:|',
     ...phaseRows.map(
       (r) =>
-        `| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x |`,
+        `| ${r.op} | ${r.shape} | ${f(r.ms[0])} | ${f(r.ms[1])} | ${f(r.ms[2])} | ${(r.ms[0] / r.ms[1]).toFixed(2)}x / ${(r.ms[0] / r.ms[2]).toFixed(2)}x | ${canaryCell(r.canary)} |`,
     ),
   );
+  const big = (r) => TARGET_SHAPES.includes(r.shape);
+  const attribution = collapsedRounds([
+    ...rows
+      .filter(big)
+      .map((r) => ({ label: `${r.op} ${r.shape}`, one: r.rounds[0], two: r.rounds[1], canary: r.canary })),
+    ...phaseRows.map((r) => ({
+      label: `${r.op} ${r.shape} offset 4`,
+      one: r.rounds[0],
+      two: r.rounds[1],
+      canary: r.canary,
+    })),
+  ]);
+  if (attribution) lines.push('', `Node, 2 threads: ${attribution}`);
   let browser = null;
   if (args['no-browser'] === undefined) {
     lines.push('', "### The peers' threaded modes, in Chromium (bench/threads-browser.mjs)", '');
