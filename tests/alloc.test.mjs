@@ -2,9 +2,10 @@
 // memory growth, and the errors of freed or foreign arrays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builds as matrix } from './helpers.mjs';
+import { loadModule, builds as matrix } from './helpers.mjs';
 
 const builds = (await matrix()).map((b) => b.sm);
+const { load } = await loadModule();
 
 function wasmCopy(sm, data, dtype) {
   const w = sm.alloc(data.length, dtype);
@@ -78,6 +79,26 @@ for (const sm of builds) {
     assert.deepEqual(Array.from(sm.softmax(w)), Array.from(sm.softmax([1, 2, 3])));
     big.free();
     w.free();
+  });
+
+  test(`${sm.backend}: a fresh instance's first big call (24 MB of scratch) grows and detaches nothing`, async () => {
+    // Growing a non-shared memory detaches its ArrayBuffer, and V8 then runs every typed-array
+    // loop of the process slower for good (CMakeLists.txt, INITIAL_MEMORY): the single-thread
+    // builds start with room for the scratch of calls this size.
+    const fresh = await load({ threads: 1, simd: sm.backend === 'wasm-simd128' });
+    const before = fresh.memoryBytes;
+    assert.ok(before >= 64 * 2 ** 20, `starts with ${before} bytes of wasm memory`);
+    const w = fresh.alloc(4);
+    const view = w.array;
+    const n = 3_000_000;
+    const y = new Float32Array(n).fill(1 / 8);
+    const dy = Float32Array.from({ length: n }, (_, i) => (i % 8) - 3.5);
+    const dx = fresh.softmaxBackward(dy, y, { shape: [n / 8, 8] });
+    assert.equal(dx[0], (1 / 8) * -3.5, 'softmaxBackward of a flat row: y * (dy - <dy, y>), <dy, y> = 0');
+    assert.equal(fresh.memoryBytes, before, 'the call grew wasm memory');
+    assert.equal(view.length, 4, 'a view of wasm memory taken before the call was detached');
+    w.free();
+    fresh.dispose();
   });
 
   test(`${sm.backend}: freed and foreign arrays are TypeErrors, and nothing is written`, async () => {
