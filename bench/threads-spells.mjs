@@ -6,10 +6,13 @@
 //   two:    a threads: 2 instance, zero-copy (the same split and kernels, no copies);
 //   typed:  the same threads: 2 instance from plain Float32Arrays (`out` given: the copies are
 //           streamed into its shared memory while the worker computes);
-//   canary: the 2-thread factors of a job in registers and of a 64 MiB sum per thread.
+//   canary: the 2-thread factors of a job in registers and of a 64 MiB sum per thread, and the
+//           threads' ping-pong round trip (bench/lib/canary.mjs).
 // Each window's figure is the median of its calls, shown against the run's median. The summary
 // counts the windows where a 2-thread row ran slow (over 1.25x its median) and what the canary
-// said in them, and the windows where the machine gave two memory streams less than 1.7x one.
+// said in them, the windows where the machine gave two memory streams less than 1.7x one, and
+// the rows' medians in the windows where the ping-pong round trip was over FAR ns (the two vCPUs
+// far apart) against the others.
 //
 //   node bench/threads-spells.mjs [--seconds=180] [--op=softmax] [--shape=32x50257] [--json=FILE]
 import { writeFileSync } from 'node:fs';
@@ -30,6 +33,7 @@ const OP = args.op ?? 'softmax';
 const SHAPE = args.shape ?? '32x50257';
 const SLOW = 1.25; // a window this much over the row's median is a slow one
 const LOW = 1.7; // a canary factor under this is the machine sharing
+const FAR = 220; // ns: a ping-pong round trip over this is the two vCPUs far apart (120 against 330)
 
 const shape = parseShape(SHAPE);
 const inp = makeInputs(shape);
@@ -88,7 +92,7 @@ const lines = [
 ];
 const slow = (k) => windows.filter((w) => w[k] > SLOW * base[k]);
 const fmt = (w) =>
-  `one ${(w.one / base.one).toFixed(2)} two ${(w.two / base.two).toFixed(2)} typed ${(w.typed / base.typed).toFixed(2)} | machine compute ${w.compute.toFixed(2)} memory ${w.memory.toFixed(2)}`;
+  `one ${(w.one / base.one).toFixed(2)} two ${(w.two / base.two).toFixed(2)} typed ${(w.typed / base.typed).toFixed(2)} | machine compute ${w.compute.toFixed(2)} memory ${w.memory.toFixed(2)} ping-pong ${w.pingPongNs.toFixed(0)} ns`;
 for (const k of names) {
   const s = slow(k);
   const withLow = s.filter((w) => w.memory < LOW || w.compute < LOW).length;
@@ -100,6 +104,15 @@ const lowMem = windows.filter((w) => w.memory < LOW);
 const lowCompute = windows.filter((w) => w.compute < LOW);
 lines.push(
   `- machine: memory factor under ${LOW}x in ${lowMem.length} windows (in ${lowMem.filter((w) => w.two > SLOW * base.two).length} of them the 2-thread zero-copy row was slow too); compute factor under ${LOW}x in ${lowCompute.length}.`,
+  ...[
+    ['far apart', windows.filter((w) => w.pingPongNs > FAR)],
+    ['near', windows.filter((w) => w.pingPongNs <= FAR)],
+  ]
+    .filter(([, g]) => g.length)
+    .map(
+      ([name, g]) =>
+        `- ping-pong ${name === 'near' ? `at most ${FAR}` : `over ${FAR}`} ns (${name}): ${g.length} windows; medians against the run's: one ${median(g.map((w) => w.one / base.one)).toFixed(2)}, two ${median(g.map((w) => w.two / base.two)).toFixed(2)}, typed ${median(g.map((w) => w.typed / base.typed)).toFixed(2)}; speed-up ${median(g.map((w) => w.one / w.two)).toFixed(2)}x zero-copy, ${median(g.map((w) => w.one / w.typed)).toFixed(2)}x one thread zero-copy over two from typed arrays.`,
+    ),
   '',
   'The slow windows, each against the medians:',
   ...windows.filter((w) => names.some((k) => w[k] > SLOW * base[k]) || w.memory < LOW || w.compute < LOW).map(fmt),

@@ -259,11 +259,11 @@ if (args['ort-child'] !== undefined) {
   lines.push(
     `Threads bench (bench/threads.mjs): Node ${process.versions.node}, ${os.cpus().length} cores, 'auto' = ${autoThreads} threads; load average ${load1.toFixed(2)} before, ${loadAfter.toFixed(2)} after; medians of ${ROUNDS} interleaved rounds, ms per call (float32, \`out\` given; crossEntropy with its gradient).`,
     '',
-    "The machine column is what the machine gave two threads in the same rounds, with no library code (bench/lib/canary.mjs, measured after each round): a job on the calling thread alone, then on it and a worker at once; 2 x alone / the slower thread's time with both running, median over the rounds (2.00: the two threads got what one gets alone). compute: an integer loop in registers (does each thread have a core?); memory: a sum over a private 64 MiB array per thread (do two streams get twice one stream's bandwidth?). In brackets the lowest memory factor of the row's rounds.",
+    "The machine column is what the machine gave two threads in the same rounds, with no library code (bench/lib/canary.mjs, measured after each round): a job on the calling thread alone, then on it and a worker at once; 2 x alone / the slower thread's time with both running, median over the rounds (2.00: the two threads got what one gets alone). compute: an integer loop in registers (does each thread have a core?); memory: a sum over a private 64 MiB array per thread (do two streams get twice one stream's bandwidth?). In brackets the lowest memory factor of the row's rounds. Then the ping-pong round trip between the two threads on one shared word (median ns, the highest in brackets): about 120 ns when the host places the two vCPUs near each other, about 330 ns far apart, when everything the calling thread copies in for the worker and out from it crosses between them too.",
     '',
   );
   lines.push(
-    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | machine: 2-thread factor, compute / memory (lowest memory) | onnxruntime-web numThreads 1 | numThreads 2 |',
+    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | machine: 2-thread factor, compute / memory (lowest) / ping-pong ns (highest) | onnxruntime-web numThreads 1 | numThreads 2 |',
   );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
@@ -279,7 +279,7 @@ if (args['ort-child'] !== undefined) {
     '',
     'x and `out` at byte offset 4 (a Float32Array `subarray(1)` of a longer one; the same rounds):',
     '',
-    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | machine: compute / memory (lowest memory) |',
+    '| op | shape | 1 thread | 2 threads | auto | speed-up 2 / auto | machine: compute / memory (lowest) / ping-pong ns (highest) |',
     '|---|---|---:|---:|---:|---:|---:|',
     ...phaseRows.map(
       (r) =>

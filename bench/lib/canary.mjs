@@ -8,10 +8,16 @@
 //            streams get twice the memory bandwidth of one. On this VM it drops for seconds at
 //            a time (two streams each 1.4x slower, one alone unaffected), and the 2-thread
 //            kernels slow with it (bench/VARIANTS.md, "The threads bench's collapses").
+// And the ping-pong round trip (ns): the two threads take turns on one shared word, whose cache
+// line then crosses from core to core each turn. On this VM it is about 120 ns or about 330 ns
+// for minutes at a time (the host places the two vCPUs near or far apart); far, every byte the
+// calling thread copies in for the worker, and every result the worker leaves for the calling
+// thread to copy out, crosses too.
 // The same module runs in Node (worker_threads) and in a cross-origin-isolated page (a module
 // Worker); the worker is bench/lib/canary-worker.mjs, the jobs are this file's.
 //
-//   const canary = await createCanary();  canary.measure() -> { compute, memory }  canary.close()
+//   const canary = await createCanary();  canary.measure() -> { compute, memory, pingPongNs }
+//   canary.close()
 
 /** The compute job: `n` steps of a 32-bit LCG folded into an xorshift; returns the state so it is not dead code. */
 export function spin(n) {
@@ -62,15 +68,18 @@ const now = () => performance.timeOrigin + performance.now();
 // (1 compute, 2 memory, -1 quit), [2] compute steps, [3] done sequence number; Float64Array
 // after them: [2] the worker's start and [3] end time of its last job (absolute ms).
 const SEQ = 0;
+/** Round trips of the ping-pong job. */
+export const PING_ROUNDS = 1 + 19 * 200;
 const KIND = 1;
 const STEPS = 2;
 const DONE = 3;
 
 /** Starts the canary's worker; resolves when it is ready. */
 export async function createCanary() {
-  const sab = new SharedArrayBuffer(64);
+  const sab = new SharedArrayBuffer(192);
   const ctl = new Int32Array(sab, 0, 8);
   const times = new Float64Array(sab, 32, 4);
+  const ball = new Int32Array(sab, 128, 1); // its own cache line
   const url = new URL('./canary-worker.mjs', import.meta.url);
   let worker;
   let ready;
@@ -155,6 +164,28 @@ export async function createCanary() {
         const pWorker = pairs.map((p) => p[1]).sort((x, y) => x - y)[1];
         out[name] = 2 / Math.max(pMine / aMine, pWorker / aWorker);
       }
+      // Ping-pong: the two threads take turns on one shared word (its cache line goes from
+      // core to core each turn): the round trip's time.
+      ball[0] = 0;
+      ctl[KIND] = 3;
+      seq++;
+      Atomics.store(ctl, SEQ, seq);
+      Atomics.notify(ctl, SEQ);
+      // The first round trip waits for the worker to wake; then 19 chunks of 200, and the median
+      // chunk (a chunk in which either thread lost its core reads far over).
+      const chunks = [];
+      Atomics.store(ball, 0, 1);
+      while (Atomics.load(ball, 0) !== 2);
+      for (let c = 0; c < 19; c++) {
+        const t = now();
+        for (let i = 1 + 200 * c; i < 1 + 200 * (c + 1); i++) {
+          Atomics.store(ball, 0, 2 * i + 1);
+          while (Atomics.load(ball, 0) !== 2 * i + 2);
+        }
+        chunks.push((now() - t) / 200);
+      }
+      out.pingPongNs = chunks.sort((x, y) => x - y)[9] * 1e6;
+      while (Atomics.load(ctl, DONE) !== seq);
       return out;
     },
     close() {
@@ -168,11 +199,15 @@ export async function createCanary() {
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-/** A table cell: the median compute / memory 2-thread factor over a row's rounds, and the lowest memory one. */
+/**
+ * A table cell: over a row's rounds, the median compute / memory 2-thread factor (the lowest
+ * memory one in brackets) / the median ping-pong round trip in ns (the highest in brackets).
+ */
 export function canaryCell(rounds) {
   if (!rounds?.length) return '–';
   const m = rounds.map((r) => r.memory);
-  return `${median(rounds.map((r) => r.compute)).toFixed(2)} / ${median(m).toFixed(2)} (${Math.min(...m).toFixed(2)})`;
+  const p = rounds.map((r) => r.pingPongNs);
+  return `${median(rounds.map((r) => r.compute)).toFixed(2)} / ${median(m).toFixed(2)} (${Math.min(...m).toFixed(2)}) / ${median(p).toFixed(0)} (${Math.max(...p).toFixed(0)})`;
 }
 
 /**
@@ -201,7 +236,8 @@ export function collapsedRounds(rows, below = 1.5) {
     const v = a.map((m) => m[k]);
     return `${median(v).toFixed(2)} (${Math.min(...v).toFixed(2)}-${Math.max(...v).toFixed(2)})`;
   };
-  const both = (a) => `compute ${range(a, 'compute')}, memory ${range(a, 'memory')}`;
+  const both = (a) =>
+    `compute ${range(a, 'compute')}, memory ${range(a, 'memory')}, ping-pong ${median(a.map((m) => m.pingPongNs)).toFixed(0)} ns (${Math.min(...a.map((m) => m.pingPongNs)).toFixed(0)}-${Math.max(...a.map((m) => m.pingPongNs)).toFixed(0)})`;
   if (!low.length)
     return `Rounds with a 2-thread speed-up under ${below}x: none of ${total} (the machine's 2-thread factors, median and range: ${both(rest)}).`;
   return `Rounds with a 2-thread speed-up under ${below}x: ${low.length} of ${total} (${[...where].join(', ')}); the machine's 2-thread factors in those rounds, median and range: ${both(low)}; in the other rounds: ${rest.length ? both(rest) : '–'}.`;
