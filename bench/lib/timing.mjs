@@ -104,11 +104,18 @@ async function timeCalls(p, iterations) {
 /** Warms an implementation up (JIT, lazy init, first-touch of memory) and returns a rough { wall, cpu } ns per call. */
 async function estimate(p, warmMs) {
   if (p.estimate) return p.estimate();
+  // Batches that double while they fit in what is left of warmMs: one call a batch gave a 1x8
+  // call a few thousand calls in 300 ms, short of V8's tier-up of the wasm kernel, and half of
+  // the isolated 1x8 runs then sampled the baseline code first (0.53-0.64 µs a call against
+  // 0.23-0.25 once optimised, the first 3-12 samples of 21).
   const deadline = Date.now() + warmMs;
   let calls = 0;
+  let batch = 1;
   do {
-    await timeCalls(p, 1);
-    calls++;
+    const t = await timeCalls(p, batch);
+    calls += batch;
+    const leftNs = (deadline - Date.now()) * 1e6;
+    batch = Math.max(1, Math.min(batch * 2, Math.floor(leftNs / Math.max(t.wall, 1))));
   } while (Date.now() < deadline || calls < 2);
   // Then a batch long enough for the clocks: double until it takes >= 2 ms.
   let iterations = 1;
