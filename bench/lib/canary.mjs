@@ -64,12 +64,14 @@ export const MEMORY_DOUBLES = 8 * 1024 * 1024;
 
 const now = () => performance.timeOrigin + performance.now();
 
-// Control words (Int32Array over a SharedArrayBuffer): [0] job sequence number, [1] job kind
-// (1 compute, 2 memory, -1 quit), [2] compute steps, [3] done sequence number; Float64Array
-// after them: [2] the worker's start and [3] end time of its last job (absolute ms).
-const SEQ = 0;
-/** Round trips of the ping-pong job. */
+/** Round trips of the ping-pong job: one to wake the worker, then 19 chunks of 200. */
 export const PING_ROUNDS = 1 + 19 * 200;
+
+// Control words (Int32Array over a SharedArrayBuffer): [0] job sequence number, [1] job kind
+// (1 compute, 2 memory, 3 ping-pong, -1 quit), [2] compute steps, [3] done sequence number;
+// Float64Array after them: [2] the worker's start and [3] end time of its last job (absolute
+// ms); at byte 128, on a cache line of its own, the ping-pong's word.
+const SEQ = 0;
 const KIND = 1;
 const STEPS = 2;
 const DONE = 3;
@@ -145,10 +147,11 @@ export async function createCanary() {
   return {
     steps,
     /**
-     * The 2-thread factors now, { compute, memory }: 2 / the larger of the two threads'
-     * slowdowns (each thread's own time with both running over its time alone). 2.0: neither
-     * thread is slowed by the other running; 1.0: each takes twice as long. Taken per thread,
-     * so that one thread's array or core being slower than the other's (a constant) cancels.
+     * What the machine gives two threads now, { compute, memory, pingPongNs }. The factors are
+     * 2 / the larger of the two threads' slowdowns (each thread's own time with both running
+     * over its time alone): 2.0, neither thread is slowed by the other running; 1.0, each takes
+     * twice as long. Taken per thread, so that one thread's array or core being slower than the
+     * other's (a constant) cancels. pingPongNs: the median round trip, in ns.
      */
     measure() {
       const out = {};
@@ -175,7 +178,10 @@ export async function createCanary() {
       // chunk (a chunk in which either thread lost its core reads far over).
       const chunks = [];
       Atomics.store(ball, 0, 1);
-      while (Atomics.load(ball, 0) !== 2);
+      const deadline = now() + 2000;
+      while (Atomics.load(ball, 0) !== 2) {
+        if (now() > deadline) throw new Error('canary: the worker did not answer the ping within 2 s');
+      }
       for (let c = 0; c < 19; c++) {
         const t = now();
         for (let i = 1 + 200 * c; i < 1 + 200 * (c + 1); i++) {
