@@ -28,14 +28,12 @@ import { parseHTML } from 'linkedom';
 import { makeInputs, parseShape } from './lib/data.mjs';
 import { canaryCell, collapsedRounds, createCanary } from './lib/canary.mjs';
 import { modelFor } from './lib/onnx.mjs';
-import { browserTable, runBrowserBench } from './threads-browser.mjs';
+import { BROWSER_SHAPES, browserTable, runBrowserBench, TARGET_SHAPES } from './threads-browser.mjs';
 import { withThreadsSection } from './threads-section.mjs';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
 
-const SHAPES = ['32x50257', '1024x1000', '8x21x16384@1', '1x1000', '1x8'];
-/** The shapes of the 1.7x target (the others are under the threshold and run on one thread). */
-const TARGET_SHAPES = SHAPES.slice(0, 3);
+const SHAPES = BROWSER_SHAPES;
 const OPS = ['softmax', 'logSoftmax', 'crossEntropy'];
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {

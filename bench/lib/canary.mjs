@@ -118,23 +118,33 @@ export async function createCanary() {
   let seq = 0;
 
   const job = (kind) => (kind === 1 ? spin(steps) : sweep(data));
-  /** Runs a job on the worker, and on this thread too when `both`: [this thread's ms, the worker's ms]. */
-  const run = (kind, both) => {
+  /** Hands the worker job `kind` (it wakes on the sequence number). */
+  const post = (kind) => {
     ctl[KIND] = kind;
     seq++;
     Atomics.store(ctl, SEQ, seq);
     Atomics.notify(ctl, SEQ);
+  };
+  /**
+   * Spins until `word` of `array` holds `value` (the worker's answer: a page's main thread may
+   * not Atomics.wait, and a job lasts 1.5-10 ms); gives up after 2 s rather than hang.
+   */
+  const spinUntil = (array, word, value, what) => {
+    const deadline = now() + 2000;
+    while (Atomics.load(array, word) !== value) {
+      if (now() > deadline) throw new Error(`canary: the worker did not ${what} within 2 s`);
+    }
+  };
+  /** Runs a job on the worker, and on this thread too when `both`: [this thread's ms, the worker's ms]. */
+  const run = (kind, both) => {
+    post(kind);
     let mine = 0;
     if (both) {
       const t = now();
       job(kind);
       mine = now() - t;
     }
-    // A page's main thread may not Atomics.wait: spin on the done word (a job lasts 1.5-10 ms).
-    const deadline = now() + 2000;
-    while (Atomics.load(ctl, DONE) !== seq) {
-      if (now() > deadline) throw new Error('canary: the worker did not finish its job within 2 s');
-    }
+    spinUntil(ctl, DONE, seq, 'finish its job');
     return [mine, times[3] - times[2]];
   };
   const mineAlone = (kind) => {
@@ -170,18 +180,12 @@ export async function createCanary() {
       // Ping-pong: the two threads take turns on one shared word (its cache line goes from
       // core to core each turn): the round trip's time.
       ball[0] = 0;
-      ctl[KIND] = 3;
-      seq++;
-      Atomics.store(ctl, SEQ, seq);
-      Atomics.notify(ctl, SEQ);
+      post(3);
       // The first round trip waits for the worker to wake; then 19 chunks of 200, and the median
       // chunk (a chunk in which either thread lost its core reads far over).
       const chunks = [];
       Atomics.store(ball, 0, 1);
-      const deadline = now() + 2000;
-      while (Atomics.load(ball, 0) !== 2) {
-        if (now() > deadline) throw new Error('canary: the worker did not answer the ping within 2 s');
-      }
+      spinUntil(ball, 0, 2, 'answer the ping');
       for (let c = 0; c < 19; c++) {
         const t = now();
         for (let i = 1 + 200 * c; i < 1 + 200 * (c + 1); i++) {
@@ -191,7 +195,7 @@ export async function createCanary() {
         chunks.push((now() - t) / 200);
       }
       out.pingPongNs = chunks.sort((x, y) => x - y)[9] * 1e6;
-      while (Atomics.load(ctl, DONE) !== seq);
+      spinUntil(ctl, DONE, seq, 'finish its job');
       return out;
     },
     close() {
@@ -219,7 +223,7 @@ export function canaryCell(rounds) {
 /**
  * A sentence on the rounds whose 2-thread speed-up (that round's 1-thread sample / its 2-thread
  * sample) fell under `below`, against what the canary measured in them and in the other rounds.
- * rows: [{ label, one: [ms per round], two: [ms per round], canary: [{ compute, memory } per round] }].
+ * rows: [{ label, one: [ms per round], two: [ms per round], canary: [canary.measure() per round] }].
  */
 export function collapsedRounds(rows, below = 1.5) {
   const low = [];
@@ -238,12 +242,12 @@ export function collapsedRounds(rows, below = 1.5) {
   }
   const total = low.length + rest.length;
   if (!total) return '';
-  const range = (a, k) => {
+  const range = (a, k, digits = 2) => {
     const v = a.map((m) => m[k]);
-    return `${median(v).toFixed(2)} (${Math.min(...v).toFixed(2)}-${Math.max(...v).toFixed(2)})`;
+    return `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}-${Math.max(...v).toFixed(digits)})`;
   };
   const both = (a) =>
-    `compute ${range(a, 'compute')}, memory ${range(a, 'memory')}, ping-pong ${median(a.map((m) => m.pingPongNs)).toFixed(0)} ns (${Math.min(...a.map((m) => m.pingPongNs)).toFixed(0)}-${Math.max(...a.map((m) => m.pingPongNs)).toFixed(0)})`;
+    `compute ${range(a, 'compute')}, memory ${range(a, 'memory')}, ping-pong ns ${range(a, 'pingPongNs', 0)}`;
   if (!low.length)
     return `Rounds with a 2-thread speed-up under ${below}x: none of ${total} (the machine's 2-thread factors, median and range: ${both(rest)}).`;
   return `Rounds with a 2-thread speed-up under ${below}x: ${low.length} of ${total} (${[...where].join(', ')}); the machine's 2-thread factors in those rounds, median and range: ${both(low)}; in the other rounds: ${rest.length ? both(rest) : '–'}.`;
